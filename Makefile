@@ -1,0 +1,62 @@
+# news-etl: the two commands of the README are `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+
+# A project-local Airflow on SQLite that sees only this project's DAGs and plugins.
+export AIRFLOW_HOME := $(CURDIR)/.airflow
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__CORE__UNIT_TEST_MODE := False
+export NO_PROXY := *
+export NEWS_ETL_INBOX ?= $(CURDIR)/seeds
+export NEWS_ETL_LAKE ?= $(CURDIR)/data/lake
+
+.PHONY: setup run test lint ui freeze clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==26.3"
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+$(AIRFLOW_HOME)/airflow.db: $(VENV)/.installed
+	mkdir -p $(AIRFLOW_HOME)
+	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || { cat $(AIRFLOW_HOME)/migrate.log; exit 1; }
+
+## setup: virtualenv with the pinned requirements, the project installed, Airflow's DB migrated
+setup: $(VENV)/.installed $(AIRFLOW_HOME)/airflow.db
+
+## run: set up, run the news_ingest DAG through Airflow over $(NEWS_ETL_INBOX), print what landed
+run: setup
+	@echo "== airflow dags test news_ingest (inbox: $(NEWS_ETL_INBOX), lake: $(NEWS_ETL_LAKE))"
+	@$(BIN)/airflow dags test news_ingest > $(AIRFLOW_HOME)/last_dags_test.log 2>&1 \
+		|| { tail -40 $(AIRFLOW_HOME)/last_dags_test.log; echo "airflow dags test failed; full log: $(AIRFLOW_HOME)/last_dags_test.log"; exit 1; }
+	@grep -E "\[news_etl\.pipeline\]|DAG TEST\] end task" $(AIRFLOW_HOME)/last_dags_test.log | sed -E 's/ +\[(news_etl|airflow)[^]]*\].*//' || true
+	@grep -q "DagRun Finished.*state=success" $(AIRFLOW_HOME)/last_dags_test.log \
+		|| { echo "news_ingest did not succeed; full log: $(AIRFLOW_HOME)/last_dags_test.log"; exit 1; }
+	@echo "== news_ingest: success (full log: $(AIRFLOW_HOME)/last_dags_test.log)"
+	$(BIN)/news-etl summary --lake $(NEWS_ETL_LAKE)
+
+## test: the whole test suite (CI runs this through .ci/run)
+test: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+## ui: the Airflow UI with this project's DAGs and no examples (http://localhost:8080)
+ui: setup
+	$(BIN)/airflow standalone
+
+## freeze: re-pin requirements.txt from the current virtualenv
+freeze:
+	{ head -2 requirements.txt; $(BIN)/pip freeze --exclude-editable \
+		| grep -v -i -E "^(pytest|iniconfig|ruff|hypothesis|sortedcontainers)=="; } > requirements.txt.new
+	mv requirements.txt.new requirements.txt
+
+clean:
+	rm -rf $(AIRFLOW_HOME) data/lake

@@ -1,0 +1,89 @@
+"""
+### news_ingest
+
+Ingests the article files that scrapers drop in the inbox and lands them as Parquet tables in the lake.
+
+1. **discover_files**: lists inbox files not yet in the ledger and splits them into batches.
+2. **process_batch** (dynamically mapped, one task per batch of many files): reads each file (any common
+   encoding, HTML, JSON/JSONL, gzipped), removes boilerplate, extracts metadata. Unreadable files go to
+   the `quarantine` table with a reason; the run goes on.
+3. **validate_articles**: runs the Great Expectations suite; rows that fail are quarantined, not published.
+4. **publish_articles**: commits the run to the lake atomically, refreshes the DuckDB catalog and updates
+   the `news_articles` Asset.
+
+Inbox and lake come from `NEWS_ETL_INBOX` / `NEWS_ETL_LAKE`, or per run from the `inbox` / `lake` params.
+The schedule is `NEWS_ETL_SCHEDULE` (default every 15 minutes). Re-running a run changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from airflow.sdk import Asset, Param, dag, task
+
+# Only the light settings module is imported at parse time; the pipeline is imported inside tasks.
+from news_etl.settings import ARTICLES_ASSET_NAME, get_settings
+
+_DEFAULTS = get_settings()
+ARTICLES = Asset(ARTICLES_ASSET_NAME)
+
+
+def _run_context(params: dict, dag_run) -> tuple:
+    """Settings for this run (params override the environment) and the run's reference time."""
+    settings = get_settings().with_paths(params.get("inbox"), params.get("lake"))
+    # Manual and asset-triggered runs have no logical date: run_after is always set.
+    run_at = datetime.fromtimestamp(dag_run.run_after.timestamp(), tz=UTC)
+    return settings, run_at
+
+
+@dag(
+    dag_id="news_ingest",
+    schedule=_DEFAULTS.schedule,
+    start_date=datetime(2026, 1, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=["news", "ingest"],
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=1), "owner": "news-etl"},
+    params={
+        "inbox": Param(None, type=["null", "string"], description="Inbox folder (default: NEWS_ETL_INBOX)"),
+        "lake": Param(None, type=["null", "string"], description="Lake folder (default: NEWS_ETL_LAKE)"),
+    },
+)
+def news_ingest() -> None:
+    @task
+    def discover_files(params: dict | None = None, dag_run=None) -> list[dict]:
+        from news_etl import pipeline
+
+        settings, run_at = _run_context(params or {}, dag_run)
+        return pipeline.plan_run(settings, dag_run.run_id, run_at)["batches"]
+
+    @task
+    def process_batch(batch: dict, params: dict | None = None, dag_run=None) -> dict:
+        from news_etl import pipeline
+
+        settings, run_at = _run_context(params or {}, dag_run)
+        return pipeline.process_batch(settings, batch, run_at)
+
+    @task
+    def validate_articles(batch_results: list[dict], params: dict | None = None, dag_run=None) -> dict:
+        from news_etl import pipeline
+
+        settings, run_at = _run_context(params or {}, dag_run)
+        summary = pipeline.validate_run(settings, dag_run.run_id, run_at)
+        summary["batches"] = len(batch_results)
+        return summary
+
+    @task(outlets=[ARTICLES])
+    def publish_articles(validation: dict, params: dict | None = None, dag_run=None) -> dict:
+        from news_etl import pipeline
+
+        settings, run_at = _run_context(params or {}, dag_run)
+        return pipeline.publish_run(settings, dag_run.run_id, run_at, datetime.now(UTC))
+
+    batches = discover_files()
+    results = process_batch.expand(batch=batches)
+    publish_articles(validate_articles(results))
+
+
+news_ingest()

@@ -1,0 +1,84 @@
+"""One record in, one article row (plus its removed lines) out: cleaning and metadata put together."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from news_etl import metadata
+from news_etl.cleaning import RuleSet, clean, count_words
+from news_etl.reading import Record
+
+
+def article_id_for(file_hash: str, record_index: int) -> str:
+    """Stable id: the same file bytes and record always give the same id, whatever the file is named."""
+    return hashlib.sha256(f"{file_hash}:{record_index}".encode()).hexdigest()[:20]
+
+
+@dataclass
+class BuiltArticle:
+    row: dict
+    removed: list[dict]
+
+
+def build_article(
+    record: Record,
+    *,
+    source_path: str,
+    file_hash: str,
+    run_id: str,
+    ingested_at: datetime,
+    rules: RuleSet,
+    default_tz: str = "UTC",
+) -> BuiltArticle:
+    lines = record.text.split("\n")
+    header = metadata.extract_header(
+        lines,
+        hint_title=record.title,
+        hint_authors=record.authors,
+        hint_published=record.published,
+        reference=ingested_at,
+        default_tz=default_tz,
+    )
+    cleaned = clean(record.text, rules, preassigned=header.marks)
+    body = cleaned.body
+    article_id = article_id_for(file_hash, record.record_index)
+    row = {
+        "article_id": article_id,
+        "run_id": run_id,
+        "source_path": source_path,
+        "record_index": record.record_index,
+        "file_hash": file_hash,
+        "content_hash": metadata.content_hash(body),
+        "source_format": record.source_format,
+        "encoding": record.encoding,
+        "url": record.url,
+        "title": header.title,
+        "authors": header.authors,
+        "published_at": header.published_at,
+        "published_at_raw": header.published_raw,
+        "modified_at": header.modified_at,
+        "modified_at_raw": header.modified_raw,
+        "dateline": metadata.find_dateline(cleaned.paragraphs[0] if cleaned.paragraphs else None),
+        "publisher": metadata.find_publisher(record.text, record.url, record.publisher),
+        "language": metadata.detect_language(body),
+        "word_count": count_words(body),
+        "headings": cleaned.headings,
+        "body": body,
+        "lines_removed": len(cleaned.removed),
+        "ingested_at": ingested_at,
+    }
+    removed = [
+        {
+            "article_id": article_id,
+            "run_id": run_id,
+            "source_path": source_path,
+            "line_no": r.line_no,
+            "line_text": r.text,
+            "rule": r.rule,
+            "ingested_at": ingested_at,
+        }
+        for r in cleaned.removed
+    ]
+    return BuiltArticle(row=row, removed=removed)

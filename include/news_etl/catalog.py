@@ -1,0 +1,92 @@
+"""The DuckDB catalog: a small ``.duckdb`` file of views over the lake's Parquet tables.
+
+The catalog holds no data, only views, so it is rebuilt whole into a temp file and renamed over the
+old one. Nobody ever opens the live catalog read-write: a user's read-only session keeps the file it
+opened, the next session sees the new one, and the pipeline never waits for (or blocks) a reader.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from pathlib import Path
+
+import duckdb
+
+from news_etl.schemas import TABLES
+from news_etl.settings import SQL_DIR
+from news_etl.storage import committed_files
+
+log = logging.getLogger(__name__)
+
+EXAMPLES_DIR = SQL_DIR / "examples"
+
+
+def _sql(name: str, **params: str) -> str:
+    return (SQL_DIR / name).read_text(encoding="utf-8").format(**params)
+
+
+def _quote(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def build_catalog(lake: Path, catalog: Path | None = None) -> Path:
+    """(Re)write the catalog atomically with one view per lake table."""
+    lake = Path(lake)
+    catalog = Path(catalog) if catalog else lake / "catalog.duckdb"
+    catalog.parent.mkdir(parents=True, exist_ok=True)
+    tmp = catalog.parent / f".{catalog.name}.{os.getpid()}.tmp"
+    for leftover in (tmp, Path(str(tmp) + ".wal")):
+        leftover.unlink(missing_ok=True)
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            _create_views(con, lake)
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        os.replace(tmp, catalog)
+    finally:
+        for leftover in (tmp, Path(str(tmp) + ".wal")):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+    log.info("catalog refreshed: %s", catalog)
+    return catalog
+
+
+def _create_views(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
+    has_runs = bool(committed_files(lake, "ingest_runs"))
+    if has_runs:
+        con.execute(_sql("committed_runs.sql", glob=_quote(lake / "ingest_runs" / "*" / "part-*.parquet")))
+    for table, schema in TABLES.items():
+        if has_runs and committed_files(lake, table):
+            con.execute(_sql("table_view.sql", table=table,
+                             glob=_quote(lake / table / "*" / "part-*.parquet")))
+        else:
+            # No data yet: an empty table of the right shape, so queries bind and return nothing.
+            empty = schema.empty_table()  # noqa: F841 - referenced by name in the SQL below
+            con.execute(f"create or replace table {table} as select * from empty")
+
+
+def connect(catalog: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only session on the catalog (never takes the write lock)."""
+    if not Path(catalog).is_file():
+        raise FileNotFoundError(
+            f"no catalog at {catalog}: run `news-etl ingest` (or the news_ingest DAG) first"
+        )
+    return duckdb.connect(str(catalog), read_only=True)
+
+
+def query(catalog: Path, sql: str) -> tuple[list[str], list[tuple]]:
+    con = connect(catalog)
+    try:
+        cur = con.execute(sql)
+        columns = [d[0] for d in cur.description] if cur.description else []
+        return columns, cur.fetchall()
+    finally:
+        con.close()
+
+
+def example_queries() -> dict[str, str]:
+    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(EXAMPLES_DIR.glob("*.sql"))}

@@ -1,0 +1,286 @@
+"""Cleaning: decide, line by line, what is article body and what is boilerplate.
+
+Rules are data (``rules/boilerplate.yaml`` plus an optional user file named by ``NEWS_ETL_RULES``).
+Every removed line is returned with the name of the rule that removed it; nothing disappears unrecorded.
+Section headings stay in the body and are reported separately so they can be told apart from prose.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from news_etl.settings import RULES_DIR
+
+log = logging.getLogger(__name__)
+
+_WORD = re.compile(r"\w+(?:['’\-]\w+)*")
+_SEPARATORS = re.compile(r"[\s,|·•/]+")
+_TERMINAL = (".", "!", "?", ":", ";", ",", "…", "\"", "”", "’", "'")
+
+#: rule name used for exact repeats of an earlier line (a duplicated caption, a widget shown twice)
+REPEATED_LINE = "repeated_line"
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    why: str = ""
+    pattern: re.Pattern[str] | None = None
+    words: frozenset[str] = frozenset()
+    max_words: int | None = None
+    check: bool = False
+
+    def matches(self, line: str, n_words: int) -> bool:
+        if self.max_words is not None and n_words > self.max_words:
+            return False
+        if self.pattern is not None and self.pattern.search(line):
+            return True
+        if self.words:
+            return _only_words(line, self.words)
+        return False
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+
+    def match(self, line: str) -> Rule | None:
+        n = count_words(line)
+        for rule in self.rules:
+            if rule.matches(line, n):
+                return rule
+        return None
+
+    @property
+    def check_patterns(self) -> list[str]:
+        """Regexes that must not match any line of a published body (used by the quality suite)."""
+        out = []
+        for rule in self.rules:
+            if rule.check and rule.pattern is not None:
+                flags = "" if rule.pattern.flags & re.IGNORECASE == 0 else "i"
+                pattern = _per_line(rule.pattern.pattern)
+                if rule.max_words is not None:
+                    # Same word limit as the cleaner, so a long real paragraph the cleaner kept is not
+                    # flagged. Possessive quantifiers keep the count linear on long lines.
+                    words = rf"(?:[^\w\n]*+\w++(?:['’\-]\w++)*+){{0,{rule.max_words}}}+[^\w\n]*+$"
+                    pattern = rf"^(?={words})[^\n]*?(?:{pattern})"
+                # (?m) so that ^/$ anchor at every line of a multi-line body.
+                out.append(f"(?m{flags})" + pattern)
+        return out
+
+
+def _per_line(pattern: str) -> str:
+    """Rewrite a line rule for a search over a whole multi-line body.
+
+    ``\\s`` becomes "space or tab" so that ``^...$`` stays inside one line, and groups become
+    non-capturing (pandas' ``str.contains``, which GX uses, warns about capturing groups).
+    """
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            pair = pattern[i : i + 2]
+            if pair == "\\s":
+                out.append(" \\t" if in_class else "[ \\t]")
+            else:
+                out.append(pair)
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            if pattern[i + 1 : i + 2] == "]":  # "[]...]": a literal "]" first does not close the class
+                out.append("[]")
+                i += 2
+                continue
+        elif ch == "(" and pattern[i + 1 : i + 2] != "?":
+            out.append("(?:")
+            i += 1
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _only_words(line: str, words: frozenset[str]) -> bool:
+    text = line.strip().casefold()
+    if not text:
+        return False
+    # Multi-word entries ("copy link") are matched first by substitution.
+    for phrase in sorted((w for w in words if " " in w), key=len, reverse=True):
+        text = text.replace(phrase, " ")
+    tokens = [t for t in _SEPARATORS.split(text) if t]
+    return all(t.strip(":.") in words for t in tokens)
+
+
+def count_words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def _compile_rule(raw: dict, origin: str) -> Rule:
+    try:
+        name = str(raw["name"])
+    except KeyError as exc:
+        raise ValueError(f"a rule in {origin} has no 'name': {raw!r}") from exc
+    pattern = None
+    if raw.get("pattern"):
+        flags = 0 if raw.get("case") else re.IGNORECASE
+        try:
+            pattern = re.compile(str(raw["pattern"]), flags)
+        except re.error as exc:
+            raise ValueError(f"rule {name!r} in {origin}: bad regex: {exc}") from exc
+    words = frozenset(str(w).casefold() for w in raw.get("words") or [])
+    if pattern is None and not words:
+        raise ValueError(f"rule {name!r} in {origin} needs a 'pattern' or 'words'")
+    max_words = raw.get("max_words")
+    return Rule(
+        name=name,
+        why=str(raw.get("why", "")),
+        pattern=pattern,
+        words=words,
+        max_words=int(max_words) if max_words is not None else None,
+        check=bool(raw.get("check", False)),
+    )
+
+
+def _read_rules_file(path: Path) -> list[dict]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = yaml.safe_load(fh) or {}
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path} is not valid YAML: {exc}") from exc
+    rules = doc.get("rules", []) if isinstance(doc, dict) else None
+    if not isinstance(rules, list):
+        raise ValueError(f"{path}: expected a mapping with a 'rules:' list")
+    return rules
+
+
+@lru_cache(maxsize=8)
+def load_rules(extra: Path | None = None) -> RuleSet:
+    """The built-in rules, with a user's rules file merged over them (same name replaces)."""
+    merged: dict[str, dict] = {}
+    sources = [(RULES_DIR / "boilerplate.yaml", "built-in rules")]
+    if extra is not None:
+        if not Path(extra).is_file():
+            raise FileNotFoundError(f"NEWS_ETL_RULES points at {extra}, which does not exist")
+        sources.append((Path(extra), str(extra)))
+    origins: dict[str, str] = {}
+    for path, origin in sources:
+        for raw in _read_rules_file(path):
+            if not isinstance(raw, dict) or "name" not in raw:
+                raise ValueError(f"{origin}: every rule needs a 'name': {raw!r}")
+            merged[str(raw["name"])] = raw
+            origins[str(raw["name"])] = origin
+    rules = tuple(
+        _compile_rule(raw, origins[name]) for name, raw in merged.items() if raw.get("enabled", True)
+    )
+    log.debug("loaded %d boilerplate rules", len(rules))
+    return RuleSet(rules)
+
+
+# --------------------------------------------------------------------------- cleaning
+
+
+@dataclass
+class Removed:
+    line_no: int  # 1-based
+    text: str
+    rule: str
+
+
+@dataclass
+class Cleaned:
+    paragraphs: list[str]
+    headings: list[str]
+    removed: list[Removed] = field(default_factory=list)
+
+    @property
+    def body(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+
+def is_heading(line: str, next_line: str | None) -> bool:
+    """A short title-like line that introduces a longer paragraph: a section heading."""
+    n = count_words(line)
+    if not 1 <= n <= 12 or len(line) > 100 or line.endswith(_TERMINAL):
+        return False
+    if not line[:1].isupper() and not line[:1].isdigit():
+        return False
+    if next_line is None or count_words(next_line) < max(12, 2 * n):
+        return False
+    # Most words capitalised, or short enough to be a label: a heading, not a sentence fragment.
+    words = _WORD.findall(line)
+    caps = sum(1 for w in words if w[:1].isupper() or w[:1].isdigit())
+    return caps / len(words) >= 0.5 or n <= 4
+
+
+def _hard_wrapped(blocks: list[list[str]]) -> bool:
+    """True when prose is wrapped at a fixed width (several lines per paragraph, no blank lines)."""
+    multi = [b for b in blocks if len(b) > 1]
+    if not multi:
+        return False
+    lines = [ln for b in multi for ln in b[:-1]]
+    wrapped = sum(1 for ln in lines if 40 <= len(ln) <= 100 and not ln.endswith((".", "!", "?", ":")))
+    return len(lines) >= 3 and wrapped / len(lines) > 0.6
+
+
+def clean(text: str, rules: RuleSet, preassigned: dict[int, str] | None = None) -> Cleaned:
+    """Split text into body paragraphs, headings and removed lines.
+
+    ``preassigned`` maps 0-based line indexes to a reason decided elsewhere (the metadata extractor
+    takes the title, byline and timestamp lines out of the body as ``meta:*``).
+    """
+    preassigned = preassigned or {}
+    lines = text.split("\n")
+    kept: list[tuple[int, str]] = []  # (index, stripped line); "" marks a blank line
+    removed: list[Removed] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(lines):
+        line = raw.strip()
+        if not line:
+            kept.append((i, ""))
+            continue
+        reason = preassigned.get(i)
+        if reason is None:
+            rule = rules.match(line)
+            reason = rule.name if rule else None
+        if reason is None:
+            key = " ".join(line.casefold().split())
+            if key in seen:
+                reason = REPEATED_LINE
+            seen.add(key)
+        if reason is not None:
+            removed.append(Removed(i + 1, line, reason))
+        else:
+            kept.append((i, line))
+
+    # Paragraph blocks: runs of non-blank kept lines.
+    blocks: list[list[str]] = []
+    current: list[str] = []
+    for _, line in kept:
+        if line:
+            current.append(line)
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    if _hard_wrapped(blocks):
+        paragraphs = [" ".join(b) for b in blocks]
+    else:
+        paragraphs = [line for b in blocks for line in b]
+
+    headings = [
+        p for k, p in enumerate(paragraphs)
+        if is_heading(p, paragraphs[k + 1] if k + 1 < len(paragraphs) else None)
+    ]
+    return Cleaned(paragraphs=paragraphs, headings=headings, removed=removed)

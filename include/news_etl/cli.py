@@ -1,0 +1,171 @@
+"""``news-etl``: the pipeline without Airflow.
+
+    news-etl ingest  --inbox DIR --lake DIR [--run-id ID] [--workers N]
+    news-etl sql     "select ..." [--lake DIR]        ad-hoc SQL on the catalog (read-only)
+    news-etl sql     --example NAME [--lake DIR]      one of the shipped example queries
+    news-etl summary [--lake DIR]                     what has landed, table by table
+    news-etl catalog [--lake DIR]                     rebuild the DuckDB catalog
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from news_etl.settings import get_settings
+
+log = logging.getLogger("news_etl.cli")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _format_value(value: object) -> str:
+    if value is None:
+        return "∅"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    text = str(value).replace("\n", " ⏎ ")
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def format_table(columns: list[str], rows: list[tuple]) -> str:
+    """A plain-text table (no third-party renderer: the CLI must work in any terminal or log)."""
+    cells = [[_format_value(v) for v in row] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    line = "-+-".join("-" * w for w in widths)
+    out = [" | ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)), line]
+    out += [" | ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out)
+
+
+def _settings(args: argparse.Namespace):
+    return get_settings().with_paths(getattr(args, "inbox", None), getattr(args, "lake", None))
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from news_etl.pipeline import run_ingest
+
+    settings = _settings(args)
+    if not settings.inbox.is_dir():
+        log.error("inbox %s does not exist or is not a directory", settings.inbox)
+        return 2
+    started = _now()
+    run_id = args.run_id or f"cli__{started.strftime('%Y-%m-%dT%H:%M:%S.%fZ')}"
+    summary = run_ingest(settings, run_id, started, clock=_now, workers=args.workers)
+    print(json.dumps(summary, indent=2, default=str))
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    from news_etl import catalog
+
+    settings = _settings(args)
+    if args.example:
+        examples = catalog.example_queries()
+        if args.example not in examples:
+            log.error("no example %r; choose from: %s", args.example, ", ".join(examples))
+            return 2
+        sql = examples[args.example]
+    elif args.query:
+        sql = args.query
+    else:
+        log.error("give a query, or --example NAME (one of: %s)", ", ".join(catalog.example_queries()))
+        return 2
+    try:
+        columns, rows = catalog.query(settings.catalog_path, sql)
+    except FileNotFoundError as exc:
+        log.error("%s", exc)
+        return 2
+    except Exception as exc:  # duckdb's errors are precise; show them without a traceback
+        log.error("query failed: %s", exc)
+        return 1
+    print(format_table(columns, rows))
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from news_etl import catalog
+    from news_etl.schemas import TABLES
+
+    settings = _settings(args)
+    try:
+        counts = [(t, catalog.query(settings.catalog_path, f"select count(*) from {t}")[1][0][0]) for t in TABLES]
+        print(f"lake: {settings.lake}\ncatalog: {settings.catalog_path}\n")
+        print(format_table(["table", "rows"], counts))
+        cols, rows = catalog.query(
+            settings.catalog_path,
+            "select source_path, title, authors, published_at, dateline, publisher, language, word_count "
+            "from articles order by source_path limit 20",
+        )
+        print("\narticles:")
+        print(format_table(cols, rows))
+        cols, rows = catalog.query(settings.catalog_path, catalog.example_queries()["boilerplate_by_rule"])
+        print("\nboilerplate removed, by rule:")
+        print(format_table(cols, rows))
+        cols, rows = catalog.query(settings.catalog_path,
+                                   "select source_path, stage, reason_code, reason from quarantine order by 1")
+        print("\nquarantine:")
+        print(format_table(cols, rows))
+    except FileNotFoundError as exc:
+        log.error("%s", exc)
+        return 2
+    return 0
+
+
+def cmd_catalog(args: argparse.Namespace) -> int:
+    from news_etl import catalog
+
+    settings = _settings(args)
+    print(catalog.build_catalog(settings.lake, settings.catalog_path))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="news-etl", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="ingest new inbox files into the lake")
+    p.add_argument("--inbox", required=True, help="folder scrapers drop article files in")
+    p.add_argument("--lake", required=True, help="folder of the Parquet lake")
+    p.add_argument("--run-id", help="run id (default: cli__<UTC time>); re-using one re-runs that run")
+    p.add_argument("--workers", type=int, default=1, help="processes for the batch stage (default 1)")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("sql", help="run ad-hoc SQL on the lake's DuckDB catalog (read-only)")
+    p.add_argument("query", nargs="?", help="SQL text")
+    p.add_argument("--example", help="run a shipped example query by name")
+    p.add_argument("--lake", help="lake folder (default: NEWS_ETL_LAKE)")
+    p.set_defaults(func=cmd_sql)
+
+    p = sub.add_parser("summary", help="print what has landed in the lake")
+    p.add_argument("--lake", help="lake folder (default: NEWS_ETL_LAKE)")
+    p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("catalog", help="rebuild the DuckDB catalog of views")
+    p.add_argument("--lake", help="lake folder (default: NEWS_ETL_LAKE)")
+    p.set_defaults(func=cmd_catalog)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for noisy in ("great_expectations", "trafilatura", "htmldate", "charset_normalizer"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,362 @@
+"""Metadata: title, authors, dates, dateline, publisher, language, counts and hashes.
+
+Pure functions over text. A value nothing in the input supports is ``None``: never invented.
+Times are resolved against a ``reference`` time passed in by the caller (the run's time), never
+``now()``, so the same input gives the same output on every run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+from functools import lru_cache
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from news_etl.cleaning import count_words
+from news_etl.settings import RULES_DIR
+
+log = logging.getLogger(__name__)
+
+# --------------------------------------------------------------------------- dates
+
+_MONTHS = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+_DATE_EVIDENCE = re.compile(
+    rf"\b\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|\b\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}\b|"
+    rf"\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\b",
+    re.IGNORECASE,
+)
+_RELATIVE = re.compile(
+    r"\b(?P<n>\d+|an?|one)\s+(?P<unit>sec(?:ond)?|min(?:ute)?|h(?:ou)?r|day|week)s?\s+ago\b", re.IGNORECASE
+)
+_UNIT_SECONDS = {"sec": 1, "second": 1, "min": 60, "minute": 60, "hr": 3600, "hour": 3600, "day": 86400,
+                 "week": 604800}
+_LABEL = re.compile(
+    r"\b(?P<label>first published|published|posted|last updated|updated|last modified|modified|date)"
+    r"(?:\s+(?:on|at))?\s*[:|]?\s*",
+    re.IGNORECASE,
+)
+_PUBLISHED_LABELS = {"first published", "published", "posted", "date"}
+
+
+@lru_cache(maxsize=1)
+def _tz_table() -> dict[str, tzinfo | int]:
+    with open(RULES_DIR / "timezones.yaml", encoding="utf-8") as fh:
+        zones = (yaml.safe_load(fh) or {}).get("zones", {})
+    table: dict[str, tzinfo | int] = {}
+    for name, value in zones.items():
+        table[str(name).upper()] = ZoneInfo(value) if isinstance(value, str) else int(float(value) * 3600)
+    return table
+
+
+def _tzinfos(name: str | None, offset: int | None) -> tzinfo | int | None:
+    if name and name.upper() in _tz_table():
+        return _tz_table()[name.upper()]
+    return offset
+
+
+def _prepare(raw: str) -> str:
+    s = re.sub(r"\b([ap])\.\s?m\.?", r"\1m", raw, flags=re.IGNORECASE)  # 11:48 a.m. -> 11:48 am
+    s = re.sub(r"\b(sept)\b\.?", "Sep", s, flags=re.IGNORECASE)
+    s = re.sub(rf"\b({_MONTHS})\.", r"\1", s, flags=re.IGNORECASE)  # Dec. 22 -> Dec 22
+    s = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", s)
+    s = _LABEL.sub(" ", s)
+    s = re.sub(r"[|•·]|\bat\b|\bon\b", " ", s, flags=re.IGNORECASE)
+    s = re.sub(r"\bUTC([+-]\d)", r"GMT\1", s)  # dateutil reads "UTC+9" backwards (POSIX sign)
+    return " ".join(s.split())
+
+
+def parse_datetime(raw: str | None, reference: datetime | None = None, default_tz: str = "UTC") -> datetime | None:
+    """Parse a news timestamp into an aware UTC datetime, or ``None`` when the text holds no date.
+
+    Handles ISO 8601, "Dec. 22, 2023 11:48 a.m. ET", "Posted on : 2023-09-06 16:47 KST", "22 December
+    2023", and relative forms ("3 hours ago", "yesterday") resolved against ``reference``.
+    Naive times are read in ``default_tz``.
+    """
+    if not raw or not raw.strip():
+        return None
+    text = raw.strip()
+    if reference is not None:
+        m = _RELATIVE.search(text)
+        if m:
+            n = 1 if m.group("n").lower() in {"a", "an", "one"} else int(m.group("n"))
+            unit = m.group("unit").lower().replace("hour", "hr").replace("hr", "hour")
+            seconds = _UNIT_SECONDS.get(unit) or _UNIT_SECONDS.get(unit[:3], 0)
+            return (reference - timedelta(seconds=n * seconds)).astimezone(UTC)
+        lowered = text.lower()
+        if re.search(r"\byesterday\b", lowered) and not _DATE_EVIDENCE.search(text):
+            return (reference - timedelta(days=1)).astimezone(UTC)
+        if re.search(r"\b(just now|today)\b", lowered) and not _DATE_EVIDENCE.search(text):
+            return reference.astimezone(UTC)
+    if not _DATE_EVIDENCE.search(text):
+        return None
+    from dateutil import parser as du  # lazy: only files with dates pay for it
+
+    try:
+        dt = du.parse(_prepare(text), fuzzy=True, tzinfos=_tzinfos, default=datetime(2000, 1, 1))
+    except (ValueError, OverflowError, du.ParserError):
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=ZoneInfo(default_tz))
+    return dt.astimezone(UTC)
+
+
+# --------------------------------------------------------------------------- authors
+
+_BYLINE = re.compile(
+    r"^(?:(?:written|words|story|text|reporting|report|article|posted|compiled)\s+)?by\s*[:\-]?\s+(?P<names>.+)$",
+    re.IGNORECASE,
+)
+_ROLE_WORDS = re.compile(
+    r"\b(correspondent|reporter|editor|writer|staff|bureau|contributor|columnist|journalist|analyst|"
+    r"producer|chief|senior|deputy|desk|team|newsroom|intern|freelance|photographer|updated|published|"
+    r"minutes?|read|hours?|ago)\b",
+    re.IGNORECASE,
+)
+_AGENCIES = re.compile(
+    r"^(the )?(associated press|ap|reuters|afp|agence france-presse|bloomberg|upi|dpa|efe|ansa|xinhua|"
+    r"yonhap|kyodo|pti|ians|ani|bbc news|cnn wire|press association|pa media|canadian press)$",
+    re.IGNORECASE,
+)
+_EMAIL = re.compile(r"[\w.+\-]+@((?:[\w\-]+\.)+[A-Za-z]{2,})")
+_NAME_TOKEN = re.compile(r"^(?:[A-Z][\w'’.\-]*|de|da|di|del|della|van|von|der|den|bin|al|el|la|le|du|dos|y)$")
+
+
+def _clean_name(part: str) -> str | None:
+    part = _EMAIL.sub("", part)
+    part = re.sub(r"\s+", " ", part).strip(" .,;:-–—|()[]")
+    if not part:
+        return None
+    if _AGENCIES.match(part):
+        return part
+    if _ROLE_WORDS.search(part) or any(ch.isdigit() for ch in part):
+        return None
+    tokens = part.split()
+    if not 1 <= len(tokens) <= 5:
+        return None
+    if not all(_NAME_TOKEN.match(t) for t in tokens) or not tokens[0][:1].isupper():
+        return None
+    return part
+
+
+def parse_byline(text: str) -> list[str]:
+    """Names in a byline: "By Lee Bon-young, Washington correspondent" -> ["Lee Bon-young"].
+
+    Roles, emails and dates are dropped; news agencies ("The Associated Press") are kept as authors.
+    """
+    m = _BYLINE.match(text.strip())
+    names = m.group("names") if m else text.strip()
+    names = re.split(r"\s+(?:and|&)\s+|\s*[,;|/]\s*|\s+with\s+", names, flags=re.IGNORECASE)
+    out: list[str] = []
+    for part in names:
+        name = _clean_name(part)
+        if name and name not in out:
+            out.append(name)
+    return out
+
+
+# --------------------------------------------------------------------------- header lines
+
+
+def _norm(s: str | None) -> str:
+    return "".join(ch for ch in (s or "").casefold() if ch.isalnum())
+
+
+def is_headline(line: str) -> bool:
+    """A line shaped like a headline: short, not a sentence ending in a full stop, not a label."""
+    n = count_words(line)
+    if not 3 <= n <= 30 or len(line) > 250:
+        return False
+    if line.endswith((".", ",", ";", ":")) or _BYLINE.match(line) or _LABEL.match(line):
+        return False
+    first = line.lstrip("“\"'‘")[:1]
+    return first.isupper() or first.isdigit()
+
+
+@dataclass
+class Header:
+    marks: dict[int, str] = field(default_factory=dict)  # 0-based line index -> meta:* reason
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published_raw: str | None = None
+    published_at: datetime | None = None
+    modified_raw: str | None = None
+    modified_at: datetime | None = None
+
+
+def _timestamp_segments(line: str) -> list[tuple[str, str]]:
+    """("label", "date text") pairs of a line like "Posted on : X Modified on : Y"."""
+    found = list(_LABEL.finditer(line))
+    out = []
+    for k, m in enumerate(found):
+        end = found[k + 1].start() if k + 1 < len(found) else len(line)
+        out.append((m.group("label").lower(), line[m.end() : end].strip()))
+    return out
+
+
+def extract_header(
+    lines: list[str],
+    *,
+    hint_title: str | None = None,
+    hint_authors: list[str] | None = None,
+    hint_published: str | None = None,
+    reference: datetime | None = None,
+    default_tz: str = "UTC",
+) -> Header:
+    """Find the title, byline and timestamp lines of an article's text and read them."""
+    h = Header()
+    nonblank = [i for i, ln in enumerate(lines) if ln.strip()]
+    if not nonblank:
+        return h
+    head = nonblank[:8]
+    tail = nonblank[-6:]
+
+    # Title: the container's title if the text repeats it, else a headline-shaped first line.
+    if hint_title:
+        h.title = hint_title.strip()
+        for i in head:
+            if _norm(lines[i]) == _norm(hint_title):
+                h.marks[i] = "meta:title"
+                break
+    else:
+        first = lines[nonblank[0]].strip()
+        if len(nonblank) > 1 and is_headline(first):
+            h.title = first
+            h.marks[nonblank[0]] = "meta:title"
+
+    # Timestamps: labelled lines anywhere short enough to be metadata, bare date lines near the top.
+    for i in nonblank:
+        line = lines[i].strip()
+        if i in h.marks or count_words(line) > 30:
+            continue
+        segments = _timestamp_segments(line) if _LABEL.search(line) else []
+        parsed_any = False
+        for label, raw in segments:
+            dt = parse_datetime(raw, reference, default_tz)
+            if dt is None:
+                continue
+            parsed_any = True
+            if label in _PUBLISHED_LABELS and h.published_at is None:
+                h.published_raw, h.published_at = raw, dt
+            elif label not in _PUBLISHED_LABELS and h.modified_at is None:
+                h.modified_raw, h.modified_at = raw, dt
+        if not segments and i in head and count_words(line) <= 12 and h.published_at is None:
+            dt = parse_datetime(line, reference, default_tz)
+            # A bare date line: most of its words must be the date itself.
+            if dt is not None and _DATE_EVIDENCE.search(line) and count_words(_DATE_EVIDENCE.sub("", line)) <= 6:
+                h.published_raw, h.published_at = line, dt
+                parsed_any = True
+        if parsed_any:
+            h.marks[i] = "meta:timestamp"
+    if hint_published:
+        dt = parse_datetime(hint_published, reference, default_tz)
+        if dt is not None:
+            h.published_raw, h.published_at = hint_published, dt
+
+    # Byline: "By ..." near the top or at the end.
+    for i in dict.fromkeys(head + tail):
+        line = lines[i].strip()
+        if i in h.marks or count_words(line) > 15 or not _BYLINE.match(line):
+            continue
+        names = parse_byline(line)
+        if names:
+            h.marks[i] = "meta:byline"
+            if not h.authors:
+                h.authors = names
+    if hint_authors:
+        cleaned = [n for a in hint_authors for n in parse_byline(a)]
+        h.authors = list(dict.fromkeys(cleaned)) or h.authors
+    return h
+
+
+# --------------------------------------------------------------------------- body-level fields
+
+_DATELINE = re.compile(
+    r"^(?P<place>[A-Z][A-Za-z.'’\-]+(?:[ ,]+[A-Z][A-Za-z.'’\-]+){0,3})"
+    r"(?:,\s*[A-Z][a-z]{1,5}\.?)?\s*(?:\([^)]{1,40}\))?\s*(?::|—|–|--|\s-\s)\s*(?=[A-Z“\"‘'0-9])"
+)
+_NOT_PLACES = {
+    "however", "meanwhile", "update", "updated", "note", "editor's note", "breaking", "exclusive", "watch",
+    "read", "photo", "video", "analysis", "opinion", "comment", "listen", "warning", "live", "advertisement",
+    "q", "a", "summary", "background", "correction", "disclaimer", "source", "sources", "by", "the",
+}
+
+
+def find_dateline(first_paragraph: str | None) -> str | None:
+    """"Seoul: In a rare move ..." -> "Seoul"; "WASHINGTON (Reuters) - ..." -> "Washington"."""
+    if not first_paragraph:
+        return None
+    m = _DATELINE.match(first_paragraph)
+    if not m:
+        return None
+    place = m.group("place").strip(" ,")
+    if place.casefold() in _NOT_PLACES or count_words(place) > 4:
+        return None
+    if place.isupper() and len(place) > 3:
+        place = place.title()
+    return place
+
+
+_FREEMAIL = {"gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "aol.com", "icloud.com", "proton.me",
+             "protonmail.com", "example.com"}
+
+
+def find_publisher(text: str, url: str | None = None, hint: str | None = None) -> str | None:
+    """The publishing site: the container's site name, else the domain of emails the text gives, else the URL's."""
+    if hint:
+        return hint.strip() or None
+    domains = Counter(d.lower() for d in _EMAIL.findall(text) if d.lower() not in _FREEMAIL)
+    if domains:
+        return domains.most_common(1)[0][0]
+    if url:
+        host = urlparse(url).hostname or ""
+        host = host.removeprefix("www.")
+        return host or None
+    return None
+
+
+@lru_cache(maxsize=1)
+def _langid():
+    import py3langid  # the model ships inside the package: no download at run time
+
+    return py3langid
+
+
+def detect_language(text: str) -> str | None:
+    """ISO 639-1 code of the body's language, or ``None`` for too little text to tell."""
+    if count_words(text) < 5:
+        return None
+    lang, _score = _langid().classify(text[:5000])
+    return lang
+
+
+def known_languages() -> list[str]:
+    """Every code :func:`detect_language` can return (the quality suite's value set)."""
+    from py3langid import langid
+
+    langid.classify("warm up")  # builds the module's identifier on first use
+    return sorted(str(c) for c in langid.IDENTIFIER.nb_classes)
+
+
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"',
+                         "«": '"', "»": '"', "–": "-", "—": "-"})
+
+
+def normalise_for_hash(body: str) -> str:
+    text = unicodedata.normalize("NFKC", body).translate(_QUOTES).casefold()
+    return " ".join(text.split())
+
+
+def content_hash(body: str) -> str:
+    """Same text modulo whitespace, case and quote styles -> same hash (exact-duplicate key)."""
+    return hashlib.sha256(normalise_for_hash(body).encode("utf-8")).hexdigest()

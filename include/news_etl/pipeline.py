@@ -1,0 +1,398 @@
+"""The ingest pipeline as four idempotent stages: plan, process (per batch), validate, publish.
+
+The Airflow DAG maps one task onto each stage (process is dynamically mapped over the batches); the
+CLI runs the same functions in one process. Stages talk through files in ``<lake>/_staging/<run>/``
+and return small dicts (paths and counts) that are safe to pass through XCom.
+Every stage can be re-run for the same ``run_id`` and ends in the same state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from news_etl import catalog, quality, storage
+from news_etl.articles import build_article
+from news_etl.cleaning import load_rules
+from news_etl.reading import InboxFile, ReadError, discover, read_file
+from news_etl.schemas import (
+    ARTICLES,
+    BOILERPLATE_REMOVED,
+    INGEST_FILES,
+    INGEST_RUNS,
+    QUARANTINE,
+    STAGED_FILES,
+    VALIDATION_RESULTS,
+    to_table,
+)
+from news_etl.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PLAN_FILE = "plan.json"
+VALIDATED = "validated"
+
+
+def _batch_dir(stage: Path, batch_no: int) -> Path:
+    return stage / f"batch-{batch_no:05d}"
+
+
+def _quarantine_row(run_id: str, source_path: str, *, stage: str, code: str, reason: str, at: datetime,
+                    file_hash: str | None = None, record_index: int | None = None,
+                    article_id: str | None = None, expectation: str | None = None,
+                    payload: str | None = None) -> dict:
+    key = f"{run_id}|{source_path}|{file_hash}|{record_index}|{stage}|{code}|{expectation}"
+    return {
+        "quarantine_id": hashlib.sha256(key.encode()).hexdigest()[:20],
+        "run_id": run_id,
+        "source_path": source_path,
+        "file_hash": file_hash,
+        "record_index": record_index,
+        "article_id": article_id,
+        "stage": stage,
+        "reason_code": code,
+        "reason": reason,
+        "expectation": expectation,
+        "payload": payload,
+        "quarantined_at": at,
+    }
+
+
+# --------------------------------------------------------------------------- plan
+
+
+def plan_run(settings: Settings, run_id: str, run_at: datetime) -> dict:
+    """Find new inbox files and split them into batches; write one manifest per batch.
+
+    Re-planning a run that was already planned returns the same plan (an Airflow retry must not
+    reshuffle batches that mapped tasks may already have processed).
+    """
+    lake, stage = settings.lake, storage.staging_dir(settings.lake, run_id)
+    if storage.is_committed(lake, run_id):
+        log.info("run %s is already published; nothing to plan", run_id)
+        return {"run_id": run_id, "n_files": 0, "batches": [], "already_published": True}
+    plan_path = stage / PLAN_FILE
+    if plan_path.is_file():
+        log.info("reusing the existing plan of run %s", run_id)
+        return json.loads(plan_path.read_text(encoding="utf-8"))
+
+    known = storage.known_file_keys(lake)
+    files = list(discover(settings.inbox, known, int(run_at.timestamp() * 1e9), settings.min_file_age_seconds))
+    # Enough batches to spread the work, never more than max_batches mapped tasks.
+    size = max(settings.batch_size, math.ceil(len(files) / settings.max_batches)) if files else 0
+    batches = []
+    for batch_no, start in enumerate(range(0, len(files), size or 1)):
+        chunk = files[start : start + size]
+        manifest = _batch_dir(stage, batch_no) / "manifest.json"
+        manifest.parent.mkdir(parents=True, exist_ok=True)
+        manifest.write_text(json.dumps([asdict(f) for f in chunk]), encoding="utf-8")
+        batches.append({"run_id": run_id, "batch_no": batch_no, "manifest": str(manifest), "n_files": len(chunk)})
+    plan = {
+        "run_id": run_id,
+        "inbox": str(settings.inbox),
+        "lake": str(lake),
+        "run_at": run_at.isoformat(),
+        "n_files": len(files),
+        "n_known": len(known),
+        "batches": batches,
+    }
+    if files:
+        stage.mkdir(parents=True, exist_ok=True)
+        tmp = plan_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(plan), encoding="utf-8")
+        tmp.replace(plan_path)
+    log.info("run %s: %d new file(s) in %d batch(es); %d already known", run_id, len(files), len(batches),
+             len(known))
+    return plan
+
+
+# --------------------------------------------------------------------------- process
+
+
+def process_batch(settings: Settings, batch: dict, run_at: datetime) -> dict:
+    """Read, clean and extract every file of one batch into staging Parquet files."""
+    run_id, batch_no = batch["run_id"], int(batch["batch_no"])
+    files = [InboxFile(**f) for f in json.loads(Path(batch["manifest"]).read_text(encoding="utf-8"))]
+    rules = load_rules(settings.extra_rules)
+    articles, removed, quarantine, staged = [], [], [], []
+    started = time.perf_counter()
+    for f in files:
+        file_hash, n_records = None, 0
+        try:
+            read = read_file(settings.inbox, f.source_path, settings.limits)
+            file_hash = read.file_hash
+            n_records = len(read.records) + len(read.record_errors)
+            for index, err in read.record_errors:
+                quarantine.append(_quarantine_row(run_id, f.source_path, stage="read", code=err.code,
+                                                  reason=f"{f.source_path}: {err.message}", at=run_at,
+                                                  file_hash=file_hash, record_index=index))
+            for record in read.records:
+                try:
+                    built = build_article(record, source_path=f.source_path, file_hash=file_hash, run_id=run_id,
+                                          ingested_at=run_at, rules=rules, default_tz=settings.default_timezone)
+                except Exception as exc:  # one bad record must not sink the batch: quarantine, go on
+                    log.exception("extracting %s record %d failed", f.source_path, record.record_index)
+                    quarantine.append(_quarantine_row(
+                        run_id, f.source_path, stage="extract", code="extract_error", at=run_at,
+                        reason=f"{f.source_path}: metadata/cleaning failed: {type(exc).__name__}: {exc}",
+                        file_hash=file_hash, record_index=record.record_index))
+                    continue
+                articles.append(built.row)
+                removed.extend(built.removed)
+        except ReadError as exc:
+            file_hash = getattr(exc, "file_hash", None)
+            n_records = 1
+            quarantine.append(_quarantine_row(run_id, f.source_path, stage="read", code=exc.code, at=run_at,
+                                              reason=f"{f.source_path}: {exc.message}", file_hash=file_hash))
+        except Exception as exc:  # an unexpected bug still ends as a quarantine row with its message
+            log.exception("reading %s failed unexpectedly", f.source_path)
+            n_records = 1
+            quarantine.append(_quarantine_row(run_id, f.source_path, stage="read", code="internal_error",
+                                              at=run_at, file_hash=file_hash,
+                                              reason=f"{f.source_path}: unexpected {type(exc).__name__}: {exc}"))
+        staged.append({"source_path": f.source_path, "file_hash": file_hash, "size_bytes": f.size_bytes,
+                       "mtime_ns": f.mtime_ns, "n_records": n_records})
+
+    out = _batch_dir(storage.staging_dir(settings.lake, run_id), batch_no)
+    storage.write_parquet_atomic(to_table(articles, ARTICLES), out / "articles.parquet")
+    storage.write_parquet_atomic(to_table(removed, BOILERPLATE_REMOVED), out / "boilerplate_removed.parquet")
+    storage.write_parquet_atomic(to_table(quarantine, QUARANTINE), out / "quarantine.parquet")
+    storage.write_parquet_atomic(to_table(staged, STAGED_FILES), out / "files.parquet")
+    seconds = time.perf_counter() - started
+    return {"run_id": run_id, "batch_no": batch_no, "files": len(files), "articles": len(articles),
+            "quarantined": len(quarantine), "lines_removed": len(removed), "seconds": round(seconds, 3)}
+
+
+def _staged(settings: Settings, run_id: str, name: str, schema: pa.Schema) -> pa.Table:
+    stage = storage.staging_dir(settings.lake, run_id)
+    return storage.read_parquet_files(sorted(stage.glob(f"batch-*/{name}.parquet")), schema)
+
+
+def _duplicates(files: pa.Table, known: dict[str, str]) -> dict[str, str]:
+    """source_path -> the path whose identical bytes were ingested first (earlier run, or earlier in this one).
+
+    Within a run the first path in sorted order wins, so the result does not depend on batch timing.
+    """
+    seen = dict(known)
+    dup_of: dict[str, str] = {}
+    rows = sorted(zip(files.column("source_path").to_pylist(), files.column("file_hash").to_pylist(),
+                      strict=True))
+    for path, file_hash in rows:
+        if file_hash is None:
+            continue
+        if file_hash in seen:
+            dup_of[path] = seen[file_hash]
+        else:
+            seen[file_hash] = path
+    return dup_of
+
+
+def _without_paths(table: pa.Table, paths: set[str]) -> pa.Table:
+    if not paths or table.num_rows == 0:
+        return table
+    mask = pc.invert(pc.is_in(table.column("source_path"), value_set=pa.array(sorted(paths), pa.string())))
+    return table.filter(mask)
+
+
+# --------------------------------------------------------------------------- validate
+
+
+def validate_run(settings: Settings, run_id: str, run_at: datetime) -> dict:
+    """Run the GX suite on the run's staged articles; failing rows go to quarantine, not to publish."""
+    stage = storage.staging_dir(settings.lake, run_id)
+    articles = _staged(settings, run_id, "articles", ARTICLES)
+    files = _staged(settings, run_id, "files", STAGED_FILES)
+    # Identical files are duplicates, not validation failures: leave them out before checking ids.
+    dup_paths = set(_duplicates(files, storage.known_hashes(settings.lake)))
+    articles = _without_paths(articles, dup_paths)
+
+    rules = load_rules(settings.extra_rules)
+    outcome = quality.validate_articles(articles, rules, run_id=run_id, validated_at=run_at)
+    by_id: dict[str, list[quality.Failure]] = defaultdict(list)
+    for failure in outcome.failures:
+        by_id[failure.row_id].append(failure)
+    quarantined = []
+    rows = articles.to_pylist()
+    for row in rows:
+        for failure in by_id.get(row["article_id"], []):
+            quarantined.append(_quarantine_row(
+                run_id, row["source_path"], stage="validate", code="expectation_failed", at=run_at,
+                reason=f"{row['source_path']}: {failure.message}", file_hash=row["file_hash"],
+                record_index=row["record_index"], article_id=row["article_id"],
+                expectation=failure.expectation, payload=json.dumps(row, default=str, ensure_ascii=False)))
+    failed = outcome.failed_ids
+    passed = articles.filter(pc.invert(pc.is_in(articles.column("article_id"),
+                                                 value_set=pa.array(sorted(failed), pa.string()))))
+    out = stage / VALIDATED
+    storage.write_parquet_atomic(passed, out / "articles.parquet")
+    storage.write_parquet_atomic(to_table(quarantined, QUARANTINE), out / "quarantine.parquet")
+    storage.write_parquet_atomic(to_table(outcome.results, VALIDATION_RESULTS), out / "validation_results.parquet")
+    failed_expectations = sorted({r["expectation"] for r in outcome.results if not r["success"]})
+    summary = {"run_id": run_id, "articles_checked": articles.num_rows, "articles_passed": passed.num_rows,
+               "articles_quarantined": len(failed), "success": outcome.success,
+               "failed_expectations": failed_expectations}
+    log.info("validation of run %s: %s", run_id, summary)
+    return summary
+
+
+# --------------------------------------------------------------------------- publish
+
+
+def _run_summary(row: dict, settings: Settings) -> dict:
+    out = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
+    out["lake"] = str(settings.lake)
+    out["catalog"] = str(settings.catalog_path)
+    return out
+
+
+def publish_run(settings: Settings, run_id: str, started_at: datetime, finished_at: datetime) -> dict:
+    """Move a validated run into the lake under the publish lock, commit it, refresh the catalog."""
+    lake = settings.lake
+    stage = storage.staging_dir(lake, run_id)
+    with storage.publish_lock(lake):
+        if storage.is_committed(lake, run_id):
+            log.info("run %s was already published; refreshing the catalog only", run_id)
+            existing = [r for r in storage.read_committed(lake, "ingest_runs").to_pylist() if r["run_id"] == run_id]
+            catalog.build_catalog(lake, settings.catalog_path)
+            storage.clear_staging(lake, run_id)
+            return _run_summary(existing[0], settings)
+        if not (stage / VALIDATED / "articles.parquet").is_file():
+            raise RuntimeError(f"run {run_id} has not been validated: {stage / VALIDATED} is missing")
+        storage.rollback_uncommitted(lake)
+
+        files = _staged(settings, run_id, "files", STAGED_FILES)
+        # Checked again under the lock: a concurrent run may have published the same bytes meanwhile.
+        dup_of = _duplicates(files, storage.known_hashes(lake))
+        dup_paths = set(dup_of)
+        articles = _without_paths(storage.read_parquet_files([stage / VALIDATED / "articles.parquet"], ARTICLES),
+                                  dup_paths)
+        published_ids = pa.array(sorted(set(articles.column("article_id").to_pylist())), pa.string())
+        removed = _staged(settings, run_id, "boilerplate_removed", BOILERPLATE_REMOVED)
+        removed = removed.filter(pc.is_in(removed.column("article_id"), value_set=published_ids))
+        quarantine = pa.concat_tables([
+            _staged(settings, run_id, "quarantine", QUARANTINE),
+            storage.read_parquet_files([stage / VALIDATED / "quarantine.parquet"], QUARANTINE),
+        ])
+        quarantine = _without_paths(quarantine, dup_paths)
+        results = storage.read_parquet_files([stage / VALIDATED / "validation_results.parquet"], VALIDATION_RESULTS)
+
+        n_articles = defaultdict(int)
+        for p in articles.column("source_path").to_pylist():
+            n_articles[p] += 1
+        n_quarantined = defaultdict(int)
+        for p in quarantine.column("source_path").to_pylist():
+            n_quarantined[p] += 1
+        ledger_rows = []
+        for f in files.to_pylist():
+            path = f["source_path"]
+            if path in dup_of:
+                outcome = "duplicate"
+            elif n_articles[path] and n_quarantined[path]:
+                outcome = "partial"
+            elif n_articles[path]:
+                outcome = "published"
+            else:
+                outcome = "quarantined"
+            ledger_rows.append({
+                "run_id": run_id, "source_path": path, "file_hash": f["file_hash"], "size_bytes": f["size_bytes"],
+                "mtime_ns": f["mtime_ns"], "outcome": outcome, "duplicate_of": dup_of.get(path),
+                "n_articles": n_articles[path], "n_quarantined": n_quarantined[path], "ingested_at": started_at,
+            })
+        outcomes = [r["outcome"] for r in ledger_rows]
+        run_row = {
+            "run_id": run_id,
+            "inbox": str(settings.inbox),
+            "started_at": started_at,
+            "finished_at": finished_at,
+            "files_seen": len(ledger_rows),
+            "files_published": outcomes.count("published") + outcomes.count("partial"),
+            "files_duplicate": outcomes.count("duplicate"),
+            "files_quarantined": outcomes.count("quarantined"),
+            "articles_published": articles.num_rows,
+            "articles_quarantined": int(pc.sum(pc.equal(quarantine.column("stage"), "validate")).as_py() or 0)
+            if quarantine.num_rows else 0,
+            "lines_removed": removed.num_rows,
+            "validation_success": all(r["success"] for r in results.to_pylist() if r["severity"] == "error"),
+            "status": "success",
+        }
+        slug = storage.run_slug(run_id)
+        outputs = {
+            "articles": articles,
+            "boilerplate_removed": removed,
+            "quarantine": quarantine,
+            "validation_results": results,
+            "ingest_files": to_table(ledger_rows, INGEST_FILES),
+            "ingest_runs": to_table([run_row], INGEST_RUNS),  # last: the commit marker
+        }
+        for table, data in outputs.items():
+            if data.num_rows == 0:
+                continue
+            path = storage.partition_dir(lake, table, started_at) / storage.part_name(slug, "all")
+            storage.write_parquet_atomic(data, path)
+        catalog.build_catalog(lake, settings.catalog_path)
+    storage.clear_staging(lake, run_id)
+    log.info("published run %s: %d article(s), %d file(s) quarantined, %d duplicate(s)", run_id,
+             run_row["articles_published"], run_row["files_quarantined"], run_row["files_duplicate"])
+    return _run_summary(run_row, settings)
+
+
+# --------------------------------------------------------------------------- one-process run
+
+
+def _process_in_worker(args: tuple[Settings, dict, datetime]) -> dict:
+    settings, batch, run_at = args
+    return process_batch(settings, batch, run_at)
+
+
+def run_ingest(
+    settings: Settings,
+    run_id: str,
+    run_at: datetime,
+    clock: Callable[[], datetime],
+    workers: int = 1,
+) -> dict:
+    """All four stages in this process (the CLI, tests and benchmarks); logs progress per batch."""
+    plan = plan_run(settings, run_id, run_at)
+    batches = plan["batches"]
+    if not batches:
+        if plan.get("already_published"):
+            return publish_run(settings, run_id, run_at, clock())
+        log.info("nothing new in %s", settings.inbox)
+        return {"run_id": run_id, "files_seen": 0, "articles_published": 0, "nothing_new": True,
+                "lake": str(settings.lake), "catalog": str(settings.catalog_path)}
+    total = sum(b["n_files"] for b in batches)
+    done_files = 0
+    t0 = time.perf_counter()
+
+    def report(result: dict) -> None:
+        nonlocal done_files
+        done_files += result["files"]
+        elapsed = time.perf_counter() - t0
+        rate = done_files / elapsed if elapsed else 0.0
+        eta = (total - done_files) / rate if rate else 0.0
+        log.info("batch %d/%d: %d files -> %d articles, %d quarantined | %d/%d files, %.0f files/s, ETA %.0fs",
+                 result["batch_no"] + 1, len(batches), result["files"], result["articles"], result["quarantined"],
+                 done_files, total, rate, eta)
+
+    if workers > 1 and len(batches) > 1:
+        # Processes, not threads: trafilatura and the regex-heavy cleaner are CPU-bound and not thread-safe.
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for result in pool.map(_process_in_worker, [(settings, b, run_at) for b in batches]):
+                report(result)
+    else:
+        for b in batches:
+            report(process_batch(settings, b, run_at))
+    validate_run(settings, run_id, run_at)
+    return publish_run(settings, run_id, run_at, clock())

@@ -1,0 +1,456 @@
+"""Reading: find inbox files and turn their bytes into text records.
+
+Supported: ``.txt`` (encoding detected, not assumed), ``.html``/``.htm``, ``.json`` (an object or a
+list of objects) and ``.jsonl`` records with ``text`` or ``html`` plus optional ``url``, ``title``,
+``published``, ``authors``; any of these gzipped (``.gz``). Every failure is a :class:`ReadError` with a
+machine code and a sentence for people; the caller quarantines, never drops.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import hashlib
+import json
+import logging
+import os
+import re
+import stat
+import unicodedata
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from news_etl.settings import Limits
+
+log = logging.getLogger(__name__)
+
+TEXT_EXTS = {".txt", ".text"}
+HTML_EXTS = {".html", ".htm"}
+JSON_EXTS = {".json"}
+JSONL_EXTS = {".jsonl", ".ndjson"}
+SUPPORTED_EXTS = TEXT_EXTS | HTML_EXTS | JSON_EXTS | JSONL_EXTS
+_FORMAT_NAMES = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".json": "json",
+                 ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+# Names scrapers and editors use while a file is still being written: never picked up.
+_PARTIAL_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download", ".swp", "~")
+
+# Control characters other than tab/newline/carriage return: terminal escapes, NULs, etc.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_HTML_SNIFF = re.compile(rb"^\s*(<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])", re.IGNORECASE)
+
+
+class ReadError(Exception):
+    """A file (or record) that cannot be read; ``code`` is stable, ``message`` says why and what to do."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class InboxFile:
+    source_path: str  # relative to the inbox, POSIX separators
+    size_bytes: int
+    mtime_ns: int
+
+
+@dataclass
+class Record:
+    """One article's raw material: text (always) plus hints from the container (JSON fields, HTML)."""
+
+    record_index: int
+    source_format: str
+    text: str
+    encoding: str | None = None
+    url: str | None = None
+    title: str | None = None
+    published: str | None = None
+    authors: list[str] | None = None
+    publisher: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class FileRead:
+    file_hash: str
+    records: list[Record]
+    record_errors: list[tuple[int, ReadError]]
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def is_candidate_name(name: str) -> bool:
+    """Dotfiles and temp names are files still being written or not meant for us."""
+    lower = name.lower()
+    return not (name.startswith(".") or name.startswith("~") or lower.endswith(_PARTIAL_SUFFIXES))
+
+
+def discover(
+    inbox: Path,
+    known: set[tuple[str, int, int]],
+    now_ns: int,
+    min_age_seconds: int = 0,
+) -> Iterator[InboxFile]:
+    """Yield inbox files not already in the ledger, in a stable (sorted) order.
+
+    ``known`` holds ``(source_path, size_bytes, mtime_ns)`` of files already ingested: an unchanged
+    file is skipped without reading it, so a run with nothing new costs one ``stat`` per file.
+    Symlinks are yielded (the reader decides whether they stay inside the inbox); directories behind
+    symlinks are not walked.
+    """
+    inbox = Path(inbox)
+    if not inbox.is_dir():
+        raise FileNotFoundError(f"inbox {inbox} does not exist or is not a directory")
+    min_age_ns = min_age_seconds * 1_000_000_000
+    for dirpath, dirnames, filenames in os.walk(inbox, followlinks=False):
+        # Walk in sorted order so batches are deterministic; skip hidden folders (.git, .staging).
+        dirnames[:] = sorted(d for d in dirnames if is_candidate_name(d))
+        for name in sorted(filenames):
+            if not is_candidate_name(name):
+                continue
+            full = Path(dirpath) / name
+            try:
+                st = full.lstat()
+            except OSError:  # vanished between listdir and stat: it will be seen next run
+                continue
+            rel = full.relative_to(inbox).as_posix()
+            if stat.S_ISREG(st.st_mode) and now_ns - st.st_mtime_ns < min_age_ns:
+                log.info("skipping %s: modified less than %ss ago", rel, min_age_seconds)
+                continue
+            if (rel, st.st_size, st.st_mtime_ns) in known:
+                continue
+            yield InboxFile(rel, st.st_size, st.st_mtime_ns)
+
+
+# --------------------------------------------------------------------------- bytes
+
+
+def _safe_open_bytes(inbox: Path, rel: str, limits: Limits) -> bytes:
+    """Read a file's bytes, refusing anything that resolves outside the inbox or is too big."""
+    inbox_real = Path(os.path.realpath(inbox))
+    full = inbox / rel
+    real = Path(os.path.realpath(full))
+    if inbox_real != real and inbox_real not in real.parents:
+        raise ReadError("outside_inbox", f"{rel} resolves to {real}, outside the inbox; not followed")
+    try:
+        st = os.stat(real)
+    except FileNotFoundError as exc:
+        raise ReadError("missing", f"{rel} disappeared before it could be read (or is a broken link)") from exc
+    if not stat.S_ISREG(st.st_mode):
+        raise ReadError("not_a_file", f"{rel} is not a regular file")
+    if st.st_size > limits.max_file_bytes:
+        raise ReadError(
+            "too_large",
+            f"{rel} is {st.st_size:,} bytes, over the max_file_bytes limit of {limits.max_file_bytes:,} "
+            "(NEWS_ETL_MAX_FILE_BYTES)",
+        )
+    with open(real, "rb") as fh:
+        data = fh.read(limits.max_file_bytes + 1)
+    if len(data) > limits.max_file_bytes:  # grew while we read it
+        raise ReadError("too_large", f"{rel} is over the max_file_bytes limit of {limits.max_file_bytes:,}")
+    return data
+
+
+def gunzip_bounded(data: bytes, max_out: int) -> bytes:
+    """Inflate gzip data, stopping at ``max_out`` bytes so a decompression bomb cannot fill memory."""
+    out = bytearray()
+    d = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    buf = data
+    try:
+        while buf:
+            chunk = d.decompress(buf, max_out + 1 - len(out))
+            out += chunk
+            if len(out) > max_out:
+                raise ReadError(
+                    "inflated_too_large",
+                    f"gzip inflates to more than the max_inflated_bytes limit of {max_out:,} bytes "
+                    "(NEWS_ETL_MAX_INFLATED_BYTES); possible decompression bomb",
+                )
+            buf = d.unconsumed_tail
+            if d.eof:
+                # Concatenated gzip members are legal (``cat a.gz b.gz``): keep going.
+                rest = d.unused_data
+                if not rest.strip(b"\x00"):
+                    break
+                d = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+                buf = rest
+            elif not chunk and not buf:
+                break
+        if not d.eof:
+            raise ReadError("corrupt_gzip", "gzip stream is truncated (ended before its last block)")
+    except zlib.error as exc:
+        raise ReadError("corrupt_gzip", f"gzip data is corrupt: {exc}") from exc
+    return bytes(out)
+
+
+# --------------------------------------------------------------------------- text decoding
+
+_BOMS = [
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+]
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 without a BOM shows as NULs in every other byte of ASCII-heavy text."""
+    if len(data) < 4 or len(data) % 2:
+        return None
+    sample = data[:4096]
+    even_nul = sample[0::2].count(0) / max(1, len(sample[0::2]))
+    odd_nul = sample[1::2].count(0) / max(1, len(sample[1::2]))
+    if odd_nul > 0.3 and even_nul < 0.05:
+        return "utf-16-le"
+    if even_nul > 0.3 and odd_nul < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
+    """Decode text bytes: BOM, then strict UTF-8, then BOM-less UTF-16, then detection.
+
+    Returns ``(text, encoding)``. Raises :class:`ReadError` for binary content.
+    """
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(enc), enc + "-bom" if enc == "utf-8" else enc
+            except UnicodeDecodeError as exc:
+                raise ReadError("encoding", f"starts with a {enc} byte-order mark but is not {enc}: {exc}") from exc
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    utf16 = _utf16_without_bom(data)
+    if utf16:
+        try:
+            return data.decode(utf16), utf16
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data[:65536]:
+        raise ReadError("binary", "contains NUL bytes and is not UTF-16/32 text: looks like a binary file")
+    if declared:
+        try:
+            return data.decode(declared), declared.lower()
+        except (LookupError, UnicodeDecodeError):
+            pass
+    from charset_normalizer import from_bytes  # imported lazily: only non-UTF-8 files need it
+
+    best = from_bytes(data[:262144]).best()
+    if best is None:
+        raise ReadError("binary", "no text encoding fits these bytes: looks like a binary file")
+    enc = best.encoding
+    # Western news text that is not UTF-8 is nearly always Windows-1252; charset detection on short
+    # texts often guesses a cousin (cp1250, latin-1, mac_roman), so prefer cp1252 when it decodes.
+    if enc in {"cp1250", "cp1252", "latin_1", "iso8859_15", "mac_roman", "cp1257", "iso8859_2"}:
+        try:
+            return data.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            return data.decode("latin-1"), "latin-1"
+    try:
+        return data.decode(enc), enc
+    except (LookupError, UnicodeDecodeError) as exc:
+        raise ReadError("encoding", f"could not decode as {enc}: {exc}") from exc
+
+
+def normalise_text(text: str, max_line_chars: int) -> str:
+    """Unify line ends, drop control characters, NFC-normalise; refuse absurdly long lines."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text).replace("\ufeff", "")
+    text = unicodedata.normalize("NFC", text)
+    longest = max((len(line) for line in text.split("\n")), default=0)
+    if longest > max_line_chars:
+        raise ReadError(
+            "line_too_long",
+            f"has a line of {longest:,} characters, over the max_line_chars limit of {max_line_chars:,} "
+            "(NEWS_ETL_MAX_LINE_CHARS)",
+        )
+    return text
+
+
+def _looks_binary(text: str) -> bool:
+    if not text:
+        return False
+    sample = text[:20000]
+    bad = sum(1 for ch in sample if ch == "\ufffd" or (unicodedata.category(ch) in {"Cc", "Co", "Cn"}
+                                                       and ch not in "\n\t\r"))
+    return bad / len(sample) > 0.05
+
+
+# --------------------------------------------------------------------------- formats
+
+
+def _format_of(rel: str) -> tuple[str, bool]:
+    name = rel.lower()
+    gz = name.endswith(".gz")
+    if gz:
+        name = name[:-3]
+    return os.path.splitext(name)[1], gz
+
+
+def _text_record(text: str, index: int, fmt: str, encoding: str | None, **hints: object) -> Record:
+    if not text.strip():
+        raise ReadError("empty", "has no text (empty or whitespace only)")
+    return Record(record_index=index, source_format=fmt, text=text, encoding=encoding, **hints)  # type: ignore[arg-type]
+
+
+def _html_record(html: str, index: int, fmt: str, encoding: str | None, limits: Limits,
+                 url: str | None = None) -> Record:
+    from news_etl import html as html_mod  # lazy: trafilatura is a heavy import
+
+    doc = html_mod.extract(html, url=url)
+    text = normalise_text(doc.text, limits.max_line_chars)
+    return _text_record(
+        text, index, fmt, encoding, url=doc.url or url, title=doc.title, published=doc.published,
+        authors=doc.authors or None, publisher=doc.publisher,
+    )
+
+
+def _str_or_none(value: object, field_name: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (str, int, float)):
+        s = str(value).strip()
+        return s or None
+    raise ReadError("bad_field", f"field {field_name!r} should be a string, got {type(value).__name__}")
+
+
+def _authors_field(value: object) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(a, str) for a in value):
+        return [a for a in value if a.strip()]
+    raise ReadError("bad_field", "field 'authors' should be a string or a list of strings")
+
+
+def _json_record(obj: object, index: int, fmt: str, limits: Limits) -> Record:
+    if not isinstance(obj, dict):
+        raise ReadError("bad_record", f"record {index} is a JSON {type(obj).__name__}, not an object")
+    url = _str_or_none(obj.get("url"), "url")
+    title = _str_or_none(obj.get("title"), "title")
+    published = _str_or_none(obj.get("published"), "published")
+    authors = _authors_field(obj.get("authors"))
+    text, html = obj.get("text"), obj.get("html")
+    if isinstance(text, str) and text.strip():
+        body = normalise_text(text, limits.max_line_chars)
+        return _text_record(body, index, fmt, "json", url=url, title=title, published=published,
+                            authors=authors)
+    if isinstance(html, str) and html.strip():
+        rec = _html_record(html, index, fmt, "json", limits, url=url)
+        rec.title = title or rec.title
+        rec.published = published or rec.published
+        rec.authors = authors or rec.authors
+        return rec
+    if text is not None and not isinstance(text, str):
+        raise ReadError("bad_field", f"record {index}: field 'text' should be a string, got {type(text).__name__}")
+    raise ReadError("no_text", f"record {index} has neither a non-empty 'text' nor 'html' field")
+
+
+def parse_bytes(data: bytes, rel: str, limits: Limits) -> tuple[list[Record], list[tuple[int, ReadError]]]:
+    """Turn one file's raw bytes into records (and per-record errors for JSON containers)."""
+    ext, gz = _format_of(rel)
+    if ext not in SUPPORTED_EXTS:
+        raise ReadError(
+            "unsupported_type",
+            f"unsupported file type {ext or '(no extension)'!r}; expected one of "
+            f"{', '.join(sorted(SUPPORTED_EXTS))} (optionally .gz)",
+        )
+    if gz or data[:2] == b"\x1f\x8b":
+        data = gunzip_bounded(data, limits.max_inflated_bytes)
+    fmt = _FORMAT_NAMES[ext]
+    if gz:
+        fmt += ".gz"
+    if not data.strip():
+        raise ReadError("empty", "has no text (empty or whitespace only)")
+
+    if ext in HTML_EXTS or (ext in TEXT_EXTS and _HTML_SNIFF.match(data[:1024])):
+        declared = _declared_charset(data)
+        text, enc = decode_bytes(data, declared)
+        return [_html_record(text, 0, fmt, enc, limits)], []
+
+    text, enc = decode_bytes(data)
+    if ext in TEXT_EXTS:
+        text = normalise_text(text, limits.max_line_chars)
+        if _looks_binary(text):
+            raise ReadError("binary", "mostly non-printable characters: looks like a binary file")
+        return [_text_record(text, 0, fmt, enc)], []
+
+    if ext in JSON_EXTS:
+        try:
+            obj = json.loads(text)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            raise ReadError("bad_json", f"is not valid JSON: {exc}") from exc
+        items = obj if isinstance(obj, list) else [obj]
+        return _records_from(items, fmt, limits)
+
+    # JSON Lines: one object per line; a bad line is quarantined alone, the others go on.
+    items_or_errors: list[object] = []
+    for line_no, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            items_or_errors.append(json.loads(line))
+        except (json.JSONDecodeError, RecursionError) as exc:
+            items_or_errors.append(ReadError("bad_json", f"line {line_no} is not valid JSON: {exc}"))
+    return _records_from(items_or_errors, fmt, limits)
+
+
+def _records_from(items: list[object], fmt: str, limits: Limits) -> tuple[list[Record], list[tuple[int, ReadError]]]:
+    if len(items) > limits.max_records_per_file:
+        raise ReadError(
+            "too_many_records",
+            f"holds {len(items):,} records, over the max_records_per_file limit of "
+            f"{limits.max_records_per_file:,} (NEWS_ETL_MAX_RECORDS_PER_FILE)",
+        )
+    if not items:
+        raise ReadError("empty", "holds no JSON records")
+    records, errors = [], []
+    for i, item in enumerate(items):
+        if isinstance(item, ReadError):
+            errors.append((i, item))
+            continue
+        try:
+            records.append(_json_record(item, i, fmt, limits))
+        except ReadError as exc:
+            errors.append((i, exc))
+    return records, errors
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
+
+
+def _declared_charset(data: bytes) -> str | None:
+    m = _META_CHARSET.search(data[:4096])
+    if not m:
+        return None
+    name = m.group(1).decode("ascii", "ignore")
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def read_file(inbox: Path, rel: str, limits: Limits) -> FileRead:
+    """Read one inbox file into records. Raises :class:`ReadError` when nothing in it is usable."""
+    data = _safe_open_bytes(inbox, rel, limits)
+    file_hash = hashlib.sha256(data).hexdigest()
+    try:
+        records, errors = parse_bytes(data, rel, limits)
+    except ReadError as exc:
+        exc.file_hash = file_hash  # type: ignore[attr-defined]
+        raise
+    return FileRead(file_hash=file_hash, records=records, record_errors=errors)
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    """Helper for tests and benchmarks that build gzipped inbox files."""
+    return gzip.compress(data, mtime=0)

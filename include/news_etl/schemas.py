@@ -1,0 +1,154 @@
+"""Table contracts: one explicit pyarrow schema per lake table, and nowhere else.
+
+Columns are ``<entity>_id`` for keys and ``<event>_at`` for UTC timestamps. Every table carries
+``run_id`` so a run can be audited, and so readers can ignore files of a run that never committed.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+UTC_TS = pa.timestamp("us", tz="UTC")
+STR = pa.string()
+STR_LIST = pa.list_(pa.string())
+
+ARTICLES = pa.schema(
+    [
+        pa.field("article_id", STR, nullable=False),
+        pa.field("run_id", STR, nullable=False),
+        pa.field("source_path", STR, nullable=False),  # relative to the inbox
+        pa.field("record_index", pa.int32(), nullable=False),  # record number inside the file (json/jsonl)
+        pa.field("file_hash", STR, nullable=False),  # sha256 of the raw file bytes
+        pa.field("content_hash", STR, nullable=False),  # sha256 of the normalised body
+        pa.field("source_format", STR, nullable=False),  # txt | html | json | jsonl (+ .gz)
+        pa.field("encoding", STR),
+        pa.field("url", STR),
+        pa.field("title", STR),
+        pa.field("authors", STR_LIST),
+        pa.field("published_at", UTC_TS),
+        pa.field("published_at_raw", STR),
+        pa.field("modified_at", UTC_TS),
+        pa.field("modified_at_raw", STR),
+        pa.field("dateline", STR),
+        pa.field("publisher", STR),
+        pa.field("language", STR),
+        pa.field("word_count", pa.int32(), nullable=False),
+        pa.field("headings", STR_LIST),
+        pa.field("body", STR, nullable=False),  # cleaned text, paragraphs separated by a blank line
+        pa.field("lines_removed", pa.int32(), nullable=False),
+        pa.field("ingested_at", UTC_TS, nullable=False),
+    ]
+)
+
+BOILERPLATE_REMOVED = pa.schema(
+    [
+        pa.field("article_id", STR, nullable=False),
+        pa.field("run_id", STR, nullable=False),
+        pa.field("source_path", STR, nullable=False),
+        pa.field("line_no", pa.int32(), nullable=False),  # 1-based line in the decoded input text
+        pa.field("line_text", STR, nullable=False),
+        pa.field("rule", STR, nullable=False),  # the rule name from rules/boilerplate.yaml, or meta:*
+        pa.field("ingested_at", UTC_TS, nullable=False),
+    ]
+)
+
+QUARANTINE = pa.schema(
+    [
+        pa.field("quarantine_id", STR, nullable=False),
+        pa.field("run_id", STR, nullable=False),
+        pa.field("source_path", STR, nullable=False),
+        pa.field("file_hash", STR),
+        pa.field("record_index", pa.int32()),
+        pa.field("article_id", STR),
+        pa.field("stage", STR, nullable=False),  # read | validate
+        pa.field("reason_code", STR, nullable=False),  # machine-friendly: encoding, too_large, ...
+        pa.field("reason", STR, nullable=False),  # a sentence a person can act on
+        pa.field("expectation", STR),  # the failed expectation, for stage=validate
+        pa.field("payload", STR),  # the rejected article as JSON (validate), so nothing is lost
+        pa.field("quarantined_at", UTC_TS, nullable=False),
+    ]
+)
+
+INGEST_FILES = pa.schema(
+    [
+        pa.field("run_id", STR, nullable=False),
+        pa.field("source_path", STR, nullable=False),
+        pa.field("file_hash", STR),
+        pa.field("size_bytes", pa.int64(), nullable=False),
+        pa.field("mtime_ns", pa.int64(), nullable=False),
+        pa.field("outcome", STR, nullable=False),  # published | duplicate | quarantined | partial
+        pa.field("duplicate_of", STR),  # source_path of the file with the same bytes seen first
+        pa.field("n_articles", pa.int32(), nullable=False),
+        pa.field("n_quarantined", pa.int32(), nullable=False),
+        pa.field("ingested_at", UTC_TS, nullable=False),
+    ]
+)
+
+INGEST_RUNS = pa.schema(
+    [
+        pa.field("run_id", STR, nullable=False),
+        pa.field("inbox", STR, nullable=False),
+        pa.field("started_at", UTC_TS, nullable=False),
+        pa.field("finished_at", UTC_TS, nullable=False),
+        pa.field("files_seen", pa.int32(), nullable=False),
+        pa.field("files_published", pa.int32(), nullable=False),
+        pa.field("files_duplicate", pa.int32(), nullable=False),
+        pa.field("files_quarantined", pa.int32(), nullable=False),
+        pa.field("articles_published", pa.int32(), nullable=False),
+        pa.field("articles_quarantined", pa.int32(), nullable=False),
+        pa.field("lines_removed", pa.int32(), nullable=False),
+        pa.field("validation_success", pa.bool_(), nullable=False),
+        pa.field("status", STR, nullable=False),
+    ]
+)
+
+VALIDATION_RESULTS = pa.schema(
+    [
+        pa.field("run_id", STR, nullable=False),
+        pa.field("suite", STR, nullable=False),
+        pa.field("expectation", STR, nullable=False),
+        pa.field("column_name", STR),
+        pa.field("severity", STR, nullable=False),  # error | warn
+        pa.field("success", pa.bool_(), nullable=False),
+        pa.field("element_count", pa.int64()),
+        pa.field("unexpected_count", pa.int64()),
+        pa.field("why", STR),
+        pa.field("validated_at", UTC_TS, nullable=False),
+    ]
+)
+
+#: Work-in-progress list of the files one batch read (staging only, never published as is).
+STAGED_FILES = pa.schema(
+    [
+        pa.field("source_path", STR, nullable=False),
+        pa.field("file_hash", STR),  # null when the file could not be read at all
+        pa.field("size_bytes", pa.int64(), nullable=False),
+        pa.field("mtime_ns", pa.int64(), nullable=False),
+        pa.field("n_records", pa.int32(), nullable=False),
+    ]
+)
+
+#: table name -> schema. The order is the publish order: ``ingest_runs`` goes last because its
+#: file is the commit marker of a run.
+TABLES: dict[str, pa.Schema] = {
+    "articles": ARTICLES,
+    "boilerplate_removed": BOILERPLATE_REMOVED,
+    "quarantine": QUARANTINE,
+    "validation_results": VALIDATION_RESULTS,
+    "ingest_files": INGEST_FILES,
+    "ingest_runs": INGEST_RUNS,
+}
+
+
+def empty(schema: pa.Schema) -> pa.Table:
+    return schema.empty_table()
+
+
+def to_table(rows: list[dict], schema: pa.Schema) -> pa.Table:
+    """Rows (dicts) to a table of exactly ``schema``; unknown keys are an error, not silently dropped."""
+    names = set(schema.names)
+    for row in rows:
+        extra = set(row) - names
+        if extra:
+            raise KeyError(f"columns not in the {schema.names[0]} schema: {sorted(extra)}")
+    return pa.Table.from_pylist(rows, schema=schema)

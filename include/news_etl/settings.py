@@ -1,0 +1,93 @@
+"""The one place that reads the environment.
+
+Every knob has a default that works on a laptop; the DAG, the CLI and the tests all build a
+:class:`Settings` through :func:`get_settings` (tests pass overrides instead of patching modules).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PACKAGE_DIR = Path(__file__).resolve().parent
+RULES_DIR = PACKAGE_DIR / "rules"
+SQL_DIR = PACKAGE_DIR / "sql"
+
+_PREFIX = "NEWS_ETL_"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(_PREFIX + name, default)
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(_PREFIX + name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:  # a typo in a deployment should fail loudly, naming the variable
+        raise ValueError(f"{_PREFIX}{name} must be an integer, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-file safety limits; a file over a limit is quarantined with the limit named."""
+
+    max_file_bytes: int = 64 * 1024 * 1024
+    max_inflated_bytes: int = 256 * 1024 * 1024
+    max_line_chars: int = 1_000_000
+    max_records_per_file: int = 100_000
+
+
+@dataclass(frozen=True)
+class Settings:
+    inbox: Path
+    lake: Path
+    schedule: str = "*/15 * * * *"
+    batch_size: int = 200
+    max_batches: int = 64
+    min_file_age_seconds: int = 0
+    extra_rules: Path | None = None
+    default_timezone: str = "UTC"
+    limits: Limits = field(default_factory=Limits)
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.lake / "catalog.duckdb"
+
+    def with_paths(self, inbox: str | Path | None = None, lake: str | Path | None = None) -> Settings:
+        """A copy pointing at another inbox/lake (DAG params and CLI flags use this)."""
+        return replace(
+            self,
+            inbox=Path(inbox).expanduser().resolve() if inbox else self.inbox,
+            lake=Path(lake).expanduser().resolve() if lake else self.lake,
+        )
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Build settings from ``NEWS_ETL_*`` environment variables, then apply ``overrides``."""
+    extra = _env("RULES", "")
+    settings = Settings(
+        inbox=Path(_env("INBOX", str(PROJECT_ROOT / "data" / "inbox"))).expanduser().resolve(),
+        lake=Path(_env("LAKE", str(PROJECT_ROOT / "data" / "lake"))).expanduser().resolve(),
+        schedule=_env("SCHEDULE", "*/15 * * * *"),
+        batch_size=max(1, _env_int("BATCH_SIZE", 200)),
+        max_batches=max(1, _env_int("MAX_BATCHES", 64)),
+        min_file_age_seconds=max(0, _env_int("MIN_FILE_AGE_SECONDS", 0)),
+        extra_rules=Path(extra).expanduser().resolve() if extra else None,
+        default_timezone=_env("DEFAULT_TIMEZONE", "UTC"),
+        limits=Limits(
+            max_file_bytes=_env_int("MAX_FILE_BYTES", Limits.max_file_bytes),
+            max_inflated_bytes=_env_int("MAX_INFLATED_BYTES", Limits.max_inflated_bytes),
+            max_line_chars=_env_int("MAX_LINE_CHARS", Limits.max_line_chars),
+            max_records_per_file=_env_int("MAX_RECORDS_PER_FILE", Limits.max_records_per_file),
+        ),
+    )
+    return replace(settings, **overrides) if overrides else settings
+
+
+#: Name of the Airflow Asset that ``news_ingest`` updates on every publish (issue-5 reports listen to it).
+ARTICLES_ASSET_NAME = "news_articles"
