@@ -274,10 +274,8 @@ def clean(text: str, rules: RuleSet, preassigned: dict[int, str] | None = None) 
             current = []
     if current:
         blocks.append(current)
-    if _hard_wrapped(blocks):
-        paragraphs = [" ".join(b) for b in blocks]
-    else:
-        paragraphs = [line for b in blocks for line in b]
+    # Hard-wrapped prose: a block is one paragraph. Otherwise each line is a block of its own.
+    paragraphs = [" ".join(b) for b in blocks] if _hard_wrapped(blocks) else [ln for b in blocks for ln in b]
 
     headings = [
         p for k, p in enumerate(paragraphs)

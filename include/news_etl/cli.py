@@ -14,7 +14,6 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 from news_etl.settings import get_settings
 

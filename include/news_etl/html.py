@@ -54,8 +54,53 @@ def extract(html: str, url: str | None = None) -> HtmlDoc:
             url=doc.url or url,
         )
     # No main content found: keep every visible line rather than losing the page.
+    return HtmlDoc(text=visible_text(html), url=url)
+
+
+_BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article",
+           "header", "footer", "blockquote", "pre", "ul", "ol", "table", "figure", "figcaption", "dt", "dd"}
+
+
+_HIDDEN = {"script", "style", "noscript", "template", "head", "svg"}
+
+
+def visible_text(html: str) -> str:
+    """Every visible text block of a page or fragment, one per line (scripts and styles dropped)."""
+    import lxml.etree
+    import lxml.html
+
     try:
-        text = trafilatura.html2txt(html) or ""
-    except (ValueError, TypeError, RecursionError):
-        text = ""
-    return HtmlDoc(text=text, url=url)
+        # Comments removed at parse time: lxml otherwise drops the text that follows a comment.
+        parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
+        root = lxml.html.fromstring(html, parser=parser)
+    except (lxml.etree.ParserError, ValueError, RecursionError):
+        return ""
+    lines: list[str] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        text = " ".join("".join(current).split())
+        if text:
+            lines.append(text)
+        current.clear()
+
+    walker = lxml.etree.iterwalk(root, events=("start", "end"))
+    for event, el in walker:
+        tag = el.tag if isinstance(el.tag, str) else ""  # comments and PIs have no string tag
+        if not tag:  # entities and other non-element nodes
+            continue
+        if event == "start":
+            if tag in _HIDDEN:
+                walker.skip_subtree()  # its text is not visible; its tail is, at its "end" event
+                continue
+            if tag in _BLOCKS:
+                flush()
+            if el.text:
+                current.append(el.text)
+        else:
+            if tag in _BLOCKS:
+                flush()
+            if el.tail:
+                current.append(el.tail)
+    flush()
+    return "\n".join(lines)

@@ -302,9 +302,9 @@ def find_dateline(first_paragraph: str | None) -> str | None:
     place = m.group("place").strip(" ,")
     if place.casefold() in _NOT_PLACES or count_words(place) > 4:
         return None
-    if place.isupper() and len(place) > 3:
-        place = place.title()
-    return place
+    # Wire style shouts the city ("KYIV, Ukraine"): store it the way it is written elsewhere.
+    parts = [p.strip() for p in place.split(",")]
+    return ", ".join(p.title() if p.isupper() and len(p) > 3 else p for p in parts)
 
 
 _FREEMAIL = {"gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "aol.com", "icloud.com", "proton.me",

@@ -119,7 +119,7 @@ def discover(
             except OSError:  # vanished between listdir and stat: it will be seen next run
                 continue
             rel = full.relative_to(inbox).as_posix()
-            if stat.S_ISREG(st.st_mode) and now_ns - st.st_mtime_ns < min_age_ns:
+            if min_age_ns and stat.S_ISREG(st.st_mode) and now_ns - st.st_mtime_ns < min_age_ns:
                 log.info("skipping %s: modified less than %ss ago", rel, min_age_seconds)
                 continue
             if (rel, st.st_size, st.st_mtime_ns) in known:

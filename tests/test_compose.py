@@ -1,0 +1,68 @@
+"""The deployment's docker-compose.yaml: structure checked here, syntax by `docker-compose config -q`."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from .conftest import ROOT
+
+COMPOSE = ROOT / "docker-compose.yaml"
+AIRFLOW_SERVICES = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-worker",
+                    "airflow-triggerer", "airflow-init"}
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load(COMPOSE.read_text())
+
+
+def test_services_of_the_celery_stack(compose: dict) -> None:
+    assert set(compose["services"]) == AIRFLOW_SERVICES | {"postgres", "redis"}
+    commands = {name: compose["services"][name].get("command") for name in AIRFLOW_SERVICES - {"airflow-init"}}
+    assert commands == {"airflow-apiserver": "api-server", "airflow-scheduler": "scheduler",
+                        "airflow-dag-processor": "dag-processor", "airflow-worker": "celery worker",
+                        "airflow-triggerer": "triggerer"}
+
+
+def test_airflow_services_build_the_project_image_and_mount_the_project(compose: dict) -> None:
+    for name in AIRFLOW_SERVICES:
+        svc = compose["services"][name]
+        assert svc["build"] == "."
+        # "${AIRFLOW_PROJ_DIR:-.}/dags:/opt/airflow/dags[:ro]" -> the container path
+        mounts = {re.search(r":(/opt/airflow/[^:]*)", v).group(1) for v in svc["volumes"]}
+        assert {"/opt/airflow/dags", "/opt/airflow/plugins", "/opt/airflow/include", "/opt/airflow/seeds",
+                "/opt/airflow/data"} <= mounts, name
+        env = svc["environment"]
+        assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+        assert env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "false"
+        assert env["PYTHONPATH"] == "/opt/airflow/include"
+        assert "postgres" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+        assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://")
+        assert env["NEWS_ETL_LAKE"].endswith("/opt/airflow/data/lake}")
+    assert "news-data" in compose["volumes"]
+
+
+def test_dockerfile_installs_the_pinned_requirements() -> None:
+    text = (ROOT / "Dockerfile").read_text()
+    assert "FROM apache/airflow:3.3.2" in text
+    assert "-r /opt/airflow/requirements.txt" in text
+
+
+def test_every_requirement_is_pinned_exactly() -> None:
+    for name in ("requirements.txt", "requirements-dev.txt"):
+        for line in (ROOT / name).read_text().splitlines():
+            line = line.strip()
+            if line and not line.startswith(("#", "-r")):
+                assert "==" in line and not any(c in line for c in "<>~*"), f"{name}: {line}"
+
+
+@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose (Debian package) not installed")
+def test_docker_compose_accepts_the_file() -> None:
+    done = subprocess.run(["docker-compose", "-f", str(COMPOSE), "config", "-q"], capture_output=True, text=True,
+                          cwd=ROOT)
+    assert done.returncode == 0, done.stderr

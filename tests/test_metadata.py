@@ -1,0 +1,123 @@
+"""Unit tests of metadata extraction: dates, bylines, titles, datelines, publisher, language, hashes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from news_etl import metadata
+from news_etl.metadata import (
+    content_hash,
+    detect_language,
+    extract_header,
+    find_dateline,
+    find_publisher,
+    parse_byline,
+    parse_datetime,
+)
+
+REF = datetime(2023, 12, 22, 18, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Posted on : 2023-09-06 16:47 KST", "2023-09-06T07:47:00+00:00"),
+        ("Dec. 22, 2023 11:48 a.m. ET", "2023-12-22T16:48:00+00:00"),  # EST in December: UTC-5
+        ("June 5, 2023 11:48 a.m. ET", "2023-06-05T15:48:00+00:00"),  # EDT in June: UTC-4
+        ("2023-09-06T16:47:00+09:00", "2023-09-06T07:47:00+00:00"),
+        ("Published 22 December 2023, 09:15 GMT", "2023-12-22T09:15:00+00:00"),
+        ("Sept. 3, 2023", "2023-09-03T00:00:00+00:00"),
+        ("Updated 3 hours ago", "2023-12-22T15:00:00+00:00"),
+        ("yesterday", "2023-12-21T18:00:00+00:00"),
+    ],
+)
+def test_parse_datetime_formats(raw: str, expected: str) -> None:
+    assert parse_datetime(raw, reference=REF).isoformat() == expected
+
+
+@pytest.mark.parametrize("raw", ["", "no date in here", "Updated", "Read 5 min", "2023"])
+def test_parse_datetime_never_invents(raw: str) -> None:
+    assert parse_datetime(raw, reference=REF) is None
+
+
+def test_naive_times_use_the_default_zone() -> None:
+    assert parse_datetime("2023-01-02 10:00", default_tz="Asia/Seoul").isoformat() == "2023-01-02T01:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("line", "names"),
+    [
+        ("By Lee Bon-young, Washington correspondent", ["Lee Bon-young"]),
+        ("By Jane Doe and John Smith", ["Jane Doe", "John Smith"]),
+        ("By JANE DOE, Staff Writer", ["JANE DOE"]),
+        ("By Maria de la Cruz | maria@example.com", ["Maria de la Cruz"]),
+        ("By The Associated Press", ["The Associated Press"]),
+        ("Written by Sam Lee, Reuters", ["Sam Lee", "Reuters"]),
+        ("By Ana Ruiz, Updated 3 hours ago", ["Ana Ruiz"]),
+    ],
+)
+def test_parse_byline(line: str, names: list[str]) -> None:
+    assert parse_byline(line) == names
+
+
+def test_header_of_a_seed_like_text() -> None:
+    lines = [
+        "Kim likely to meet Putin in Russia, claims US",
+        "",
+        "Posted on : 2023-09-06 16:47 KST Modified on : 2023-09-06 17:10 KST",
+        "North Korean leader Kim Jong-un is reportedly planning to meet the Russian president.",
+        "By Lee Bon-young, Washington correspondent",
+    ]
+    h = extract_header(lines, reference=REF)
+    assert h.title == lines[0]
+    assert h.published_at == datetime(2023, 9, 6, 7, 47, tzinfo=UTC)
+    assert h.published_raw == "2023-09-06 16:47 KST"
+    assert h.modified_at == datetime(2023, 9, 6, 8, 10, tzinfo=UTC)
+    assert h.authors == ["Lee Bon-young"]
+    assert h.marks == {0: "meta:title", 2: "meta:timestamp", 4: "meta:byline"}
+
+
+def test_no_title_when_first_line_is_prose() -> None:
+    lines = ["North Korean leader Kim Jong Un is reportedly preparing to travel to Russia this month.", "More."]
+    assert extract_header(lines).title is None
+
+
+def test_container_title_wins_and_its_line_leaves_the_body() -> None:
+    lines = ["Big News Today", "Body sentence one is here."]
+    h = extract_header(lines, hint_title="Big News Today")
+    assert h.title == "Big News Today" and h.marks == {0: "meta:title"}
+
+
+@pytest.mark.parametrize(
+    ("para", "place"),
+    [
+        ("Seoul: In a rare diplomatic move, Kim is set to visit.", "Seoul"),
+        ("WASHINGTON (Reuters) - The United States said on Monday.", "Washington"),
+        ("KYIV, Ukraine — Russian forces attacked overnight.", "Kyiv, Ukraine"),
+        ("However: the talks went on.", None),
+        ("The talks went on: nobody knew why.", None),
+    ],
+)
+def test_find_dateline(para: str, place: str | None) -> None:
+    assert find_dateline(para) == place
+
+
+def test_find_publisher() -> None:
+    assert find_publisher("Please direct questions or comments to [english@hani.co.kr]") == "hani.co.kr"
+    assert find_publisher("Mail me at someone@gmail.com", url="https://www.example.org/a") == "example.org"
+    assert find_publisher("nothing here") is None
+    assert find_publisher("x@hani.co.kr", hint="The Hankyoreh") == "The Hankyoreh"
+
+
+def test_detect_language() -> None:
+    assert detect_language("The government said on Tuesday that it would raise taxes next year.") == "en"
+    assert detect_language("Le gouvernement a annoncé mardi qu'il augmenterait les impôts l'an prochain.") == "fr"
+    assert detect_language("Too short") is None
+    assert "en" in metadata.known_languages()
+
+
+def test_content_hash_ignores_case_space_and_quote_style() -> None:
+    assert content_hash("He said “yes”  today.\n\nNext") == content_hash('he said "yes" today. next')
+    assert content_hash("one") != content_hash("two")

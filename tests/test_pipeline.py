@@ -1,0 +1,231 @@
+"""The core pipeline without Airflow: seeds in, tables out; re-runs, new files, quarantine, duplicates."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from news_etl import catalog, storage
+from news_etl.pipeline import plan_run, process_batch, publish_run, run_ingest, validate_run
+from news_etl.schemas import TABLES
+from news_etl.settings import get_settings
+
+from .conftest import RUN_AT, SEEDS
+
+BOILERPLATE = [
+    "Share this:", "Like this:", "Like Loading", "Also Read:", "Keep Reading", "Related stories",
+    "Most viewed articles", "Please direct questions or comments", "(KCNA/Yonhap)", "By Lee Bon-young",
+]
+
+
+def _ingest(inbox: Path, lake: Path, run_id: str = "run-1", at: datetime = RUN_AT, **overrides) -> dict:
+    settings = get_settings(**overrides).with_paths(inbox, lake)
+    return run_ingest(settings, run_id, at, clock=lambda: at + timedelta(seconds=5))
+
+
+def _rows(lake: Path, sql: str) -> list[tuple]:
+    return catalog.query(lake / "catalog.duckdb", sql)[1]
+
+
+def _count(lake: Path, table: str) -> int:
+    return _rows(lake, f"select count(*) from {table}")[0][0]
+
+
+def test_seeds_land_with_the_specified_values(seed_inbox: Path, lake: Path) -> None:
+    summary = _ingest(seed_inbox, lake)
+    assert summary["articles_published"] == 5 and summary["files_quarantined"] == 0
+
+    # The contract: readable straight from Parquet, without the catalog.
+    con = duckdb.connect()
+    arts = {r[0]: r for r in con.execute(
+        "select source_path, title, authors, published_at, modified_at, dateline, publisher, language, body, "
+        "word_count, headings, published_at_raw "
+        f"from read_parquet('{lake}/articles/**/*.parquet')").fetchall()}
+    assert sorted(arts) == sorted(p.name for p in SEEDS.iterdir())
+
+    a003 = arts["003_ddabe0bb499dbc38.txt"]
+    assert a003[1] == "Kim Jong-un likely to meet Putin in Russia for arms deal negotiations, claims US"
+    assert a003[2] == ["Lee Bon-young"]
+    assert a003[3] == datetime(2023, 9, 6, 7, 47, tzinfo=UTC)
+    assert a003[4] == a003[3]
+    assert a003[11] == "2023-09-06 16:47 KST"
+    assert a003[6] == "hani.co.kr"
+    assert arts["002_f8178e955944c9a2.txt"][5] == "Seoul"
+    assert "Possible Armament Exchange" in arts["002_f8178e955944c9a2.txt"][10]
+    assert "Possible Armament Exchange" in arts["002_f8178e955944c9a2.txt"][8]  # headings stay in the body
+    for path, row in arts.items():
+        body = row[8]
+        assert row[7] == "en"
+        assert row[9] > 300
+        assert "\n\n" in body
+        for needle in BOILERPLATE:
+            assert needle not in body, f"{path} still holds {needle!r}"
+        for name in ["Twitter", "Facebook", "WhatsApp", "Telegram", "LinkedIn"]:
+            assert f"\n\n{name}\n\n" not in f"\n\n{body}\n\n"
+        if path != "003_ddabe0bb499dbc38.txt":
+            assert row[1] is None  # no headline line: no invented title
+    # the duplicated caption: both copies removed, each recorded
+    captions = _rows(lake, "select count(*) from boilerplate_removed where rule = 'photo_credit_caption'")
+    assert captions[0][0] == 2
+    rules = {r[0] for r in _rows(lake, "select distinct rule from boilerplate_removed")}
+    assert {"share_widget", "social_network_names", "like_widget", "also_read", "keep_reading",
+            "related_heading", "most_viewed", "contact_footer"} <= rules
+
+
+def test_rerun_adds_no_rows_and_new_file_is_picked_up_alone(seed_inbox: Path, lake: Path) -> None:
+    _ingest(seed_inbox, lake, "run-1")
+    before = {t: _count(lake, t) for t in TABLES}
+    files_before = sorted(p.relative_to(lake) for p in lake.rglob("*.parquet"))
+
+    again = _ingest(seed_inbox, lake, "run-2", RUN_AT + timedelta(minutes=15))
+    assert again.get("nothing_new") is True
+    assert {t: _count(lake, t) for t in TABLES} == before
+    assert sorted(p.relative_to(lake) for p in lake.rglob("*.parquet")) == files_before
+
+    # Re-running the *same* run id is a no-op too (an Airflow retry of the whole run).
+    _ingest(seed_inbox, lake, "run-1")
+    assert {t: _count(lake, t) for t in TABLES} == before
+
+    shutil.copy(SEEDS / "003_ddabe0bb499dbc38.txt", seed_inbox / "later.txt")  # same bytes: a duplicate
+    (seed_inbox / "new.txt").write_text("A Brand New Headline Appears\n\n" + "Fresh reporting with many words. " * 20)
+    third = _ingest(seed_inbox, lake, "run-3", RUN_AT + timedelta(minutes=30))
+    assert third["files_seen"] == 2
+    assert third["articles_published"] == 1 and third["files_duplicate"] == 1
+    new = _rows(lake, "select source_path, title, run_id from articles where run_id = 'run-3'")
+    assert new == [("new.txt", "A Brand New Headline Appears", "run-3")]
+    dup = _rows(lake, "select outcome, duplicate_of from ingest_files where source_path = 'later.txt'")
+    assert dup == [("duplicate", "003_ddabe0bb499dbc38.txt")]
+    assert _count(lake, "articles") == 6
+
+
+def test_bad_files_are_quarantined_and_the_run_goes_on(inbox: Path, lake: Path) -> None:
+    shutil.copy(SEEDS / "001_d4a9da04ce5f80a8.txt", inbox / "good.txt")
+    (inbox / "empty.txt").write_bytes(b"")
+    (inbox / "binary.txt").write_bytes(bytes(range(256)) * 20)
+    (inbox / "broken.json").write_text('{"text": ')
+    (inbox / "truncated.txt.gz").write_bytes(gzip.compress(b"x" * 5000)[:30])
+    (inbox / "slides.pptx").write_bytes(b"PK\x03\x04")
+    (inbox / "short.txt").write_text("Only four words here.")
+    (inbox / "mixed.jsonl").write_text(json.dumps({"text": "Good record. " * 20}) + "\n{oops\n")
+    summary = _ingest(inbox, lake)
+
+    reasons = dict(_rows(lake, "select source_path, reason_code from quarantine where record_index is null "
+                               "or source_path != 'mixed.jsonl'"))
+    assert reasons == {
+        "empty.txt": "empty", "binary.txt": "binary", "broken.json": "bad_json",
+        "truncated.txt.gz": "corrupt_gzip", "slides.pptx": "unsupported_type", "short.txt": "expectation_failed",
+    }
+    failed = _rows(lake, "select expectation, payload is not null from quarantine where source_path = 'short.txt'")
+    assert failed == [("expect_column_values_to_be_between(word_count)", True)]
+    assert _rows(lake, "select reason_code, record_index from quarantine where source_path = 'mixed.jsonl'") == [
+        ("bad_json", 1)
+    ]
+    outcomes = dict(_rows(lake, "select source_path, outcome from ingest_files"))
+    assert outcomes["mixed.jsonl"] == "partial" and outcomes["good.txt"] == "published"
+    assert summary["files_seen"] == 8
+    assert summary["files_published"] + summary["files_duplicate"] + summary["files_quarantined"] == 8
+    assert sorted(r[0] for r in _rows(lake, "select source_path from articles")) == ["good.txt", "mixed.jsonl"]
+    # Every reason is a sentence naming the file, not a traceback.
+    for (reason,) in _rows(lake, "select reason from quarantine"):
+        assert "Traceback" not in reason and len(reason) > 15
+
+
+def test_future_date_and_leftover_boilerplate_fail_validation(inbox: Path, lake: Path) -> None:
+    words = "The council approved the new budget after a long debate on Tuesday evening. " * 3
+    (inbox / "future.txt").write_text(f"Posted on: 2031-01-01 10:00 UTC\n{words}")
+    (inbox / "ok.txt").write_text(f"Posted on: 2023-01-01 10:00 UTC\n{words} Different.")
+    _ingest(inbox, lake)
+    rows = _rows(lake, "select source_path, expectation from quarantine")
+    assert rows == [("future.txt", "expect_column_pair_values_a_to_be_greater_than_b(ingested_at, published_at)")]
+    assert _rows(lake, "select source_path from articles") == [("ok.txt",)]
+    results = dict(_rows(lake, "select expectation || '(' || column_name || ')', success from validation_results "
+                               "where expectation = 'expect_column_pair_values_a_to_be_greater_than_b'"))
+    assert list(results.values()) == [False]
+
+
+def test_tables_follow_their_schema_and_partitioning(seed_inbox: Path, lake: Path) -> None:
+    _ingest(seed_inbox, lake)
+    for table, schema in TABLES.items():
+        files = list((lake / table).glob("ingest_date=2026-11-23/part-*.parquet"))
+        if table == "quarantine":
+            assert files == []  # nothing quarantined from the seeds: no empty files either
+            continue
+        assert len(files) == 1, table
+        assert pq.read_schema(files[0]).remove_metadata() == schema.remove_metadata(), table
+    # No temp files, no staging left behind.
+    assert not [p for p in lake.rglob("*") if p.name.startswith(".") or p.suffix == ".tmp"]
+    assert not any((lake / "_staging").iterdir())
+
+
+def test_uncommitted_files_are_invisible_and_rolled_back(seed_inbox: Path, lake: Path) -> None:
+    """A publisher that died after moving data files but before its commit marker."""
+    settings = get_settings().with_paths(seed_inbox, lake)
+    plan = plan_run(settings, "dead-run", RUN_AT)
+    for batch in plan["batches"]:
+        process_batch(settings, batch, RUN_AT)
+    validate_run(settings, "dead-run", RUN_AT)
+    # Simulate the crash: an articles file in place, no ingest_runs file.
+    staged = storage.staging_dir(lake, "dead-run") / "validated" / "articles.parquet"
+    orphan = storage.partition_dir(lake, "articles", RUN_AT) / storage.part_name(storage.run_slug("dead-run"), "all")
+    orphan.parent.mkdir(parents=True)
+    shutil.copy(staged, orphan)
+    catalog.build_catalog(lake)
+    assert _count(lake, "articles") == 0  # the view hides runs without a commit marker
+
+    summary = publish_run(settings, "dead-run", RUN_AT, RUN_AT)  # the retry
+    assert summary["articles_published"] == 5
+    assert _count(lake, "articles") == 5
+    assert len(list((lake / "articles").rglob("*.parquet"))) == 1
+
+
+def test_readers_do_not_block_the_pipeline(seed_inbox: Path, lake: Path) -> None:
+    _ingest(seed_inbox, lake, "run-1")
+    reader = catalog.connect(lake / "catalog.duckdb")  # an analyst's open session
+    try:
+        (seed_inbox / "new.txt").write_text("A Later Story Arrives Today\n\n" + "More reporting words here. " * 20)
+        summary = _ingest(seed_inbox, lake, "run-2", RUN_AT + timedelta(minutes=15))
+        assert summary["articles_published"] == 1
+        assert reader.execute("select count(*) from articles").fetchone()[0] in (5, 6)
+    finally:
+        reader.close()
+    assert _count(lake, "articles") == 6
+
+
+def test_cli_ingest_sql_and_summary(seed_inbox: Path, lake: Path) -> None:
+    cli = [sys.executable, "-m", "news_etl.cli"]
+    done = subprocess.run([*cli, "ingest", "--inbox", str(seed_inbox), "--lake", str(lake)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout)["articles_published"] == 5
+    assert "batch 1/1" in done.stderr  # progress is reported
+    out = subprocess.run([*cli, "sql", "select count(*) as n from articles", "--lake", str(lake)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "5" in out.stdout.splitlines()[2]
+    for name in catalog.example_queries():
+        ex = subprocess.run([*cli, "sql", "--example", name, "--lake", str(lake)], capture_output=True, text=True,
+                            timeout=120)
+        assert ex.returncode == 0, ex.stderr
+    bad = subprocess.run([*cli, "sql", "select * from nope", "--lake", str(lake)], capture_output=True, text=True)
+    assert bad.returncode == 1 and "nope" in bad.stderr and "Traceback" not in bad.stderr
+    missing = subprocess.run([*cli, "summary", "--lake", str(lake / "missing")], capture_output=True, text=True)
+    assert missing.returncode == 2 and "run `news-etl ingest`" in missing.stderr
+    summary = subprocess.run([*cli, "summary", "--lake", str(lake)], capture_output=True, text=True)
+    assert summary.returncode == 0 and "Lee Bon-young" in summary.stdout
+
+
+@pytest.mark.parametrize("batch_size", [1, 2])
+def test_batching_does_not_change_the_result(seed_inbox: Path, tmp_path: Path, batch_size: int) -> None:
+    one = _ingest(seed_inbox, tmp_path / "a")
+    many = _ingest(seed_inbox, tmp_path / "b", batch_size=batch_size)
+    assert one["articles_published"] == many["articles_published"] == 5
+    q = "select article_id, body, title from articles order by 1"
+    assert _rows(tmp_path / "a", q) == _rows(tmp_path / "b", q)

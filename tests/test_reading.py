@@ -1,0 +1,164 @@
+"""Unit tests of reading: encodings, formats, gzip, and the errors that send a file to quarantine."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from news_etl.reading import ReadError, decode_bytes, discover, gunzip_bounded, read_file
+from news_etl.settings import Limits
+
+TEXT = "Café owners in Zürich say “prices” rose — a lot.\nSecond paragraph here."
+
+
+def _write(inbox: Path, name: str, data: bytes) -> str:
+    (inbox / name).write_bytes(data)
+    return name
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        (TEXT.encode("utf-8"), "utf-8"),
+        (b"\xef\xbb\xbf" + TEXT.encode("utf-8"), "utf-8-bom"),
+        (TEXT.encode("utf-16"), "utf-16-le"),  # Python writes a LE BOM
+        (b"\xfe\xff" + TEXT.encode("utf-16-be"), "utf-16-be"),
+        (TEXT.encode("utf-16-le"), "utf-16-le"),  # no BOM: found from the NUL pattern
+        (TEXT.encode("cp1252"), "cp1252"),
+    ],
+)
+def test_decode_detects_encoding(data: bytes, encoding: str) -> None:
+    text, found = decode_bytes(data)
+    assert text == TEXT
+    assert found == encoding
+
+
+def test_latin1_text_without_cp1252_only_bytes_decodes() -> None:
+    text, _ = decode_bytes("Señor Müller à la française, ça va très bien.".encode("latin-1"))
+    assert text == "Señor Müller à la française, ça va très bien."
+
+
+def test_binary_is_refused() -> None:
+    with pytest.raises(ReadError) as err:
+        decode_bytes(bytes(range(256)) * 8)
+    assert err.value.code == "binary"
+
+
+def test_txt_lines_normalised(inbox: Path) -> None:
+    name = _write(inbox, "a.txt", b"Line one\r\nLine two\rLine three\x1b[31m red\x00\n")
+    rec = read_file(inbox, name, Limits()).records[0]
+    assert rec.text == "Line one\nLine two\nLine three[31m red\n"
+    assert rec.source_format == "txt"
+
+
+def test_html_file_is_extracted(inbox: Path) -> None:
+    html = (
+        "<html><head><title>Big News Today</title><meta charset='utf-8'></head><body>"
+        "<nav>Home | World | Sport</nav><article><h1>Big News Today</h1>"
+        + "".join(f"<p>Paragraph {i} of the story says something long enough to be kept as text.</p>" for i in range(6))
+        + "</article><footer>© 2023 Example News</footer></body></html>"
+    )
+    name = _write(inbox, "page.html", html.encode())
+    rec = read_file(inbox, name, Limits()).records[0]
+    assert "Paragraph 3 of the story" in rec.text
+    assert "Home | World | Sport" not in rec.text
+    assert rec.title == "Big News Today"
+    assert rec.source_format == "html"
+
+
+def test_html_inside_txt_is_treated_as_html(inbox: Path) -> None:
+    html = "<!DOCTYPE html><html><body><p>" + "Words of the article body. " * 20 + "</p></body></html>"
+    rec = read_file(inbox, _write(inbox, "x.txt", html.encode()), Limits()).records[0]
+    assert "<p>" not in rec.text and "Words of the article body." in rec.text
+
+
+def test_json_and_jsonl_records(inbox: Path) -> None:
+    obj = {"text": "Body text here.", "url": "https://example.com/a", "title": "T", "published": "2023-01-02"}
+    rec = read_file(inbox, _write(inbox, "a.json", json.dumps(obj).encode()), Limits()).records[0]
+    assert (rec.text, rec.url, rec.title, rec.published) == ("Body text here.", obj["url"], "T", "2023-01-02")
+
+    lines = [json.dumps({"text": "First."}), "{not json", json.dumps({"html": "<p>Second one.</p>"}),
+             json.dumps({"url": "x"}), json.dumps([1, 2])]
+    read = read_file(inbox, _write(inbox, "b.jsonl", "\n".join(lines).encode()), Limits())
+    assert [r.record_index for r in read.records] == [0, 2]
+    assert "Second one." in read.records[1].text
+    codes = {i: e.code for i, e in read.record_errors}
+    assert codes == {1: "bad_json", 3: "no_text", 4: "bad_record"}
+
+
+def test_gzipped_inputs(inbox: Path) -> None:
+    name = _write(inbox, "a.txt.gz", gzip.compress(TEXT.encode("utf-16")))
+    rec = read_file(inbox, name, Limits()).records[0]
+    assert rec.text == TEXT and rec.source_format == "txt.gz"
+    name = _write(inbox, "b.jsonl.gz", gzip.compress(b'{"text": "one"}\n{"text": "two"}\n'))
+    assert [r.text for r in read_file(inbox, name, Limits()).records] == ["one", "two"]
+
+
+def test_truncated_gzip_is_quarantined(inbox: Path) -> None:
+    data = gzip.compress(TEXT.encode() * 100)
+    with pytest.raises(ReadError) as err:
+        read_file(inbox, _write(inbox, "t.txt.gz", data[: len(data) // 2]), Limits())
+    assert err.value.code == "corrupt_gzip"
+
+
+def test_gzip_bomb_stops_at_limit() -> None:
+    bomb = gzip.compress(b"\0" * (20 * 1024 * 1024))
+    with pytest.raises(ReadError) as err:
+        gunzip_bounded(bomb, 1024 * 1024)
+    assert err.value.code == "inflated_too_large"
+    assert "max_inflated_bytes" in err.value.message
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "code"),
+    [
+        ("empty.txt", b"", "empty"),
+        ("blank.txt", b"  \n\t\n ", "empty"),
+        ("image.txt", bytes(range(256)) * 40, "binary"),
+        ("notes.docx", b"PK\x03\x04", "unsupported_type"),
+        ("bad.json", b"{\"text\": ", "bad_json"),
+    ],
+)
+def test_unreadable_files_raise_with_a_code(inbox: Path, name: str, data: bytes, code: str) -> None:
+    with pytest.raises(ReadError) as err:
+        read_file(inbox, _write(inbox, name, data), Limits())
+    assert err.value.code == code
+    assert err.value.message  # a sentence for the person reading the quarantine table
+
+
+def test_size_limits_are_named(inbox: Path) -> None:
+    name = _write(inbox, "big.txt", b"word " * 1000)
+    with pytest.raises(ReadError) as err:
+        read_file(inbox, name, Limits(max_file_bytes=100))
+    assert err.value.code == "too_large" and "max_file_bytes" in err.value.message
+    with pytest.raises(ReadError) as err:
+        read_file(inbox, name, Limits(max_line_chars=100))
+    assert err.value.code == "line_too_long"
+
+
+def test_symlink_out_of_inbox_is_not_followed(inbox: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("top secret text that must never be ingested")
+    os.symlink(secret, inbox / "link.txt")
+    with pytest.raises(ReadError) as err:
+        read_file(inbox, "link.txt", Limits())
+    assert err.value.code == "outside_inbox"
+
+
+def test_discover_skips_known_temp_and_hidden_files(inbox: Path) -> None:
+    for name in ["a.txt", "b.txt", ".hidden.txt", "c.txt.part", "d.tmp", "~lock.txt"]:
+        (inbox / name).write_text("text")
+    (inbox / "sub").mkdir()
+    (inbox / "sub" / "e.txt").write_text("text")
+    st = (inbox / "a.txt").stat()
+    found = list(discover(inbox, {("a.txt", st.st_size, st.st_mtime_ns)}, now_ns=0))
+    assert [f.source_path for f in found] == ["b.txt", "sub/e.txt"]
+
+
+def test_discover_missing_inbox_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        list(discover(tmp_path / "nope", set(), now_ns=0))
