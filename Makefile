@@ -16,7 +16,7 @@ export NO_PROXY := *
 export NEWS_ETL_INBOX ?= $(CURDIR)/seeds
 export NEWS_ETL_LAKE ?= $(CURDIR)/data/lake
 
-.PHONY: setup run test lint ui freeze clean
+.PHONY: setup run test ui freeze clean bench-quality train-line-model
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,14 @@ run: setup
 test: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+## bench-quality: extraction quality on ../shared/newsbench/dev (writes bench-results/quality.{md,json})
+bench-quality: $(VENV)/.installed
+	$(BIN)/python benchmarks/quality.py
+
+## train-line-model: retrain include/news_etl/rules/line_model.json on newsbench dev/ (with site-grouped CV)
+train-line-model: $(VENV)/.installed
+	$(BIN)/python benchmarks/train_line_model.py
 
 ## ui: the Airflow UI with this project's DAGs and no examples (http://localhost:8080)
 ui: setup

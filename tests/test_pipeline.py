@@ -125,7 +125,7 @@ def test_bad_files_are_quarantined_and_the_run_goes_on(inbox: Path, lake: Path) 
         "truncated.txt.gz": "corrupt_gzip", "slides.pptx": "unsupported_type", "short.txt": "expectation_failed",
     }
     failed = _rows(lake, "select expectation, payload is not null from quarantine where source_path = 'short.txt'")
-    assert failed == [("expect_column_values_to_be_between(word_count)", True)]
+    assert ("expect_column_values_to_be_between(word_count)", True) in failed
     assert _rows(lake, "select reason_code, record_index from quarantine where source_path = 'mixed.jsonl'") == [
         ("bad_json", 1)
     ]

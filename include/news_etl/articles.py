@@ -8,6 +8,7 @@ from datetime import datetime
 
 from news_etl import metadata
 from news_etl.cleaning import RuleSet, clean, count_words
+from news_etl.linemodel import LineModel
 from news_etl.reading import Record
 
 
@@ -31,6 +32,7 @@ def build_article(
     ingested_at: datetime,
     rules: RuleSet,
     default_tz: str = "UTC",
+    model: LineModel | None = None,
 ) -> BuiltArticle:
     lines = record.text.split("\n")
     header = metadata.extract_header(
@@ -41,7 +43,7 @@ def build_article(
         reference=ingested_at,
         default_tz=default_tz,
     )
-    cleaned = clean(record.text, rules, preassigned=header.marks)
+    cleaned = clean(record.text, rules, preassigned=header.marks, model=model)
     body = cleaned.body
     article_id = article_id_for(file_hash, record.record_index)
     row = {

@@ -25,6 +25,8 @@ _TERMINAL = (".", "!", "?", ":", ";", ",", "…", "\"", "”", "’", "'")
 
 #: rule name used for exact repeats of an earlier line (a duplicated caption, a widget shown twice)
 REPEATED_LINE = "repeated_line"
+#: rule name recorded for lines the learned line classifier judged to be page furniture
+MODEL_RULE = "line_model"
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,22 @@ def is_heading(line: str, next_line: str | None) -> bool:
     return caps / len(words) >= 0.5 or n <= 4
 
 
+def _blocks(raw_lines: list[str]) -> list[list[str]]:
+    """Runs of non-blank lines (stripped)."""
+    blocks: list[list[str]] = []
+    current: list[str] = []
+    for raw in raw_lines:
+        line = raw.strip()
+        if line:
+            current.append(line)
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    return blocks
+
+
 def _hard_wrapped(blocks: list[list[str]]) -> bool:
     """True when prose is wrapped at a fixed width (several lines per paragraph, no blank lines)."""
     multi = [b for b in blocks if len(b) > 1]
@@ -233,22 +251,12 @@ def _hard_wrapped(blocks: list[list[str]]) -> bool:
     return len(lines) >= 3 and wrapped / len(lines) > 0.6
 
 
-def clean(text: str, rules: RuleSet, preassigned: dict[int, str] | None = None) -> Cleaned:
-    """Split text into body paragraphs, headings and removed lines.
-
-    ``preassigned`` maps 0-based line indexes to a reason decided elsewhere (the metadata extractor
-    takes the title, byline and timestamp lines out of the body as ``meta:*``).
-    """
+def rule_reasons(lines: list[str], rules: RuleSet, preassigned: dict[int, str] | None = None) -> list[str | None]:
+    """The rule-based verdict per (stripped, non-empty) line: a reason to remove it, or None."""
     preassigned = preassigned or {}
-    lines = text.split("\n")
-    kept: list[tuple[int, str]] = []  # (index, stripped line); "" marks a blank line
-    removed: list[Removed] = []
     seen: set[str] = set()
-    for i, raw in enumerate(lines):
-        line = raw.strip()
-        if not line:
-            kept.append((i, ""))
-            continue
+    reasons: list[str | None] = []
+    for i, line in enumerate(lines):
         reason = preassigned.get(i)
         if reason is None:
             rule = rules.match(line)
@@ -258,22 +266,38 @@ def clean(text: str, rules: RuleSet, preassigned: dict[int, str] | None = None) 
             if key in seen:
                 reason = REPEATED_LINE
             seen.add(key)
-        if reason is not None:
-            removed.append(Removed(i + 1, line, reason))
-        else:
-            kept.append((i, line))
+        reasons.append(reason)
+    return reasons
 
-    # Paragraph blocks: runs of non-blank kept lines.
-    blocks: list[list[str]] = []
-    current: list[str] = []
-    for _, line in kept:
-        if line:
-            current.append(line)
-        elif current:
-            blocks.append(current)
-            current = []
-    if current:
-        blocks.append(current)
+
+def clean(text: str, rules: RuleSet, preassigned: dict[int, str] | None = None, model=None) -> Cleaned:
+    """Split text into body paragraphs, headings and removed lines.
+
+    ``preassigned`` maps 0-based line indexes to a reason decided elsewhere (the metadata extractor
+    takes the title, byline and timestamp lines out of the body as ``meta:*``). Lines no rule decides
+    are then judged by ``model`` (a :class:`news_etl.linemodel.LineModel`), when one is given.
+    """
+    preassigned = preassigned or {}
+    raw_lines = text.split("\n")
+    index = [i for i, raw in enumerate(raw_lines) if raw.strip()]
+    lines = [raw_lines[i].strip() for i in index]
+    reasons = rule_reasons(lines, rules, {k: preassigned[i] for k, i in enumerate(index) if i in preassigned})
+    if model is not None and lines and not _hard_wrapped(_blocks(raw_lines)):
+        # The model reads one block per line; hard-wrapped prose (many lines per paragraph) is left to the rules.
+        from news_etl.linemodel import decode, line_features
+
+        probs = model.predict_proba(line_features(lines, [r is not None for r in reasons]))
+        keep = decode(probs, model.threshold, model.switch_cost)
+        # A section heading between two kept paragraphs belongs to the body, whatever the model thinks.
+        for k in range(1, len(lines) - 1):
+            if not keep[k] and reasons[k] is None and keep[k - 1] and keep[k + 1] and reasons[k - 1] is None \
+                    and reasons[k + 1] is None and is_heading(lines[k], lines[k + 1]):
+                keep[k] = True
+        reasons = [r if r is not None or k else MODEL_RULE for r, k in zip(reasons, keep, strict=True)]
+
+    removed = [Removed(i + 1, line, r) for i, line, r in zip(index, lines, reasons, strict=True) if r is not None]
+    gone = {i for i, r in zip(index, reasons, strict=True) if r is not None}
+    blocks = _blocks([("" if i in gone else raw) for i, raw in enumerate(raw_lines)])
     # Hard-wrapped prose: a block is one paragraph. Otherwise each line is a block of its own.
     paragraphs = [" ".join(b) for b in blocks] if _hard_wrapped(blocks) else [ln for b in blocks for ln in b]
 

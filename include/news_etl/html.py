@@ -38,9 +38,10 @@ def extract(html: str, url: str | None = None) -> HtmlDoc:
     logging.getLogger("trafilatura").setLevel(logging.ERROR)
     doc = None
     try:
+        # favor_precision: measured on newsbench dev, it plus the line model beats favor_recall (0.935 vs 0.930).
         doc = trafilatura.bare_extraction(
             html, url=url, with_metadata=True, deduplicate=False, include_comments=False,
-            include_tables=True, favor_recall=True,
+            include_tables=True, favor_precision=True,
         )
     except (ValueError, TypeError, RecursionError) as exc:  # malformed or pathologically nested markup
         log.info("trafilatura could not parse the page (%s); falling back to plain text", exc)

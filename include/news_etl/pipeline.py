@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from news_etl import catalog, quality, storage
 from news_etl.articles import build_article
 from news_etl.cleaning import load_rules
+from news_etl.linemodel import default_model
 from news_etl.reading import InboxFile, ReadError, discover, read_file
 from news_etl.schemas import (
     ARTICLES,
@@ -126,6 +127,7 @@ def process_batch(settings: Settings, batch: dict, run_at: datetime) -> dict:
     run_id, batch_no = batch["run_id"], int(batch["batch_no"])
     files = [InboxFile(**f) for f in json.loads(Path(batch["manifest"]).read_text(encoding="utf-8"))]
     rules = load_rules(settings.extra_rules)
+    model = default_model() if settings.line_model else None
     articles, removed, quarantine, staged = [], [], [], []
     started = time.perf_counter()
     for f in files:
@@ -141,7 +143,8 @@ def process_batch(settings: Settings, batch: dict, run_at: datetime) -> dict:
             for record in read.records:
                 try:
                     built = build_article(record, source_path=f.source_path, file_hash=file_hash, run_id=run_id,
-                                          ingested_at=run_at, rules=rules, default_tz=settings.default_timezone)
+                                          ingested_at=run_at, rules=rules, default_tz=settings.default_timezone,
+                                          model=model)
                 except Exception as exc:  # one bad record must not sink the batch: quarantine, go on
                     log.exception("extracting %s record %d failed", f.source_path, record.record_index)
                     quarantine.append(_quarantine_row(

@@ -260,9 +260,29 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
         raise ReadError("encoding", f"could not decode as {enc}: {exc}") from exc
 
 
+# UTF-8 bytes that were decoded as Latin-1/cp1252 somewhere upstream ("itâ\x80\x99s", "itâ€™s").
+_CP1252_BACK = {ch: bytes([b]) for b in range(0x80, 0xA0) if (ch := bytes([b]).decode("cp1252", "ignore"))}
+_CONT = "\u0080-\u00bf" + "".join(_CP1252_BACK)
+_MOJIBAKE = re.compile(f"[\u00c2-\u00df][{_CONT}]|[\u00e0-\u00ef][{_CONT}]{{2}}|[\u00f0-\u00f4][{_CONT}]{{3}}")
+
+
+def _unmojibake(match: re.Match[str]) -> str:
+    raw = b"".join(_CP1252_BACK.get(ch) or bytes([ord(ch)]) for ch in match.group(0))
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:  # not a mis-decoded UTF-8 sequence after all: leave the text alone
+        return match.group(0)
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8 read as Latin-1/cp1252 ("computingâ\x80\x99s" -> "computing’s"), sequence by sequence."""
+    return _MOJIBAKE.sub(_unmojibake, text) if _MOJIBAKE.search(text) else text
+
+
 def normalise_text(text: str, max_line_chars: int) -> str:
-    """Unify line ends, drop control characters, NFC-normalise; refuse absurdly long lines."""
+    """Unify line ends, repair mojibake, drop control characters, NFC-normalise; refuse absurdly long lines."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = repair_mojibake(text)
     text = _CONTROL.sub("", text).replace("\ufeff", "")
     text = unicodedata.normalize("NFC", text)
     longest = max((len(line) for line in text.split("\n")), default=0)

@@ -52,6 +52,7 @@ class Settings:
     min_file_age_seconds: int = 0
     extra_rules: Path | None = None
     default_timezone: str = "UTC"
+    line_model: bool = True
     limits: Limits = field(default_factory=Limits)
 
     @property
@@ -79,6 +80,7 @@ def get_settings(**overrides: object) -> Settings:
         min_file_age_seconds=max(0, _env_int("MIN_FILE_AGE_SECONDS", 0)),
         extra_rules=Path(extra).expanduser().resolve() if extra else None,
         default_timezone=_env("DEFAULT_TIMEZONE", "UTC"),
+        line_model=_env("LINE_MODEL", "on").strip().lower() not in {"0", "off", "false", "no"},
         limits=Limits(
             max_file_bytes=_env_int("MAX_FILE_BYTES", Limits.max_file_bytes),
             max_inflated_bytes=_env_int("MAX_INFLATED_BYTES", Limits.max_inflated_bytes),

@@ -1,0 +1,198 @@
+"""Extraction quality on newsbench: runs the real `news-etl ingest` on each track and scores it.
+
+    python benchmarks/quality.py [--newsbench ../shared/newsbench/dev] [--out bench-results] [--tracks ...]
+
+Prints a markdown table (body F1/P/R per track, title/authors/date) plus per-stage speed, and writes
+bench-results/quality.md and bench-results/quality.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_BENCH = ROOT.parent / "shared" / "newsbench" / "dev"
+
+TRACKS = {
+    "article": ("article", ".txt", "article text (seed-like)"),
+    "full": ("full", ".txt", "whole-page text"),
+    "html": ("pages", ".html.gz", "raw HTML"),
+}
+GOALS = {"article": 0.96, "full": 0.90, "html": 0.95}
+REFERENCE = {"article": (0.889, 0.922), "full": (0.669, 0.922), "html": (None, 0.922)}
+
+
+def _scorer(bench: Path):
+    spec = importlib.util.spec_from_file_location("newsbench_score", bench.parent / "score.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_track(bench: Path, track: str, workdir: Path) -> tuple[list[dict], dict]:
+    folder, suffix, _ = TRACKS[track]
+    inbox, lake = workdir / f"inbox-{track}", workdir / f"lake-{track}"
+    inbox.mkdir(parents=True)
+    for src in sorted((bench / folder).iterdir()):
+        if src.name.endswith(suffix):
+            os.symlink(src, inbox / src.name)
+    # The bench files live outside the inbox; symlinks out of the inbox are refused by design, so copy.
+    for link in inbox.iterdir():
+        target = link.resolve()
+        link.unlink()
+        shutil.copy(target, link)
+    started = time.perf_counter()
+    done = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "news-etl"), "ingest", "--inbox", str(inbox), "--lake", str(lake),
+         "--run-id", f"bench-{track}"],
+        capture_output=True, text=True,
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"news-etl ingest failed on {track}:\n{done.stderr[-3000:]}")
+    import duckdb
+
+    con = duckdb.connect()
+    rows = con.execute(
+        f"select source_path, body, title, authors, cast(published_at as varchar) from "
+        f"read_parquet('{lake}/articles/**/*.parquet')"
+    ).fetchall()
+    preds = []
+    for path, body, title, authors, date in rows:
+        preds.append({"id": path.split(".")[0], "body": body, "title": title, "authors": authors, "date": date})
+    input_bytes = sum(p.stat().st_size for p in inbox.iterdir())
+    stats = {"seconds": round(seconds, 2), "files": len(list(inbox.iterdir())), "articles": len(rows),
+             "input_mb": round(input_bytes / 1e6, 2)}
+    return preds, stats
+
+
+def stage_speed(bench: Path) -> dict:
+    """Per-stage speed on one core (this process), over the full-page texts: MB of input text per second."""
+    from datetime import UTC, datetime
+
+    from news_etl import metadata
+    from news_etl.articles import build_article
+    from news_etl.cleaning import clean, load_rules
+    from news_etl.linemodel import default_model
+    from news_etl.reading import read_file
+    from news_etl.settings import Limits
+
+    rules, model = load_rules(), default_model()
+    folder = bench / "full"
+    names = sorted(p.name for p in folder.iterdir())
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    out: dict[str, float] = {}
+    t = time.perf_counter()
+    records = [read_file(folder, n, Limits()).records[0] for n in names]
+    out["read_s"] = time.perf_counter() - t
+    mb = sum(len(r.text.encode("utf-8")) for r in records) / 1e6
+    t = time.perf_counter()
+    for r in records:
+        clean(r.text, rules)
+    out["clean_rules_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    for r in records:
+        clean(r.text, rules, model=model)
+    out["clean_model_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    for r in records:
+        metadata.extract_header(r.text.split("\n"), reference=at)
+    out["header_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    for r, n in zip(records, names, strict=True):
+        build_article(r, source_path=n, file_hash="x", run_id="bench", ingested_at=at, rules=rules, model=model)
+    out["build_article_s"] = time.perf_counter() - t
+    speeds = {k.replace("_s", "_mb_per_s"): round(mb / v, 2) for k, v in out.items()}
+    return {"text_mb": round(mb, 2), "files": len(names), **speeds}
+
+
+def clean_text_losses(corpus: Path, limit: int = 500) -> dict:
+    """On already-clean articles (the BBC corpus: title line, then paragraphs) nearly nothing should go:
+    the share of body words the cleaner removes there is its false-removal rate."""
+    from news_etl.cleaning import clean, count_words, load_rules
+    from news_etl.linemodel import default_model
+
+    rules, model = load_rules(), default_model()
+    files = sorted(corpus.glob("*/*.txt"))[:: max(1, len(sorted(corpus.glob("*/*.txt"))) // limit)][:limit]
+    total = lost = 0
+    for f in files:
+        text = f.read_bytes().decode("utf-8", "replace")
+        body_lines = text.split("\n")[1:]  # line one is the title: metadata, not body
+        result = clean("\n".join(body_lines), rules, model=model)
+        total += sum(count_words(ln) for ln in body_lines)
+        lost += sum(count_words(r.text) for r in result.removed)
+    return {"files": len(files), "words": total, "words_removed": lost,
+            "false_removal_rate": round(lost / total, 4) if total else 0.0}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--newsbench", type=Path, default=DEFAULT_BENCH)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench-results")
+    parser.add_argument("--tracks", nargs="*", default=list(TRACKS))
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (predictions, lakes)")
+    args = parser.parse_args(argv)
+    bench = args.newsbench.resolve()
+    scorer = _scorer(bench)
+    truth = scorer.read_jsonl(str(bench / "truth.jsonl"))
+    workdir = Path(tempfile.mkdtemp(prefix="news-etl-quality-"))
+    results = {}
+    for track in args.tracks:
+        preds, stats = run_track(bench, track, workdir)
+        (workdir / f"pred-{track}.jsonl").write_text("\n".join(json.dumps(p, default=str) for p in preds))
+        score = scorer.score(truth, {p["id"]: p for p in preds})
+        results[track] = {**score, **stats}
+    lines = [
+        "| input | no cleaning | trafilatura 2.3.1 (HTML) | news-etl | P | R | goal | title | authors | date |"
+        " files/s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for track, r in [(k, v) for k, v in results.items() if k in TRACKS]:
+        none, traf = REFERENCE[track]
+        met = "met" if r["body_f1"] >= GOALS[track] else "not met"
+        lines.append(
+            f"| {TRACKS[track][2]} | {none if none is not None else '-'} | {traf} | **{r['body_f1']:.3f}** | "
+            f"{r['body_precision']:.3f} | {r['body_recall']:.3f} | >= {GOALS[track]} ({met}) | "
+            f"{r['title_accuracy']} | {r['author_f1']} | {r['date_accuracy']} | "
+            f"{r['files'] / r['seconds']:.1f} |"
+        )
+    speed = stage_speed(bench)
+    results["speed_one_core"] = speed
+    lines += [
+        "",
+        f"Per-stage speed, one core, {speed['files']} whole-page texts ({speed['text_mb']} MB): "
+        f"read {speed['read_mb_per_s']} MB/s, clean (rules) {speed['clean_rules_mb_per_s']} MB/s, "
+        f"clean (rules + line model) {speed['clean_model_mb_per_s']} MB/s, header metadata "
+        f"{speed['header_mb_per_s']} MB/s, whole article (clean + metadata + language) "
+        f"{speed['build_article_mb_per_s']} MB/s.",
+    ]
+    bbc = bench.parent.parent / "corpora" / "bbc"
+    if bbc.is_dir():
+        losses = clean_text_losses(bbc)
+        results["clean_text_losses"] = losses
+        lines.append(
+            f"False removals on clean text: {losses['words_removed']:,} of {losses['words']:,} body words "
+            f"({100 * losses['false_removal_rate']:.2f}%) removed from {losses['files']} BBC articles."
+        )
+    table = "\n".join(lines)
+    print(table)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "quality.md").write_text(table + "\n")
+    (args.out / "quality.json").write_text(json.dumps(results, indent=2))
+    print(f"\nwritten: {args.out / 'quality.md'}, {args.out / 'quality.json'}; work folder {workdir}")
+    if not args.keep:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

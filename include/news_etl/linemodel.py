@@ -1,0 +1,285 @@
+"""A learned line classifier: is this line article body or page furniture?
+
+Features hold on any site (no word lists of particular pages): length and word counts, stop-word
+density, sentence shape and punctuation, link/menu-like marks, position in the text, the prose density
+of the neighbourhood, repeats, and whether a YAML rule fires. The model is a small gradient-boosted tree
+ensemble stored as JSON (``rules/line_model.json``), trained on newsbench ``dev/`` only by
+``benchmarks/train_line_model.py``; inference is a few numpy operations per document.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from news_etl.settings import RULES_DIR
+
+log = logging.getLogger(__name__)
+
+MODEL_FILE = RULES_DIR / "line_model.json"
+
+_WORD = re.compile(r"\w+(?:['’\-]\w+)*")
+_TERMINAL = tuple(".!?…\"”’'»)")
+_SEPARATORS = re.compile(r"[|•·»›/]|\s[-–—]\s")
+_LINKISH = re.compile(r"https?://|www\.|@\w|\b[\w.+-]+@[\w-]+\.\w|\.(com|org|net|co\.\w\w)\b", re.IGNORECASE)
+_COPYRIGHT = re.compile(r"©|\(c\)\s*\d{4}|all rights reserved|copyright", re.IGNORECASE)
+_BYLINE = re.compile(r"^(by|written by|words by|reporting by)\b", re.IGNORECASE)
+_DATEISH = re.compile(
+    r"\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b|\b\d{1,2}:\d{2}\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+    r"[a-z]*\.?\s+\d{1,2}\b|\b\d{1,2}\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
+    re.IGNORECASE,
+)
+_ALPHA = re.compile(r"[^\W\d_]")
+_DIGIT = re.compile(r"\d")
+_SENTENCE_END = re.compile(r"[.!?][\"”’)]?\s+[A-Z“\"]")
+
+FEATURES = [
+    "log_words", "log_chars", "mean_word_len", "ends_terminal", "ends_colon", "stop_ratio", "cap_ratio",
+    "digit_ratio", "punct_ratio", "has_separator", "linkish", "copyright", "byline", "dateish", "rule_hit",
+    "all_caps", "sentences", "rel_pos", "from_start", "from_end", "repeats", "prose",
+    "prose_w2", "prose_w5", "prose_w15", "words_w2", "stop_w2", "terminal_w2", "prev_prose", "next_prose",
+    "run_share", "doc_prose_share", "doc_lines", "in_main_span", "dist_main_span",
+    "topic_overlap", "topic_overlap_w2", "has_content_words",
+]
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    with open(RULES_DIR / "stopwords.yaml", encoding="utf-8") as fh:
+        data = yaml.safe_load(fh) or {}
+    return frozenset(w.casefold() for words in data.values() for w in str(words).split())
+
+
+def _smooth(x: np.ndarray, radius: int) -> np.ndarray:
+    """Mean of x over a window of +-radius lines (shorter at the edges)."""
+    n = len(x)
+    if n == 0:
+        return x
+    c = np.concatenate([[0.0], np.cumsum(x)])
+    lo = np.clip(np.arange(n) - radius, 0, n)
+    hi = np.clip(np.arange(n) + radius + 1, 0, n)
+    return (c[hi] - c[lo]) / (hi - lo)
+
+
+def line_features(lines: list[str], rule_hits: list[bool]) -> np.ndarray:
+    """Feature matrix (one row per line, columns as :data:`FEATURES`) for the non-empty lines of a text."""
+    n = len(lines)
+    stop = _stopwords()
+    base = np.zeros((n, 22), dtype=np.float64)
+    counts: dict[str, int] = {}
+    for line in lines:
+        key = line.casefold()
+        counts[key] = counts.get(key, 0) + 1
+    words_n = np.zeros(n)
+    for i, line in enumerate(lines):
+        words = _WORD.findall(line)
+        nw = len(words)
+        words_n[i] = nw
+        chars = len(line)
+        # Counting with C-level regex scans: a Python loop over characters dominated the feature cost.
+        alpha = _ALPHA.subn("", line)[1]
+        digits = _DIGIT.subn("", line)[1]
+        punct = chars - alpha - digits - line.count(" ")
+        caps = sum(1 for w in words if w[:1].isupper())
+        stops = sum(1 for w in words if w.casefold() in stop)
+        base[i] = (
+            math.log1p(nw),
+            math.log1p(chars),
+            (sum(len(w) for w in words) / nw) if nw else 0.0,
+            float(line.endswith(_TERMINAL)),
+            float(line.endswith(":")),
+            stops / nw if nw else 0.0,
+            caps / nw if nw else 0.0,
+            digits / chars if chars else 0.0,
+            punct / chars if chars else 0.0,
+            float(bool(_SEPARATORS.search(line))),
+            float(bool(_LINKISH.search(line))),
+            float(bool(_COPYRIGHT.search(line))),
+            float(bool(_BYLINE.match(line))),
+            float(bool(_DATEISH.search(line)) and nw <= 15),
+            float(rule_hits[i]),
+            float(alpha > 3 and line.upper() == line),
+            math.log1p(len(_SENTENCE_END.findall(line))),
+            i / max(1, n - 1),
+            min(i, 20) / 20,
+            min(n - 1 - i, 20) / 20,
+            math.log1p(counts[line.casefold()] - 1),
+            0.0,
+        )
+    # "Prose": a line that reads like article text (long enough, sentence-shaped, function words).
+    prose = ((words_n >= 12) & (base[:, 3] > 0) & (base[:, 5] >= 0.2)).astype(np.float64)
+    base[:, 21] = prose
+    ctx = np.zeros((n, 13))
+    if n:
+        ctx[:, 0] = _smooth(prose, 2)
+        ctx[:, 1] = _smooth(prose, 5)
+        ctx[:, 2] = _smooth(prose, 15)
+        ctx[:, 3] = _smooth(base[:, 0], 2)
+        ctx[:, 4] = _smooth(base[:, 5], 2)
+        ctx[:, 5] = _smooth(base[:, 3], 2)
+        ctx[:, 6] = np.concatenate([[0.0], prose[:-1]])
+        ctx[:, 7] = np.concatenate([prose[1:], [0.0]])
+        # Share of all prose words in the run of near-prose lines this line sits in (gaps of <= 2 lines).
+        run_id = np.zeros(n, dtype=int)
+        current, gap = 0, 99
+        for i in range(n):
+            if prose[i]:
+                if gap > 2:
+                    current += 1
+                gap = 0
+            else:
+                gap += 1
+            run_id[i] = current if gap <= 2 else -1
+        total = float((words_n * prose).sum()) or 1.0
+        run_words: dict[int, float] = {}
+        for i in range(n):
+            if run_id[i] >= 0:
+                run_words[run_id[i]] = run_words.get(run_id[i], 0.0) + words_n[i] * prose[i]
+        ctx[:, 8] = [run_words.get(r, 0.0) / total if r >= 0 else 0.0 for r in run_id]
+        ctx[:, 9] = prose.mean()
+        ctx[:, 10] = math.log1p(n)
+        # The main span: from the first to the last line of the biggest prose run.
+        main = max(run_words, key=run_words.get) if run_words else None
+        if main is not None:
+            idx = np.flatnonzero(run_id == main)
+            lo, hi = idx.min(), idx.max()
+            ctx[lo : hi + 1, 11] = 1.0
+            pos = np.arange(n)
+            ctx[:, 12] = np.log1p(np.maximum(lo - pos, 0) + np.maximum(pos - hi, 0))
+    return np.hstack([base, ctx, _topic_features(lines, prose, ctx[:, 11] if n else np.zeros(0), stop)])
+
+
+def _topic_features(lines: list[str], prose: np.ndarray, main: np.ndarray, stop: frozenset[str]) -> np.ndarray:
+    """How much a line talks about what the main text talks about (teasers of other stories do not)."""
+    n = len(lines)
+    out = np.zeros((n, 3))
+    if n == 0:
+        return out
+    bags = [[w for w in (t.casefold() for t in _WORD.findall(line)) if len(w) > 3 and w not in stop]
+            for line in lines]
+    ref: dict[str, int] = {}
+    for i in range(n):
+        if prose[i] and main[i]:
+            for w in bags[i]:
+                ref[w] = ref.get(w, 0) + 1
+    for i, bag in enumerate(bags):
+        if not bag:
+            out[i, 0] = 0.5
+            continue
+        own: dict[str, int] = {}
+        if prose[i] and main[i]:
+            for w in bag:
+                own[w] = own.get(w, 0) + 1
+        out[i, 0] = sum(1 for w in bag if ref.get(w, 0) - own.get(w, 0) > 0) / len(bag)
+        out[i, 2] = 1.0
+    out[:, 1] = _smooth(out[:, 0], 2)
+    return out
+
+
+class Trees:
+    """Gradient-boosted trees, packed into (trees x nodes) arrays so that all trees walk one level at a
+    time together: a handful of numpy operations per level instead of per tree."""
+
+    def __init__(self, base_score: float, learning_rate: float, trees: list[dict]) -> None:
+        self.base_score = float(base_score)
+        self.learning_rate = float(learning_rate)
+        width = max((len(t["feature"]) for t in trees), default=1)
+        n = len(trees)
+        self.feature = np.full((n, width), -1, dtype=np.int64)
+        self.threshold = np.zeros((n, width))
+        self.left = np.zeros((n, width), dtype=np.int64)
+        self.right = np.zeros((n, width), dtype=np.int64)
+        self.value = np.zeros((n, width))
+        for k, t in enumerate(trees):
+            m = len(t["feature"])
+            self.feature[k, :m] = t["feature"]
+            self.threshold[k, :m] = t["threshold"]
+            self.left[k, :m] = np.maximum(t["left"], 0)
+            self.right[k, :m] = np.maximum(t["right"], 0)
+            self.value[k, :m] = t["value"]
+        self.depth = max((int(t["depth"]) for t in trees), default=0)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Trees:
+        return cls(data["base_score"], data["learning_rate"], data["trees"])
+
+    def margin(self, X: np.ndarray) -> np.ndarray:
+        n, n_trees = len(X), len(self.feature)
+        if n == 0 or n_trees == 0:
+            return np.full(n, self.base_score)
+        cols = np.arange(n_trees)[None, :]
+        rows = np.arange(n)[:, None]
+        node = np.zeros((n, n_trees), dtype=np.int64)
+        for _ in range(self.depth):
+            feat = self.feature[cols, node]
+            x = X[rows, np.maximum(feat, 0)]
+            nxt = np.where(x <= self.threshold[cols, node], self.left[cols, node], self.right[cols, node])
+            node = np.where(feat < 0, node, nxt)
+        return self.base_score + self.learning_rate * self.value[cols, node].sum(axis=1)
+
+    def proba(self, X: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-self.margin(X)))
+
+
+@dataclass
+class LineModel:
+    """The trees plus the cut that turns their probability into keep/drop (and an optional run smoothing)."""
+
+    trees: Trees
+    threshold: float = 0.5
+    switch_cost: float = 0.0
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> LineModel:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if data["features"] != FEATURES:
+            raise ValueError(f"{path} was trained on other features; retrain with benchmarks/train_line_model.py")
+        return cls(Trees.from_json(data["model"]), data["threshold"], data.get("switch_cost", 0.0))
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        return self.trees.proba(X)
+
+
+@lru_cache(maxsize=1)
+def default_model() -> LineModel | None:
+    if not MODEL_FILE.is_file():
+        log.warning("no line model at %s: cleaning with the YAML rules only", MODEL_FILE)
+        return None
+    return LineModel.load(MODEL_FILE)
+
+
+def decode(probs: np.ndarray, threshold: float = 0.5, switch_cost: float = 0.0) -> np.ndarray:
+    """Keep/drop per line: the most likely keep/drop sequence when every switch between the two costs
+    ``switch_cost`` (in log-odds). Body and furniture come in runs; a lone doubtful line inside a run of
+    body is kept, a lone prose-looking line inside a menu is dropped. ``switch_cost=0`` is a plain cut."""
+    n = len(probs)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    p = np.clip(probs, 1e-6, 1 - 1e-6)
+    bias = np.log(threshold / (1 - threshold))
+    keep_score = np.log(p / (1 - p)) - bias  # > 0: keep on its own
+    if switch_cost <= 0:
+        return keep_score >= 0
+    # Viterbi over two states: 0 = drop (score 0), 1 = keep (score keep_score).
+    score = np.array([0.0, keep_score[0]])
+    back = np.zeros((n, 2), dtype=np.int8)
+    for i in range(1, n):
+        stay0, from1 = score[0], score[1] - switch_cost
+        stay1, from0 = score[1], score[0] - switch_cost
+        back[i, 0] = 0 if stay0 >= from1 else 1
+        back[i, 1] = 1 if stay1 >= from0 else 0
+        score = np.array([max(stay0, from1), max(stay1, from0) + keep_score[i]])
+    state = int(np.argmax(score))
+    out = np.zeros(n, dtype=bool)
+    for i in range(n - 1, -1, -1):
+        out[i] = state == 1
+        state = int(back[i, state])
+    return out
