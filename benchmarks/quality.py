@@ -75,8 +75,8 @@ def run_track(bench: Path, track: str, workdir: Path) -> tuple[list[dict], dict]
     return preds, stats
 
 
-def stage_speed(bench: Path) -> dict:
-    """Per-stage speed on one core (this process), over the full-page texts: MB of input text per second."""
+def stage_speed(bench: Path, track: str) -> dict:
+    """Per-stage speed on one core (this process) over one track's texts: MB of input text per second."""
     from datetime import UTC, datetime
 
     from news_etl import metadata
@@ -87,7 +87,7 @@ def stage_speed(bench: Path) -> dict:
     from news_etl.settings import Limits
 
     rules, model = load_rules(), default_model()
-    folder = bench / "full"
+    folder = bench / track
     names = sorted(p.name for p in folder.iterdir())
     at = datetime(2026, 1, 1, tzinfo=UTC)
     out: dict[str, float] = {}
@@ -165,16 +165,18 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['title_accuracy']} | {r['author_f1']} | {r['date_accuracy']} | "
             f"{r['files'] / r['seconds']:.1f} |"
         )
-    speed = stage_speed(bench)
-    results["speed_one_core"] = speed
-    lines += [
-        "",
-        f"Per-stage speed, one core, {speed['files']} whole-page texts ({speed['text_mb']} MB): "
-        f"read {speed['read_mb_per_s']} MB/s, clean (rules) {speed['clean_rules_mb_per_s']} MB/s, "
-        f"clean (rules + line model) {speed['clean_model_mb_per_s']} MB/s, header metadata "
-        f"{speed['header_mb_per_s']} MB/s, whole article (clean + metadata + language) "
-        f"{speed['build_article_mb_per_s']} MB/s.",
-    ]
+    for track in ("article", "full"):
+        speed = stage_speed(bench, track)
+        results[f"speed_one_core_{track}"] = speed
+        lines += [
+            "",
+            f"Per-stage speed, one core, {speed['files']} {TRACKS[track][2]} files ({speed['text_mb']} MB): "
+            f"read {speed['read_mb_per_s']} MB/s, clean (rules) {speed['clean_rules_mb_per_s']} MB/s, "
+            f"**clean (rules + line model) {speed['clean_model_mb_per_s']} MB/s**, header metadata "
+            f"{speed['header_mb_per_s']} MB/s, whole article (clean + metadata + language) "
+            f"{speed['build_article_mb_per_s']} MB/s.",
+        ]
+    lines.append("")
     bbc = bench.parent.parent / "corpora" / "bbc"
     if bbc.is_dir():
         losses = clean_text_losses(bbc)

@@ -71,3 +71,20 @@ def test_shipped_model_cleans_a_page_like_text() -> None:
     # Only the headline may stay beside the prose (in the pipeline the metadata step takes it as the title).
     assert set(result.paragraphs) - set(body) <= {"Council approves new budget after long debate"}
     assert {r.text for r in result.removed if r.rule == MODEL_RULE} >= {"Home", "Sign in", "Cookie settings"}
+
+
+def test_trainer_fits_a_separable_problem() -> None:
+    """The GBDT trainer shipped in benchmarks/ learns a simple rule and round-trips through Trees."""
+    import importlib.util
+
+    from .conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("train_line_model", ROOT / "benchmarks" / "train_line_model.py")
+    trainer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(trainer)
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(400, 3))
+    y = ((X[:, 0] > 0.2) & (X[:, 2] < 0.5)).astype(float)
+    raw = trainer.fit_gbdt(X, y, np.full(400, 1 / 400), n_trees=30, depth=3, lr=0.3)
+    p = Trees.from_json(raw).proba(X)
+    assert ((p > 0.5) == (y == 1)).mean() > 0.97

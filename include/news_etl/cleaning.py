@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"\w+(?:['’\-]\w+)*")
 _SEPARATORS = re.compile(r"[\s,|·•/]+")
+_FIRST_TOKEN = re.compile(r"[^\s,|·•/]+")
 _TERMINAL = (".", "!", "?", ":", ";", ",", "…", "\"", "”", "’", "'")
 
 #: rule name used for exact repeats of an earlier line (a duplicated caption, a widget shown twice)
@@ -52,7 +53,23 @@ class Rule:
 class RuleSet:
     rules: tuple[Rule, ...]
 
+    def __post_init__(self) -> None:
+        # One combined search per line rules out most lines at once; only a line that some pattern
+        # matches (or that could be a word-list line) is checked rule by rule, in order.
+        alts = {flag: [f"(?:{r.pattern.pattern})" for r in self.rules
+                       if r.pattern is not None and bool(r.pattern.flags & re.IGNORECASE) == flag]
+                for flag in (True, False)}
+        prefilter = [re.compile("|".join(alts[True]), re.IGNORECASE) if alts[True] else None,
+                     re.compile("|".join(alts[False])) if alts[False] else None]
+        first_words = frozenset(w.split()[0] for r in self.rules for w in r.words)
+        object.__setattr__(self, "_prefilter", [p for p in prefilter if p is not None])
+        object.__setattr__(self, "_first_words", first_words)
+
     def match(self, line: str) -> Rule | None:
+        if not any(p.search(line) for p in self._prefilter):
+            first = _FIRST_TOKEN.search(line.casefold())
+            if first is None or first.group(0).strip(":.") not in self._first_words:
+                return None
         n = count_words(line)
         for rule in self.rules:
             if rule.matches(line, n):
