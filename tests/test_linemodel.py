@@ -71,6 +71,12 @@ def test_shipped_model_cleans_a_page_like_text() -> None:
     # Only the headline may stay beside the prose (in the pipeline the metadata step takes it as the title).
     assert set(result.paragraphs) - set(body) <= {"Council approves new budget after long debate"}
     assert {r.text for r in result.removed if r.rule == MODEL_RULE} >= {"Home", "Sign in", "Cookie settings"}
+    # Each model removal carries the probability it had of being body, for auditing; rule removals do not.
+    for r in result.removed:
+        if r.rule == MODEL_RULE:
+            assert 0.0 <= r.body_probability < model.threshold
+        else:
+            assert r.body_probability is None
 
 
 def test_trainer_fits_a_separable_problem() -> None:

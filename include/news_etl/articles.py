@@ -79,6 +79,7 @@ def build_article(
             "line_no": r.line_no,
             "line_text": r.text,
             "rule": r.rule,
+            "body_probability": r.body_probability,
             "ingested_at": ingested_at,
         }
         for r in cleaned.removed

@@ -214,6 +214,7 @@ class Removed:
     line_no: int  # 1-based
     text: str
     rule: str
+    body_probability: float | None = None  # the line model's P(body), when the model judged the line
 
 
 @dataclass
@@ -299,20 +300,22 @@ def clean(text: str, rules: RuleSet, preassigned: dict[int, str] | None = None, 
     index = [i for i, raw in enumerate(raw_lines) if raw.strip()]
     lines = [raw_lines[i].strip() for i in index]
     reasons = rule_reasons(lines, rules, {k: preassigned[i] for k, i in enumerate(index) if i in preassigned})
+    probs: list[float | None] = [None] * len(lines)
     if model is not None and lines and not _hard_wrapped(_blocks(raw_lines)):
         # The model reads one block per line; hard-wrapped prose (many lines per paragraph) is left to the rules.
         from news_etl.linemodel import decode, line_features
 
-        probs = model.predict_proba(line_features(lines, [r is not None for r in reasons]))
-        keep = decode(probs, model.threshold, model.switch_cost)
+        p_body = model.predict_proba(line_features(lines, [r is not None for r in reasons]))
+        probs = [round(float(p), 4) for p in p_body]
+        keep = decode(p_body, model.threshold, model.switch_cost)
         # A section heading between two kept paragraphs belongs to the body, whatever the model thinks.
         for k in range(1, len(lines) - 1):
             if not keep[k] and reasons[k] is None and keep[k - 1] and keep[k + 1] and reasons[k - 1] is None \
                     and reasons[k + 1] is None and is_heading(lines[k], lines[k + 1]):
                 keep[k] = True
         reasons = [r if r is not None or k else MODEL_RULE for r, k in zip(reasons, keep, strict=True)]
-
-    removed = [Removed(i + 1, line, r) for i, line, r in zip(index, lines, reasons, strict=True) if r is not None]
+    removed = [Removed(i + 1, line, r, p if r == MODEL_RULE else None)
+               for i, line, r, p in zip(index, lines, reasons, probs, strict=True) if r is not None]
     gone = {i for i, r in zip(index, reasons, strict=True) if r is not None}
     blocks = _blocks([("" if i in gone else raw) for i, raw in enumerate(raw_lines)])
     # Hard-wrapped prose: a block is one paragraph. Otherwise each line is a block of its own.

@@ -47,7 +47,8 @@ BOILERPLATE_REMOVED = pa.schema(
         pa.field("source_path", STR, nullable=False),
         pa.field("line_no", pa.int32(), nullable=False),  # 1-based line in the decoded input text
         pa.field("line_text", STR, nullable=False),
-        pa.field("rule", STR, nullable=False),  # the rule name from rules/boilerplate.yaml, or meta:*
+        pa.field("rule", STR, nullable=False),  # a rule of rules/boilerplate.yaml, meta:*, line_model
+        pa.field("body_probability", pa.float32()),  # line_model only: the model's P(line is body)
         pa.field("ingested_at", UTC_TS, nullable=False),
     ]
 )
