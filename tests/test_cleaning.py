@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from news_etl.cleaning import REPEATED_LINE, clean, count_words, is_heading, load_rules
+from news_etl.cleaning import BATCH_REPEAT, REPEATED_LINE, batch_repeats, clean, count_words, is_heading, load_rules
 
 RULES = load_rules()
 PARA = "The minister said on Tuesday that the talks would continue next week in the capital city."
@@ -142,3 +142,30 @@ def test_check_patterns_agree_with_the_cleaner() -> None:
 def test_count_words() -> None:
     # Hyphens and apostrophes join a word; dots split ("U.S." is two), dashes are not words.
     assert count_words("Kim Jong-un's U.S. trip — 3 days") == 7
+
+
+FOOTER = "Copyright Example Daily | Privacy | Terms"
+PITCH = "Get our morning newsletter in your inbox"
+
+
+def _site_article(n: int) -> str:
+    return f"Story number {n} opens with a long sentence about topic {n} that only this article tells.\n" \
+           f"{PITCH}\nIt goes on with a second sentence on topic {n}, again specific to this article.\n{FOOTER}"
+
+
+def test_batch_repeats_finds_a_sites_furniture() -> None:
+    docs = [("example.com", _site_article(n)) for n in range(4)] + [("other.org", _site_article(9))]
+    marks = batch_repeats(docs)
+    for k in range(4):
+        assert marks[k] == {1: BATCH_REPEAT, 3: BATCH_REPEAT}
+    assert marks[4] == {}  # another source: one file is no evidence
+
+
+def test_batch_repeats_leaves_prose_and_duplicate_stories_alone() -> None:
+    wire = "\n".join(f"Paragraph {k} of the same wire story, told in a full sentence of many words here." for k in range(5))
+    # Four versions of one wire story: "Short line" is in all four, but their prose is shared too.
+    docs = [("a.com", f"{wire}\nShort line\nUpdate {k}") for k in range(4)]
+    assert batch_repeats(docs) == [{}, {}, {}, {}]
+    # Identical files count once: three copies of one page are not three pages.
+    same = _site_article(1)
+    assert batch_repeats([("s", same)] * 3) == [{}, {}, {}]

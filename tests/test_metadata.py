@@ -121,3 +121,17 @@ def test_detect_language() -> None:
 def test_content_hash_ignores_case_space_and_quote_style() -> None:
     assert content_hash("He said “yes”  today.\n\nNext") == content_hash('he said "yes" today. next')
     assert content_hash("one") != content_hash("two")
+
+
+def test_year_less_dates_resolve_against_the_reference_or_not_at_all() -> None:
+    assert parse_datetime("Tuesday, 1 March") is None
+    assert parse_datetime("Tuesday, 1 March", reference=REF).isoformat() == "2023-03-01T00:00:00+00:00"
+    # After the reference date: it must have been last year.
+    assert parse_datetime("30 December", reference=REF).isoformat() == "2022-12-30T00:00:00+00:00"
+
+
+def test_a_label_inside_a_sentence_is_not_a_timestamp_line() -> None:
+    lines = ["Harry Potter and the Half-Blood Prince has topped the chart even though it will not be "
+             "published until 16 July 2005, the retailer said on Monday.", "More text follows here."]
+    h = extract_header(lines, reference=REF)
+    assert h.published_at is None and h.marks == {}

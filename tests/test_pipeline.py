@@ -104,6 +104,7 @@ def test_rerun_adds_no_rows_and_new_file_is_picked_up_alone(seed_inbox: Path, la
     assert new == [("new.txt", "A Brand New Headline Appears", "run-3")]
     dup = _rows(lake, "select outcome, duplicate_of from ingest_files where source_path = 'later.txt'")
     assert dup == [("duplicate", "003_ddabe0bb499dbc38.txt")]
+    assert _rows(lake, "select count(*) from boilerplate_removed where source_path = 'later.txt'") == [(0,)]
     assert _count(lake, "articles") == 6
 
 
@@ -229,3 +230,38 @@ def test_batching_does_not_change_the_result(seed_inbox: Path, tmp_path: Path, b
     assert one["articles_published"] == many["articles_published"] == 5
     q = "select article_id, body, title from articles order by 1"
     assert _rows(tmp_path / "a", q) == _rows(tmp_path / "b", q)
+
+
+def test_site_furniture_repeated_across_files_is_removed(inbox: Path, lake: Path) -> None:
+    site = inbox / "example-daily"
+    site.mkdir()
+    for n in range(4):
+        prose = " ".join(f"Sentence {k} of story {n} reports a distinct fact about council matter {n}." for k in range(8))
+        (site / f"story{n}.txt").write_text(f"{prose}\nSubscribe for unlimited access today\n{prose} More.\n"
+                                            "Copyright Example Daily Media Group")
+    _ingest(inbox, lake)
+    rows = _rows(lake, "select rule, count(*) from boilerplate_removed where rule = 'batch_repeat' group by 1")
+    assert rows == [("batch_repeat", 8)]
+    for (body,) in _rows(lake, "select body from articles"):
+        assert "Subscribe for unlimited" not in body and "Copyright Example" not in body
+
+
+def test_batches_are_bounded_in_bytes(seed_inbox: Path, lake: Path) -> None:
+    settings = get_settings(max_batch_bytes=6000).with_paths(seed_inbox, lake)
+    plan = plan_run(settings, "r", RUN_AT)
+    sizes = {p.name: p.stat().st_size for p in seed_inbox.iterdir()}
+    for batch in plan["batches"]:
+        names = [f["source_path"] for f in json.loads(Path(batch["manifest"]).read_text())]
+        assert len(names) == 1 or sum(sizes[n] for n in names) <= 6000
+    assert sum(b["n_files"] for b in plan["batches"]) == 5 and len(plan["batches"]) > 1
+
+
+def test_identical_files_in_one_run_publish_once_with_their_removals_once(inbox: Path, lake: Path) -> None:
+    for name in ("a.txt", "b.txt", "c/a-copy.txt"):
+        (inbox / name).parent.mkdir(exist_ok=True)
+        shutil.copy(SEEDS / "001_d4a9da04ce5f80a8.txt", inbox / name)
+    summary = _ingest(inbox, lake)
+    assert (summary["articles_published"], summary["files_duplicate"]) == (1, 2)
+    assert _rows(lake, "select distinct source_path from boilerplate_removed") == [("a.txt",)]
+    assert _rows(lake, "select count(*) from boilerplate_removed") == _rows(
+        lake, "select sum(lines_removed) from articles")

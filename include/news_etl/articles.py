@@ -33,7 +33,10 @@ def build_article(
     rules: RuleSet,
     default_tz: str = "UTC",
     model: LineModel | None = None,
+    extra_marks: dict[int, str] | None = None,
 ) -> BuiltArticle:
+    """Clean one record and read its metadata. ``extra_marks`` (line index -> reason) are lines found to be
+    furniture elsewhere (batch-level repeats); the metadata extractor's own marks win over them."""
     lines = record.text.split("\n")
     header = metadata.extract_header(
         lines,
@@ -43,7 +46,7 @@ def build_article(
         reference=ingested_at,
         default_tz=default_tz,
     )
-    cleaned = clean(record.text, rules, preassigned=header.marks, model=model)
+    cleaned = clean(record.text, rules, preassigned={**(extra_marks or {}), **header.marks}, model=model)
     body = cleaned.body
     article_id = article_id_for(file_hash, record.record_index)
     row = {

@@ -326,3 +326,53 @@ def clean(text: str, rules: RuleSet, preassigned: dict[int, str] | None = None, 
         if is_heading(p, paragraphs[k + 1] if k + 1 < len(paragraphs) else None)
     ]
     return Cleaned(paragraphs=paragraphs, headings=headings, removed=removed)
+
+
+#: rule name for short lines that many different files of one source share (a site's footer, share bar)
+BATCH_REPEAT = "batch_repeat"
+
+
+def _is_prose(line: str) -> bool:
+    return count_words(line) >= 12 and line.rstrip().endswith(_TERMINAL)
+
+
+def batch_repeats(docs: list[tuple[str, str]], min_docs: int = 3) -> list[dict[int, str]]:
+    """Lines a site repeats in many of its articles, found across the documents of one batch.
+
+    ``docs`` are ``(source, text)`` pairs; ``source`` groups documents of one site (a URL host or an inbox
+    folder). A non-prose line found in at least ``min_docs`` different texts of one source is marked
+    :data:`BATCH_REPEAT`. Prose is never marked, and a document whose prose largely reappears elsewhere
+    (the same wire story twice) is left alone: its shared lines are content, not furniture.
+    Returns, per document, ``{line index: reason}``.
+    """
+    def key(line: str) -> str:
+        return " ".join(line.casefold().split())
+
+    keyed: list[dict[str, list[int]]] = []
+    for _source, text in docs:
+        lines: dict[str, list[int]] = {}
+        for i, raw in enumerate(text.split("\n")):
+            if raw.strip():
+                lines.setdefault(key(raw), []).append(i)
+        keyed.append(lines)
+    seen_texts: dict[tuple[str, int], int] = {}
+    count: dict[tuple[str, str], int] = {}
+    for k, (source, text) in enumerate(docs):
+        ident = (source, hash(text))
+        if ident in seen_texts:  # an identical file counts once
+            continue
+        seen_texts[ident] = k
+        for line_key in keyed[k]:
+            count[(source, line_key)] = count.get((source, line_key), 0) + 1
+    out: list[dict[int, str]] = []
+    for k, (source, _text) in enumerate(docs):
+        marks: dict[int, str] = {}
+        prose = [lk for lk in keyed[k] if _is_prose(lk)]
+        shared_prose = sum(1 for lk in prose if count.get((source, lk), 0) > 1)
+        if not prose or shared_prose / len(prose) <= 0.3:
+            for line_key, indexes in keyed[k].items():
+                if count.get((source, line_key), 0) >= min_docs and not _is_prose(line_key):
+                    for i in indexes:
+                        marks[i] = BATCH_REPEAT
+        out.append(marks)
+    return out

@@ -36,6 +36,7 @@ _DATE_EVIDENCE = re.compile(
     rf"\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\b",
     re.IGNORECASE,
 )
+_YEAR = re.compile(r"\b(?:1[89]|2[01])\d{2}\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b")
 _RELATIVE = re.compile(
     r"\b(?P<n>\d+|an?|one)\s+(?P<unit>sec(?:ond)?|min(?:ute)?|h(?:ou)?r|day|week)s?\s+ago\b", re.IGNORECASE
 )
@@ -102,12 +103,22 @@ def parse_datetime(raw: str | None, reference: datetime | None = None, default_t
         return None
     from dateutil import parser as du  # lazy: only files with dates pay for it
 
+    has_year = bool(_YEAR.search(text))
+    if not has_year and reference is None:
+        return None  # "Tuesday, 1 March" with nothing to say which year: never invent one
+    default_year = reference.year if not has_year else 2000
     try:
-        dt = du.parse(_prepare(text), fuzzy=True, tzinfos=_tzinfos, default=datetime(2000, 1, 1))
+        dt = du.parse(_prepare(text), fuzzy=True, tzinfos=_tzinfos, default=datetime(default_year, 1, 1))
     except (ValueError, OverflowError, du.ParserError):
         return None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=ZoneInfo(default_tz))
+    if not has_year and dt.astimezone(UTC) > reference + timedelta(days=1):
+        # A year-less date after the reference time is last year's ("1 March" read on 20 February).
+        try:
+            dt = dt.replace(year=dt.year - 1)
+        except ValueError:  # 29 February
+            return None
     return dt.astimezone(UTC)
 
 
@@ -239,7 +250,10 @@ def extract_header(
         line = lines[i].strip()
         if i in h.marks or count_words(line) > 30:
             continue
-        segments = _timestamp_segments(line) if _LABEL.search(line) else []
+        # A label opens the line, or the line is short: "will be published on 16 July" inside a
+        # sentence is not a timestamp line.
+        labelled = _LABEL.match(line) or (_LABEL.search(line) and count_words(line) <= 15)
+        segments = _timestamp_segments(line) if labelled else []
         parsed_any = False
         for label, raw in segments:
             dt = parse_datetime(raw, reference, default_tz)

@@ -19,15 +19,16 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from news_etl import catalog, quality, storage
 from news_etl.articles import build_article
-from news_etl.cleaning import load_rules
+from news_etl.cleaning import batch_repeats, load_rules
 from news_etl.linemodel import default_model
-from news_etl.reading import InboxFile, ReadError, discover, read_file
+from news_etl.reading import FileRead, InboxFile, ReadError, discover, read_file
 from news_etl.schemas import (
     ARTICLES,
     BOILERPLATE_REMOVED,
@@ -91,11 +92,19 @@ def plan_run(settings: Settings, run_id: str, run_at: datetime) -> dict:
 
     known = storage.known_file_keys(lake)
     files = list(discover(settings.inbox, known, int(run_at.timestamp() * 1e9), settings.min_file_age_seconds))
-    # Enough batches to spread the work, never more than max_batches mapped tasks.
+    # Enough batches to spread the work, never more than max_batches mapped tasks; a batch also closes
+    # when its files reach max_batch_bytes, because a batch is held in memory while it is processed.
     size = max(settings.batch_size, math.ceil(len(files) / settings.max_batches)) if files else 0
+    chunks: list[list[InboxFile]] = []
+    chunk_bytes = 0
+    for f in files:
+        if not chunks or len(chunks[-1]) >= size or chunk_bytes + f.size_bytes > settings.max_batch_bytes:
+            chunks.append([])
+            chunk_bytes = 0
+        chunks[-1].append(f)
+        chunk_bytes += f.size_bytes
     batches = []
-    for batch_no, start in enumerate(range(0, len(files), size or 1)):
-        chunk = files[start : start + size]
+    for batch_no, chunk in enumerate(chunks):
         manifest = _batch_dir(stage, batch_no) / "manifest.json"
         manifest.parent.mkdir(parents=True, exist_ok=True)
         manifest.write_text(json.dumps([asdict(f) for f in chunk]), encoding="utf-8")
@@ -122,14 +131,29 @@ def plan_run(settings: Settings, run_id: str, run_at: datetime) -> dict:
 # --------------------------------------------------------------------------- process
 
 
+def _source_of(source_path: str, record) -> str:
+    """Which site a record comes from, for batch-level repeat detection: its URL's host, else its folder."""
+    if record.url:
+        host = urlparse(record.url).hostname
+        if host:
+            return host.removeprefix("www.")
+    return source_path.rsplit("/", 1)[0] if "/" in source_path else ""
+
+
 def process_batch(settings: Settings, batch: dict, run_at: datetime) -> dict:
-    """Read, clean and extract every file of one batch into staging Parquet files."""
+    """Read, clean and extract every file of one batch into staging Parquet files.
+
+    Two passes: read every file (the planner keeps a batch's bytes bounded), find the lines a site
+    repeats across its files, then clean and extract each record.
+    """
     run_id, batch_no = batch["run_id"], int(batch["batch_no"])
     files = [InboxFile(**f) for f in json.loads(Path(batch["manifest"]).read_text(encoding="utf-8"))]
     rules = load_rules(settings.extra_rules)
     model = default_model() if settings.line_model else None
     articles, removed, quarantine, staged = [], [], [], []
     started = time.perf_counter()
+
+    reads: list[tuple[InboxFile, FileRead]] = []
     for f in files:
         file_hash, n_records = None, 0
         try:
@@ -140,20 +164,7 @@ def process_batch(settings: Settings, batch: dict, run_at: datetime) -> dict:
                 quarantine.append(_quarantine_row(run_id, f.source_path, stage="read", code=err.code,
                                                   reason=f"{f.source_path}: {err.message}", at=run_at,
                                                   file_hash=file_hash, record_index=index))
-            for record in read.records:
-                try:
-                    built = build_article(record, source_path=f.source_path, file_hash=file_hash, run_id=run_id,
-                                          ingested_at=run_at, rules=rules, default_tz=settings.default_timezone,
-                                          model=model)
-                except Exception as exc:  # one bad record must not sink the batch: quarantine, go on
-                    log.exception("extracting %s record %d failed", f.source_path, record.record_index)
-                    quarantine.append(_quarantine_row(
-                        run_id, f.source_path, stage="extract", code="extract_error", at=run_at,
-                        reason=f"{f.source_path}: metadata/cleaning failed: {type(exc).__name__}: {exc}",
-                        file_hash=file_hash, record_index=record.record_index))
-                    continue
-                articles.append(built.row)
-                removed.extend(built.removed)
+            reads.append((f, read))
         except ReadError as exc:
             file_hash = getattr(exc, "file_hash", None)
             n_records = 1
@@ -167,6 +178,27 @@ def process_batch(settings: Settings, batch: dict, run_at: datetime) -> dict:
                                               reason=f"{f.source_path}: unexpected {type(exc).__name__}: {exc}"))
         staged.append({"source_path": f.source_path, "file_hash": file_hash, "size_bytes": f.size_bytes,
                        "mtime_ns": f.mtime_ns, "n_records": n_records})
+
+    records = [(f, read.file_hash, rec) for f, read in reads for rec in read.records]
+    if settings.batch_repeat_min_files > 0:
+        repeats = batch_repeats([(_source_of(f.source_path, rec), rec.text) for f, _, rec in records],
+                                settings.batch_repeat_min_files)
+    else:
+        repeats = [{} for _ in records]
+    for (f, file_hash, record), marks in zip(records, repeats, strict=True):
+        try:
+            built = build_article(record, source_path=f.source_path, file_hash=file_hash, run_id=run_id,
+                                  ingested_at=run_at, rules=rules, default_tz=settings.default_timezone,
+                                  model=model, extra_marks=marks)
+        except Exception as exc:  # one bad record must not sink the batch: quarantine, go on
+            log.exception("extracting %s record %d failed", f.source_path, record.record_index)
+            quarantine.append(_quarantine_row(
+                run_id, f.source_path, stage="extract", code="extract_error", at=run_at,
+                reason=f"{f.source_path}: metadata/cleaning failed: {type(exc).__name__}: {exc}",
+                file_hash=file_hash, record_index=record.record_index))
+            continue
+        articles.append(built.row)
+        removed.extend(built.removed)
 
     out = _batch_dir(storage.staging_dir(settings.lake, run_id), batch_no)
     storage.write_parquet_atomic(to_table(articles, ARTICLES), out / "articles.parquet")
@@ -282,7 +314,8 @@ def publish_run(settings: Settings, run_id: str, started_at: datetime, finished_
         articles = _without_paths(storage.read_parquet_files([stage / VALIDATED / "articles.parquet"], ARTICLES),
                                   dup_paths)
         published_ids = pa.array(sorted(set(articles.column("article_id").to_pylist())), pa.string())
-        removed = _staged(settings, run_id, "boilerplate_removed", BOILERPLATE_REMOVED)
+        # Identical files share article ids: drop the duplicates' rows by path first, then keep published ids.
+        removed = _without_paths(_staged(settings, run_id, "boilerplate_removed", BOILERPLATE_REMOVED), dup_paths)
         removed = removed.filter(pc.is_in(removed.column("article_id"), value_set=published_ids))
         quarantine = pa.concat_tables([
             _staged(settings, run_id, "quarantine", QUARANTINE),

@@ -53,6 +53,8 @@ class Settings:
     extra_rules: Path | None = None
     default_timezone: str = "UTC"
     line_model: bool = True
+    batch_repeat_min_files: int = 3
+    max_batch_bytes: int = 256 * 1024 * 1024
     limits: Limits = field(default_factory=Limits)
 
     @property
@@ -81,6 +83,8 @@ def get_settings(**overrides: object) -> Settings:
         extra_rules=Path(extra).expanduser().resolve() if extra else None,
         default_timezone=_env("DEFAULT_TIMEZONE", "UTC"),
         line_model=_env("LINE_MODEL", "on").strip().lower() not in {"0", "off", "false", "no"},
+        batch_repeat_min_files=max(0, _env_int("BATCH_REPEAT_MIN_FILES", 3)),
+        max_batch_bytes=max(1, _env_int("MAX_BATCH_BYTES", 256 * 1024 * 1024)),
         limits=Limits(
             max_file_bytes=_env_int("MAX_FILE_BYTES", Limits.max_file_bytes),
             max_inflated_bytes=_env_int("MAX_INFLATED_BYTES", Limits.max_inflated_bytes),
