@@ -162,7 +162,8 @@ def test_batch_repeats_finds_a_sites_furniture() -> None:
 
 
 def test_batch_repeats_leaves_prose_and_duplicate_stories_alone() -> None:
-    wire = "\n".join(f"Paragraph {k} of the same wire story, told in a full sentence of many words here." for k in range(5))
+    sentence = "of the same wire story, told in a full sentence of many words here."
+    wire = "\n".join(f"Paragraph {k} {sentence}" for k in range(5))
     # Four versions of one wire story: "Short line" is in all four, but their prose is shared too.
     docs = [("a.com", f"{wire}\nShort line\nUpdate {k}") for k in range(4)]
     assert batch_repeats(docs) == [{}, {}, {}, {}]

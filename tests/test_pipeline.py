@@ -236,7 +236,8 @@ def test_site_furniture_repeated_across_files_is_removed(inbox: Path, lake: Path
     site = inbox / "example-daily"
     site.mkdir()
     for n in range(4):
-        prose = " ".join(f"Sentence {k} of story {n} reports a distinct fact about council matter {n}." for k in range(8))
+        fact = f"of story {n} reports a distinct fact about council matter {n}."
+        prose = " ".join(f"Sentence {k} {fact}" for k in range(8))
         (site / f"story{n}.txt").write_text(f"{prose}\nSubscribe for unlimited access today\n{prose} More.\n"
                                             "Copyright Example Daily Media Group")
     _ingest(inbox, lake)
