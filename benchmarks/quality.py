@@ -172,7 +172,8 @@ def main(argv: list[str] | None = None) -> int:
         results[f"speed_one_core_{track}"] = speed
         lines += [
             "",
-            f"Per-stage speed, one core (best of 3 runs), {speed['files']} {TRACKS[track][2]} files ({speed['text_mb']} MB): "
+            f"Per-stage speed, one core (best of 3 runs), {speed['files']} {TRACKS[track][2]} files "
+            f"({speed['text_mb']} MB): "
             f"read {speed['read_mb_per_s']} MB/s, clean (rules) {speed['clean_rules_mb_per_s']} MB/s, "
             f"**clean (rules + line model) {speed['clean_model_mb_per_s']} MB/s**, header metadata "
             f"{speed['header_mb_per_s']} MB/s, whole article (clean + metadata + language) "
