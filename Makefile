@@ -58,7 +58,8 @@ train-line-model: $(VENV)/.installed
 
 ## ui: the Airflow UI with this project's DAGs and no examples (http://localhost:8080)
 ui: setup
-	$(BIN)/airflow standalone
+	# standalone starts its components as `airflow ...` subprocesses: the venv must be first on PATH.
+	PATH="$(BIN):$$PATH" $(BIN)/airflow standalone
 
 ## freeze: re-pin requirements.txt from the current virtualenv
 freeze:

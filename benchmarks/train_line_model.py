@@ -162,8 +162,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--newsbench", type=Path, default=ROOT.parent / "shared" / "newsbench" / "dev")
     parser.add_argument("--cv-only", action="store_true")
     parser.add_argument("--dump", type=Path, help="write out-of-fold predictions (pickle) for error analysis")
-    parser.add_argument("--trees", type=int, default=150)
-    parser.add_argument("--depth", type=int, default=4)
+    parser.add_argument("--trees", type=int, default=100)
+    parser.add_argument("--depth", type=int, default=5)
+    parser.add_argument("--lam", type=float, default=1e-3, help="L2 on leaf values")
+    parser.add_argument("--min-hess", type=float, default=1e-3, help="smallest hessian a leaf may hold")
     args = parser.parse_args(argv)
     bench = args.newsbench.resolve()
     scorer = load_scorer(bench)
@@ -177,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def fit(train: list[dict]) -> dict:
         return fit_gbdt(np.vstack([d["X"] for d in train]), np.concatenate([d["y"] for d in train]),
-                        np.concatenate([d["w"] for d in train]), n_trees=args.trees, depth=args.depth)
+                        np.concatenate([d["w"] for d in train]), n_trees=args.trees, depth=args.depth,
+                        lam=args.lam, min_hess=args.min_hess)
 
     probs: list[np.ndarray] = [np.zeros(0)] * len(docs)
     for fold in range(5):
