@@ -63,7 +63,7 @@ def run_track(bench: Path, track: str, workdir: Path) -> tuple[list[dict], dict]
 
     con = duckdb.connect()
     rows = con.execute(
-        f"select source_path, body, title, authors, cast(published_at as varchar) from "
+        f"select source_path, body, title, authors, cast(published_date as varchar) from "
         f"read_parquet('{lake}/articles/**/*.parquet')"
     ).fetchall()
     preds = []

@@ -135,3 +135,9 @@ def test_a_label_inside_a_sentence_is_not_a_timestamp_line() -> None:
              "published until 16 July 2005, the retailer said on Monday.", "More text follows here."]
     h = extract_header(lines, reference=REF)
     assert h.published_at is None and h.marks == {}
+
+
+def test_published_date_is_the_sources_own_day() -> None:
+    h = extract_header(["Published: Dec. 21, 2023 9:05 p.m. ET", "Body text follows in this line."], reference=REF)
+    assert h.published_at == datetime(2023, 12, 22, 2, 5, tzinfo=UTC)  # UTC crosses midnight...
+    assert str(h.published_date) == "2023-12-21"  # ...the page's own date does not

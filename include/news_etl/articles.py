@@ -43,6 +43,7 @@ def build_article(
         hint_title=record.title,
         hint_authors=record.authors,
         hint_published=record.published,
+        hint_modified=record.modified,
         reference=ingested_at,
         default_tz=default_tz,
     )
@@ -63,6 +64,7 @@ def build_article(
         "authors": header.authors,
         "published_at": header.published_at,
         "published_at_raw": header.published_raw,
+        "published_date": header.published_date,
         "modified_at": header.modified_at,
         "modified_at_raw": header.modified_raw,
         "dateline": metadata.find_dateline(cleaned.paragraphs[0] if cleaned.paragraphs else None),

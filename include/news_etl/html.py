@@ -18,6 +18,7 @@ class HtmlDoc:
     text: str
     title: str | None = None
     published: str | None = None
+    modified: str | None = None
     authors: list[str] = field(default_factory=list)
     publisher: str | None = None
     url: str | None = None
@@ -45,17 +46,22 @@ def extract(html: str, url: str | None = None) -> HtmlDoc:
         )
     except (ValueError, TypeError, RecursionError) as exc:  # malformed or pathologically nested markup
         log.info("trafilatura could not parse the page (%s); falling back to plain text", exc)
+    from news_etl.pagemeta import read_page_meta
+
+    page = read_page_meta(html)  # JSON-LD, meta tags and <h1>: what the page says about itself
     if doc is not None and (doc.text or "").strip():
         return HtmlDoc(
             text=doc.text,
-            title=doc.title or None,
-            published=doc.date or None,
-            authors=_split_authors(doc.author),
-            publisher=doc.sitename or doc.hostname or None,
+            title=page.title or doc.title or None,
+            published=page.published or doc.date or None,
+            modified=page.modified,
+            authors=page.authors or _split_authors(doc.author),
+            publisher=page.publisher or doc.sitename or doc.hostname or None,
             url=doc.url or url,
         )
     # No main content found: keep every visible line rather than losing the page.
-    return HtmlDoc(text=visible_text(html), url=url)
+    return HtmlDoc(text=visible_text(html), url=url, title=page.title, published=page.published,
+                   modified=page.modified, authors=page.authors, publisher=page.publisher)
 
 
 _BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article",

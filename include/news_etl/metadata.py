@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
@@ -77,8 +77,10 @@ def _prepare(raw: str) -> str:
     return " ".join(s.split())
 
 
-def parse_datetime(raw: str | None, reference: datetime | None = None, default_tz: str = "UTC") -> datetime | None:
-    """Parse a news timestamp into an aware UTC datetime, or ``None`` when the text holds no date.
+def parse_local_datetime(
+    raw: str | None, reference: datetime | None = None, default_tz: str = "UTC"
+) -> datetime | None:
+    """Parse a news timestamp into an aware datetime in the zone it was written in (or ``None``).
 
     Handles ISO 8601, "Dec. 22, 2023 11:48 a.m. ET", "Posted on : 2023-09-06 16:47 KST", "22 December
     2023", and relative forms ("3 hours ago", "yesterday") resolved against ``reference``.
@@ -93,12 +95,12 @@ def parse_datetime(raw: str | None, reference: datetime | None = None, default_t
             n = 1 if m.group("n").lower() in {"a", "an", "one"} else int(m.group("n"))
             unit = m.group("unit").lower().replace("hour", "hr").replace("hr", "hour")
             seconds = _UNIT_SECONDS.get(unit) or _UNIT_SECONDS.get(unit[:3], 0)
-            return (reference - timedelta(seconds=n * seconds)).astimezone(UTC)
+            return reference - timedelta(seconds=n * seconds)
         lowered = text.lower()
         if re.search(r"\byesterday\b", lowered) and not _DATE_EVIDENCE.search(text):
-            return (reference - timedelta(days=1)).astimezone(UTC)
+            return reference - timedelta(days=1)
         if re.search(r"\b(just now|today)\b", lowered) and not _DATE_EVIDENCE.search(text):
-            return reference.astimezone(UTC)
+            return reference
     if not _DATE_EVIDENCE.search(text):
         return None
     from dateutil import parser as du  # lazy: only files with dates pay for it
@@ -119,7 +121,18 @@ def parse_datetime(raw: str | None, reference: datetime | None = None, default_t
             dt = dt.replace(year=dt.year - 1)
         except ValueError:  # 29 February
             return None
-    return dt.astimezone(UTC)
+    return dt
+
+
+def parse_datetime(raw: str | None, reference: datetime | None = None, default_tz: str = "UTC") -> datetime | None:
+    """Parse a news timestamp into an aware UTC datetime, or ``None`` when the text holds no date.
+
+    Handles ISO 8601, "Dec. 22, 2023 11:48 a.m. ET", "Posted on : 2023-09-06 16:47 KST", "22 December
+    2023", and relative forms ("3 hours ago", "yesterday") resolved against ``reference``.
+    Naive times are read in ``default_tz``.
+    """
+    local = parse_local_datetime(raw, reference, default_tz)
+    return local.astimezone(UTC) if local is not None else None
 
 
 # --------------------------------------------------------------------------- authors
@@ -201,6 +214,7 @@ class Header:
     authors: list[str] = field(default_factory=list)
     published_raw: str | None = None
     published_at: datetime | None = None
+    published_date: date | None = None  # the calendar date in the source's own time zone
     modified_raw: str | None = None
     modified_at: datetime | None = None
 
@@ -221,6 +235,7 @@ def extract_header(
     hint_title: str | None = None,
     hint_authors: list[str] | None = None,
     hint_published: str | None = None,
+    hint_modified: str | None = None,
     reference: datetime | None = None,
     default_tz: str = "UTC",
 ) -> Header:
@@ -276,6 +291,10 @@ def extract_header(
         dt = parse_datetime(hint_published, reference, default_tz)
         if dt is not None:
             h.published_raw, h.published_at = hint_published, dt
+    if hint_modified:
+        dt = parse_datetime(hint_modified, reference, default_tz)
+        if dt is not None:
+            h.modified_raw, h.modified_at = hint_modified, dt
 
     # Byline: "By ..." near the top or at the end.
     for i in dict.fromkeys(head + tail):
@@ -290,6 +309,9 @@ def extract_header(
     if hint_authors:
         cleaned = [n for a in hint_authors for n in parse_byline(a)]
         h.authors = list(dict.fromkeys(cleaned)) or h.authors
+    if h.published_raw is not None:
+        local = parse_local_datetime(h.published_raw, reference, default_tz)
+        h.published_date = local.date() if local is not None else None
     return h
 
 

@@ -69,6 +69,7 @@ class Record:
     url: str | None = None
     title: str | None = None
     published: str | None = None
+    modified: str | None = None
     authors: list[str] | None = None
     publisher: str | None = None
     extra: dict = field(default_factory=dict)
@@ -328,8 +329,8 @@ def _html_record(html: str, index: int, fmt: str, encoding: str | None, limits: 
     doc = html_mod.extract(html, url=url)
     text = normalise_text(doc.text, limits.max_line_chars)
     return _text_record(
-        text, index, fmt, encoding, url=doc.url or url, title=doc.title, published=doc.published,
-        authors=doc.authors or None, publisher=doc.publisher,
+        text, index, fmt, encoding, url=doc.url or url, title=repair_mojibake(doc.title) if doc.title else None,
+        published=doc.published, modified=doc.modified, authors=doc.authors or None, publisher=doc.publisher,
     )
 
 

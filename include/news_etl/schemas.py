@@ -27,6 +27,7 @@ ARTICLES = pa.schema(
         pa.field("authors", STR_LIST),
         pa.field("published_at", UTC_TS),
         pa.field("published_at_raw", STR),
+        pa.field("published_date", pa.date32()),  # the publication day in the source's own time zone
         pa.field("modified_at", UTC_TS),
         pa.field("modified_at_raw", STR),
         pa.field("dateline", STR),

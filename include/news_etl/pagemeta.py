@@ -1,0 +1,159 @@
+"""The page's own metadata: JSON-LD (schema.org Article types), meta tags and the headline element.
+
+Sources are read in order of how reliable they are for news pages: the visible ``<h1>`` (matched
+against what the page's metadata calls its title), JSON-LD, OpenGraph / article: / Dublin Core /
+parsely meta tags, then ``<title>`` without its " | Site" suffix. Nothing found: ``None``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+
+log = logging.getLogger(__name__)
+
+_ARTICLE_TYPES = {
+    "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle",
+    "backgroundnewsarticle", "reviewnewsarticle", "blogposting", "liveblogposting", "scholarlyarticle",
+    "techarticle", "report", "webpage", "socialmediaposting",
+}
+_TITLE_SPLIT = re.compile(r"\s+[|–—·•]\s+|\s+-\s+")
+_PUBLISHED_META = [
+    ("property", "article:published_time"), ("name", "article:published_time"), ("itemprop", "datePublished"),
+    ("name", "parsely-pub-date"), ("name", "sailthru.date"), ("name", "publish-date"), ("name", "pubdate"),
+    ("name", "date"), ("name", "dc.date"), ("name", "DC.date.issued"), ("name", "dcterms.created"),
+    ("property", "og:published_time"), ("name", "cXenseParse:recs:publishtime"),
+]
+_MODIFIED_META = [
+    ("property", "article:modified_time"), ("itemprop", "dateModified"), ("property", "og:updated_time"),
+    ("name", "last-modified"), ("name", "dcterms.modified"),
+]
+_AUTHOR_META = [("name", "author"), ("name", "parsely-author"), ("name", "sailthru.author"),
+                ("property", "article:author"), ("name", "byl"), ("name", "dc.creator")]
+
+
+@dataclass
+class PageMeta:
+    title: str | None = None
+    published: str | None = None
+    modified: str | None = None
+    authors: list[str] = field(default_factory=list)
+    publisher: str | None = None
+    description: str | None = None
+
+
+def _norm(s: str | None) -> str:
+    return "".join(ch for ch in (s or "").casefold() if ch.isalnum())
+
+
+def _similar(a: str, b: str) -> float:
+    return SequenceMatcher(None, _norm(a), _norm(b)).ratio()
+
+
+def _ld_objects(root) -> list[dict]:
+    out: list[dict] = []
+    for el in root.xpath('//script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(el.text or "")
+        except (ValueError, RecursionError):
+            continue
+        stack = [data]
+        while stack and len(out) < 200:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                out.append(item)
+                for key in ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement"):
+                    if isinstance(item.get(key), (list, dict)):
+                        stack.append(item[key])
+    return out
+
+
+def _types(obj: dict) -> set[str]:
+    t = obj.get("@type")
+    return {str(x).lower() for x in (t if isinstance(t, list) else [t])}
+
+
+def _names(value: object) -> list[str]:
+    """Author names from JSON-LD: a string, {"name": ...}, or a list of either."""
+    if isinstance(value, str):
+        return [value] if not value.startswith("http") else []
+    if isinstance(value, dict):
+        return _names(value.get("name"))
+    if isinstance(value, list):
+        return [n for v in value for n in _names(v)]
+    return []
+
+
+def _meta(root, pairs: list[tuple[str, str]]) -> list[str]:
+    found = []
+    for attr, name in pairs:
+        for value in root.xpath(f'//meta[@{attr}=$n]/@content', n=name):
+            value = " ".join(str(value).split())
+            if value:
+                found.append(value)
+    return found
+
+
+def _clean_title(title: str) -> str:
+    return " ".join(title.split())
+
+
+def read_page_meta(html: str) -> PageMeta:
+    """Title, dates, authors, publisher and description a page declares about itself."""
+    import lxml.etree
+    import lxml.html
+
+    try:
+        root = lxml.html.fromstring(html)
+    except (lxml.etree.ParserError, ValueError, RecursionError):
+        return PageMeta()
+    meta = PageMeta()
+    articles = [o for o in _ld_objects(root) if _types(o) & _ARTICLE_TYPES]
+    # Prefer a real article type over WebPage when both are present.
+    articles.sort(key=lambda o: "webpage" in _types(o))
+
+    candidates: list[str] = []
+    for o in articles:
+        if isinstance(o.get("headline"), str):
+            candidates.append(_clean_title(o["headline"]))
+    candidates += [_clean_title(t) for t in _meta(root, [("property", "og:title"), ("name", "twitter:title")])]
+    titles = root.xpath("//title")
+    if titles:
+        text = _clean_title(titles[0].text_content())
+        if text:
+            candidates.append(_TITLE_SPLIT.split(text)[0])
+    h1s = [_clean_title(e.text_content()) for e in root.xpath("//h1")]
+    h1s = [h for h in h1s if 1 <= len(h.split()) <= 40]
+    if h1s:
+        # The visible headline, the one closest to what the metadata calls the title.
+        best = max(h1s, key=lambda h: max([_similar(h, c) for c in candidates] + [0.0]))
+        # A metadata title contained in the h1 is the h1 minus a kicker ("Opinion | ...", "SNYDE | ...").
+        inner = [c for c in candidates if _norm(c) and _norm(c) in _norm(best) and _norm(c) != _norm(best)
+                 and len(c.split()) >= 3]
+        meta.title = max(inner, key=len) if inner else best
+    elif candidates:
+        meta.title = candidates[0]
+
+    for o in articles:
+        if meta.published is None and isinstance(o.get("datePublished"), str):
+            meta.published = o["datePublished"]
+        if meta.modified is None and isinstance(o.get("dateModified"), str):
+            meta.modified = o["dateModified"]
+        if not meta.authors:
+            meta.authors = _names(o.get("author"))
+        if meta.publisher is None:
+            names = _names(o.get("publisher"))
+            meta.publisher = names[0] if names else None
+    meta.published = meta.published or next(iter(_meta(root, _PUBLISHED_META)), None)
+    meta.modified = meta.modified or next(iter(_meta(root, _MODIFIED_META)), None)
+    if not meta.authors:
+        meta.authors = [a for a in _meta(root, _AUTHOR_META) if not a.startswith("http")][:1]
+    meta.publisher = meta.publisher or next(iter(_meta(root, [("property", "og:site_name")])), None)
+    meta.description = next(iter(_meta(root, [("name", "description"), ("property", "og:description")])), None)
+    meta.authors = list(dict.fromkeys(a.strip() for a in meta.authors if a.strip()))
+    return meta
