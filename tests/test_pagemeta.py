@@ -1,0 +1,49 @@
+"""Unit tests of the page's own metadata (JSON-LD, meta tags, h1) on tiny inline pages."""
+
+from __future__ import annotations
+
+import json
+
+from news_etl.pagemeta import read_page_meta
+
+
+def _page(head: str, body: str) -> str:
+    return f"<html><head>{head}</head><body>{body}</body></html>"
+
+
+def test_json_ld_graph_gives_dates_authors_publisher() -> None:
+    ld = {"@context": "https://schema.org", "@graph": [
+        {"@type": "WebSite", "name": "Example"},
+        {"@type": ["NewsArticle"], "headline": "Council Approves Budget", "datePublished": "2023-12-21T21:05:00-05:00",
+         "dateModified": "2023-12-22T08:00:00-05:00", "author": [{"@type": "Person", "name": "Jane Doe"},
+                                                                {"name": "John Roe"}],
+         "publisher": {"@type": "Organization", "name": "Example Daily"}},
+    ]}
+    html = _page(f'<script type="application/ld+json">{json.dumps(ld)}</script>', "<h1>Council Approves Budget</h1>")
+    meta = read_page_meta(html)
+    assert meta.title == "Council Approves Budget"
+    assert meta.published == "2023-12-21T21:05:00-05:00" and meta.modified == "2023-12-22T08:00:00-05:00"
+    assert meta.authors == ["Jane Doe", "John Roe"]
+    assert meta.publisher == "Example Daily"
+
+
+def test_h1_kicker_is_dropped_when_the_metadata_title_is_inside_it() -> None:
+    html = _page('<meta property="og:title" content="Let kids be kids and leave labor laws alone">',
+                 "<h1>Opinion | Let kids be kids and leave labor laws alone</h1>")
+    assert read_page_meta(html).title == "Let kids be kids and leave labor laws alone"
+
+
+def test_meta_tags_and_title_fallbacks() -> None:
+    html = _page('<title>Big Story Here | Example News</title>'
+                 '<meta property="article:published_time" content="2023-05-01T10:00:00Z">'
+                 '<meta name="author" content="Sam Lee"><meta property="og:site_name" content="Example News">', "")
+    meta = read_page_meta(html)
+    assert (meta.title, meta.published, meta.authors, meta.publisher) == (
+        "Big Story Here", "2023-05-01T10:00:00Z", ["Sam Lee"], "Example News")
+
+
+def test_broken_json_ld_and_empty_pages_do_not_raise() -> None:
+    html = _page('<script type="application/ld+json">{"@type": "NewsArticle", </script>', "<p>text</p>")
+    meta = read_page_meta(html)
+    assert meta.title is None and meta.authors == []
+    assert read_page_meta("").title is None
