@@ -8,19 +8,18 @@ which pages a worker happened to see before).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from news_etl.pagemeta import PageMeta, read_page_meta
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class HtmlDoc:
-    text: str
-    title: str | None = None
-    published: str | None = None
-    modified: str | None = None
-    authors: list[str] = field(default_factory=list)
-    publisher: str | None = None
+class HtmlDoc(PageMeta):
+    """The page's main text and where it came from, plus the metadata fields of :class:`PageMeta`."""
+
+    text: str = ""
     url: str | None = None
 
 
@@ -46,8 +45,6 @@ def extract(html: str, url: str | None = None) -> HtmlDoc:
         )
     except (ValueError, TypeError, RecursionError) as exc:  # malformed or pathologically nested markup
         log.info("trafilatura could not parse the page (%s); falling back to plain text", exc)
-    from news_etl.pagemeta import read_page_meta
-
     page = read_page_meta(html)  # JSON-LD, meta tags and <h1>: what the page says about itself
     if doc is not None and (doc.text or "").strip():
         return HtmlDoc(
