@@ -68,6 +68,42 @@ def _smooth(x: np.ndarray, radius: int) -> np.ndarray:
     return (c[hi] - c[lo]) / (hi - lo)
 
 
+def _line_values(line: str, stop: frozenset[str]) -> tuple[tuple, list[str], list[str]]:
+    """The features of one line that do not depend on its neighbours, plus its words (as written, lower)."""
+    lower = line.casefold()
+    words = _WORD.findall(line)
+    lower_words = [w.casefold() for w in words]
+    nw = len(words)
+    chars = len(line)
+    # Counted with C-level scans: a Python loop over characters dominated the feature cost.
+    # Letters = word characters that are not digits or "_", minus the ' ’ - that join word parts.
+    digits = _DIGIT.subn("", line)[1]
+    joined = "".join(words)
+    alpha = len(joined) - digits - joined.count("_") - joined.count("'") - joined.count("’") - joined.count("-")
+    punct = chars - alpha - digits - line.count(" ")
+    caps = sum([w[0].isupper() for w in words])  # list comprehensions: measurably faster than generators here
+    stops = sum(map(stop.__contains__, lower_words))
+    values = (
+        math.log1p(nw),
+        math.log1p(chars),
+        (sum(map(len, words)) / nw) if nw else 0.0,
+        float(line.endswith(_TERMINAL)),
+        float(line.endswith(":")),
+        stops / nw if nw else 0.0,
+        caps / nw if nw else 0.0,
+        digits / chars if chars else 0.0,
+        punct / chars if chars else 0.0,
+        float(bool(_SEPARATORS.search(line))),
+        float(bool(_LINKISH.search(lower))),
+        float(bool(_COPYRIGHT.search(lower))),
+        float(bool(_BYLINE.match(line))),
+        float(nw <= 15 and digits > 0 and bool(_DATEISH.search(lower))),  # every date form has a digit
+        float(alpha > 3 and line.upper() == line),
+        math.log1p(len(_SENTENCE_END.findall(line))),
+    )
+    return values, words, lower_words
+
+
 def line_features(lines: list[str], rule_hits: list[bool]) -> np.ndarray:
     """Feature matrix (one row per line, columns as :data:`FEATURES`) for the non-empty lines of a text."""
     n = len(lines)
@@ -80,42 +116,17 @@ def line_features(lines: list[str], rule_hits: list[bool]) -> np.ndarray:
         counts[key] = counts.get(key, 0) + 1
     words_n = np.zeros(n)
     for i, line in enumerate(lines):
-        lower = line.casefold()
-        words = _WORD.findall(line)
-        tokens.append(words)
-        nw = len(words)
-        words_n[i] = nw
-        chars = len(line)
-        # Counted with C-level scans: a Python loop over characters dominated the feature cost.
-        # Letters = word characters that are not digits or "_", minus the ' ’ - that join word parts.
-        digits = _DIGIT.subn("", line)[1]
-        joined = "".join(words)
-        alpha = len(joined) - digits - joined.count("_") - joined.count("'") - joined.count("’") - joined.count("-")
-        punct = chars - alpha - digits - line.count(" ")
-        caps = sum([w[0].isupper() for w in words])  # list comprehensions: measurably faster than generators here
-        stops = sum(map(stop.__contains__, [w.casefold() for w in words]))
+        values, words, lower_words = _line_values(line, stop)
+        tokens.append(lower_words)
+        words_n[i] = len(words)
         rows.append((
-            math.log1p(nw),
-            math.log1p(chars),
-            (sum(map(len, words)) / nw) if nw else 0.0,
-            float(line.endswith(_TERMINAL)),
-            float(line.endswith(":")),
-            stops / nw if nw else 0.0,
-            caps / nw if nw else 0.0,
-            digits / chars if chars else 0.0,
-            punct / chars if chars else 0.0,
-            float(bool(_SEPARATORS.search(line))),
-            float(bool(_LINKISH.search(lower))),
-            float(bool(_COPYRIGHT.search(lower))),
-            float(bool(_BYLINE.match(line))),
-            float(nw <= 15 and digits > 0 and bool(_DATEISH.search(lower))),  # every date form has a digit
+            *values[:14],
             float(rule_hits[i]),
-            float(alpha > 3 and line.upper() == line),
-            math.log1p(len(_SENTENCE_END.findall(line))),
+            *values[14:16],
             i / max(1, n - 1),
             min(i, 20) / 20,
             min(n - 1 - i, 20) / 20,
-            math.log1p(counts[lower] - 1),
+            math.log1p(counts[line.casefold()] - 1),
             0.0,
         ))
     base = np.array(rows, dtype=np.float64).reshape(n, 22)
@@ -168,7 +179,7 @@ def _topic_features(tokens: list[list[str]], prose: np.ndarray, main: np.ndarray
     out = np.zeros((n, 3))
     if n == 0:
         return out
-    bags = [[w for w in (t.casefold() for t in words) if len(w) > 3 and w not in stop] for words in tokens]
+    bags = [[w for w in words if len(w) > 3 and w not in stop] for words in tokens]  # tokens are lower-cased
     ref: dict[str, int] = {}
     for i in range(n):
         if prose[i] and main[i]:
