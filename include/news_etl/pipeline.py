@@ -166,7 +166,7 @@ def process_batch(settings: Settings, batch: dict, run_at: datetime) -> dict:
                                                   file_hash=file_hash, record_index=index))
             reads.append((f, read))
         except ReadError as exc:
-            file_hash = getattr(exc, "file_hash", None)
+            file_hash = exc.file_hash
             n_records = 1
             quarantine.append(_quarantine_row(run_id, f.source_path, stage="read", code=exc.code, at=run_at,
                                               reason=f"{f.source_path}: {exc.message}", file_hash=file_hash))

@@ -21,6 +21,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from news_etl.settings import Limits
 
@@ -49,6 +50,7 @@ class ReadError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.file_hash: str | None = None  # set when the bytes were read before the failure
 
 
 @dataclass(frozen=True)
@@ -316,10 +318,10 @@ def _format_of(rel: str) -> tuple[str, bool]:
     return os.path.splitext(name)[1], gz
 
 
-def _text_record(text: str, index: int, fmt: str, encoding: str | None, **hints: object) -> Record:
+def _text_record(text: str, index: int, fmt: str, encoding: str | None, **hints: Any) -> Record:
     if not text.strip():
         raise ReadError("empty", "has no text (empty or whitespace only)")
-    return Record(record_index=index, source_format=fmt, text=text, encoding=encoding, **hints)  # type: ignore[arg-type]
+    return Record(record_index=index, source_format=fmt, text=text, encoding=encoding, **hints)
 
 
 def _html_record(html: str, index: int, fmt: str, encoding: str | None, limits: Limits,
@@ -467,7 +469,7 @@ def read_file(inbox: Path, rel: str, limits: Limits) -> FileRead:
     try:
         records, errors = parse_bytes(data, rel, limits)
     except ReadError as exc:
-        exc.file_hash = file_hash  # type: ignore[attr-defined]
+        exc.file_hash = file_hash
         raise
     return FileRead(file_hash=file_hash, records=records, record_errors=errors)
 
