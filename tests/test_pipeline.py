@@ -133,6 +133,7 @@ def test_bad_files_are_quarantined_and_the_run_goes_on(inbox: Path, lake: Path) 
     outcomes = dict(_rows(lake, "select source_path, outcome from ingest_files"))
     assert outcomes["mixed.jsonl"] == "partial" and outcomes["good.txt"] == "published"
     assert summary["files_seen"] == 8
+    assert summary["articles_quarantined"] == 1  # short.txt, whatever number of expectations it failed
     assert summary["files_published"] + summary["files_duplicate"] + summary["files_quarantined"] == 8
     assert sorted(r[0] for r in _rows(lake, "select source_path from articles")) == ["good.txt", "mixed.jsonl"]
     # Every reason is a sentence naming the file, not a traceback.
