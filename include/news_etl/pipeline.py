@@ -259,17 +259,17 @@ def validate_run(settings: Settings, run_id: str, run_at: datetime) -> dict:
     for failure in outcome.failures:
         by_id[failure.row_id].append(failure)
     quarantined = []
-    rows = articles.to_pylist()
-    for row in rows:
+    failed = outcome.failed_ids
+    failed_ids = pa.array(sorted(failed), pa.string())
+    # Only the failing rows become Python objects: a run can hold many thousands of bodies.
+    for row in articles.filter(pc.is_in(articles.column("article_id"), value_set=failed_ids)).to_pylist():
         for failure in by_id.get(row["article_id"], []):
             quarantined.append(_quarantine_row(
                 run_id, row["source_path"], stage="validate", code="expectation_failed", at=run_at,
                 reason=f"{row['source_path']}: {failure.message}", file_hash=row["file_hash"],
                 record_index=row["record_index"], article_id=row["article_id"],
                 expectation=failure.expectation, payload=json.dumps(row, default=str, ensure_ascii=False)))
-    failed = outcome.failed_ids
-    passed = articles.filter(pc.invert(pc.is_in(articles.column("article_id"),
-                                                 value_set=pa.array(sorted(failed), pa.string()))))
+    passed = articles.filter(pc.invert(pc.is_in(articles.column("article_id"), value_set=failed_ids)))
     out = stage / VALIDATED
     storage.write_parquet_atomic(passed, out / "articles.parquet")
     storage.write_parquet_atomic(to_table(quarantined, QUARANTINE), out / "quarantine.parquet")
