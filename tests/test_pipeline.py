@@ -267,3 +267,18 @@ def test_identical_files_in_one_run_publish_once_with_their_removals_once(inbox:
     assert _rows(lake, "select distinct source_path from boilerplate_removed") == [("a.txt",)]
     assert _rows(lake, "select count(*) from boilerplate_removed") == _rows(
         lake, "select sum(lines_removed) from articles")
+
+
+def test_abandoned_staging_is_pruned_after_the_retention(seed_inbox: Path, lake: Path) -> None:
+    import os
+
+    settings = get_settings().with_paths(seed_inbox, lake)  # retention: 7 days
+    plan_run(settings, "abandoned", RUN_AT)  # planned, never processed or published
+    old = storage.staging_dir(lake, "abandoned")
+    stamp = (RUN_AT - timedelta(days=8)).timestamp()
+    os.utime(old, (stamp, stamp))
+    plan_run(settings, "early", RUN_AT - timedelta(days=2))  # 6 days after it: still kept
+    assert old.is_dir()
+    plan_run(settings, "next", RUN_AT)  # 8 days after it: gone, the other runs' staging stays
+    assert not old.exists()
+    assert storage.staging_dir(lake, "early").is_dir() and storage.staging_dir(lake, "next").is_dir()

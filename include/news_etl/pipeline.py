@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -90,6 +90,7 @@ def plan_run(settings: Settings, run_id: str, run_at: datetime) -> dict:
         log.info("reusing the existing plan of run %s", run_id)
         return json.loads(plan_path.read_text(encoding="utf-8"))
 
+    storage.prune_staging(lake, run_at - timedelta(days=settings.staging_retention_days), storage.run_slug(run_id))
     known = storage.known_file_keys(lake)
     files = list(discover(settings.inbox, known, int(run_at.timestamp() * 1e9), settings.min_file_age_seconds))
     # Enough batches to spread the work, never more than max_batches mapped tasks; a batch also closes

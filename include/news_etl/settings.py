@@ -55,6 +55,7 @@ class Settings:
     line_model: bool = True
     batch_repeat_min_files: int = 3
     max_batch_bytes: int = 256 * 1024 * 1024
+    staging_retention_days: int = 7
     limits: Limits = field(default_factory=Limits)
 
     @property
@@ -85,6 +86,7 @@ def get_settings(**overrides: object) -> Settings:
         line_model=_env("LINE_MODEL", "on").strip().lower() not in {"0", "off", "false", "no"},
         batch_repeat_min_files=max(0, _env_int("BATCH_REPEAT_MIN_FILES", 3)),
         max_batch_bytes=max(1, _env_int("MAX_BATCH_BYTES", 256 * 1024 * 1024)),
+        staging_retention_days=max(1, _env_int("STAGING_RETENTION_DAYS", 7)),
         limits=Limits(
             max_file_bytes=_env_int("MAX_FILE_BYTES", Limits.max_file_bytes),
             max_inflated_bytes=_env_int("MAX_INFLATED_BYTES", Limits.max_inflated_bytes),

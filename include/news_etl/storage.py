@@ -192,3 +192,20 @@ def staging_dir(lake: Path, run_id: str) -> Path:
 
 def clear_staging(lake: Path, run_id: str) -> None:
     shutil.rmtree(staging_dir(lake, run_id), ignore_errors=True)
+
+
+def prune_staging(lake: Path, older_than: datetime, keep: str) -> list[str]:
+    """Remove the staging folders of runs abandoned before ``older_than`` (never published, never retried)."""
+    root = lake / STAGING
+    if not root.is_dir():
+        return []
+    pruned = []
+    cutoff = older_than.timestamp()
+    for folder in root.iterdir():
+        if folder.name == keep or not folder.is_dir():
+            continue
+        if folder.stat().st_mtime < cutoff:
+            log.warning("removing staging of abandoned run %s (untouched since before %s)", folder.name, older_than)
+            shutil.rmtree(folder, ignore_errors=True)
+            pruned.append(folder.name)
+    return pruned
