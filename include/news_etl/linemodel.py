@@ -38,6 +38,8 @@ _DATEISH = re.compile(
     r"[a-z]*\.?\s+\d{1,2}\b|\b\d{1,2}\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
 )
 _DIGIT = re.compile(r"\d")
+_SEPARATOR_CHARS = frozenset("|•·»›/-–—")
+_SENTENCE_CHARS = frozenset(".!?")
 _SENTENCE_END = re.compile(r"[.!?][\"”’)]?\s+[A-Z“\"]")
 
 FEATURES = [
@@ -68,8 +70,9 @@ def _smooth(x: np.ndarray, radius: int) -> np.ndarray:
     return (c[hi] - c[lo]) / (hi - lo)
 
 
-def _line_values(line: str, stop: frozenset[str]) -> tuple[tuple, list[str], list[str]]:
-    """The features of one line that do not depend on its neighbours, plus its words (as written, lower)."""
+def _line_counts(line: str, stop: frozenset[str]) -> tuple[tuple, list[str]]:
+    """Raw counts and flags of one line (turned into ratios for all lines at once, in numpy), plus its
+    lower-cased words."""
     lower = line.casefold()
     words = _WORD.findall(line)
     lower_words = [w.casefold() for w in words]
@@ -80,56 +83,55 @@ def _line_values(line: str, stop: frozenset[str]) -> tuple[tuple, list[str], lis
     digits = _DIGIT.subn("", line)[1]
     joined = "".join(words)
     alpha = len(joined) - digits - joined.count("_") - joined.count("'") - joined.count("’") - joined.count("-")
-    punct = chars - alpha - digits - line.count(" ")
-    caps = sum([w[0].isupper() for w in words])  # list comprehensions: measurably faster than generators here
-    stops = sum(map(stop.__contains__, lower_words))
-    values = (
-        math.log1p(nw),
-        math.log1p(chars),
-        (sum(map(len, words)) / nw) if nw else 0.0,
-        float(line.endswith(_TERMINAL)),
-        float(line.endswith(":")),
-        stops / nw if nw else 0.0,
-        caps / nw if nw else 0.0,
-        digits / chars if chars else 0.0,
-        punct / chars if chars else 0.0,
-        float(bool(_SEPARATORS.search(line))),
-        float(bool(_LINKISH.search(lower))),
-        float(bool(_COPYRIGHT.search(lower))),
-        float(bool(_BYLINE.match(line))),
-        float(nw <= 15 and digits > 0 and bool(_DATEISH.search(lower))),  # every date form has a digit
-        float(alpha > 3 and line.upper() == line),
-        math.log1p(len(_SENTENCE_END.findall(line))),
+    counts = (
+        nw,
+        chars,
+        sum(map(len, words)),
+        line.endswith(_TERMINAL),
+        line.endswith(":"),
+        sum(map(stop.__contains__, lower_words)),
+        sum([w[0].isupper() for w in words]),  # list comprehensions: measurably faster than generators here
+        digits,
+        chars - alpha - digits - line.count(" "),  # punctuation and symbols
+        # Each regex runs only when a substring it cannot match without is present (C-level checks):
+        # most lines of a page are short menu items that need none of them. Same values, less time.
+        not _SEPARATOR_CHARS.isdisjoint(line) and bool(_SEPARATORS.search(line)),
+        ("." in lower or "@" in lower or "://" in lower) and bool(_LINKISH.search(lower)),
+        ("©" in lower or "(c)" in lower or "right" in lower) and bool(_COPYRIGHT.search(lower)),
+        lower.startswith(("by", "written", "words", "reporting")) and bool(_BYLINE.match(line)),
+        nw <= 15 and digits > 0 and bool(_DATEISH.search(lower)),  # every date form has a digit
+        alpha > 3 and line.upper() == line,
+        len(_SENTENCE_END.findall(line)) if not _SENTENCE_CHARS.isdisjoint(line) else 0,
     )
-    return values, words, lower_words
+    return counts, lower_words
 
 
 def line_features(lines: list[str], rule_hits: list[bool]) -> np.ndarray:
     """Feature matrix (one row per line, columns as :data:`FEATURES`) for the non-empty lines of a text."""
     n = len(lines)
     stop = _stopwords()
-    rows: list[tuple] = []
     tokens: list[list[str]] = []
-    counts: dict[str, int] = {}
+    raw: list[tuple] = []
+    repeats: dict[str, int] = {}
+    keys = [line.casefold() for line in lines]
+    for key in keys:
+        repeats[key] = repeats.get(key, 0) + 1
     for line in lines:
-        key = line.casefold()
-        counts[key] = counts.get(key, 0) + 1
-    words_n = np.zeros(n)
-    for i, line in enumerate(lines):
-        values, words, lower_words = _line_values(line, stop)
+        counts, lower_words = _line_counts(line, stop)
+        raw.append(counts)
         tokens.append(lower_words)
-        words_n[i] = len(words)
-        rows.append((
-            *values[:14],
-            float(rule_hits[i]),
-            *values[14:16],
-            i / max(1, n - 1),
-            min(i, 20) / 20,
-            min(n - 1 - i, 20) / 20,
-            math.log1p(counts[line.casefold()] - 1),
-            0.0,
-        ))
-    base = np.array(rows, dtype=np.float64).reshape(n, 22)
+    c = np.array(raw, dtype=np.float64).reshape(n, 16)
+    nw, chars = c[:, 0], c[:, 1]
+    safe_nw, safe_chars = np.maximum(nw, 1), np.maximum(chars, 1)
+    pos = np.arange(n, dtype=np.float64)
+    base = np.column_stack([
+        np.log1p(nw), np.log1p(chars), c[:, 2] / safe_nw, c[:, 3], c[:, 4], c[:, 5] / safe_nw, c[:, 6] / safe_nw,
+        c[:, 7] / safe_chars, c[:, 8] / safe_chars, c[:, 9], c[:, 10], c[:, 11], c[:, 12], c[:, 13],
+        np.asarray(rule_hits, dtype=np.float64).reshape(n), c[:, 14], np.log1p(c[:, 15]),
+        pos / max(1, n - 1), np.minimum(pos, 20) / 20, np.minimum(n - 1 - pos, 20) / 20,
+        np.log1p(np.array([repeats[k] - 1 for k in keys], dtype=np.float64)), np.zeros(n),
+    ]) if n else np.zeros((0, 22))
+    words_n = nw
     # "Prose": a line that reads like article text (long enough, sentence-shaped, function words).
     prose = ((words_n >= 12) & (base[:, 3] > 0) & (base[:, 5] >= 0.2)).astype(np.float64)
     base[:, 21] = prose
@@ -144,22 +146,23 @@ def line_features(lines: list[str], rule_hits: list[bool]) -> np.ndarray:
         ctx[:, 6] = np.concatenate([[0.0], prose[:-1]])
         ctx[:, 7] = np.concatenate([prose[1:], [0.0]])
         # Share of all prose words in the run of near-prose lines this line sits in (gaps of <= 2 lines).
-        run_id = np.zeros(n, dtype=int)
+        run_list: list[int] = []
         current, gap = 0, 99
-        for i in range(n):
-            if prose[i]:
+        for is_prose in prose.tolist():  # plain floats: numpy scalar indexing is slow in a Python loop
+            if is_prose:
                 if gap > 2:
                     current += 1
                 gap = 0
             else:
                 gap += 1
-            run_id[i] = current if gap <= 2 else -1
+            run_list.append(current if gap <= 2 else -1)
+        run_id = np.array(run_list, dtype=int)
         total = float((words_n * prose).sum()) or 1.0
         run_words: dict[int, float] = {}
-        for i in range(n):
-            if run_id[i] >= 0:
-                run_words[run_id[i]] = run_words.get(run_id[i], 0.0) + words_n[i] * prose[i]
-        ctx[:, 8] = [run_words.get(r, 0.0) / total if r >= 0 else 0.0 for r in run_id]
+        for r, w in zip(run_list, (words_n * prose).tolist(), strict=True):
+            if r >= 0:
+                run_words[r] = run_words.get(r, 0.0) + w
+        ctx[:, 8] = [run_words.get(r, 0.0) / total if r >= 0 else 0.0 for r in run_list]
         ctx[:, 9] = prose.mean()
         ctx[:, 10] = math.log1p(n)
         # The main span: from the first to the last line of the biggest prose run.
@@ -180,22 +183,28 @@ def _topic_features(tokens: list[list[str]], prose: np.ndarray, main: np.ndarray
     if n == 0:
         return out
     bags = [[w for w in words if len(w) > 3 and w not in stop] for words in tokens]  # tokens are lower-cased
+    in_main = [bool(p and m) for p, m in zip(prose.tolist(), main.tolist(), strict=True)]
     ref: dict[str, int] = {}
-    for i in range(n):
-        if prose[i] and main[i]:
-            for w in bags[i]:
+    for bag, inside in zip(bags, in_main, strict=True):
+        if inside:
+            for w in bag:
                 ref[w] = ref.get(w, 0) + 1
-    for i, bag in enumerate(bags):
+    overlap = [0.5] * n  # no content words: no evidence either way
+    has_words = [0.0] * n
+    for i, (bag, inside) in enumerate(zip(bags, in_main, strict=True)):
         if not bag:
-            out[i, 0] = 0.5
             continue
-        own: dict[str, int] = {}
-        if prose[i] and main[i]:
+        has_words[i] = 1.0
+        if inside:  # the reference includes this line itself: count only words found elsewhere too
+            own: dict[str, int] = {}
             for w in bag:
                 own[w] = own.get(w, 0) + 1
-        out[i, 0] = sum(1 for w in bag if ref.get(w, 0) - own.get(w, 0) > 0) / len(bag)
-        out[i, 2] = 1.0
+            overlap[i] = sum(1 for w in bag if ref.get(w, 0) - own[w] > 0) / len(bag)
+        else:
+            overlap[i] = sum(map(ref.__contains__, bag)) / len(bag)
+    out[:, 0] = overlap
     out[:, 1] = _smooth(out[:, 0], 2)
+    out[:, 2] = has_words
     return out
 
 
