@@ -9,7 +9,6 @@ machine code and a sentence for people; the caller quarantines, never drops.
 from __future__ import annotations
 
 import codecs
-import gzip
 import hashlib
 import json
 import logging
@@ -472,8 +471,3 @@ def read_file(inbox: Path, rel: str, limits: Limits) -> FileRead:
         exc.file_hash = file_hash
         raise
     return FileRead(file_hash=file_hash, records=records, record_errors=errors)
-
-
-def gzip_bytes(data: bytes) -> bytes:
-    """Helper for tests and benchmarks that build gzipped inbox files."""
-    return gzip.compress(data, mtime=0)
