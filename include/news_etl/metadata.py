@@ -218,6 +218,10 @@ class Header:
     modified_raw: str | None = None
     modified_at: datetime | None = None
 
+    def set_published(self, raw: str, local: datetime) -> None:
+        """The raw string, the UTC instant and the day as the source wrote it, from one parse."""
+        self.published_raw, self.published_at, self.published_date = raw, local.astimezone(UTC), local.date()
+
 
 def _timestamp_segments(line: str) -> list[tuple[str, str]]:
     """("label", "date text") pairs of a line like "Posted on : X Modified on : Y"."""
@@ -271,26 +275,26 @@ def extract_header(
         segments = _timestamp_segments(line) if labelled else []
         parsed_any = False
         for label, raw in segments:
-            dt = parse_datetime(raw, reference, default_tz)
-            if dt is None:
+            local = parse_local_datetime(raw, reference, default_tz)
+            if local is None:
                 continue
             parsed_any = True
             if label in _PUBLISHED_LABELS and h.published_at is None:
-                h.published_raw, h.published_at = raw, dt
+                h.set_published(raw, local)
             elif label not in _PUBLISHED_LABELS and h.modified_at is None:
-                h.modified_raw, h.modified_at = raw, dt
+                h.modified_raw, h.modified_at = raw, local.astimezone(UTC)
         if not segments and i in head and count_words(line) <= 12 and h.published_at is None:
-            dt = parse_datetime(line, reference, default_tz)
+            local = parse_local_datetime(line, reference, default_tz)
             # A bare date line: most of its words must be the date itself.
-            if dt is not None and _DATE_EVIDENCE.search(line) and count_words(_DATE_EVIDENCE.sub("", line)) <= 6:
-                h.published_raw, h.published_at = line, dt
+            if local is not None and _DATE_EVIDENCE.search(line) and count_words(_DATE_EVIDENCE.sub("", line)) <= 6:
+                h.set_published(line, local)
                 parsed_any = True
         if parsed_any:
             h.marks[i] = "meta:timestamp"
     if hint_published:
-        dt = parse_datetime(hint_published, reference, default_tz)
-        if dt is not None:
-            h.published_raw, h.published_at = hint_published, dt
+        local = parse_local_datetime(hint_published, reference, default_tz)
+        if local is not None:
+            h.set_published(hint_published, local)
     if hint_modified:
         dt = parse_datetime(hint_modified, reference, default_tz)
         if dt is not None:
@@ -309,9 +313,6 @@ def extract_header(
     if hint_authors:
         cleaned = [n for a in hint_authors for n in parse_byline(a)]
         h.authors = list(dict.fromkeys(cleaned)) or h.authors
-    if h.published_raw is not None:
-        local = parse_local_datetime(h.published_raw, reference, default_tz)
-        h.published_date = local.date() if local is not None else None
     return h
 
 
