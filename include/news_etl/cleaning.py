@@ -19,7 +19,7 @@ from news_etl.settings import RULES_DIR
 
 log = logging.getLogger(__name__)
 
-_WORD = re.compile(r"\w+(?:['’\-]\w+)*")
+WORD = re.compile(r"\w+(?:['’\-]\w+)*")  # a word; hyphens and apostrophes join its parts
 _SEPARATORS = re.compile(r"[\s,|·•/]+")
 _FIRST_TOKEN = re.compile(r"[^\s,|·•/]+")
 _TERMINAL = (".", "!", "?", ":", ";", ",", "…", "\"", "”", "’", "'")
@@ -142,7 +142,7 @@ def _only_words(line: str, words: frozenset[str]) -> bool:
 
 
 def count_words(text: str) -> int:
-    return len(_WORD.findall(text))
+    return len(WORD.findall(text))
 
 
 def _compile_rule(raw: dict, origin: str) -> Rule:
@@ -238,7 +238,7 @@ def is_heading(line: str, next_line: str | None) -> bool:
     if next_line is None or count_words(next_line) < max(12, 2 * n):
         return False
     # Most words capitalised, or short enough to be a label: a heading, not a sentence fragment.
-    words = _WORD.findall(line)
+    words = WORD.findall(line)
     caps = sum(1 for w in words if w[:1].isupper() or w[:1].isdigit())
     return caps / len(words) >= 0.5 or n <= 4
 

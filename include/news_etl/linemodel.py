@@ -20,13 +20,13 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from news_etl.cleaning import WORD
 from news_etl.settings import RULES_DIR
 
 log = logging.getLogger(__name__)
 
 MODEL_FILE = RULES_DIR / "line_model.json"
 
-_WORD = re.compile(r"\w+(?:['’\-]\w+)*")
 _TERMINAL = tuple(".!?…\"”’'»)")
 _SEPARATORS = re.compile(r"[|•·»›/]|\s[-–—]\s")
 # The next three run on the lower-cased line: case-sensitive searches are several times faster.
@@ -74,7 +74,7 @@ def _line_counts(line: str, stop: frozenset[str]) -> tuple[tuple, list[str]]:
     """Raw counts and flags of one line (turned into ratios for all lines at once, in numpy), plus its
     lower-cased words."""
     lower = line.casefold()
-    words = _WORD.findall(line)
+    words = WORD.findall(line)
     lower_words = [w.casefold() for w in words]
     nw = len(words)
     chars = len(line)
