@@ -224,10 +224,11 @@ def test_cli_ingest_sql_and_summary(seed_inbox: Path, lake: Path) -> None:
     assert summary.returncode == 0 and "Lee Bon-young" in summary.stdout
 
 
-@pytest.mark.parametrize("batch_size", [1, 2])
-def test_batching_does_not_change_the_result(seed_inbox: Path, tmp_path: Path, batch_size: int) -> None:
+@pytest.mark.parametrize(("batch_size", "workers"), [(1, 1), (2, 1), (2, 2)])
+def test_batching_does_not_change_the_result(seed_inbox: Path, tmp_path: Path, batch_size: int, workers: int) -> None:
     one = _ingest(seed_inbox, tmp_path / "a")
-    many = _ingest(seed_inbox, tmp_path / "b", batch_size=batch_size)
+    settings = get_settings(batch_size=batch_size).with_paths(seed_inbox, tmp_path / "b")
+    many = run_ingest(settings, "run-1", RUN_AT, clock=lambda: RUN_AT, workers=workers)  # processes when > 1
     assert one["articles_published"] == many["articles_published"] == 5
     q = "select article_id, body, title from articles order by 1"
     assert _rows(tmp_path / "a", q) == _rows(tmp_path / "b", q)
