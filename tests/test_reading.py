@@ -162,3 +162,16 @@ def test_discover_skips_known_temp_and_hidden_files(inbox: Path) -> None:
 def test_discover_missing_inbox_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="does not exist"):
         list(discover(tmp_path / "nope", set(), now_ns=0))
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<html><head><title>Only a head</title></head></html>",
+        "<html><body>" + "<div>" * 50000 + "deep" + "</div>" * 50000 + "</body></html>",
+    ],
+)
+def test_html_without_readable_text_says_so(inbox: Path, html: str) -> None:
+    with pytest.raises(ReadError) as err:
+        read_file(inbox, _write(inbox, "page.html", html.encode()), Limits())
+    assert err.value.code == "no_text" and "HTML" in err.value.message

@@ -329,6 +329,9 @@ def _html_record(html: str, index: int, fmt: str, encoding: str | None, limits: 
 
     doc = html_mod.extract(html, url=url)
     text = normalise_text(doc.text, limits.max_line_chars)
+    if not text.strip():
+        raise ReadError("no_text", "is HTML with no text to extract: an empty body, or markup too broken or too "
+                                   "deeply nested to parse")
     return _text_record(
         text, index, fmt, encoding, url=doc.url or url, title=repair_mojibake(doc.title) if doc.title else None,
         published=doc.published, modified=doc.modified, authors=doc.authors or None, publisher=doc.publisher,
