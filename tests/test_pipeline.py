@@ -283,3 +283,23 @@ def test_abandoned_staging_is_pruned_after_the_retention(seed_inbox: Path, lake:
     plan_run(settings, "next", RUN_AT)  # 8 days after it: gone, the other runs' staging stays
     assert not old.exists()
     assert storage.staging_dir(lake, "early").is_dir() and storage.staging_dir(lake, "next").is_dir()
+
+
+def test_a_quarantined_file_is_reprocessed_after_a_fix(inbox: Path, lake: Path, tmp_path: Path) -> None:
+    import os
+
+    text = "Breaking Update Story Today\n\n" + "The agency confirmed the change on Monday in a statement. " * 5
+    (inbox / "a.txt").write_text(text + "\nSUBSCRIBE NOW FOR MORE")
+    rules = tmp_path / "rules.yaml"
+    # A (bad) user rule removes every line: the body is empty and validation quarantines the article.
+    rules.write_text("rules:\n  - name: too_greedy\n    pattern: '.'\n")
+    _ingest(inbox, lake, "run-1", extra_rules=rules)
+    assert _rows(lake, "select outcome from ingest_files") == [("quarantined",)]
+
+    # The user fixes the rule and touches the file, as the README says: the next run publishes it.
+    rules.write_text("rules:\n  - name: subscribe\n    pattern: '^subscribe now'\n")
+    st = (inbox / "a.txt").stat()
+    os.utime(inbox / "a.txt", ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    summary = _ingest(inbox, lake, "run-2", RUN_AT + timedelta(minutes=15), extra_rules=rules)
+    assert summary["articles_published"] == 1 and summary["files_duplicate"] == 0
+    assert _rows(lake, "select count(*) from articles where body like '%SUBSCRIBE%'") == [(0,)]

@@ -183,14 +183,22 @@ def _read_rules_file(path: Path) -> list[dict]:
     return rules
 
 
-@lru_cache(maxsize=8)
 def load_rules(extra: Path | None = None) -> RuleSet:
-    """The built-in rules, with a user's rules file merged over them (same name replaces)."""
+    """The built-in rules, with a user's rules file merged over them (same name replaces).
+
+    Cached per file version: an edited rules file is read again by the next batch, without a restart.
+    """
+    if extra is not None and not Path(extra).is_file():
+        raise FileNotFoundError(f"NEWS_ETL_RULES points at {extra}, which does not exist")
+    st = Path(extra).stat() if extra is not None else None
+    return _load_rules(extra, (st.st_mtime_ns, st.st_size) if st else None)
+
+
+@lru_cache(maxsize=8)
+def _load_rules(extra: Path | None, _version: tuple[int, int] | None) -> RuleSet:
     merged: dict[str, dict] = {}
     sources = [(RULES_DIR / "boilerplate.yaml", "built-in rules")]
     if extra is not None:
-        if not Path(extra).is_file():
-            raise FileNotFoundError(f"NEWS_ETL_RULES points at {extra}, which does not exist")
         sources.append((Path(extra), str(extra)))
     origins: dict[str, str] = {}
     for path, origin in sources:

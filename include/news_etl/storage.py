@@ -173,12 +173,16 @@ def known_file_keys(lake: Path) -> set[tuple[str, int, int]]:
 
 
 def known_hashes(lake: Path) -> dict[str, str]:
-    """file_hash -> the source_path it was first ingested from."""
+    """file_hash -> the source_path whose articles were published from those bytes.
+
+    Quarantined files do not count: re-processing one after a fix to the rules or settings (``touch`` it)
+    must not be turned away as a duplicate of itself.
+    """
     t = ledger(lake)
     out: dict[str, str] = {}
     for h, path, outcome in zip(t.column("file_hash").to_pylist(), t.column("source_path").to_pylist(),
                                 t.column("outcome").to_pylist(), strict=True):
-        if h and outcome != "duplicate":
+        if h and outcome in ("published", "partial"):
             out.setdefault(h, path)
     return out
 
