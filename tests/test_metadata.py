@@ -56,6 +56,10 @@ def test_naive_times_use_the_default_zone() -> None:
         ("By The Associated Press", ["The Associated Press"]),
         ("Written by Sam Lee, Reuters", ["Sam Lee", "Reuters"]),
         ("By Ana Ruiz, Updated 3 hours ago", ["Ana Ruiz"]),
+        ("By Lauren Manaker MS, RDN, LD", ["Lauren Manaker"]),  # credentials are not names
+        ("By George T. Conway III", ["George T. Conway III"]),  # a generational suffix is
+        ("By Nick Levine, February", ["Nick Levine"]),
+        ("By Dana Park | Sponsored", ["Dana Park"]),
     ],
 )
 def test_parse_byline(line: str, names: list[str]) -> None:

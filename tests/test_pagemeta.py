@@ -47,3 +47,15 @@ def test_broken_json_ld_and_empty_pages_do_not_raise() -> None:
     meta = read_page_meta(html)
     assert meta.title is None and meta.authors == []
     assert read_page_meta("").title is None
+
+
+def test_escaped_author_names_are_unescaped_before_splitting() -> None:
+    html = _page('<meta name="author" content="James O&amp;#039;Neil">', "")
+    assert read_page_meta(html).authors == ["James O'Neil"]
+
+
+def test_the_publisher_listed_among_authors_is_dropped() -> None:
+    ld = {"@type": "NewsArticle", "headline": "H", "author": [{"name": "Ann Lee"}, {"name": "Example Times"}],
+          "publisher": {"name": "Example Times"}}
+    html = _page(f'<script type="application/ld+json">{json.dumps(ld)}</script>', "")
+    assert read_page_meta(html).authors == ["Ann Lee"]

@@ -144,7 +144,9 @@ _BYLINE = re.compile(
 _ROLE_WORDS = re.compile(
     r"\b(correspondent|reporter|editor|writer|staff|bureau|contributor|columnist|journalist|analyst|"
     r"producer|chief|senior|deputy|desk|team|newsroom|intern|freelance|photographer|updated|published|"
-    r"minutes?|read|hours?|ago)\b",
+    r"minutes?|read|hours?|ago|sponsored|link|copied|share|follow|subscribe|"
+    r"january|february|march|april|june|july|august|september|october|november|december|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
     re.IGNORECASE,
 )
 _AGENCIES = re.compile(
@@ -152,6 +154,7 @@ _AGENCIES = re.compile(
     r"yonhap|kyodo|pti|ians|ani|bbc news|cnn wire|press association|pa media|canadian press)$",
     re.IGNORECASE,
 )
+_CREDENTIAL = re.compile(r"^(?!(?:II|III|IV)$)(?:[A-Z]{2,4}|Ph\.?D\.?|M\.?D\.?)$")  # "III" is part of a name
 _EMAIL = re.compile(r"[\w.+\-]+@((?:[\w\-]+\.)+[A-Za-z]{2,})")
 _NAME_TOKEN = re.compile(r"^(?:[A-Z][\w'’.\-]*|de|da|di|del|della|van|von|der|den|bin|al|el|la|le|du|dos|y)$")
 
@@ -166,11 +169,15 @@ def _clean_name(part: str) -> str | None:
     if _ROLE_WORDS.search(part) or any(ch.isdigit() for ch in part):
         return None
     tokens = part.split()
+    # Credentials after a name ("Lauren Manaker MS", "RDN", "PhD") are not part of it; an all-caps
+    # name ("JANE DOE") keeps its last token.
+    while tokens and _CREDENTIAL.match(tokens[-1]) and not all(t.isupper() for t in tokens[:-1] or ["x"]):
+        tokens.pop()
     if not 1 <= len(tokens) <= 5:
         return None
     if not all(_NAME_TOKEN.match(t) for t in tokens) or not tokens[0][:1].isupper():
         return None
-    return part
+    return " ".join(tokens)
 
 
 def parse_byline(text: str) -> list[str]:

@@ -12,6 +12,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from html import unescape
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,8 @@ def _types(obj: dict) -> set[str]:
 def _names(value: object) -> list[str]:
     """Author names from JSON-LD: a string, {"name": ...}, or a list of either."""
     if isinstance(value, str):
-        return [value] if not value.startswith("http") else []
+        # Pages double-escape names ("O&#039;Neil"): unescape, or "&" would later split the name.
+        return [unescape(value)] if not value.startswith("http") else []
     if isinstance(value, dict):
         return _names(value.get("name"))
     if isinstance(value, list):
@@ -93,7 +95,7 @@ def _meta(root, pairs: list[tuple[str, str]]) -> list[str]:
     found = []
     for attr, name in pairs:
         for value in root.xpath(f'//meta[@{attr}=$n]/@content', n=name):
-            value = " ".join(str(value).split())
+            value = " ".join(unescape(str(value)).split())
             if value:
                 found.append(value)
     return found
@@ -156,4 +158,7 @@ def read_page_meta(html: str) -> PageMeta:
     meta.publisher = meta.publisher or next(iter(_meta(root, [("property", "og:site_name")])), None)
     meta.description = next(iter(_meta(root, [("name", "description"), ("property", "og:description")])), None)
     meta.authors = list(dict.fromkeys(a.strip() for a in meta.authors if a.strip()))
+    if len(meta.authors) > 1 and meta.publisher:
+        # JSON-LD often lists the publishing organisation beside the writers: it is not one of them.
+        meta.authors = [a for a in meta.authors if _norm(a) != _norm(meta.publisher)] or meta.authors
     return meta
