@@ -70,10 +70,9 @@ def _smooth(x: np.ndarray, radius: int) -> np.ndarray:
     return (c[hi] - c[lo]) / (hi - lo)
 
 
-def _line_counts(line: str, stop: frozenset[str]) -> tuple[tuple, list[str]]:
+def _line_counts(line: str, lower: str, stop: frozenset[str]) -> tuple[tuple, list[str]]:
     """Raw counts and flags of one line (turned into ratios for all lines at once, in numpy), plus its
-    lower-cased words."""
-    lower = line.casefold()
+    lower-cased words. ``lower`` is ``line.casefold()``, computed once by the caller."""
     words = WORD.findall(line)
     lower_words = [w.casefold() for w in words]
     nw = len(words)
@@ -116,8 +115,8 @@ def line_features(lines: list[str], rule_hits: list[bool]) -> np.ndarray:
     keys = [line.casefold() for line in lines]
     for key in keys:
         repeats[key] = repeats.get(key, 0) + 1
-    for line in lines:
-        counts, lower_words = _line_counts(line, stop)
+    for line, key in zip(lines, keys, strict=True):
+        counts, lower_words = _line_counts(line, key, stop)
         raw.append(counts)
         tokens.append(lower_words)
     c = np.array(raw, dtype=np.float64).reshape(n, 16)

@@ -152,5 +152,5 @@ def to_table(rows: list[dict], schema: pa.Schema) -> pa.Table:
     for row in rows:
         extra = set(row) - names
         if extra:
-            raise KeyError(f"columns not in the {schema.names[0]} schema: {sorted(extra)}")
+            raise KeyError(f"columns {sorted(extra)} are not in the schema ({', '.join(schema.names)})")
     return pa.Table.from_pylist(rows, schema=schema)
