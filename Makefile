@@ -16,7 +16,7 @@ export NO_PROXY := *
 export NEWS_ETL_INBOX ?= $(CURDIR)/seeds
 export NEWS_ETL_LAKE ?= $(CURDIR)/data/lake
 
-.PHONY: setup run test ui freeze clean bench-quality train-line-model
+.PHONY: setup run test ui freeze clean bench-quality bench-nlp train-line-model build-idf
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,14 @@ test: $(VENV)/.installed
 ## bench-quality: extraction quality on ../shared/newsbench/dev (writes bench-results/quality.{md,json})
 bench-quality: $(VENV)/.installed
 	$(BIN)/python benchmarks/quality.py
+
+## bench-nlp: NLP stage throughput vs plain spaCy nlp.pipe, 1 and 2 processes (writes bench-results/nlp.{md,json})
+bench-nlp: $(VENV)/.installed
+	$(BIN)/python benchmarks/nlp.py
+
+## build-idf: rebuild include/news_etl/rules/idf.json (key-phrase ranking) from ../shared/corpora/bbc
+build-idf: $(VENV)/.installed
+	$(BIN)/python benchmarks/build_idf.py
 
 ## train-line-model: retrain include/news_etl/rules/line_model.json on newsbench dev/ (with site-grouped CV)
 train-line-model: $(VENV)/.installed

@@ -11,6 +11,20 @@ from news_etl.cleaning import RuleSet, clean, count_words
 from news_etl.linemodel import LineModel
 from news_etl.reading import Record
 
+#: Average adult silent reading speed for non-fiction (Brysbaert 2019, 238 words per minute).
+READING_WORDS_PER_MINUTE = 238
+#: A lede longer than this is cut at a word boundary: the description is a summary, the body is the text.
+MAX_DESCRIPTION_CHARS = 600
+
+
+def lede(paragraphs: list[str], max_chars: int = MAX_DESCRIPTION_CHARS) -> str | None:
+    """The first paragraph of the body, cut at a word boundary if it runs long."""
+    first = next((p.strip() for p in paragraphs if p.strip()), None)
+    if first is None or len(first) <= max_chars:
+        return first
+    cut = first[:max_chars].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + " ..."
+
 
 def article_id_for(file_hash: str, record_index: int) -> str:
     """Stable id: the same file bytes and record always give the same id, whatever the file is named."""
@@ -70,7 +84,12 @@ def build_article(
         "dateline": metadata.find_dateline(cleaned.paragraphs[0] if cleaned.paragraphs else None),
         "publisher": metadata.find_publisher(record.text, record.url, record.publisher),
         "language": metadata.detect_language(body),
-        "word_count": count_words(body),
+        "description": record.description or lede(cleaned.paragraphs),
+        "section": record.section,
+        "word_count": (words := count_words(body)),
+        "sentence_count": None,  # filled by the NLP stage, which has the sentence boundaries
+        "reading_time_minutes": round(words / READING_WORDS_PER_MINUTE, 1),
+        "keywords": None,
         "headings": cleaned.headings,
         "body": body,
         "lines_removed": len(cleaned.removed),

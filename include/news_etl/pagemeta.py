@@ -44,6 +44,7 @@ class PageMeta:
     authors: list[str] = field(default_factory=list)
     publisher: str | None = None
     description: str | None = None
+    section: str | None = None
 
 
 def _norm(s: str | None) -> str:
@@ -157,6 +158,14 @@ def read_page_meta(html: str) -> PageMeta:
         meta.authors = [a for a in _meta(root, _AUTHOR_META) if not a.startswith("http")][:1]
     meta.publisher = meta.publisher or next(iter(_meta(root, [("property", "og:site_name")])), None)
     meta.description = next(iter(_meta(root, [("name", "description"), ("property", "og:description")])), None)
+    for o in articles:
+        section = o.get("articleSection")
+        if isinstance(section, list):
+            section = next((s for s in section if isinstance(s, str) and s.strip()), None)
+        if isinstance(section, str) and section.strip():
+            meta.section = section.strip()
+            break
+    meta.section = meta.section or next(iter(_meta(root, [("property", "article:section")])), None)
     meta.authors = list(dict.fromkeys(a.strip() for a in meta.authors if a.strip()))
     if len(meta.authors) > 1 and meta.publisher:
         # JSON-LD often lists the publishing organisation beside the writers: it is not one of them.

@@ -32,9 +32,11 @@ from news_etl.reading import FileRead, InboxFile, ReadError, discover, read_file
 from news_etl.schemas import (
     ARTICLES,
     BOILERPLATE_REMOVED,
+    ENTITIES,
     INGEST_FILES,
     INGEST_RUNS,
     QUARANTINE,
+    QUOTES,
     STAGED_FILES,
     VALIDATION_RESULTS,
     to_table,
@@ -200,15 +202,59 @@ def process_batch(settings: Settings, batch: dict, run_at: datetime) -> dict:
             continue
         articles.append(built.row)
         removed.extend(built.removed)
+    nlp_started = time.perf_counter()
+    entities, quotes = add_nlp(settings, articles) if settings.nlp else ([], [])
+    nlp_seconds = time.perf_counter() - nlp_started
 
     out = _batch_dir(storage.staging_dir(settings.lake, run_id), batch_no)
     storage.write_parquet_atomic(to_table(articles, ARTICLES), out / "articles.parquet")
+    storage.write_parquet_atomic(to_table(entities, ENTITIES), out / "entities.parquet")
+    storage.write_parquet_atomic(to_table(quotes, QUOTES), out / "quotes.parquet")
     storage.write_parquet_atomic(to_table(removed, BOILERPLATE_REMOVED), out / "boilerplate_removed.parquet")
     storage.write_parquet_atomic(to_table(quarantine, QUARANTINE), out / "quarantine.parquet")
     storage.write_parquet_atomic(to_table(staged, STAGED_FILES), out / "files.parquet")
     seconds = time.perf_counter() - started
     return {"run_id": run_id, "batch_no": batch_no, "files": len(files), "articles": len(articles),
-            "quarantined": len(quarantine), "lines_removed": len(removed), "seconds": round(seconds, 3)}
+            "quarantined": len(quarantine), "lines_removed": len(removed), "entities": len(entities),
+            "quotes": len(quotes), "seconds": round(seconds, 3), "nlp_seconds": round(nlp_seconds, 3)}
+
+
+def add_nlp(settings: Settings, articles: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Entities, quotes, key phrases and sentence counts for a batch's article rows (rows are updated).
+
+    English bodies only: the model is English, and on other languages it finds names that are not there.
+    Identical bodies (the same file twice in a batch) are analysed once.
+    """
+    from news_etl import nlp  # lazy: spaCy is a heavy import, and the NLP stage can be switched off
+
+    todo: dict[str, list[dict]] = {}
+    for row in articles:
+        if row["language"] in ("en", None) and row["body"].strip():
+            todo.setdefault(row["article_id"], []).append(row)
+    if not todo:
+        return [], []
+    model = nlp.load_pipeline(settings.spacy_model)
+    bodies = (rows[0]["body"] for rows in todo.values())
+    entities, quotes = [], []
+    for (article_id, rows), result in zip(todo.items(), nlp.analyse(
+            bodies, model, n_process=settings.nlp_processes, batch_size=settings.nlp_batch_size,
+            max_chars=settings.nlp_max_chars), strict=True):
+        for row in rows:
+            row["keywords"] = result.keywords
+            row["sentence_count"] = result.sentence_count
+        run_id, at = rows[0]["run_id"], rows[0]["ingested_at"]
+        for e in result.entities:
+            entities.append({"article_id": article_id, "entity_id": e.entity_id, "run_id": run_id, "name": e.name,
+                             "label": e.label, "mention_count": e.mentions, "first_offset": e.first_offset,
+                             "variants": e.variants, "ingested_at": at})
+        for q in result.quotes:
+            quotes.append({
+                "quote_id": hashlib.sha256(f"{article_id}:{q.start_offset}:{q.end_offset}".encode()).hexdigest()[:20],
+                "article_id": article_id, "run_id": run_id, "quote": q.text, "speaker": q.speaker,
+                "speaker_text": q.speaker_text, "speaker_entity_id": q.speaker_entity_id, "cue": q.cue,
+                "start_offset": q.start_offset, "end_offset": q.end_offset, "ingested_at": at,
+            })
+    return entities, quotes
 
 
 def _staged(settings: Settings, run_id: str, name: str, schema: pa.Schema) -> pa.Table:
@@ -240,6 +286,18 @@ def _without_paths(table: pa.Table, paths: set[str]) -> pa.Table:
         return table
     mask = pc.invert(pc.is_in(table.column("source_path"), value_set=pa.array(sorted(paths), pa.string())))
     return table.filter(mask)
+
+
+def _with_ids(table: pa.Table, ids: pa.Array) -> pa.Table:
+    return table.filter(pc.is_in(table.column("article_id"), value_set=ids))
+
+
+def _first_per_key(table: pa.Table, keys: list[str]) -> pa.Table:
+    if table.num_rows == 0:
+        return table
+    numbered = table.append_column("_row", pa.array(range(table.num_rows), pa.int64()))
+    firsts = numbered.group_by(keys, use_threads=False).aggregate([("_row", "min")]).column("_row_min")
+    return table.take(pc.take(firsts, pc.sort_indices(firsts)))  # first rows, in their original order
 
 
 # --------------------------------------------------------------------------- validate
@@ -318,6 +376,10 @@ def publish_run(settings: Settings, run_id: str, started_at: datetime, finished_
         # Identical files share article ids: drop the duplicates' rows by path first, then keep published ids.
         removed = _without_paths(_staged(settings, run_id, "boilerplate_removed", BOILERPLATE_REMOVED), dup_paths)
         removed = removed.filter(pc.is_in(removed.column("article_id"), value_set=published_ids))
+        # Identical files in two batches share an article id: their NLP rows are kept once.
+        entities = _first_per_key(_with_ids(_staged(settings, run_id, "entities", ENTITIES), published_ids),
+                                  ["article_id", "entity_id"])
+        quotes = _first_per_key(_with_ids(_staged(settings, run_id, "quotes", QUOTES), published_ids), ["quote_id"])
         quarantine = pa.concat_tables([
             _staged(settings, run_id, "quarantine", QUARANTINE),
             storage.read_parquet_files([stage / VALIDATED / "quarantine.parquet"], QUARANTINE),
@@ -368,6 +430,8 @@ def publish_run(settings: Settings, run_id: str, started_at: datetime, finished_
         slug = storage.run_slug(run_id)
         outputs = {
             "articles": articles,
+            "entities": entities,
+            "quotes": quotes,
             "boilerplate_removed": removed,
             "quarantine": quarantine,
             "validation_results": results,

@@ -73,6 +73,8 @@ class Record:
     modified: str | None = None
     authors: list[str] | None = None
     publisher: str | None = None
+    description: str | None = None
+    section: str | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -335,6 +337,7 @@ def _html_record(html: str, index: int, fmt: str, encoding: str | None, limits: 
     return _text_record(
         text, index, fmt, encoding, url=doc.url or url, title=repair_mojibake(doc.title) if doc.title else None,
         published=doc.published, modified=doc.modified, authors=doc.authors or None, publisher=doc.publisher,
+        description=doc.description, section=doc.section,
     )
 
 
@@ -364,16 +367,20 @@ def _json_record(obj: object, index: int, fmt: str, limits: Limits) -> Record:
     title = _str_or_none(obj.get("title"), "title")
     published = _str_or_none(obj.get("published"), "published")
     authors = _authors_field(obj.get("authors"))
+    description = _str_or_none(obj.get("description"), "description")
+    section = _str_or_none(obj.get("section"), "section")
     text, html = obj.get("text"), obj.get("html")
     if isinstance(text, str) and text.strip():
         body = normalise_text(text, limits.max_line_chars)
         return _text_record(body, index, fmt, "json", url=url, title=title, published=published,
-                            authors=authors)
+                            authors=authors, description=description, section=section)
     if isinstance(html, str) and html.strip():
         rec = _html_record(html, index, fmt, "json", limits, url=url)
         rec.title = title or rec.title
         rec.published = published or rec.published
         rec.authors = authors or rec.authors
+        rec.description = description or rec.description
+        rec.section = section or rec.section
         return rec
     if text is not None and not isinstance(text, str):
         raise ReadError("bad_field", f"record {index}: field 'text' should be a string, got {type(text).__name__}")

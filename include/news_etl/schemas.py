@@ -33,10 +33,45 @@ ARTICLES = pa.schema(
         pa.field("dateline", STR),
         pa.field("publisher", STR),
         pa.field("language", STR),
+        pa.field("description", STR),  # the page's own description, else the lede (first paragraph)
+        pa.field("section", STR),  # only when the source states it (HTML metadata, a JSON field)
         pa.field("word_count", pa.int32(), nullable=False),
+        pa.field("sentence_count", pa.int32()),  # null when the NLP stage is off
+        pa.field("reading_time_minutes", pa.float64(), nullable=False),
+        pa.field("keywords", STR_LIST),  # key phrases ranked against a reference news corpus (NLP stage)
         pa.field("headings", STR_LIST),
         pa.field("body", STR, nullable=False),  # cleaned text, paragraphs separated by a blank line
         pa.field("lines_removed", pa.int32(), nullable=False),
+        pa.field("ingested_at", UTC_TS, nullable=False),
+    ]
+)
+
+ENTITIES = pa.schema(
+    [
+        pa.field("article_id", STR, nullable=False),
+        pa.field("entity_id", STR, nullable=False),  # from the canonical name: the same across articles
+        pa.field("run_id", STR, nullable=False),
+        pa.field("name", STR, nullable=False),  # canonical name: "Kim Jong Un" for "Kim Jong-un" and "Kim"
+        pa.field("label", STR, nullable=False),  # spaCy label: PERSON, ORG, GPE, ...
+        pa.field("mention_count", pa.int32(), nullable=False),
+        pa.field("first_offset", pa.int32(), nullable=False),  # character offset in articles.body
+        pa.field("variants", STR_LIST),  # the spellings the article used
+        pa.field("ingested_at", UTC_TS, nullable=False),
+    ]
+)
+
+QUOTES = pa.schema(
+    [
+        pa.field("quote_id", STR, nullable=False),
+        pa.field("article_id", STR, nullable=False),
+        pa.field("run_id", STR, nullable=False),
+        pa.field("quote", STR, nullable=False),
+        pa.field("speaker", STR),  # canonical entity name where resolved, else the text's own words
+        pa.field("speaker_text", STR),  # the words naming the speaker ("he", "spokeswoman Adrienne Watson")
+        pa.field("speaker_entity_id", STR),  # joins entities.entity_id
+        pa.field("cue", STR),  # the reporting word: said, told, according ...
+        pa.field("start_offset", pa.int32(), nullable=False),  # character offsets of the quote in articles.body
+        pa.field("end_offset", pa.int32(), nullable=False),
         pa.field("ingested_at", UTC_TS, nullable=False),
     ]
 )
@@ -134,6 +169,8 @@ STAGED_FILES = pa.schema(
 #: file is the commit marker of a run.
 TABLES: dict[str, pa.Schema] = {
     "articles": ARTICLES,
+    "entities": ENTITIES,
+    "quotes": QUOTES,
     "boilerplate_removed": BOILERPLATE_REMOVED,
     "quarantine": QUARANTINE,
     "validation_results": VALIDATION_RESULTS,

