@@ -62,8 +62,9 @@ def main(argv: list[str] | None = None) -> int:
                      "news_etl_articles_per_s": round(len(texts) / ours, 1),
                      "news_etl_words_per_s": round(words / ours),
                      "ratio": round(plain / ours, 3)})
+    components = ", ".join(c for c in nlp.pipe_names if c != nlp_mod.PARAGRAPH_COMPONENT)
     lines = [f"NLP stage on {len(texts)} BBC articles ({words:,} words), model {nlp.meta.get('name')} "
-             f"{nlp.meta.get('version')}, components {', '.join(c for c in nlp.pipe_names if c != nlp_mod.PARAGRAPH_COMPONENT)}; best of 2 runs.", "",
+             f"{nlp.meta.get('version')}, components {components}; best of 2 runs.", "",
              "| processes | plain nlp.pipe art/s | news-etl NLP art/s | news-etl words/s | news-etl / plain | goal |",
              "|---|---|---|---|---|---|"]
     for r in rows:

@@ -129,7 +129,12 @@ def test_content_hash_ignores_case_space_and_quote_style() -> None:
 
 def test_year_less_dates_resolve_against_the_reference_or_not_at_all() -> None:
     assert parse_datetime("Tuesday, 1 March") is None
-    assert parse_datetime("Tuesday, 1 March", reference=REF).isoformat() == "2023-03-01T00:00:00+00:00"
+    assert parse_datetime("Wednesday, 1 March", reference=REF).isoformat() == "2023-03-01T00:00:00+00:00"
+    assert parse_datetime("1 March", reference=REF).isoformat() == "2023-03-01T00:00:00+00:00"
+    # A weekday says which year: 1 March was a Tuesday in 2022, not in 2023.
+    assert parse_datetime("Tuesday, 1 March", reference=REF).isoformat() == "2022-03-01T00:00:00+00:00"
+    late = datetime(2026, 11, 23, tzinfo=UTC)
+    assert parse_datetime("Date: Tuesday, Dec. 19", reference=late).date().isoformat() == "2023-12-19"
     # After the reference date: it must have been last year.
     assert parse_datetime("30 December", reference=REF).isoformat() == "2022-12-30T00:00:00+00:00"
 
@@ -145,3 +150,42 @@ def test_published_date_is_the_sources_own_day() -> None:
     h = extract_header(["Published: Dec. 21, 2023 9:05 p.m. ET", "Body text follows in this line."], reference=REF)
     assert h.published_at == datetime(2023, 12, 22, 2, 5, tzinfo=UTC)  # UTC crosses midnight...
     assert str(h.published_date) == "2023-12-21"  # ...the page's own date does not
+
+
+FURNITURE = ["Skip to content", "Home", "World", "Sports", "Sign in", "Subscribe now", "Search this site",
+             "Most read stories", "Newsletters and alerts", "Account settings"]
+BODY = ["The council voted on Thursday to close the old bridge to all traffic from next month, officials said.",
+        "Engineers found cracks in two of the supporting piers during an inspection earlier this year."]
+
+
+def test_header_below_page_furniture_is_found() -> None:
+    lines = [*FURNITURE, "Council votes to close the old bridge", "By Jane Roe and John Doe", "Dec 20, 2023", *BODY]
+    h = extract_header(lines, reference=REF)
+    assert h.title == "Council votes to close the old bridge"
+    assert h.authors == ["Jane Roe", "John Doe"]
+    assert h.published_date.isoformat() == "2023-12-20"
+    assert h.marks[10] == "meta:title" and 0 not in h.marks
+
+
+def test_a_bare_name_beside_the_date_is_the_byline() -> None:
+    lines = [*FURNITURE, "Council votes to close the old bridge", "Emma Baty", "December 22, 2023", *BODY]
+    h = extract_header(lines, reference=REF)
+    assert h.authors == ["Emma Baty"]
+    assert h.title == "Council votes to close the old bridge"
+    # A name far from any date is not a byline.
+    assert extract_header(["Emma Baty", *FURNITURE, *BODY], reference=REF).authors == []
+
+
+def test_a_date_glued_to_a_name_and_role() -> None:
+    h = extract_header(["Rob Dawson, CorrespondentDec 22, 2023, 10:15 PM", *BODY], reference=REF)
+    assert h.published_date.isoformat() == "2023-12-22"
+    assert h.authors == ["Rob Dawson"]
+    # A place and a date is not a byline.
+    h = extract_header(["Paris, France", "22 December 2023", *BODY], reference=REF)
+    assert h.authors == [] and h.published_date.isoformat() == "2023-12-22"
+
+
+def test_a_date_inside_a_body_sentence_is_not_the_publication_date() -> None:
+    h = extract_header([*BODY, "The bridge first opened to traffic on March 3, 1931, after four years of "
+                               "construction and many delays."], reference=REF)
+    assert h.published_at is None
