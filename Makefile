@@ -16,7 +16,7 @@ export NO_PROXY := *
 export NEWS_ETL_INBOX ?= $(CURDIR)/seeds
 export NEWS_ETL_LAKE ?= $(CURDIR)/data/lake
 
-.PHONY: setup run test ui freeze clean bench-quality bench-nlp train-line-model build-idf
+.PHONY: setup run test ui freeze clean bench-quality bench-nlp bench-stories train-line-model build-idf
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ bench-quality: $(VENV)/.installed
 ## bench-nlp: NLP stage throughput vs plain spaCy nlp.pipe, 1 and 2 processes (writes bench-results/nlp.{md,json})
 bench-nlp: $(VENV)/.installed
 	$(BIN)/python benchmarks/nlp.py
+
+## bench-stories: stories on the seeds and BBC, clustering 100,000 articles (writes bench-results/stories.{md,json})
+bench-stories: $(VENV)/.installed
+	$(BIN)/python benchmarks/stories.py
 
 ## build-idf: rebuild include/news_etl/rules/idf.json (key-phrase ranking) from ../shared/corpora/bbc
 build-idf: $(VENV)/.installed

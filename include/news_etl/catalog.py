@@ -14,9 +14,9 @@ from pathlib import Path
 
 import duckdb
 
-from news_etl.schemas import TABLES
+from news_etl.schemas import SNAPSHOTS, TABLES
 from news_etl.settings import SQL_DIR
-from news_etl.storage import committed_files
+from news_etl.storage import committed_files, snapshot_path
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,13 @@ def _create_views(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
     has_runs = bool(committed_files(lake, "ingest_runs"))
     if has_runs:
         con.execute(_sql("committed_runs.sql", glob=_quote(lake / "ingest_runs" / "*" / "part-*.parquet")))
+    for table, schema in SNAPSHOTS.items():
+        path = snapshot_path(lake, table)
+        if has_runs and path.is_file():
+            con.execute(_sql("snapshot_view.sql", table=table, path=_quote(path)))
+        else:
+            empty = schema.empty_table()
+            con.execute(f"create or replace table {table} as select * from empty")
     for table, schema in TABLES.items():
         if has_runs and committed_files(lake, table):
             con.execute(_sql("table_view.sql", table=table,

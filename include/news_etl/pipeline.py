@@ -24,12 +24,14 @@ from urllib.parse import urlparse
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from news_etl import catalog, quality, storage
+from news_etl import catalog, quality, storage, stories
 from news_etl.articles import build_article
 from news_etl.cleaning import batch_repeats, load_rules
 from news_etl.linemodel import default_model
 from news_etl.reading import FileRead, InboxFile, ReadError, discover, read_file
 from news_etl.schemas import (
+    ARTICLE_STORIES,
+    ARTICLE_VECTORS,
     ARTICLES,
     BOILERPLATE_REMOVED,
     ENTITIES,
@@ -38,6 +40,7 @@ from news_etl.schemas import (
     QUARANTINE,
     QUOTES,
     STAGED_FILES,
+    STORIES,
     VALIDATION_RESULTS,
     to_table,
 )
@@ -205,11 +208,17 @@ def process_batch(settings: Settings, batch: dict, run_at: datetime) -> dict:
     nlp_started = time.perf_counter()
     entities, quotes = add_nlp(settings, articles) if settings.nlp else ([], [])
     nlp_seconds = time.perf_counter() - nlp_started
+    vectors = []
+    for row in articles:
+        terms, weights = stories.story_vector(row["body"])
+        vectors.append({"article_id": row["article_id"], "run_id": run_id, "terms": terms, "weights": weights,
+                        "ingested_at": run_at})
 
     out = _batch_dir(storage.staging_dir(settings.lake, run_id), batch_no)
     storage.write_parquet_atomic(to_table(articles, ARTICLES), out / "articles.parquet")
     storage.write_parquet_atomic(to_table(entities, ENTITIES), out / "entities.parquet")
     storage.write_parquet_atomic(to_table(quotes, QUOTES), out / "quotes.parquet")
+    storage.write_parquet_atomic(to_table(vectors, ARTICLE_VECTORS), out / "article_vectors.parquet")
     storage.write_parquet_atomic(to_table(removed, BOILERPLATE_REMOVED), out / "boilerplate_removed.parquet")
     storage.write_parquet_atomic(to_table(quarantine, QUARANTINE), out / "quarantine.parquet")
     storage.write_parquet_atomic(to_table(staged, STAGED_FILES), out / "files.parquet")
@@ -359,6 +368,7 @@ def publish_run(settings: Settings, run_id: str, started_at: datetime, finished_
         if storage.is_committed(lake, run_id):
             log.info("run %s was already published; refreshing the catalog only", run_id)
             existing = [r for r in storage.read_committed(lake, "ingest_runs").to_pylist() if r["run_id"] == run_id]
+            refresh_stories(lake)  # the publisher may have died between the commit and the snapshot
             catalog.build_catalog(lake, settings.catalog_path)
             storage.clear_staging(lake, run_id)
             return _run_summary(existing[0], settings)
@@ -372,6 +382,11 @@ def publish_run(settings: Settings, run_id: str, started_at: datetime, finished_
         dup_paths = set(dup_of)
         articles = _without_paths(storage.read_parquet_files([stage / VALIDATED / "articles.parquet"], ARTICLES),
                                   dup_paths)
+        # The same body in other bytes (re-scraped page, another file name or format): published once.
+        body_dup_of = _body_duplicates(articles, storage.known_content_hashes(lake))
+        if body_dup_of:
+            articles = articles.filter(pc.invert(pc.is_in(articles.column("article_id"),
+                                                          value_set=pa.array(sorted(body_dup_of), pa.string()))))
         published_ids = pa.array(sorted(set(articles.column("article_id").to_pylist())), pa.string())
         # Identical files share article ids: drop the duplicates' rows by path first, then keep published ids.
         removed = _without_paths(_staged(settings, run_id, "boilerplate_removed", BOILERPLATE_REMOVED), dup_paths)
@@ -394,8 +409,11 @@ def publish_run(settings: Settings, run_id: str, started_at: datetime, finished_
         for p in quarantine.column("source_path").to_pylist():
             n_quarantined[p] += 1
         ledger_rows = []
+        body_dup_paths = {p: orig for _, (p, orig) in body_dup_of.items()}
         for f in files.to_pylist():
             path = f["source_path"]
+            if path in body_dup_paths and not n_articles[path]:
+                dup_of[path] = body_dup_paths[path]
             if path in dup_of:
                 outcome = "duplicate"
             elif n_articles[path] and n_quarantined[path]:
@@ -432,6 +450,8 @@ def publish_run(settings: Settings, run_id: str, started_at: datetime, finished_
             "articles": articles,
             "entities": entities,
             "quotes": quotes,
+            "article_vectors": _first_per_key(_with_ids(_staged(settings, run_id, "article_vectors", ARTICLE_VECTORS),
+                                                        published_ids), ["article_id"]),
             "boilerplate_removed": removed,
             "quarantine": quarantine,
             "validation_results": results,
@@ -443,11 +463,78 @@ def publish_run(settings: Settings, run_id: str, started_at: datetime, finished_
                 continue
             path = storage.partition_dir(lake, table, started_at) / storage.part_name(slug, "all")
             storage.write_parquet_atomic(data, path)
+        story_summary = refresh_stories(lake)
         catalog.build_catalog(lake, settings.catalog_path)
     storage.clear_staging(lake, run_id)
-    log.info("published run %s: %d article(s), %d file(s) quarantined, %d duplicate(s)", run_id,
-             run_row["articles_published"], run_row["files_quarantined"], run_row["files_duplicate"])
-    return _run_summary(run_row, settings)
+    log.info("published run %s: %d article(s), %d file(s) quarantined, %d duplicate(s); %d stories", run_id,
+             run_row["articles_published"], run_row["files_quarantined"], run_row["files_duplicate"],
+             story_summary["stories"])
+    return {**_run_summary(run_row, settings), "stories": story_summary["stories"]}
+
+
+def _body_duplicates(articles: pa.Table, known: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """article_id -> (its source_path, the source_path of the first article with the same normalised body).
+
+    Earlier runs first, then this run's articles in (source_path, record_index) order: arrival timing
+    inside a run does not decide which copy is kept.
+    """
+    seen = dict(known)
+    out: dict[str, tuple[str, str]] = {}
+    rows = sorted(zip(articles.column("source_path").to_pylist(), articles.column("record_index").to_pylist(),
+                      articles.column("article_id").to_pylist(), articles.column("content_hash").to_pylist(),
+                      strict=True))
+    for path, _, article_id, content_hash in rows:
+        first = seen.get(content_hash)
+        if first is None:
+            seen[content_hash] = (article_id, path)
+        elif first[0] != article_id:
+            out[article_id] = (path, first[1])
+    return out
+
+
+def refresh_stories(lake: Path) -> dict:
+    """Recompute stories over every committed article and replace the two snapshot tables. Hold the lock."""
+    started = time.perf_counter()
+    vectors = storage.read_committed(lake, "article_vectors", ["article_id", "terms", "weights"])
+    arts = storage.read_committed(lake, "articles", ["article_id", "source_path", "published_at", "ingested_at",
+                                                     "title", "publisher"])
+    info = {r["article_id"]: r for r in arts.to_pylist()}
+    ids, terms, weights, keys = [], [], [], []
+    seen: set[str] = set()
+    for article_id, ts, ws in zip(vectors.column("article_id").to_pylist(), vectors.column("terms").to_pylist(),
+                                  vectors.column("weights").to_pylist(), strict=True):
+        row = info.get(article_id)
+        if row is None or article_id in seen:
+            continue
+        seen.add(article_id)
+        ids.append(article_id)
+        terms.append(ts)
+        weights.append(ws)
+        keys.append((row["published_at"] or row["ingested_at"], article_id))
+    result = stories.cluster(ids, terms, weights, keys)
+    members: dict[str, list[str]] = defaultdict(list)
+    for article_id, story_id in result.story_of.items():
+        members[story_id].append(article_id)
+    story_rows = []
+    for story_id, group in sorted(members.items()):
+        rows = sorted((info[a] for a in group), key=lambda r: (r["published_at"] or r["ingested_at"], r["article_id"]))
+        seen_at = [r["published_at"] or r["ingested_at"] for r in rows]
+        sources = {r["publisher"] or (r["source_path"].rsplit("/", 1)[0] if "/" in r["source_path"] else
+                                      r["source_path"]) for r in rows}
+        titled = next((r for r in rows if r["title"]), rows[0])
+        story_rows.append({"story_id": story_id, "first_seen_at": min(seen_at), "last_seen_at": max(seen_at),
+                           "n_articles": len(rows), "n_sources": len(sources),
+                           "representative_article_id": titled["article_id"],
+                           "representative_title": titled["title"]})
+    link_rows = [{"article_id": a, "story_id": s, "near_duplicate_of": result.near_duplicate_of.get(a)}
+                 for a, s in sorted(result.story_of.items())]
+    storage.write_snapshot(lake, "stories", to_table(story_rows, STORIES))
+    storage.write_snapshot(lake, "article_stories", to_table(link_rows, ARTICLE_STORIES))
+    seconds = time.perf_counter() - started
+    log.info("stories: %d article(s) in %d stories, %d near-duplicate(s), %d pair(s) compared, %.1fs",
+             len(ids), len(story_rows), len(result.near_duplicate_of), result.pairs_checked, seconds)
+    return {"stories": len(story_rows), "articles": len(ids), "near_duplicates": len(result.near_duplicate_of),
+            "seconds": round(seconds, 2)}
 
 
 # --------------------------------------------------------------------------- one-process run

@@ -76,6 +76,38 @@ QUOTES = pa.schema(
     ]
 )
 
+ARTICLE_VECTORS = pa.schema(
+    [
+        pa.field("article_id", STR, nullable=False),
+        pa.field("run_id", STR, nullable=False),
+        pa.field("terms", STR_LIST, nullable=False),  # strongest TF-IDF content words, strongest first
+        pa.field("weights", pa.list_(pa.float32()), nullable=False),  # unit-length weights of those terms
+        pa.field("ingested_at", UTC_TS, nullable=False),
+    ]
+)
+
+#: Snapshot tables: rebuilt whole from every published article on each publish (the clustering is a
+#: function of the set of articles), stored as one file each and replaced atomically.
+STORIES = pa.schema(
+    [
+        pa.field("story_id", STR, nullable=False),
+        pa.field("first_seen_at", UTC_TS, nullable=False),  # earliest published_at (else ingested_at)
+        pa.field("last_seen_at", UTC_TS, nullable=False),
+        pa.field("n_articles", pa.int32(), nullable=False),
+        pa.field("n_sources", pa.int32(), nullable=False),  # distinct publishers (else inbox folders)
+        pa.field("representative_article_id", STR, nullable=False),
+        pa.field("representative_title", STR),
+    ]
+)
+
+ARTICLE_STORIES = pa.schema(
+    [
+        pa.field("article_id", STR, nullable=False),
+        pa.field("story_id", STR, nullable=False),
+        pa.field("near_duplicate_of", STR),  # article_id of an earlier article this one nearly copies
+    ]
+)
+
 BOILERPLATE_REMOVED = pa.schema(
     [
         pa.field("article_id", STR, nullable=False),
@@ -171,11 +203,18 @@ TABLES: dict[str, pa.Schema] = {
     "articles": ARTICLES,
     "entities": ENTITIES,
     "quotes": QUOTES,
+    "article_vectors": ARTICLE_VECTORS,
     "boilerplate_removed": BOILERPLATE_REMOVED,
     "quarantine": QUARANTINE,
     "validation_results": VALIDATION_RESULTS,
     "ingest_files": INGEST_FILES,
     "ingest_runs": INGEST_RUNS,
+}
+
+
+SNAPSHOTS: dict[str, pa.Schema] = {
+    "stories": STORIES,
+    "article_stories": ARTICLE_STORIES,
 }
 
 

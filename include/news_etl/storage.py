@@ -187,6 +187,26 @@ def known_hashes(lake: Path) -> dict[str, str]:
     return out
 
 
+def known_content_hashes(lake: Path) -> dict[str, tuple[str, str]]:
+    """content_hash -> (article_id, source_path) of the first published article with that normalised body."""
+    t = read_committed(lake, "articles", ["content_hash", "article_id", "source_path", "ingested_at"])
+    out: dict[str, tuple[str, str]] = {}
+    rows = sorted(zip(t.column("ingested_at").to_pylist(), t.column("source_path").to_pylist(),
+                      t.column("article_id").to_pylist(), t.column("content_hash").to_pylist(), strict=True))
+    for _, path, article_id, content_hash in rows:
+        out.setdefault(content_hash, (article_id, path))
+    return out
+
+
+def snapshot_path(lake: Path, table: str) -> Path:
+    return lake / table / f"{table}.parquet"
+
+
+def write_snapshot(lake: Path, table: str, data: pa.Table) -> Path:
+    """Replace a snapshot table (stories) in one rename: readers see the old file or the new one."""
+    return write_parquet_atomic(data, snapshot_path(lake, table))
+
+
 # --------------------------------------------------------------------------- staging
 
 
