@@ -88,6 +88,12 @@ def test_dag_test_end_to_end_on_the_seeds(dagbag, seed_inbox: Path, lake: Path) 
             assert needle not in row[6]
     runs = con.execute("select run_id, articles_published, files_seen from ingest_runs").fetchall()
     assert runs == [(run.run_id, 5, 5)]
+    # The NLP and story tables land through the DAG too: one story, the seeds' people and quotes.
+    assert con.execute("select n_articles, n_sources from stories").fetchall() == [(5, 5)]
+    people = {r[0] for r in con.execute("select name from entities where label = 'PERSON'").fetchall()}
+    assert {"Kim Jong Un", "Vladimir Putin", "Sergei Shoigu", "John Kirby"} <= people
+    speakers = con.execute("select speaker from quotes where quote like 'Why not, these are our neighbors%'")
+    assert speakers.fetchall() == [("Sergei Shoigu",)]
     con.close()
 
     # A second scheduled run over the same inbox: green, and nothing added.
