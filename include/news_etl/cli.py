@@ -93,11 +93,12 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 def cmd_summary(args: argparse.Namespace) -> int:
     from news_etl import catalog
-    from news_etl.schemas import TABLES
+    from news_etl.schemas import SNAPSHOTS, TABLES
 
     settings = _settings(args)
     try:
-        counts = [(t, catalog.query(settings.catalog_path, f"select count(*) from {t}")[1][0][0]) for t in TABLES]
+        counts = [(t, catalog.query(settings.catalog_path, f"select count(*) from {t}")[1][0][0])
+                  for t in [*TABLES, *SNAPSHOTS]]
         print(f"lake: {settings.lake}\ncatalog: {settings.catalog_path}\n")
         print(format_table(["table", "rows"], counts))
         cols, rows = catalog.query(
@@ -110,6 +111,12 @@ def cmd_summary(args: argparse.Namespace) -> int:
         cols, rows = catalog.query(settings.catalog_path, catalog.example_queries()["boilerplate_by_rule"])
         print("\nboilerplate removed, by rule:")
         print(format_table(cols, rows))
+        examples = catalog.example_queries()
+        for name, heading in [("biggest_stories", "biggest stories"), ("most_quoted", "most quoted"),
+                              ("top_entities", "top entities")]:
+            cols, rows = catalog.query(settings.catalog_path, examples[name])
+            print(f"\n{heading}:")
+            print(format_table(cols, rows))
         cols, rows = catalog.query(settings.catalog_path,
                                    "select source_path, stage, reason_code, reason from quarantine order by 1")
         print("\nquarantine:")
