@@ -42,6 +42,13 @@ run: setup
 		|| { echo "news_ingest did not succeed; full log: $(AIRFLOW_HOME)/last_dags_test.log"; exit 1; }
 	@echo "== news_ingest: success (full log: $(AIRFLOW_HOME)/last_dags_test.log)"
 	$(BIN)/news-etl summary --lake $(NEWS_ETL_LAKE)
+	@echo "== airflow dags test news_quality_report (what the Asset event triggers after each publish)"
+	@$(BIN)/airflow dags test news_quality_report > $(AIRFLOW_HOME)/last_report_test.log 2>&1 || true
+	@grep -q "DagRun Finished.*state=success" $(AIRFLOW_HOME)/last_report_test.log \
+		|| { tail -40 $(AIRFLOW_HOME)/last_report_test.log; echo "news_quality_report failed: an error-severity expectation failed, or see $(AIRFLOW_HOME)/last_report_test.log"; exit 1; }
+	@echo "== news_quality_report: success; run report $(NEWS_ETL_LAKE)/_reports/report.html"
+	@echo "   Data Docs $(NEWS_ETL_LAKE)/_reports/gx/gx/uncommitted/data_docs/local_site/index.html"
+	@echo "   (in the Airflow UI after 'make ui': News > Run report, News > Data Docs)"
 
 ## test: the whole test suite (CI runs this through .ci/run)
 test: $(VENV)/.installed

@@ -75,11 +75,15 @@ def news_ingest() -> None:
         return summary
 
     @task(outlets=[ARTICLES])
-    def publish_articles(validation: dict, params: dict | None = None, dag_run=None) -> dict:
+    def publish_articles(validation: dict, params: dict | None = None, dag_run=None, outlet_events=None) -> dict:
         from news_etl import pipeline
 
         settings, run_at = _run_context(params or {}, dag_run)
-        return pipeline.publish_run(settings, dag_run.run_id, run_at, datetime.now(UTC))
+        summary = pipeline.publish_run(settings, dag_run.run_id, run_at, datetime.now(UTC))
+        if outlet_events is not None:
+            # news_quality_report reads which lake and run to check from the Asset event.
+            outlet_events[ARTICLES].extra = {"lake": str(settings.lake), "run_id": dag_run.run_id}
+        return summary
 
     batches = discover_files()
     results = process_batch.expand(batch=batches)

@@ -25,7 +25,7 @@ def dagbag(airflow_db):
 
 def test_dags_import_cleanly(dagbag) -> None:
     assert dagbag.import_errors == {}
-    assert "news_ingest" in dagbag.dags
+    assert {"news_ingest", "news_quality_report"} <= set(dagbag.dags)
 
 
 def test_every_dag_follows_the_house_rules(dagbag) -> None:
@@ -52,9 +52,18 @@ def test_news_ingest_shape(dagbag) -> None:
     assert [o.name for o in publish.outlets] == ["news_articles"]
 
 
+def test_news_quality_report_runs_on_the_articles_asset(dagbag) -> None:
+    dag = dagbag.dags["news_quality_report"]
+    assert {t.task_id for t in dag.tasks} == {"check_published_data", "build_run_report", "enforce_severity"}
+    assets = [a.name for a in dag.timetable.asset_condition.iter_assets().values()] if hasattr(
+        dag.timetable.asset_condition, "iter_assets") else []
+    assert "news_articles" in assets or "news_articles" in str(dag.timetable.asset_condition)
+
+
 def test_dag_files_are_thin() -> None:
     """No heavy imports at module level of a DAG file: parsing must stay fast."""
-    heavy = {"pandas", "pyarrow", "duckdb", "great_expectations", "trafilatura", "news_etl.pipeline"}
+    heavy = {"pandas", "pyarrow", "duckdb", "great_expectations", "trafilatura", "spacy", "news_etl.pipeline",
+             "news_etl.quality", "news_etl.report"}
     for path in DAGS.glob("*.py"):
         tree = ast.parse(path.read_text())
         for node in tree.body:
@@ -102,4 +111,18 @@ def test_dag_test_end_to_end_on_the_seeds(dagbag, seed_inbox: Path, lake: Path) 
     con = duckdb.connect(str(lake / "catalog.duckdb"), read_only=True)
     assert con.execute("select count(*) from articles").fetchone()[0] == 5
     assert con.execute("select count(*) from ingest_runs").fetchone()[0] == 1
+    con.close()
+
+
+def test_dag_test_quality_report_after_an_ingest(dagbag, seed_inbox: Path, lake: Path) -> None:
+    conf = {"inbox": str(seed_inbox), "lake": str(lake)}
+    ingest = dagbag.dags["news_ingest"].test(run_after=datetime(2026, 11, 24, 6, 0, tzinfo=UTC), run_conf=conf)
+    assert str(ingest.state) in {"success", "DagRunState.SUCCESS"}
+    run = dagbag.dags["news_quality_report"].test(run_after=datetime(2026, 11, 24, 6, 5, tzinfo=UTC),
+                                                  run_conf={"lake": str(lake)})
+    assert str(run.state) in {"success", "DagRunState.SUCCESS"}
+    assert (lake / "_reports" / "report.html").is_file()
+    assert (lake / "_reports" / "gx" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").is_file()
+    con = duckdb.connect(str(lake / "catalog.duckdb"), read_only=True)
+    assert con.execute("select run_id, success from dq_runs").fetchall() == [(ingest.run_id, True)]
     con.close()

@@ -127,6 +127,30 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from news_etl import quality, report
+    from news_etl.cleaning import load_rules
+
+    settings = _settings(args)
+    if not settings.catalog_path.is_file():
+        log.error("no lake at %s yet: run `news-etl ingest` (or the news_ingest DAG) first", settings.lake)
+        return 2
+    now = _now()
+    summary: dict = {}
+    if not args.no_checks:
+        run_id = args.run_id or quality.latest_run_id(settings.lake)
+        if run_id is None:
+            log.error("the lake at %s has no committed run to check", settings.lake)
+            return 2
+        summary = quality.check_published(settings.lake, run_id, now, load_rules(settings.extra_rules))
+    path = report.build_report(settings.lake, now)
+    print(json.dumps({**summary, "report": str(path)}, indent=2, default=str))
+    if summary and not summary["success"]:
+        log.error("error-severity expectations failed: %s", "; ".join(summary["failed_errors"]))
+        return 1
+    return 0
+
+
 def cmd_catalog(args: argparse.Namespace) -> int:
     from news_etl import catalog
 
@@ -157,6 +181,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("summary", help="print what has landed in the lake")
     p.add_argument("--lake", help="lake folder (default: NEWS_ETL_LAKE)")
     p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("report", help="check the latest published run (GX Data Docs) and write the run report")
+    p.add_argument("--lake", help="lake folder (default: NEWS_ETL_LAKE)")
+    p.add_argument("--run-id", help="the run to check (default: the latest committed run)")
+    p.add_argument("--no-checks", action="store_true", help="only rebuild the HTML report from the lake")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("catalog", help="rebuild the DuckDB catalog of views")
     p.add_argument("--lake", help="lake folder (default: NEWS_ETL_LAKE)")

@@ -7,10 +7,13 @@ the caller can quarantine exactly the rows that failed an ``error`` expectation.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 
 import yaml
 
@@ -188,3 +191,249 @@ def validate_articles(articles, rules: RuleSet, *, run_id: str, validated_at: da
         df, "articles", id_column="article_id", run_id=run_id, validated_at=validated_at,
         variables=_suite_variables(rules),
     )
+
+
+# --------------------------------------------------------------------------- published data (reports)
+
+#: Suites run over a published run, in report order (rules/expectations.yaml).
+PUBLISHED_SUITES = ("articles_published", "entities", "quotes", "boilerplate_removed", "stories", "sources")
+#: How far a source's share of removed lines may move outside what its earlier runs showed.
+USUAL_RANGE_MARGIN = 0.10
+#: Earlier runs a source needs before its usual range means anything.
+USUAL_RANGE_MIN_RUNS = 3
+
+
+def reports_dir(lake: Path) -> Path:
+    return Path(lake) / "_reports"
+
+
+def gx_project_dir(lake: Path) -> Path:
+    return reports_dir(lake) / "gx"
+
+
+def data_docs_dir(lake: Path) -> Path:
+    return gx_project_dir(lake) / "gx" / "uncommitted" / "data_docs" / "local_site"
+
+
+def latest_run_id(lake: Path) -> str | None:
+    from news_etl import storage
+
+    runs = storage.read_committed(lake, "ingest_runs", ["run_id", "started_at"]).to_pylist()
+    return max(runs, key=lambda r: (r["started_at"], r["run_id"]))["run_id"] if runs else None
+
+
+def _source_expr() -> str:
+    # The publisher, else the inbox folder, else "(inbox)": the unit whose layout a cleaning rule follows.
+    return ("coalesce(publisher, case when contains(source_path, '/') then regexp_extract(source_path, "
+            "'^(.*)/[^/]*$', 1) else '(inbox)' end)")
+
+
+def _sources_frame(lake: Path, run_id: str):
+    """Per source of the run: share of lines removed, and the range its earlier runs showed."""
+    import duckdb
+    import pandas as pd
+
+    from news_etl import storage
+
+    arts = storage.committed_files(lake, "articles")
+    removed = storage.committed_files(lake, "boilerplate_removed")
+    if not arts:
+        return pd.DataFrame(columns=["source", "share_removed", "usual_low", "usual_high", "within_usual_range"])
+    con = duckdb.connect()
+    files = lambda paths: "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"  # noqa: E731
+    removed_sql = (f"select article_id, count(*) as n from read_parquet({files(removed)}) group by article_id"
+                   if removed else "select ''::varchar as article_id, 0::bigint as n where false")
+    rows = con.execute(f"""
+        with a as (
+            select run_id, article_id, {_source_expr()} as source,
+                   length(body) - length(replace(body, chr(10) || chr(10), '')) as sep_chars
+            from read_parquet({files(arts)}, union_by_name = true)
+        ),
+        r as ({removed_sql}),
+        per_run as (
+            select a.run_id, a.source, sum(coalesce(r.n, 0)) as removed, sum(a.sep_chars / 2 + 1) as kept
+            from a left join r using (article_id)
+            group by a.run_id, a.source
+        )
+        select run_id, source, removed / nullif(removed + kept, 0) as share from per_run
+    """).fetchall()
+    con.close()
+    current = {s: share for r, s, share in rows if r == run_id}
+    history: dict[str, list[float]] = {}
+    for r, s, share in rows:
+        if r != run_id and share is not None:
+            history.setdefault(s, []).append(float(share))
+    out = []
+    for source, share in sorted(current.items()):
+        past = history.get(source, [])
+        if len(past) >= USUAL_RANGE_MIN_RUNS and share is not None:
+            low, high = min(past) - USUAL_RANGE_MARGIN, max(past) + USUAL_RANGE_MARGIN
+            within = low <= share <= high
+        else:
+            low = high = None
+            within = True  # no history yet: nothing to compare with
+        out.append({"source": source, "share_removed": share, "usual_low": low, "usual_high": high,
+                    "within_usual_range": within})
+    return pd.DataFrame(out, columns=["source", "share_removed", "usual_low", "usual_high", "within_usual_range"])
+
+
+def published_frames(lake: Path, run_id: str) -> dict[str, tuple[object, str]]:
+    """suite -> (DataFrame of the run's published rows, id column), the input of the published suites."""
+    import pyarrow.compute as pc
+
+    from news_etl import storage
+    from news_etl.schemas import SNAPSHOTS
+
+    def of_run(table: str, columns: list[str]):
+        t = storage.read_committed(lake, table, columns)
+        return t.filter(pc.equal(t.column("run_id"), run_id)) if "run_id" in columns else t
+
+    arts = of_run("articles", ["article_id", "run_id", "title", "authors", "published_at", "ingested_at", "body",
+                               "keywords"]).to_pandas()
+    arts["has_authors"] = arts["authors"].map(lambda a: a is not None and len(a) > 0)
+    arts["published_year"] = arts["published_at"].map(lambda t: None if t is None or t != t else t.year)
+    arts["published_year"] = arts["published_year"].astype("Int64")
+    snap = storage.snapshot_path(lake, "stories")
+    stories = (storage.read_parquet_files([snap], SNAPSHOTS["stories"]) if snap.is_file()
+               else SNAPSHOTS["stories"].empty_table()).to_pandas()
+    return {
+        "articles_published": (arts.drop(columns=["authors"]), "article_id"),
+        "entities": (of_run("entities", ["article_id", "entity_id", "run_id", "name", "label", "mention_count"])
+                     .to_pandas(), "article_id"),
+        "quotes": (of_run("quotes", ["quote_id", "article_id", "run_id", "quote", "start_offset", "end_offset"])
+                   .to_pandas(), "quote_id"),
+        "boilerplate_removed": (of_run("boilerplate_removed", ["article_id", "run_id", "rule", "line_text"])
+                                .to_pandas(), "article_id"),
+        "stories": (stories, "story_id"),
+        "sources": (_sources_frame(lake, run_id), "source"),
+    }
+
+
+def _file_context(project_dir: Path):
+    _quiet_gx()
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    project_dir.mkdir(parents=True, exist_ok=True)
+    context = gx.get_context(mode="file", project_root_dir=str(project_dir))
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    with contextlib.suppress(Exception):  # older configs cannot save this key; the bars are cosmetic
+        context.variables.save()
+    return context
+
+
+def check_published(lake: Path, run_id: str, checked_at: datetime, rules: RuleSet) -> dict:
+    """Validate a published run with a GX Checkpoint per suite, update the Data Docs, and write the results
+    as the ``dq_results`` and ``dq_runs`` tables (idempotent: a re-check replaces the run's rows)."""
+    _quiet_gx()
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    from great_expectations.checkpoint import Checkpoint
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    from news_etl import catalog, storage
+    from news_etl.nlp import load_config as nlp_config
+    from news_etl.schemas import DQ_RESULTS, DQ_RUNS, to_table
+
+    lake = Path(lake)
+    frames = published_frames(lake, run_id)
+    arts = frames["articles_published"][0]
+    variables = {**_suite_variables(rules), "article_ids": sorted(arts["article_id"].tolist()),
+                 "entity_labels": sorted(nlp_config().labels)}
+    context = _file_context(gx_project_dir(lake))
+    source = context.data_sources.add_or_update_pandas("news_etl")
+    suites = load_suites()
+    rows: list[dict] = []
+    for name in PUBLISHED_SUITES:
+        df, _ = frames[name]
+        try:
+            asset = source.get_asset(name)
+        except (LookupError, ValueError):
+            asset = source.add_dataframe_asset(name)
+        try:
+            batch_def = asset.get_batch_definition("run")
+        except (KeyError, LookupError, ValueError):
+            batch_def = asset.add_batch_definition_whole_dataframe("run")
+        suite = gx.ExpectationSuite(name=name)
+        for e in suites[name]:
+            cls = getattr(gxe, "".join(p.capitalize() for p in e["expectation"].split("_")))
+            kwargs = {k: _resolve(v, variables) for k, v in (e.get("kwargs") or {}).items()}
+            suite.add_expectation(cls(**kwargs, meta={"severity": e["severity"], "why": e.get("why", "")}))
+        suite = context.suites.add_or_update(suite)
+        definition = context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=name, data=batch_def, suite=suite))
+        checkpoint = context.checkpoints.add_or_update(Checkpoint(
+            name=f"news_{name}", validation_definitions=[definition], actions=[],
+            result_format={"result_format": "SUMMARY"}))
+        if df.empty:
+            for e in suites[name]:
+                rows.append(_dq_row(run_id, name, e["expectation"], e.get("kwargs") or {}, e["severity"], True,
+                                    {"element_count": 0, "unexpected_count": 0}, e.get("why"), checked_at))
+            continue
+        result = checkpoint.run(batch_parameters={"dataframe": df},
+                                run_id=RunIdentifier(run_name=run_id, run_time=checked_at))
+        for validation in result.run_results.values():
+            for r in validation.results:
+                cfg = r.expectation_config
+                if r.exception_info and r.exception_info.get("raised_exception"):
+                    raise RuntimeError(f"{name}: {_label(cfg.type, dict(cfg.kwargs))} could not run: "
+                                       f"{r.exception_info.get('exception_message')}")
+                meta = cfg.meta or {}
+                rows.append(_dq_row(run_id, name, cfg.type, dict(cfg.kwargs), meta.get("severity", "error"),
+                                    bool(r.success), r.result or {}, meta.get("why"), checked_at))
+    context.build_data_docs()
+
+    def named(r: dict) -> str:
+        return f"{r['suite']}: {r['expectation']}({r['column_name'] or ''})"
+
+    failed_errors = [named(r) for r in rows if not r["success"] and r["severity"] == "error"]
+    failed_warnings = [named(r) for r in rows if not r["success"] and r["severity"] == "warn"]
+    n = len(arts)
+
+    def fill(series) -> float | None:
+        return round(float(series.mean()), 4) if n else None
+
+    run_row = {
+        "run_id": run_id, "checked_at": checked_at, "expectations": len(rows),
+        "passed": sum(r["success"] for r in rows),
+        "pass_rate": round(sum(r["success"] for r in rows) / len(rows), 4) if rows else 1.0,
+        "failed_errors": failed_errors, "failed_warnings": failed_warnings, "success": not failed_errors,
+        "articles": n,
+        "fill_title": fill(arts["title"].notna()),
+        "fill_authors": fill(arts["has_authors"]),
+        "fill_published_at": fill(arts["published_at"].notna()),
+        "fill_keywords": fill(arts["keywords"].map(lambda k: k is not None and len(k) > 0)),
+    }
+    started = next(r["started_at"] for r in storage.read_committed(lake, "ingest_runs", ["run_id", "started_at"])
+                   .to_pylist() if r["run_id"] == run_id)
+    slug = storage.run_slug(run_id)
+    with storage.publish_lock(lake):
+        storage.write_parquet_atomic(to_table(rows, DQ_RESULTS),
+                                     storage.partition_dir(lake, "dq_results", started) / storage.part_name(slug, "dq"))
+        storage.write_parquet_atomic(to_table([run_row], DQ_RUNS),
+                                     storage.partition_dir(lake, "dq_runs", started) / storage.part_name(slug, "dq"))
+        catalog.build_catalog(lake)
+    log.info("data quality of run %s: %d/%d expectations passed; failed errors: %s; warnings: %s", run_id,
+             run_row["passed"], run_row["expectations"], failed_errors or "none", failed_warnings or "none")
+    return {**{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in run_row.items()},
+            "data_docs": str(data_docs_dir(lake) / "index.html")}
+
+
+def _dq_row(run_id: str, suite: str, kind: str, kwargs: dict, severity: str, success: bool, result: dict,
+            why: str | None, checked_at: datetime) -> dict:
+    column = kwargs.get("column") or (f"{kwargs['column_A']},{kwargs['column_B']}" if "column_A" in kwargs else None)
+    if column is None and "column_list" in kwargs:
+        column = ",".join(kwargs["column_list"])
+    observed = result.get("observed_value")
+    pct = result.get("unexpected_percent")
+    return {
+        "run_id": run_id, "suite": suite, "expectation": kind,
+        "column_name": column if isinstance(column, str) else None,
+        "severity": severity, "success": success,
+        "element_count": int(result["element_count"]) if result.get("element_count") is not None else None,
+        "unexpected_count": int(result["unexpected_count"]) if result.get("unexpected_count") is not None else None,
+        "unexpected_percent": float(pct) if pct is not None else None,
+        "observed": None if observed is None else str(observed)[:500],
+        "why": why, "checked_at": checked_at,
+    }

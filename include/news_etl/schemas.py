@@ -186,6 +186,41 @@ VALIDATION_RESULTS = pa.schema(
     ]
 )
 
+DQ_RESULTS = pa.schema(
+    [
+        pa.field("run_id", STR, nullable=False),  # the ingest run whose published data was checked
+        pa.field("suite", STR, nullable=False),  # the table (or derived frame) the suite checks
+        pa.field("expectation", STR, nullable=False),
+        pa.field("column_name", STR),
+        pa.field("severity", STR, nullable=False),  # error | warn
+        pa.field("success", pa.bool_(), nullable=False),
+        pa.field("element_count", pa.int64()),
+        pa.field("unexpected_count", pa.int64()),
+        pa.field("unexpected_percent", pa.float64()),
+        pa.field("observed", STR),  # the observed value where GX reports one (a fill rate, a count ...)
+        pa.field("why", STR),
+        pa.field("checked_at", UTC_TS, nullable=False),
+    ]
+)
+
+DQ_RUNS = pa.schema(
+    [
+        pa.field("run_id", STR, nullable=False),
+        pa.field("checked_at", UTC_TS, nullable=False),
+        pa.field("expectations", pa.int32(), nullable=False),
+        pa.field("passed", pa.int32(), nullable=False),
+        pa.field("pass_rate", pa.float64(), nullable=False),
+        pa.field("failed_errors", STR_LIST),  # "suite: expectation(column)" of failed error-severity checks
+        pa.field("failed_warnings", STR_LIST),
+        pa.field("success", pa.bool_(), nullable=False),  # no error-severity expectation failed
+        pa.field("articles", pa.int32(), nullable=False),
+        pa.field("fill_title", pa.float64()),
+        pa.field("fill_authors", pa.float64()),
+        pa.field("fill_published_at", pa.float64()),
+        pa.field("fill_keywords", pa.float64()),
+    ]
+)
+
 #: Work-in-progress list of the files one batch read (staging only, never published as is).
 STAGED_FILES = pa.schema(
     [
@@ -207,6 +242,8 @@ TABLES: dict[str, pa.Schema] = {
     "boilerplate_removed": BOILERPLATE_REMOVED,
     "quarantine": QUARANTINE,
     "validation_results": VALIDATION_RESULTS,
+    "dq_results": DQ_RESULTS,
+    "dq_runs": DQ_RUNS,
     "ingest_files": INGEST_FILES,
     "ingest_runs": INGEST_RUNS,
 }

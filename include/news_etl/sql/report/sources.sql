@@ -1,0 +1,37 @@
+-- One row per source (publisher, else inbox folder): volume, cleaning share and field fill rates.
+with arts as (
+    select
+        article_id,
+        word_count,
+        title,
+        authors,
+        published_at,
+        coalesce(
+            publisher,
+            case when contains(source_path, '/') then regexp_extract(source_path, '^(.*)/[^/]*$', 1) else '(inbox)' end
+        ) as source,
+        length(body) - length(replace(body, chr(10) || chr(10), '')) as sep_chars
+    from articles
+),
+
+removed as (
+    select
+        article_id,
+        count(*) as n
+    from boilerplate_removed
+    group by article_id
+)
+
+select
+    a.source,
+    count(*) as articles,
+    round(avg(a.word_count)) as avg_words,
+    round(sum(coalesce(r.n, 0)) / (sum(coalesce(r.n, 0)) + sum(a.sep_chars / 2 + 1)), 3) as share_removed,
+    round(avg(case when a.title is not null then 1 else 0 end), 2) as title_fill,
+    round(avg(case when len(coalesce(a.authors, [])) > 0 then 1 else 0 end), 2) as authors_fill,
+    round(avg(case when a.published_at is not null then 1 else 0 end), 2) as date_fill
+from arts as a
+left join removed as r on a.article_id = r.article_id
+group by a.source
+order by articles desc, a.source
+limit 30
