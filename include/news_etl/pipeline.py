@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 
 from news_etl import catalog, quality, storage, stories
 from news_etl.articles import build_article
+from news_etl.budget import TimeBudgetExceeded, time_budget
 from news_etl.cleaning import batch_repeats, load_rules
 from news_etl.linemodel import default_model
 from news_etl.reading import FileRead, InboxFile, ReadError, discover, read_file
@@ -96,6 +97,7 @@ def plan_run(settings: Settings, run_id: str, run_at: datetime) -> dict:
         return json.loads(plan_path.read_text(encoding="utf-8"))
 
     storage.prune_staging(lake, run_at - timedelta(days=settings.staging_retention_days), storage.run_slug(run_id))
+    repair_derived(settings)
     known = storage.known_file_keys(lake)
     files = list(discover(settings.inbox, known, int(run_at.timestamp() * 1e9), settings.min_file_age_seconds))
     # Enough batches to spread the work, never more than max_batches mapped tasks; a batch also closes
@@ -163,7 +165,8 @@ def process_batch(settings: Settings, batch: dict, run_at: datetime) -> dict:
     for f in files:
         file_hash, n_records = None, 0
         try:
-            read = read_file(settings.inbox, f.source_path, settings.limits)
+            with time_budget(settings.limits.max_file_seconds):
+                read = read_file(settings.inbox, f.source_path, settings.limits)
             file_hash = read.file_hash
             n_records = len(read.records) + len(read.record_errors)
             for index, err in read.record_errors:
@@ -176,6 +179,10 @@ def process_batch(settings: Settings, batch: dict, run_at: datetime) -> dict:
             n_records = 1
             quarantine.append(_quarantine_row(run_id, f.source_path, stage="read", code=exc.code, at=run_at,
                                               reason=f"{f.source_path}: {exc.message}", file_hash=file_hash))
+        except TimeBudgetExceeded as exc:
+            n_records = 1
+            quarantine.append(_quarantine_row(run_id, f.source_path, stage="read", code="time_budget", at=run_at,
+                                              reason=f"{f.source_path}: reading {exc}", file_hash=file_hash))
         except Exception as exc:  # an unexpected bug still ends as a quarantine row with its message
             log.exception("reading %s failed unexpectedly", f.source_path)
             n_records = 1
@@ -193,9 +200,16 @@ def process_batch(settings: Settings, batch: dict, run_at: datetime) -> dict:
         repeats = [{} for _ in records]
     for (f, file_hash, record), marks in zip(records, repeats, strict=True):
         try:
-            built = build_article(record, source_path=f.source_path, file_hash=file_hash, run_id=run_id,
-                                  ingested_at=run_at, rules=rules, default_tz=settings.default_timezone,
-                                  model=model, extra_marks=marks)
+            with time_budget(settings.limits.max_file_seconds):
+                built = build_article(record, source_path=f.source_path, file_hash=file_hash, run_id=run_id,
+                                      ingested_at=run_at, rules=rules, default_tz=settings.default_timezone,
+                                      model=model, extra_marks=marks)
+        except TimeBudgetExceeded as exc:
+            quarantine.append(_quarantine_row(
+                run_id, f.source_path, stage="extract", code="time_budget", at=run_at,
+                reason=f"{f.source_path}: cleaning and metadata {exc}", file_hash=file_hash,
+                record_index=record.record_index))
+            continue
         except Exception as exc:  # one bad record must not sink the batch: quarantine, go on
             log.exception("extracting %s record %d failed", f.source_path, record.record_index)
             quarantine.append(_quarantine_row(
@@ -205,6 +219,7 @@ def process_batch(settings: Settings, batch: dict, run_at: datetime) -> dict:
             continue
         articles.append(built.row)
         removed.extend(built.removed)
+    storage.crash_point("mid_batch")
     nlp_started = time.perf_counter()
     entities, quotes = add_nlp(settings, articles) if settings.nlp else ([], [])
     nlp_seconds = time.perf_counter() - nlp_started
@@ -461,8 +476,12 @@ def publish_run(settings: Settings, run_id: str, started_at: datetime, finished_
         for table, data in outputs.items():
             if data.num_rows == 0:
                 continue
+            if table == "ingest_runs":
+                storage.crash_point("before_commit")
             path = storage.partition_dir(lake, table, started_at) / storage.part_name(slug, "all")
             storage.write_parquet_atomic(data, path)
+            storage.crash_point(f"after_write:{table}")
+        storage.crash_point("after_commit")
         story_summary = refresh_stories(lake)
         catalog.build_catalog(lake, settings.catalog_path)
     storage.clear_staging(lake, run_id)
@@ -470,6 +489,31 @@ def publish_run(settings: Settings, run_id: str, started_at: datetime, finished_
              run_row["articles_published"], run_row["files_quarantined"], run_row["files_duplicate"],
              story_summary["stories"])
     return {**_run_summary(run_row, settings), "stories": story_summary["stories"]}
+
+
+def repair_derived(settings: Settings) -> bool:
+    """Rebuild what a publisher killed after its commit left stale (story snapshots, the catalog).
+
+    Committed data is the truth; the snapshots and the catalog are derived from it. Cheap when nothing is
+    stale (a few ``stat`` calls), so every plan checks.
+    """
+    lake = settings.lake
+    commits = storage.committed_files(lake, "ingest_runs")
+    if not commits:
+        return False
+    newest = max(p.stat().st_mtime_ns for p in commits)
+
+    def older(path: Path) -> bool:
+        return not path.is_file() or path.stat().st_mtime_ns < newest
+
+    if not (older(storage.snapshot_path(lake, "stories")) or older(settings.catalog_path)):
+        return False
+    with storage.publish_lock(lake):
+        log.warning("the last publish died after its commit: rebuilding story snapshots and the catalog")
+        storage.rollback_uncommitted(lake)
+        refresh_stories(lake)
+        catalog.build_catalog(lake, settings.catalog_path)
+    return True
 
 
 def _body_duplicates(articles: pa.Table, known: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:

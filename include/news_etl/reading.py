@@ -245,6 +245,17 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
             return data.decode(declared), declared.lower()
         except (LookupError, UnicodeDecodeError):
             pass
+    sample = data[:262144]
+    ascii_share = sum(1 for b in sample if b < 0x80) / max(1, len(sample))
+    if ascii_share >= 0.9:
+        # Mostly ASCII with a few accented letters and curly quotes: Western text, and Windows-1252 is
+        # the legacy encoding of the Western web. Detectors guess cousins here (cp775, cp1250, cp850),
+        # because a handful of bytes cannot tell them apart; whole-text alphabets (Cyrillic, Greek) are
+        # far below 90% ASCII and still go to detection.
+        try:
+            return data.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            pass
     from charset_normalizer import from_bytes  # imported lazily: only non-UTF-8 files need it
 
     best = from_bytes(data[:262144]).best()
@@ -411,9 +422,10 @@ def parse_bytes(data: bytes, rel: str, limits: Limits) -> tuple[list[Record], li
 
     text, enc = decode_bytes(data)
     if ext in TEXT_EXTS:
-        text = normalise_text(text, limits.max_line_chars)
+        # Judged before normalising: normalising drops the control characters that give a binary away.
         if _looks_binary(text):
             raise ReadError("binary", "mostly non-printable characters: looks like a binary file")
+        text = normalise_text(text, limits.max_line_chars)
         return [_text_record(text, 0, fmt, enc)], []
 
     if ext in JSON_EXTS:

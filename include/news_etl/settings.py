@@ -40,6 +40,7 @@ class Limits:
     max_inflated_bytes: int = 256 * 1024 * 1024
     max_line_chars: int = 1_000_000
     max_records_per_file: int = 100_000
+    max_file_seconds: int = 60  # reading one file, and extracting one record, each get this long
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ def get_settings(**overrides: object) -> Settings:
             max_inflated_bytes=_env_int("MAX_INFLATED_BYTES", Limits.max_inflated_bytes),
             max_line_chars=_env_int("MAX_LINE_CHARS", Limits.max_line_chars),
             max_records_per_file=_env_int("MAX_RECORDS_PER_FILE", Limits.max_records_per_file),
+            max_file_seconds=max(0, _env_int("MAX_FILE_SECONDS", Limits.max_file_seconds)),
         ),
     )
     return replace(settings, **overrides) if overrides else settings
