@@ -184,3 +184,18 @@ def test_report_builds_without_checks_on_an_unchecked_lake(tmp_path: Path) -> No
     run_ingest(get_settings(nlp=False).with_paths(SEEDS, lake), "plain", RUN_AT, clock=lambda: RUN_AT)
     page = report.build_report(lake, datetime(2026, 11, 23, 13, 0, tzinfo=UTC)).read_text(encoding="utf-8")
     assert "No run checked yet." in page and "Data Docs not built yet" in page
+
+
+def test_chunked_validation_matches_one_pass_and_catches_duplicates_across_chunks() -> None:
+    import pyarrow as pa
+
+    rows = [{"article_id": "dup" if i in (1, 11) else f"a{i}", "title": "t", "body": BODY, "word_count": 20,
+             "published_at": RUN_AT, "ingested_at": RUN_AT, "language": "en"} for i in range(13)]
+    table = pa.Table.from_pylist(rows)
+    rules = load_rules(None)
+    chunked = quality.validate_articles(table, rules, run_id="r", validated_at=RUN_AT, chunk_rows=5)
+    whole = quality.validate_articles(table, rules, run_id="r", validated_at=RUN_AT, chunk_rows=100)
+    assert chunked.failed_ids == whole.failed_ids == {"dup"}
+    summary = lambda o: [(r["expectation"], r["success"], r["element_count"], r["unexpected_count"])  # noqa: E731
+                         for r in o.results]
+    assert summary(chunked) == summary(whole)

@@ -106,96 +106,118 @@ def cluster(
     ``order_keys`` say which of two articles came first (e.g. (published_at, article_id)); a
     near-duplicate points to the earlier one. Deterministic for a given set, whatever its order.
     """
+    vocab: dict[str, int] = {}
+    codes = np.fromiter((vocab.setdefault(t, len(vocab)) for ts in terms for t in ts), dtype=np.int64)
+    lengths = np.fromiter((len(ts) for ts in terms), dtype=np.int64, count=len(terms))
+    flat = np.fromiter((w for ws in weights for w in ws), dtype=np.float32, count=len(codes))
+    return cluster_arrays(article_ids, codes, lengths, flat, len(vocab), order_keys, config)
+
+
+def cluster_arrays(
+    article_ids: list[str],
+    term_codes: np.ndarray,
+    lengths: np.ndarray,
+    flat_weights: np.ndarray,
+    n_terms: int,
+    order_keys: list[tuple] | None = None,
+    config: StoryConfig | None = None,
+) -> Clustering:
+    """:func:`cluster` on flat arrays (each article's term codes, strongest first, then the next one's):
+    what the pipeline reads from the lake's ``article_vectors`` without building Python lists."""
+    from scipy.sparse import coo_matrix, csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
     config = config or load_config()
     n = len(article_ids)
-    perm = sorted(range(n), key=lambda i: article_ids[i])  # a canonical order: the input order is irrelevant
+    if n == 0:
+        return Clustering({}, {}, 0)
+    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    # A canonical row order (by article id): the order articles arrive in cannot change the result.
+    perm = np.array(sorted(range(n), key=article_ids.__getitem__), dtype=np.int64)
     ids = [article_ids[i] for i in perm]
-    terms = [terms[i] for i in perm]
-    weights = [weights[i] for i in perm]
     keys = [order_keys[i] for i in perm] if order_keys is not None else [(a,) for a in ids]
+    rank = np.empty(n, dtype=np.int64)  # position of each (canonical) row in arrival order by key
+    rank[np.array(sorted(range(n), key=keys.__getitem__), dtype=np.int64)] = np.arange(n)
+    matrix = csr_matrix((flat_weights, term_codes, indptr), shape=(n, max(n_terms, 1)))[perm]
+    matrix.has_sorted_indices = False  # row order of terms (strongest first) matters below: keep it
 
-    # Term ids and a sparse matrix of unit vectors, so that candidate pairs are scored in bulk.
-    vocab: dict[str, int] = {}
-    rows, cols, vals = [], [], []
-    for i, (ts, ws) in enumerate(zip(terms, weights, strict=True)):
-        for t, w in zip(ts, ws, strict=True):
-            rows.append(i)
-            cols.append(vocab.setdefault(t, len(vocab)))
-            vals.append(w)
-    postings: dict[int, list[int]] = defaultdict(list)
-    for i, ts in enumerate(terms):
-        for t in ts[: config.blocking_terms]:
-            postings[vocab[t]].append(i)
-    # Candidate pairs: articles that share at least one of their strongest terms. A term among the top
-    # terms of very many articles says little; it is not used to block (others still catch real pairs).
-    parent = list(range(n))
+    # Blocking postings: (term, row) for each row's strongest terms, grouped by term.
+    row_len = np.diff(matrix.indptr)
+    row_of = np.repeat(np.arange(n, dtype=np.int64), row_len)
+    pos = np.arange(len(matrix.indices), dtype=np.int64) - np.repeat(matrix.indptr[:-1], row_len)
+    keep = pos < config.blocking_terms
+    b_terms, b_rows = matrix.indices[keep].astype(np.int64), row_of[keep]
+    order = np.lexsort((b_rows, b_terms))
+    b_terms, b_rows = b_terms[order], b_rows[order]
+    bounds = np.flatnonzero(np.diff(b_terms)) + 1
+    starts = np.concatenate([[0], bounds])
+    ends = np.concatenate([bounds, [len(b_terms)]])
 
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    near: dict[int, tuple[float, int]] = {}
-    matrix = _unit_matrix(rows, cols, vals, n, len(vocab))
+    edges_a: list[np.ndarray] = []
+    edges_b: list[np.ndarray] = []
+    near_parts: list[np.ndarray] = []  # rows of (later, first, similarity)
     checked = 0
 
     def score(codes: np.ndarray) -> None:
         nonlocal checked
         codes = np.unique(codes)  # a pair sharing several top terms is scored once per chunk
         checked += len(codes)
-        pairs = np.stack([codes // n, codes % n], axis=1)
-        sims = _pair_cosines(matrix, pairs)
-        keep = sims >= min(config.same_story, config.near_duplicate)
-        for (a, b), s in zip(pairs[keep].tolist(), sims[keep].tolist(), strict=True):
-            if s >= config.same_story:
-                ra, rb = find(a), find(b)
-                if ra != rb:
-                    parent[max(ra, rb)] = min(ra, rb)
-            if s >= config.near_duplicate:
-                first, later = (a, b) if keys[a] <= keys[b] else (b, a)
-                best = near.get(later)
-                if best is None or s > best[0] or (s == best[0] and keys[first] < keys[best[1]]):
-                    near[later] = (s, first)
+        a, b = codes // n, codes % n
+        sims = _pair_cosines(matrix, np.stack([a, b], axis=1))
+        same = sims >= config.same_story
+        edges_a.append(a[same])
+        edges_b.append(b[same])
+        near = sims >= config.near_duplicate
+        if near.any():
+            na, nb, ns = a[near], b[near], sims[near]
+            a_first = rank[na] <= rank[nb]
+            first = np.where(a_first, na, nb)
+            later = np.where(a_first, nb, na)
+            near_parts.append(np.stack([later, first, ns.astype(np.float64)], axis=1))
 
-    # Candidate pairs: articles that share one of their strongest terms. A term among the top terms of
-    # very many articles says little and is not used to block (their other terms still pair real matches).
-    # Pairs are scored in bounded chunks, so memory does not grow with the number of pairs.
     pending: list[np.ndarray] = []
     pending_size = 0
-    for plist in postings.values():
-        if len(plist) < 2 or len(plist) > config.max_posting:
-            continue
-        members = np.asarray(plist, dtype=np.int64)
-        a, b = np.triu_indices(len(members), 1)
-        pending.append(members[a] * n + members[b])  # members are ascending: first < second
-        pending_size += len(a)
+    for s0, e0 in zip(starts.tolist(), ends.tolist(), strict=True):
+        size = e0 - s0
+        if size < 2 or size > config.max_posting:
+            continue  # a term among the top terms of very many articles says little: not used to block
+        members = b_rows[s0:e0]  # ascending within a term
+        i, j = np.triu_indices(size, 1)
+        pending.append(members[i] * n + members[j])
+        pending_size += len(i)
         if pending_size >= _CHUNK_PAIRS:
             score(np.concatenate(pending))
             pending, pending_size = [], 0
     if pending:
         score(np.concatenate(pending))
-    members: dict[int, list[str]] = defaultdict(list)
-    for i in range(n):
-        members[find(i)].append(ids[i])
+
+    ea = np.concatenate(edges_a) if edges_a else np.empty(0, dtype=np.int64)
+    eb = np.concatenate(edges_b) if edges_b else np.empty(0, dtype=np.int64)
+    graph = coo_matrix((np.ones(len(ea), dtype=np.int8), (ea, eb)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for row, label in enumerate(labels.tolist()):
+        groups[label].append(row)
     story_of = {}
-    for group in members.values():
-        sid = _story_id(group)
-        for a in group:
-            story_of[a] = sid
-    return Clustering(story_of=story_of, near_duplicate_of={ids[k]: ids[v[1]] for k, v in near.items()},
-                      pairs_checked=checked)
+    for rows in groups.values():
+        sid = _story_id(ids[r] for r in rows)
+        for r in rows:
+            story_of[ids[r]] = sid
+
+    near_of: dict[str, str] = {}
+    if near_parts:
+        near = np.concatenate(near_parts)
+        later, first, sim = near[:, 0].astype(np.int64), near[:, 1].astype(np.int64), near[:, 2]
+        # Per later article: the most similar earlier one; ties go to the earliest.
+        order = np.lexsort((rank[first], -sim, later))
+        later, first = later[order], first[order]
+        take = np.concatenate([[True], later[1:] != later[:-1]])
+        near_of = {ids[a]: ids[b] for a, b in zip(later[take].tolist(), first[take].tolist(), strict=True)}
+    return Clustering(story_of=story_of, near_duplicate_of=near_of, pairs_checked=checked)
 
 
 #: Candidate pairs scored at once: bounds the memory of the pair arrays (about 100 MB a chunk).
 _CHUNK_PAIRS = 4_000_000
-
-
-def _unit_matrix(rows: list[int], cols: list[int], vals: list[float], n: int, n_terms: int):
-    from scipy.sparse import csr_matrix
-
-    return csr_matrix((np.asarray(vals, dtype=np.float32), (np.asarray(rows, dtype=np.int64),
-                                                             np.asarray(cols, dtype=np.int64))), shape=(n, n_terms))
 
 
 def _pair_cosines(matrix, pairs: np.ndarray, chunk: int = 200_000) -> np.ndarray:
