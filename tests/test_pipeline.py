@@ -306,3 +306,13 @@ def test_a_quarantined_file_is_reprocessed_after_a_fix(inbox: Path, lake: Path, 
     summary = _ingest(inbox, lake, "run-2", RUN_AT + timedelta(minutes=15), extra_rules=rules)
     assert summary["articles_published"] == 1 and summary["files_duplicate"] == 0
     assert _rows(lake, "select count(*) from articles where body like '%SUBSCRIBE%'") == [(0,)]
+
+
+def test_a_run_takes_at_most_max_files_per_run_and_the_rest_follows(seed_inbox: Path, lake: Path) -> None:
+    settings = get_settings(nlp=False, max_files_per_run=2).with_paths(seed_inbox, lake)
+    plan = plan_run(settings, "capped", RUN_AT)
+    assert plan["n_files"] == 2 and plan["n_waiting"] == 3
+    summary = run_ingest(settings, "capped-cli", RUN_AT, clock=lambda: RUN_AT + timedelta(seconds=1))
+    assert summary["runs"] == ["capped-cli", "capped-cli--2", "capped-cli--3"]
+    assert summary["articles_published"] == 5 and summary["files_seen"] == 5
+    assert _count(lake, "articles") == 5 and _count(lake, "ingest_runs") == 3

@@ -101,6 +101,13 @@ def plan_run(settings: Settings, run_id: str, run_at: datetime) -> dict:
     repair_derived(settings)
     known = storage.known_file_keys(lake)
     files = list(discover(settings.inbox, known, int(run_at.timestamp() * 1e9), settings.min_file_age_seconds))
+    # A run holds its validated articles in memory to publish them: cap its size, the rest waits for the
+    # next run (the next schedule, or the CLI's next round). Memory then stays flat however big the inbox.
+    waiting = max(0, len(files) - settings.max_files_per_run)
+    if waiting:
+        log.info("run %s takes the first %d new files; %d wait for the next run (NEWS_ETL_MAX_FILES_PER_RUN)",
+                 run_id, settings.max_files_per_run, waiting)
+        files = files[: settings.max_files_per_run]
     # Enough batches to spread the work, never more than max_batches mapped tasks; a batch also closes
     # when its files reach max_batch_bytes, because a batch is held in memory while it is processed.
     size = max(settings.batch_size, math.ceil(len(files) / settings.max_batches)) if files else 0
@@ -125,6 +132,7 @@ def plan_run(settings: Settings, run_id: str, run_at: datetime) -> dict:
         "run_at": run_at.isoformat(),
         "n_files": len(files),
         "n_known": len(known),
+        "n_waiting": waiting,
         "batches": batches,
     }
     if files:
@@ -602,7 +610,28 @@ def run_ingest(
     clock: Callable[[], datetime],
     workers: int = 1,
 ) -> dict:
-    """All four stages in this process (the CLI, tests and benchmarks); logs progress per batch."""
+    """Ingest the inbox in this process (the CLI, tests and benchmarks): one run, then further runs
+    (``<run_id>--2``, ...) while files wait beyond ``NEWS_ETL_MAX_FILES_PER_RUN``. Returns the summary of
+    the first run, with the counts of all rounds added up when there were several."""
+    summary = _run_once(settings, run_id, run_at, clock, workers)
+    rounds = [summary]
+    while summary.get("n_waiting"):
+        summary = _run_once(settings, f"{run_id}--{len(rounds) + 1}", clock(), clock, workers)
+        rounds.append(summary)
+    if len(rounds) == 1:
+        return rounds[0]
+    total = dict(rounds[0])
+    for key in ("files_seen", "files_published", "files_duplicate", "files_quarantined", "articles_published",
+                "articles_quarantined", "lines_removed"):
+        total[key] = sum(r.get(key, 0) or 0 for r in rounds)
+    total["runs"] = [r["run_id"] for r in rounds]
+    total["stories"] = rounds[-1].get("stories")
+    total.pop("n_waiting", None)
+    return total
+
+
+def _run_once(settings: Settings, run_id: str, run_at: datetime, clock: Callable[[], datetime],
+              workers: int) -> dict:
     plan = plan_run(settings, run_id, run_at)
     batches = plan["batches"]
     if not batches:
@@ -634,4 +663,4 @@ def run_ingest(
         for b in batches:
             report(process_batch(settings, b, run_at))
     validate_run(settings, run_id, run_at)
-    return publish_run(settings, run_id, run_at, clock())
+    return {**publish_run(settings, run_id, run_at, clock()), "n_waiting": plan.get("n_waiting", 0)}

@@ -56,6 +56,7 @@ class Settings:
     line_model: bool = True
     batch_repeat_min_files: int = 3
     max_batch_bytes: int = 256 * 1024 * 1024
+    max_files_per_run: int = 20_000
     staging_retention_days: int = 7
     nlp: bool = True
     spacy_model: str = "en_core_web_sm"
@@ -92,6 +93,7 @@ def get_settings(**overrides: object) -> Settings:
         line_model=_env("LINE_MODEL", "on").strip().lower() not in {"0", "off", "false", "no"},
         batch_repeat_min_files=max(0, _env_int("BATCH_REPEAT_MIN_FILES", 3)),
         max_batch_bytes=max(1, _env_int("MAX_BATCH_BYTES", 256 * 1024 * 1024)),
+        max_files_per_run=max(1, _env_int("MAX_FILES_PER_RUN", 20_000)),
         staging_retention_days=max(1, _env_int("STAGING_RETENTION_DAYS", 7)),
         nlp=_env("NLP", "on").strip().lower() not in {"0", "off", "false", "no"},
         spacy_model=_env("SPACY_MODEL", "en_core_web_sm"),

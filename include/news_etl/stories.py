@@ -149,13 +149,18 @@ def cluster_arrays(
     b_terms, b_rows = matrix.indices[keep].astype(np.int64), row_of[keep]
     order = np.lexsort((b_rows, b_terms))
     b_terms, b_rows = b_terms[order], b_rows[order]
+    del row_of, pos, keep
+    # From here on only dot products: canonical (sorted) rows let scipy multiply them without copies.
+    matrix.sort_indices()
     bounds = np.flatnonzero(np.diff(b_terms)) + 1
     starts = np.concatenate([[0], bounds])
     ends = np.concatenate([bounds, [len(b_terms)]])
 
     edges_a: list[np.ndarray] = []
     edges_b: list[np.ndarray] = []
-    near_parts: list[np.ndarray] = []  # rows of (later, first, similarity)
+    best_sim = np.full(n, -1.0, dtype=np.float32)
+    best_first = np.full(n, -1, dtype=np.int64)
+    best_rank = np.full(n, n, dtype=np.int64)
     checked = 0
 
     def score(codes: np.ndarray) -> None:
@@ -173,7 +178,15 @@ def cluster_arrays(
             a_first = rank[na] <= rank[nb]
             first = np.where(a_first, na, nb)
             later = np.where(a_first, nb, na)
-            near_parts.append(np.stack([later, first, ns.astype(np.float64)], axis=1))
+            # Per later article, the most similar earlier one (ties: the earliest), kept in two n-sized
+            # arrays across chunks: memory does not grow with the number of near pairs.
+            order = np.lexsort((rank[first], -ns, later))
+            later, first, ns = later[order], first[order], ns[order]
+            head = np.concatenate([[True], later[1:] != later[:-1]])
+            later, first, ns = later[head], first[head], ns[head]
+            better = (ns > best_sim[later]) | ((ns == best_sim[later]) & (rank[first] < best_rank[later]))
+            later, first, ns = later[better], first[better], ns[better]
+            best_sim[later], best_first[later], best_rank[later] = ns, first, rank[first]
 
     pending: list[np.ndarray] = []
     pending_size = 0
@@ -204,20 +217,13 @@ def cluster_arrays(
         for r in rows:
             story_of[ids[r]] = sid
 
-    near_of: dict[str, str] = {}
-    if near_parts:
-        near = np.concatenate(near_parts)
-        later, first, sim = near[:, 0].astype(np.int64), near[:, 1].astype(np.int64), near[:, 2]
-        # Per later article: the most similar earlier one; ties go to the earliest.
-        order = np.lexsort((rank[first], -sim, later))
-        later, first = later[order], first[order]
-        take = np.concatenate([[True], later[1:] != later[:-1]])
-        near_of = {ids[a]: ids[b] for a, b in zip(later[take].tolist(), first[take].tolist(), strict=True)}
+    has = np.flatnonzero(best_first >= 0)
+    near_of = {ids[a]: ids[b] for a, b in zip(has.tolist(), best_first[has].tolist(), strict=True)}
     return Clustering(story_of=story_of, near_duplicate_of=near_of, pairs_checked=checked)
 
 
-#: Candidate pairs scored at once: bounds the memory of the pair arrays (about 100 MB a chunk).
-_CHUNK_PAIRS = 4_000_000
+#: Candidate pairs scored at once: bounds the memory of the pair arrays (about 40 MB a chunk).
+_CHUNK_PAIRS = 1_000_000
 
 
 def _pair_cosines(matrix, pairs: np.ndarray, chunk: int = 200_000) -> np.ndarray:
