@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import math
+import multiprocessing
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -656,7 +657,9 @@ def _run_once(settings: Settings, run_id: str, run_at: datetime, clock: Callable
 
     if workers > 1 and len(batches) > 1:
         # Processes, not threads: trafilatura and the regex-heavy cleaner are CPU-bound and not thread-safe.
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # forkserver, not fork: workers start from a small clean process instead of a copy of this one,
+        # whose heap grows with each round's validation and publish.
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
             for result in pool.map(_process_in_worker, [(settings, b, run_at) for b in batches]):
                 report(result)
     else:
