@@ -16,7 +16,7 @@ export NO_PROXY := *
 export NEWS_ETL_INBOX ?= $(CURDIR)/seeds
 export NEWS_ETL_LAKE ?= $(CURDIR)/data/lake
 
-.PHONY: setup run test ui freeze clean bench-quality bench-nlp bench-stories train-line-model build-idf
+.PHONY: setup run test ui freeze clean bench-quality bench-nlp bench-stories bench-memory train-line-model build-idf
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -66,6 +66,10 @@ bench-nlp: $(VENV)/.installed
 ## bench-stories: stories on the seeds and BBC, clustering 100,000 articles (writes bench-results/stories.{md,json})
 bench-stories: $(VENV)/.installed
 	$(BIN)/python benchmarks/stories.py
+
+## bench-memory: peak memory of news-etl ingest on a 25 MB file and on 100,000 files (writes bench-results/memory.{md,json})
+bench-memory: $(VENV)/.installed
+	$(BIN)/python benchmarks/memory.py
 
 ## build-idf: rebuild include/news_etl/rules/idf.json (key-phrase ranking) from ../shared/corpora/bbc
 build-idf: $(VENV)/.installed
