@@ -69,7 +69,7 @@ bench-stories: $(VENV)/.installed
 
 ## bench-memory: peak memory of news-etl ingest on a 25 MB file and on 100,000 files (writes bench-results/memory.{md,json})
 bench-memory: $(VENV)/.installed
-	$(BIN)/python benchmarks/memory.py
+	$(BIN)/python benchmarks/memory.py --nlp off
 
 ## build-idf: rebuild include/news_etl/rules/idf.json (key-phrase ranking) from ../shared/corpora/bbc
 build-idf: $(VENV)/.installed
