@@ -273,7 +273,7 @@ def analyse(
         for doc in nlp.pipe(clipped(), batch_size=batch_size):
             yield analyse_doc(doc, config, idf)
         return
-    # Several cores: each forked worker runs the model *and* the walk over its docs, and sends back only
+    # Several cores: each worker process runs the model *and* the walk over its docs, and sends back only
     # the small results. (spaCy's own ``n_process`` ships every Doc back to this process, which costs
     # more than the walk itself, then walks them here on one core.)
     items = list(clipped())
@@ -281,18 +281,22 @@ def analyse(
         return
     size = max(1, min(batch_size, math.ceil(len(items) / n_process)))
     chunks = [items[i: i + size] for i in range(0, len(items), size)]
-    global _WORKER
-    _WORKER = (nlp, config, idf, batch_size)
-    try:
-        with multiprocessing.get_context("fork").Pool(min(n_process, len(chunks))) as pool:
-            for part in pool.imap(_analyse_chunk, chunks):
-                yield from part
-    finally:
-        _WORKER = None
+    # forkserver, not fork: a fork of a process that runs threads (Arrow, DuckDB, Airflow) can deadlock.
+    # Each worker loads the model once (about 2 s) from its package name.
+    name = f"{nlp.meta.get('lang', 'en')}_{nlp.meta.get('name', 'core_web_sm')}"
+    ctx = multiprocessing.get_context("forkserver")
+    with ctx.Pool(min(n_process, len(chunks)), initializer=_init_worker, initargs=(name, batch_size)) as pool:
+        for part in pool.imap(_analyse_chunk, chunks):
+            yield from part
 
 
-#: What a forked worker inherits from the parent: the loaded model and configuration (copy-on-write).
+#: What a worker process holds: the loaded model, configuration and batch size.
 _WORKER: tuple | None = None
+
+
+def _init_worker(model: str, batch_size: int) -> None:
+    global _WORKER
+    _WORKER = (load_pipeline(model), load_config(), load_idf(), batch_size)
 
 
 def _analyse_chunk(texts: list[str]) -> list[Analysis]:
