@@ -160,7 +160,11 @@ def entity_key(name: str) -> str:
 
 
 def entity_id(name: str) -> str:
-    return hashlib.sha256(entity_key(name).encode()).hexdigest()[:16]
+    return _id_of_key(entity_key(name))
+
+
+def _id_of_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 # --------------------------------------------------------------------------- quote spans
@@ -367,7 +371,7 @@ def _entities(mentions: list[_Mention]) -> list[Entity]:
         name = Counter(m.name for m in ms).most_common(1)[0][0]
         label = Counter(m.label for m in ms).most_common(1)[0][0]
         out.append(Entity(
-            entity_id=hashlib.sha256(key.encode()).hexdigest()[:16], name=name, label=label, mentions=len(ms),
+            entity_id=_id_of_key(key), name=name, label=label, mentions=len(ms),
             first_offset=min(m.start for m in ms), variants=sorted({m.text for m in ms}),
         ))
     out.sort(key=lambda e: e.first_offset)
@@ -488,7 +492,7 @@ def _resolve_speaker(quote: Quote, text: str, subject, span, mentions: list[_Men
         chosen = ranked[0] if ranked else None
     if chosen is not None:
         quote.speaker = chosen.name
-        quote.speaker_entity_id = hashlib.sha256(chosen.key.encode()).hexdigest()[:16]
+        quote.speaker_entity_id = _id_of_key(chosen.key)
     else:
         quote.speaker = quote.speaker_text
 
