@@ -16,7 +16,7 @@ export NO_PROXY := *
 export NEWS_ETL_INBOX ?= $(CURDIR)/seeds
 export NEWS_ETL_LAKE ?= $(CURDIR)/data/lake
 
-.PHONY: setup run test ui freeze clean bench-quality bench-nlp bench-stories bench-memory train-line-model build-idf
+.PHONY: setup run test ui freeze clean bench-quality bench-nlp bench-stories bench-memory bench-scale train-line-model build-idf
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -70,6 +70,13 @@ bench-stories: $(VENV)/.installed
 ## bench-memory: peak memory of news-etl ingest on a 25 MB file and on 100,000 files (writes bench-results/memory.{md,json})
 bench-memory: $(VENV)/.installed
 	$(BIN)/python benchmarks/memory.py --nlp off
+
+## bench-scale: N articles (default 100000) through `airflow dags test news_ingest` until drained; throughput,
+## per-stage seconds, memory of every process, a nothing-new run, the example queries (writes bench-results/scale.{md,json}).
+## PROFILE=1 samples the first run with py-spy.
+N ?= 100000
+bench-scale: $(VENV)/.installed
+	$(BIN)/python benchmarks/scale.py --n $(N) $(if $(PROFILE),--profile,) $(if $(KEEP_INBOX),--keep-inbox,)
 
 ## build-idf: rebuild include/news_etl/rules/idf.json (key-phrase ranking) from ../shared/corpora/bbc
 build-idf: $(VENV)/.installed

@@ -13,11 +13,12 @@ import json
 import logging
 import math
 import multiprocessing
+import os
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
@@ -109,9 +110,7 @@ def plan_run(settings: Settings, run_id: str, run_at: datetime) -> dict:
         log.info("run %s takes the first %d new files; %d wait for the next run (NEWS_ETL_MAX_FILES_PER_RUN)",
                  run_id, settings.max_files_per_run, waiting)
         files = files[: settings.max_files_per_run]
-    # Enough batches to spread the work, never more than max_batches mapped tasks; a batch also closes
-    # when its files reach max_batch_bytes, because a batch is held in memory while it is processed.
-    size = max(settings.batch_size, math.ceil(len(files) / settings.max_batches)) if files else 0
+    size = batch_files(len(files), settings)
     chunks: list[list[InboxFile]] = []
     chunk_bytes = 0
     for f in files:
@@ -146,6 +145,16 @@ def plan_run(settings: Settings, run_id: str, run_at: datetime) -> dict:
     return plan
 
 
+def batch_files(n_files: int, settings: Settings) -> int:
+    """Files per mapped batch for an inbox of ``n_files``: ``ceil(n / batch_size)`` batches, never more than
+    ``max_batches``, then the files shared out evenly (2,001 files at 2,000 make two batches of ~1,000, not
+    2,000 + 1). A batch also closes early when its bytes reach ``max_batch_bytes`` (it is held in memory)."""
+    if n_files <= 0:
+        return 0
+    n_batches = min(settings.max_batches, math.ceil(n_files / settings.batch_size))
+    return math.ceil(n_files / n_batches)
+
+
 # --------------------------------------------------------------------------- process
 
 
@@ -166,9 +175,7 @@ def process_batch(settings: Settings, batch: dict, run_at: datetime) -> dict:
     """
     run_id, batch_no = batch["run_id"], int(batch["batch_no"])
     files = [InboxFile(**f) for f in json.loads(Path(batch["manifest"]).read_text(encoding="utf-8"))]
-    rules = load_rules(settings.extra_rules)
-    model = default_model() if settings.line_model else None
-    articles, removed, quarantine, staged = [], [], [], []
+    quarantine, staged = [], []
     started = time.perf_counter()
 
     reads: list[tuple[InboxFile, FileRead]] = []
@@ -208,36 +215,26 @@ def process_batch(settings: Settings, batch: dict, run_at: datetime) -> dict:
                                 settings.batch_repeat_min_files)
     else:
         repeats = [{} for _ in records]
-    for (f, file_hash, record), marks in zip(records, repeats, strict=True):
-        try:
-            with time_budget(settings.limits.max_file_seconds):
-                built = build_article(record, source_path=f.source_path, file_hash=file_hash, run_id=run_id,
-                                      ingested_at=run_at, rules=rules, default_tz=settings.default_timezone,
-                                      model=model, extra_marks=marks)
-        except TimeBudgetExceeded as exc:
-            quarantine.append(_quarantine_row(
-                run_id, f.source_path, stage="extract", code="time_budget", at=run_at,
-                reason=f"{f.source_path}: cleaning and metadata {exc}", file_hash=file_hash,
-                record_index=record.record_index))
-            continue
-        except Exception as exc:  # one bad record must not sink the batch: quarantine, go on
-            log.exception("extracting %s record %d failed", f.source_path, record.record_index)
-            quarantine.append(_quarantine_row(
-                run_id, f.source_path, stage="extract", code="extract_error", at=run_at,
-                reason=f"{f.source_path}: metadata/cleaning failed: {type(exc).__name__}: {exc}",
-                file_hash=file_hash, record_index=record.record_index))
-            continue
-        articles.append(built.row)
-        removed.extend(built.removed)
+    items = [(f.source_path, file_hash, rec, marks) for (f, file_hash, rec), marks in zip(records, repeats,
+                                                                                           strict=True)]
+    read_seconds = time.perf_counter() - started
     storage.crash_point("mid_batch")
-    nlp_started = time.perf_counter()
-    entities, quotes = add_nlp(settings, articles) if settings.nlp else ([], [])
-    nlp_seconds = time.perf_counter() - nlp_started
-    vectors = []
-    for row in articles:
-        terms, weights = stories.story_vector(row["body"])
-        vectors.append({"article_id": row["article_id"], "run_id": run_id, "terms": terms, "weights": weights,
-                        "ingested_at": run_at})
+    processes = batch_processes(settings, len(items))
+    extract_started = time.perf_counter()
+    if processes > 1:
+        # The CPU-heavy part (cleaning, metadata, spaCy, story vectors) on every core the worker has. Chunks
+        # come back in order, so the output does not depend on how many processes ran it. forkserver, not
+        # fork: a fork of a process running Arrow/DuckDB/Airflow threads can deadlock.
+        chunks = [items[i: i + EXTRACT_CHUNK] for i in range(0, len(items), EXTRACT_CHUNK)]
+        with _forkserver().Pool(processes, initializer=_init_extract_worker, initargs=(settings,)) as pool:
+            parts = pool.imap(_extract_in_worker, [(run_id, run_at, chunk) for chunk in chunks])
+            extracted = _merge_extracted(list(parts))
+    else:
+        extracted = extract_records(settings, run_id, run_at, items)
+    extract_seconds = time.perf_counter() - extract_started
+    articles, removed, entities, quotes, vectors = (extracted[k] for k in (
+        "articles", "removed", "entities", "quotes", "vectors"))
+    quarantine.extend(extracted["quarantine"])
 
     out = _batch_dir(storage.staging_dir(settings.lake, run_id), batch_no)
     storage.write_parquet_atomic(to_table(articles, ARTICLES), out / "articles.parquet")
@@ -250,7 +247,118 @@ def process_batch(settings: Settings, batch: dict, run_at: datetime) -> dict:
     seconds = time.perf_counter() - started
     return {"run_id": run_id, "batch_no": batch_no, "files": len(files), "articles": len(articles),
             "quarantined": len(quarantine), "lines_removed": len(removed), "entities": len(entities),
-            "quotes": len(quotes), "seconds": round(seconds, 3), "nlp_seconds": round(nlp_seconds, 3)}
+            "quotes": len(quotes), "processes": processes, "seconds": round(seconds, 3),
+            "read_seconds": round(read_seconds, 3), "extract_seconds": round(extract_seconds, 3),
+            "nlp_seconds": round(extracted["nlp_seconds"], 3)}
+
+
+#: Records per task of a batch's process pool: small enough to keep both cores busy to the end of a batch,
+#: big enough for spaCy's batching.
+EXTRACT_CHUNK = 32
+#: Below this many records per process, a pool costs more (each worker loads the model, ~3 s) than it saves.
+MIN_RECORDS_PER_PROCESS = 100
+
+
+def _forkserver():
+    """The ``forkserver`` start method, its server preloaded with this package and spaCy.
+
+    Workers fork from that warm server instead of each importing everything (~1.5 s). The default preload
+    is the main script, which under Airflow is its whole CLI (several seconds, and nothing a worker needs).
+    """
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["news_etl.pipeline", "news_etl.nlp", "spacy"])
+    return ctx
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (a container's or Celery worker's affinity, not the host's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def batch_processes(settings: Settings, n_records: int) -> int:
+    """Processes one batch uses for its CPU stage: ``NEWS_ETL_BATCH_PROCESSES`` (0 = every CPU the worker
+    may use), fewer when the batch is too small to repay starting them."""
+    wanted = settings.batch_processes or available_cpus()
+    return max(1, min(wanted, n_records // MIN_RECORDS_PER_PROCESS))
+
+
+def extract_records(settings: Settings, run_id: str, run_at: datetime, items: list[tuple]) -> dict:
+    """Clean and extract each ``(source_path, file_hash, record, repeat_marks)``; then NLP and story vectors
+    over the articles. One bad record is quarantined, never sinks the others."""
+    rules = load_rules(settings.extra_rules)
+    model = default_model() if settings.line_model else None
+    articles, removed, quarantine = [], [], []
+    for source_path, file_hash, record, marks in items:
+        try:
+            with time_budget(settings.limits.max_file_seconds):
+                built = build_article(record, source_path=source_path, file_hash=file_hash, run_id=run_id,
+                                      ingested_at=run_at, rules=rules, default_tz=settings.default_timezone,
+                                      model=model, extra_marks=marks)
+        except TimeBudgetExceeded as exc:
+            quarantine.append(_quarantine_row(
+                run_id, source_path, stage="extract", code="time_budget", at=run_at,
+                reason=f"{source_path}: cleaning and metadata {exc}", file_hash=file_hash,
+                record_index=record.record_index))
+            continue
+        except Exception as exc:  # one bad record must not sink the batch: quarantine, go on
+            log.exception("extracting %s record %d failed", source_path, record.record_index)
+            quarantine.append(_quarantine_row(
+                run_id, source_path, stage="extract", code="extract_error", at=run_at,
+                reason=f"{source_path}: metadata/cleaning failed: {type(exc).__name__}: {exc}",
+                file_hash=file_hash, record_index=record.record_index))
+            continue
+        articles.append(built.row)
+        removed.extend(built.removed)
+    nlp_started = time.perf_counter()
+    entities, quotes = add_nlp(settings, articles) if settings.nlp else ([], [])
+    nlp_seconds = time.perf_counter() - nlp_started
+    vectors = []
+    for row in articles:
+        terms, weights = stories.story_vector(row["body"])
+        vectors.append({"article_id": row["article_id"], "run_id": run_id, "terms": terms, "weights": weights,
+                        "ingested_at": run_at})
+    return {"articles": articles, "removed": removed, "quarantine": quarantine, "entities": entities,
+            "quotes": quotes, "vectors": vectors, "nlp_seconds": nlp_seconds}
+
+
+def _merge_extracted(parts: list[dict]) -> dict:
+    merged: dict = {key: [] for key in ("articles", "removed", "quarantine", "entities", "quotes", "vectors")}
+    merged["nlp_seconds"] = 0.0
+    for part in parts:
+        for key, value in part.items():
+            if key == "nlp_seconds":
+                merged[key] += value  # summed over processes: CPU seconds, not wall time
+            else:
+                merged[key].extend(value)
+    return merged
+
+
+#: What a batch pool's worker holds: the run's settings (rules, line model and spaCy load once per worker).
+_EXTRACT_SETTINGS: Settings | None = None
+
+
+def _init_extract_worker(settings: Settings) -> None:
+    global _EXTRACT_SETTINGS
+    _EXTRACT_SETTINGS = settings
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)  # one BLAS thread per worker: the pool already has a worker per core
+    load_rules(settings.extra_rules)
+    if settings.line_model:
+        default_model()
+    if settings.nlp:
+        from news_etl import nlp
+
+        nlp.load_pipeline(settings.spacy_model)
+
+
+def _extract_in_worker(args: tuple[str, datetime, list[tuple]]) -> dict:
+    assert _EXTRACT_SETTINGS is not None, "batch worker started without settings"
+    run_id, run_at, items = args
+    return extract_records(_EXTRACT_SETTINGS, run_id, run_at, items)
 
 
 def add_nlp(settings: Settings, articles: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -271,7 +379,7 @@ def add_nlp(settings: Settings, articles: list[dict]) -> tuple[list[dict], list[
     bodies = (rows[0]["body"] for rows in todo.values())
     entities, quotes = [], []
     for (article_id, rows), result in zip(todo.items(), nlp.analyse(
-            bodies, model, n_process=settings.nlp_processes, batch_size=settings.nlp_batch_size,
+            bodies, model, batch_size=settings.nlp_batch_size,
             max_chars=settings.nlp_max_chars), strict=True):
         for row in rows:
             row["keywords"] = result.keywords
@@ -498,7 +606,8 @@ def publish_run(settings: Settings, run_id: str, started_at: datetime, finished_
     log.info("published run %s: %d article(s), %d file(s) quarantined, %d duplicate(s); %d stories", run_id,
              run_row["articles_published"], run_row["files_quarantined"], run_row["files_duplicate"],
              story_summary["stories"])
-    return {**_run_summary(run_row, settings), "stories": story_summary["stories"]}
+    return {**_run_summary(run_row, settings), "stories": story_summary["stories"],
+            "stories_seconds": story_summary.get("seconds")}
 
 
 def repair_derived(settings: Settings) -> bool:
@@ -659,8 +768,10 @@ def _run_once(settings: Settings, run_id: str, run_at: datetime, clock: Callable
         # Processes, not threads: trafilatura and the regex-heavy cleaner are CPU-bound and not thread-safe.
         # forkserver, not fork: workers start from a small clean process instead of a copy of this one,
         # whose heap grows with each round's validation and publish.
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
-            for result in pool.map(_process_in_worker, [(settings, b, run_at) for b in batches]):
+        # Batches side by side already use the cores: one process per batch, no pool inside each.
+        one_each = replace(settings, batch_processes=1)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_forkserver()) as pool:
+            for result in pool.map(_process_in_worker, [(one_each, b, run_at) for b in batches]):
                 report(result)
     else:
         for b in batches:

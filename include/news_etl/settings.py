@@ -32,6 +32,11 @@ def _env_int(name: str, default: int) -> int:
         raise ValueError(f"{_PREFIX}{name} must be an integer, got {raw!r}") from exc
 
 
+def _schedule(raw: str) -> str | None:
+    """A cron expression or preset; ``none`` (or empty) means no schedule: manual and triggered runs only."""
+    return None if raw.strip().lower() in ("", "none", "null") else raw.strip()
+
+
 @dataclass(frozen=True)
 class Limits:
     """Per-file safety limits; a file over a limit is quarantined with the limit named."""
@@ -47,8 +52,8 @@ class Limits:
 class Settings:
     inbox: Path
     lake: Path
-    schedule: str = "*/15 * * * *"
-    batch_size: int = 200
+    schedule: str | None = "*/15 * * * *"  # None: manual and triggered runs only
+    batch_size: int = 2000
     max_batches: int = 64
     min_file_age_seconds: int = 0
     extra_rules: Path | None = None
@@ -60,7 +65,7 @@ class Settings:
     staging_retention_days: int = 7
     nlp: bool = True
     spacy_model: str = "en_core_web_sm"
-    nlp_processes: int = 1
+    batch_processes: int = 0  # 0: every CPU the worker may use
     nlp_batch_size: int = 64
     nlp_max_chars: int = 200_000
     limits: Limits = field(default_factory=Limits)
@@ -84,8 +89,8 @@ def get_settings(**overrides: object) -> Settings:
     settings = Settings(
         inbox=Path(_env("INBOX", str(PROJECT_ROOT / "data" / "inbox"))).expanduser().resolve(),
         lake=Path(_env("LAKE", str(PROJECT_ROOT / "data" / "lake"))).expanduser().resolve(),
-        schedule=_env("SCHEDULE", "*/15 * * * *"),
-        batch_size=max(1, _env_int("BATCH_SIZE", 200)),
+        schedule=_schedule(_env("SCHEDULE", "*/15 * * * *")),
+        batch_size=max(1, _env_int("BATCH_SIZE", 2000)),
         max_batches=max(1, _env_int("MAX_BATCHES", 64)),
         min_file_age_seconds=max(0, _env_int("MIN_FILE_AGE_SECONDS", 0)),
         extra_rules=Path(extra).expanduser().resolve() if extra else None,
@@ -97,7 +102,7 @@ def get_settings(**overrides: object) -> Settings:
         staging_retention_days=max(1, _env_int("STAGING_RETENTION_DAYS", 7)),
         nlp=_env("NLP", "on").strip().lower() not in {"0", "off", "false", "no"},
         spacy_model=_env("SPACY_MODEL", "en_core_web_sm"),
-        nlp_processes=max(1, _env_int("NLP_PROCESSES", 1)),
+        batch_processes=max(0, _env_int("BATCH_PROCESSES", 0)),
         nlp_batch_size=max(1, _env_int("NLP_BATCH_SIZE", 64)),
         nlp_max_chars=max(1000, _env_int("NLP_MAX_CHARS", 200_000)),
         limits=Limits(
