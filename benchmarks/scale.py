@@ -65,7 +65,7 @@ def _sources() -> list[tuple[str, str, str]]:
         raw = path.read_bytes().decode("utf-8", errors="replace").replace("\r\n", "\n")
         title, _, body = raw.strip().partition("\n")
         out.append((path.parent.name, title.strip(), body.strip()))
-    for path in sorted((SHARED / "seeds").iterdir()):
+    for path in sorted((SHARED / "seeds").iterdir()) if (SHARED / "seeds").is_dir() else []:
         if path.is_file():
             raw = path.read_text(encoding="utf-8", errors="replace")
             title, _, body = raw.strip().partition("\n")
@@ -88,6 +88,8 @@ def build_inbox(n: int, inbox: Path, seed: int = 8) -> dict:
     """Write ``n`` files into ``inbox`` (deterministic for a given seed). Returns the mix's counts."""
     rng = random.Random(seed)
     sources = _sources()
+    if not sources:
+        sys.exit(f"no source articles: {SHARED / 'corpora' / 'bbc'} and {SHARED / 'seeds'} are missing")
     by_section: dict[str, list[int]] = collections.defaultdict(list)
     for i, (section, _, _) in enumerate(sources):
         by_section[section].append(i)
@@ -204,7 +206,7 @@ def dag_run(env: dict, home: Path, log_path: Path, profile: Path | None = None) 
     """One ``airflow dags test news_ingest``; its wall time, memory and what Airflow recorded."""
     cmd = [str(BIN / "airflow"), "dags", "test", "news_ingest"]
     if profile:
-        cmd = [str(BIN / "py-spy"), "record", "--subprocesses", "--rate", "20", "--format", "raw",
+        cmd = [str(BIN / "py-spy"), "record", "--subprocesses", "--rate", "20", "--nonblocking", "--format", "raw",
                "--output", str(profile), "--", *cmd]
     started = time.perf_counter()
     with open(log_path, "w") as log:
@@ -269,7 +271,8 @@ def run_queries(lake: Path) -> dict:
 def profile_summary(raw: Path, top: int = 15) -> dict:
     """Leaf functions and libraries from py-spy's collapsed stacks ("frame;frame;... count" per line)."""
     leaves, libs, total = collections.Counter(), collections.Counter(), 0
-    lib_of = [("spacy", "spaCy (model + pipeline)"), ("thinc", "spaCy (model + pipeline)"),
+    lib_of = [("gemm (news_etl/nlp", "spaCy (model + pipeline)"),  # thinc's matrix products, routed via numpy
+              ("spacy", "spaCy (model + pipeline)"), ("thinc", "spaCy (model + pipeline)"),
               ("numpy", "numpy"), ("trafilatura", "trafilatura (HTML)"), ("lxml", "trafilatura (HTML)"),
               ("great_expectations", "Great Expectations"), ("pandas", "pandas"), ("pyarrow", "pyarrow"),
               ("duckdb", "DuckDB"), ("news_etl/cleaning", "news_etl cleaning"),

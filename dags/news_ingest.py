@@ -4,12 +4,13 @@
 Ingests the article files that scrapers drop in the inbox and lands them as Parquet tables in the lake.
 
 1. **discover_files**: lists inbox files not yet in the ledger and splits them into batches.
-2. **process_batch** (dynamically mapped, one task per batch of many files): reads each file (any common
-   encoding, HTML, JSON/JSONL, gzipped), removes boilerplate, extracts metadata. Unreadable files go to
-   the `quarantine` table with a reason; the run goes on.
+2. **process_batch** (dynamically mapped: `ceil(files / NEWS_ETL_BATCH_SIZE)` tasks): reads each file (any
+   common encoding, HTML, JSON/JSONL, gzipped), removes boilerplate, extracts metadata, entities, quotes and
+   story vectors, on every CPU of its worker (`NEWS_ETL_BATCH_PROCESSES`). Unreadable files go to the
+   `quarantine` table with a reason; the run goes on.
 3. **validate_articles**: runs the Great Expectations suite; rows that fail are quarantined, not published.
-4. **publish_articles**: commits the run to the lake atomically, refreshes the DuckDB catalog and updates
-   the `news_articles` Asset.
+4. **publish_articles**: commits the run to the lake atomically, refreshes the DuckDB catalog, copies the
+   new parts to `NEWS_ETL_LAKE_URL` when set, and updates the `news_articles` Asset.
 
 Inbox and lake come from `NEWS_ETL_INBOX` / `NEWS_ETL_LAKE`, or per run from the `inbox` / `lake` params.
 The schedule is `NEWS_ETL_SCHEDULE` (default every 15 minutes). Re-running a run changes nothing.

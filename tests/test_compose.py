@@ -22,7 +22,9 @@ def compose() -> dict:
 
 
 def test_services_of_the_celery_stack(compose: dict) -> None:
-    assert set(compose["services"]) == AIRFLOW_SERVICES | {"postgres", "redis"}
+    assert set(compose["services"]) == AIRFLOW_SERVICES | {"postgres", "redis", "minio", "minio-init"}
+    # The object store is opt-in: a plain `docker compose up` starts the Airflow stack only.
+    assert all(compose["services"][name].get("profiles") == ["object-store"] for name in ("minio", "minio-init"))
     commands = {name: compose["services"][name].get("command") for name in AIRFLOW_SERVICES - {"airflow-init"}}
     assert commands == {"airflow-apiserver": "api-server", "airflow-scheduler": "scheduler",
                         "airflow-dag-processor": "dag-processor", "airflow-worker": "celery worker",
@@ -44,6 +46,8 @@ def test_airflow_services_build_the_project_image_and_mount_the_project(compose:
         assert "postgres" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
         assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://")
         assert env["NEWS_ETL_LAKE"].endswith("/opt/airflow/data/lake}")
+        assert "psycopg2" in env["AIRFLOW__CELERY__RESULT_BACKEND"]  # SQLAlchemy 2.1 defaults to psycopg 3
+        assert "NEWS_ETL_LAKE_URL" in env
     assert "news-data" in compose["volumes"]
 
 

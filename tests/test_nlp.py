@@ -199,3 +199,33 @@ def test_seed_articles_have_keywords_sentences_and_reading_time(seed_lake: Path)
         assert sentences >= 10
         assert minutes == pytest.approx(words / 238, abs=0.06)
         assert description and len(description) <= 604
+
+
+# --------------------------------------------------------------------------- model speed-ups, same results
+
+
+def test_pos_from_tags_replaces_the_attribute_ruler_with_the_same_pos(model) -> None:
+    import spacy
+
+    assert nlp.POS_COMPONENT in model.pipe_names and "attribute_ruler" not in model.pipe_names
+    stock = spacy.load(model.meta["lang"] + "_" + model.meta["name"], exclude=["lemmatizer"])
+    text = ("That is what she said, but there's something else: it will be done. Who knows whether he'll "
+            "come? There are many reasons; \"We are ready,\" Mr Kirby told reporters on Tuesday.\n\n"
+            "The U.S. and its allies, who met in Seoul, said that anyone could ask.")
+    ours = [(t.text, t.pos_) for t in model(text)]
+    theirs = [(t.text, t.pos_) for t in stock(text)]
+    assert ours == theirs
+
+
+def test_compile_pos_rules_refuses_what_it_cannot_apply() -> None:
+    assert nlp.compile_pos_rules([{"patterns": [[{"TAG": "NN", "OP": "+"}]], "attrs": {"POS": "NOUN"}}]) is None
+    assert nlp.compile_pos_rules([{"patterns": [[{"LEMMA": "be"}]], "attrs": {"POS": "AUX"}}]) is None
+    rules = nlp.compile_pos_rules([{"patterns": [[{"DEP": "expl"}, {"LOWER": {"IN": ["is"]}}]],
+                                    "attrs": {"POS": "VERB"}, "index": 1},
+                                   {"patterns": [[{"LOWER": "x"}]], "attrs": {"LEMMA": "x"}}])
+    assert rules == [(((-1, "dep_", False, frozenset({"expl"})), (0, "lower_", False, frozenset({"is"}))), "VERB")]
+
+
+def test_every_layer_uses_numpy_matrix_products(model) -> None:
+    layers = [node for _, comp in model.pipeline if hasattr(comp, "model") for node in comp.model.walk()]
+    assert layers and all(type(node.ops).__name__ == "BlasOps" for node in layers)

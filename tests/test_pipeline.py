@@ -14,7 +14,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from news_etl import catalog, storage
+from news_etl import catalog, pipeline, storage
 from news_etl.pipeline import plan_run, process_batch, publish_run, run_ingest, validate_run
 from news_etl.schemas import TABLES
 from news_etl.settings import get_settings
@@ -316,3 +316,45 @@ def test_a_run_takes_at_most_max_files_per_run_and_the_rest_follows(seed_inbox: 
     assert summary["runs"] == ["capped-cli", "capped-cli--2", "capped-cli--3"]
     assert summary["articles_published"] == 5 and summary["files_seen"] == 5
     assert _count(lake, "articles") == 5 and _count(lake, "ingest_runs") == 3
+
+
+@pytest.mark.parametrize(("n_files", "batch_size", "max_batches", "expected"), [
+    (0, 2000, 64, 0), (1, 2000, 64, 1), (2000, 2000, 64, 2000), (2001, 2000, 64, 1001), (20_000, 2000, 64, 2000),
+    (20_000, 100, 64, 313), (240, 30, 64, 30),
+])
+def test_batches_follow_the_inbox_and_settings(n_files: int, batch_size: int, max_batches: int, expected: int) -> None:
+    settings = get_settings(batch_size=batch_size, max_batches=max_batches)
+    size = pipeline.batch_files(n_files, settings)
+    assert size == expected
+    if n_files:
+        assert -(-n_files // size) <= max_batches
+
+
+def test_batch_processes_use_the_workers_cpus_but_not_for_small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pipeline, "available_cpus", lambda: 4)
+    auto = get_settings(batch_processes=0)
+    assert pipeline.batch_processes(auto, 10_000) == 4
+    assert pipeline.batch_processes(auto, 250) == 2  # one process per 100 records at least
+    assert pipeline.batch_processes(auto, 5) == 1
+    assert pipeline.batch_processes(get_settings(batch_processes=1), 10_000) == 1
+
+
+def test_a_batch_on_two_processes_equals_one_process(seed_inbox: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool's chunks come back in order: the staged tables are the same row for row."""
+    for n in range(6):  # a few more files so that several chunks exist
+        (seed_inbox / f"extra-{n}.txt").write_text(f"Report {n}\n\n" + f"Officials met on day {n} to talk. " * 12)
+    staged = {}
+    for processes in (1, 2):
+        lake = tmp_path / f"lake-{processes}"
+        settings = get_settings(batch_processes=processes).with_paths(seed_inbox, lake)
+        monkeypatch.setattr(pipeline, "MIN_RECORDS_PER_PROCESS", 1)
+        monkeypatch.setattr(pipeline, "EXTRACT_CHUNK", 3)
+        batch = plan_run(settings, "run-1", RUN_AT)["batches"][0]
+        result = process_batch(settings, batch, RUN_AT)
+        assert result["processes"] == processes
+        out = storage.staging_dir(lake, "run-1") / "batch-00000"
+        staged[processes] = {name: pq.read_table(out / f"{name}.parquet").to_pylist()
+                             for name in ("articles", "entities", "quotes", "boilerplate_removed", "article_vectors")}
+    assert staged[1]["articles"] and staged[1]["entities"]
+    assert staged[1] == staged[2]

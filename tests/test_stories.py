@@ -120,3 +120,20 @@ def test_stories_grow_across_runs_and_match_a_single_run(tmp_path: Path) -> None
     sql = "select a.file_hash, s.story_id from article_stories s join articles a using (article_id) order by 1"
     assert _q(lake, sql) == _q(one, sql)
     assert _q(lake, "select n_articles from stories") == [(5,)]
+
+
+@pytest.mark.parametrize(("publisher", "source_path"), [
+    ("Reuters", "feeds/wire/a.txt"), (None, "feeds/wire/a.txt"), (None, "a.txt"), ("", "x/y.html"),
+    (None, "outlet one/dir/b.json"),
+])
+def test_source_of_is_one_rule_in_python_and_sql(publisher: str | None, source_path: str) -> None:
+    """Stories' n_sources (Python), the per-source cleaning check and the report's sources table (SQL)."""
+    import duckdb
+
+    from news_etl.articles import source_of
+    from news_etl.settings import SQL_DIR
+
+    con = duckdb.connect()
+    con.execute((SQL_DIR / "source_of.sql").read_text(encoding="utf-8"))
+    in_sql = con.execute("select source_of(nullif(?, ''), ?)", [publisher or "", source_path]).fetchone()[0]
+    assert source_of(publisher, source_path) == in_sql

@@ -26,6 +26,14 @@ def lede(paragraphs: list[str], max_chars: int = MAX_DESCRIPTION_CHARS) -> str |
     return cut.rstrip(",;:") + " ..."
 
 
+def source_of(publisher: str | None, source_path: str) -> str:
+    """The source of an article: its publisher, else its inbox folder, else (a file at the inbox's top) the
+    file itself. Same rule as the SQL macro in ``sql/source_of.sql`` (tested to agree)."""
+    if publisher:
+        return publisher
+    return source_path.rsplit("/", 1)[0] if "/" in source_path else source_path
+
+
 def article_id_for(file_hash: str, record_index: int) -> str:
     """Stable id: the same file bytes and record always give the same id, whatever the file is named."""
     return hashlib.sha256(f"{file_hash}:{record_index}".encode()).hexdigest()[:20]

@@ -56,37 +56,74 @@ def build_catalog(lake: Path, catalog: Path | None = None) -> Path:
 
 
 def _create_views(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
-    has_runs = bool(committed_files(lake, "ingest_runs"))
+    present = {t for t in TABLES if committed_files(lake, t)}
+    present |= {t for t in SNAPSHOTS if snapshot_path(lake, t).is_file()}
+    _create_views_at(con, lake.as_posix(), present)
+
+
+def _create_views_at(con: duckdb.DuckDBPyConnection, root: str, present: set[str]) -> None:
+    """Views over the lake at ``root`` (a folder or an object-store URL); ``present``: tables with files."""
+    con.execute(_sql("source_of.sql"))
+    has_runs = "ingest_runs" in present
     if has_runs:
-        con.execute(_sql("committed_runs.sql", glob=_quote(lake / "ingest_runs" / "*" / "part-*.parquet")))
+        con.execute(_sql("committed_runs.sql", glob=_quote(f"{root}/ingest_runs/*/part-*.parquet")))
     for table, schema in SNAPSHOTS.items():
-        path = snapshot_path(lake, table)
-        if has_runs and path.is_file():
-            con.execute(_sql("snapshot_view.sql", table=table, path=_quote(path)))
+        if has_runs and table in present:
+            rel = snapshot_path(Path("."), table).as_posix()
+            con.execute(_sql("snapshot_view.sql", table=table, path=_quote(f"{root}/{rel}")))
         else:
             empty = schema.empty_table()
             con.execute(f"create or replace table {table} as select * from empty")
     for table, schema in TABLES.items():
-        if has_runs and committed_files(lake, table):
-            con.execute(_sql("table_view.sql", table=table,
-                             glob=_quote(lake / table / "*" / "part-*.parquet")))
+        if has_runs and table in present:
+            con.execute(_sql("table_view.sql", table=table, glob=_quote(f"{root}/{table}/*/part-*.parquet")))
         else:
             # No data yet: an empty table of the right shape, so queries bind and return nothing.
             empty = schema.empty_table()  # noqa: F841 - referenced by name in the SQL below
             con.execute(f"create or replace table {table} as select * from empty")
 
 
-def connect(catalog: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only session on the catalog (never takes the write lock)."""
+def build_url_catalog(url: str, catalog: Path) -> Path:
+    """A catalog whose views read the lake copy at an object-store ``url`` (see :mod:`news_etl.objectstore`).
+
+    Sessions on it need the URL's scheme readable: :func:`connect` with ``url`` registers it, and DuckDB's
+    httpfs extension (with an S3 secret) does the same for other clients.
+    """
+    from news_etl import objectstore
+
+    catalog = Path(catalog)
+    catalog.parent.mkdir(parents=True, exist_ok=True)
+    tmp = catalog.parent / f".{catalog.name}.{os.getpid()}.tmp"
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        objectstore.register(con, url)
+        _create_views_at(con, objectstore.public_url(url), objectstore.remote_tables(url))
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    os.replace(tmp, catalog)
+    log.info("catalog over %s: %s", objectstore.public_url(url), catalog)
+    return catalog
+
+
+def connect(catalog: Path, url: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only session on the catalog (never takes the write lock); ``url``: the object store its views
+    read (a catalog from :func:`build_url_catalog`)."""
     if not Path(catalog).is_file():
         raise FileNotFoundError(
             f"no catalog at {catalog}: run `news-etl ingest` (or the news_ingest DAG) first"
         )
-    return duckdb.connect(str(catalog), read_only=True)
+    con = duckdb.connect(str(catalog), read_only=True)
+    if url:
+        from news_etl import objectstore
+
+        objectstore.register(con, url)
+    return con
 
 
-def query(catalog: Path, sql: str) -> tuple[list[str], list[tuple]]:
-    con = connect(catalog)
+def query(catalog: Path, sql: str, url: str | None = None) -> tuple[list[str], list[tuple]]:
+    con = connect(catalog, url)
     try:
         cur = con.execute(sql)
         columns = [d[0] for d in cur.description] if cur.description else []

@@ -14,6 +14,7 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from news_etl.settings import get_settings
 
@@ -80,7 +81,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
         log.error("give a query, or --example NAME (one of: %s)", ", ".join(catalog.example_queries()))
         return 2
     try:
-        columns, rows = catalog.query(settings.catalog_path, sql)
+        columns, rows = catalog.query(Path(args.catalog) if args.catalog else settings.catalog_path, sql, args.url)
     except FileNotFoundError as exc:
         log.error("%s", exc)
         return 2
@@ -155,7 +156,31 @@ def cmd_catalog(args: argparse.Namespace) -> int:
     from news_etl import catalog
 
     settings = _settings(args)
+    if args.url:
+        out = Path(args.out) if args.out else Path("catalog-remote.duckdb")
+        try:
+            print(catalog.build_url_catalog(args.url, out))
+        except (ValueError, OSError) as exc:
+            log.error("%s", exc)
+            return 2
+        return 0
     print(catalog.build_catalog(settings.lake, settings.catalog_path))
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from news_etl import objectstore
+
+    settings = _settings(args)
+    url = args.url or settings.lake_url
+    if not url:
+        log.error("give --url or set NEWS_ETL_LAKE_URL (e.g. s3://bucket/news-lake)")
+        return 2
+    try:
+        print(json.dumps(objectstore.sync_lake(settings.lake, url), indent=2))
+    except (ValueError, OSError) as exc:
+        log.error("%s", exc)
+        return 2
     return 0
 
 
@@ -176,6 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", nargs="?", help="SQL text")
     p.add_argument("--example", help="run a shipped example query by name")
     p.add_argument("--lake", help="lake folder (default: NEWS_ETL_LAKE)")
+    p.add_argument("--catalog", help="catalog file (default: <lake>/catalog.duckdb)")
+    p.add_argument("--url", help="object-store URL the catalog's views read (a `catalog --url` catalog)")
     p.set_defaults(func=cmd_sql)
 
     p = sub.add_parser("summary", help="print what has landed in the lake")
@@ -188,8 +215,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-checks", action="store_true", help="only rebuild the HTML report from the lake")
     p.set_defaults(func=cmd_report)
 
+    p = sub.add_parser("sync", help="copy the lake's committed tables to an object store (NEWS_ETL_LAKE_URL)")
+    p.add_argument("--lake", help="lake folder (default: NEWS_ETL_LAKE)")
+    p.add_argument("--url", help="object-store URL (default: NEWS_ETL_LAKE_URL)")
+    p.set_defaults(func=cmd_sync)
+
     p = sub.add_parser("catalog", help="rebuild the DuckDB catalog of views")
     p.add_argument("--lake", help="lake folder (default: NEWS_ETL_LAKE)")
+    p.add_argument("--url", help="build a catalog over the lake copy at this object-store URL instead")
+    p.add_argument("--out", help="with --url: catalog file to write (default: ./catalog-remote.duckdb)")
     p.set_defaults(func=cmd_catalog)
     return parser
 

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from news_etl import catalog, quality, storage, stories
-from news_etl.articles import build_article
+from news_etl.articles import build_article, source_of
 from news_etl.budget import TimeBudgetExceeded, time_budget
 from news_etl.cleaning import batch_repeats, load_rules
 from news_etl.linemodel import default_model
@@ -503,6 +503,7 @@ def publish_run(settings: Settings, run_id: str, started_at: datetime, finished_
             existing = [r for r in storage.read_committed(lake, "ingest_runs").to_pylist() if r["run_id"] == run_id]
             refresh_stories(lake)  # the publisher may have died between the commit and the snapshot
             catalog.build_catalog(lake, settings.catalog_path)
+            _copy_to_object_store(settings)  # or before its copy: a retry sends what is missing
             storage.clear_staging(lake, run_id)
             return _run_summary(existing[0], settings)
         if not (stage / VALIDATED / "articles.parquet").is_file():
@@ -606,8 +607,20 @@ def publish_run(settings: Settings, run_id: str, started_at: datetime, finished_
     log.info("published run %s: %d article(s), %d file(s) quarantined, %d duplicate(s); %d stories", run_id,
              run_row["articles_published"], run_row["files_quarantined"], run_row["files_duplicate"],
              story_summary["stories"])
+    copied = _copy_to_object_store(settings)
     return {**_run_summary(run_row, settings), "stories": story_summary["stories"],
-            "stories_seconds": story_summary.get("seconds")}
+            "stories_seconds": story_summary.get("seconds"), **copied}
+
+
+def _copy_to_object_store(settings: Settings) -> dict:
+    """With NEWS_ETL_LAKE_URL set, copy what is committed and not yet there. A failure fails the publish task,
+    whose retry finds the run committed and sends the rest."""
+    if not settings.lake_url:
+        return {}
+    from news_etl import objectstore
+
+    result = objectstore.sync_lake(settings.lake, settings.lake_url)
+    return {"lake_url": result["url"], "files_copied": result["files_sent"]}
 
 
 def repair_derived(settings: Settings) -> bool:
@@ -687,8 +700,7 @@ def refresh_stories(lake: Path) -> dict:
     for story_id, group in sorted(members.items()):
         rows = sorted((info[a] for a in group), key=lambda r: (r["published_at"] or r["ingested_at"], r["article_id"]))
         seen_at = [r["published_at"] or r["ingested_at"] for r in rows]
-        sources = {r["publisher"] or (r["source_path"].rsplit("/", 1)[0] if "/" in r["source_path"] else
-                                      r["source_path"]) for r in rows}
+        sources = {source_of(r["publisher"], r["source_path"]) for r in rows}
         titled = next((r for r in rows if r["title"]), rows[0])
         story_rows.append({"story_id": story_id, "first_seen_at": min(seen_at), "last_seen_at": max(seen_at),
                            "n_articles": len(rows), "n_sources": len(sources),

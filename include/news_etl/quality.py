@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from news_etl.cleaning import RuleSet
-from news_etl.settings import RULES_DIR
+from news_etl.settings import RULES_DIR, SQL_DIR
 
 log = logging.getLogger(__name__)
 
@@ -274,12 +274,6 @@ def latest_run_id(lake: Path) -> str | None:
     return max(runs, key=lambda r: (r["started_at"], r["run_id"]))["run_id"] if runs else None
 
 
-def _source_expr() -> str:
-    # The publisher, else the inbox folder, else "(inbox)": the unit whose layout a cleaning rule follows.
-    return ("coalesce(publisher, case when contains(source_path, '/') then regexp_extract(source_path, "
-            "'^(.*)/[^/]*$', 1) else '(inbox)' end)")
-
-
 def _sources_frame(lake: Path, run_id: str):
     """Per source of the run: share of lines removed, and the range its earlier runs showed."""
     import duckdb
@@ -292,12 +286,13 @@ def _sources_frame(lake: Path, run_id: str):
     if not arts:
         return pd.DataFrame(columns=["source", "share_removed", "usual_low", "usual_high", "within_usual_range"])
     con = duckdb.connect()
+    con.execute((SQL_DIR / "source_of.sql").read_text(encoding="utf-8"))
     files = lambda paths: "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"  # noqa: E731
     removed_sql = (f"select article_id, count(*) as n from read_parquet({files(removed)}) group by article_id"
                    if removed else "select ''::varchar as article_id, 0::bigint as n where false")
     rows = con.execute(f"""
         with a as (
-            select run_id, article_id, {_source_expr()} as source,
+            select run_id, article_id, source_of(publisher, source_path) as source,
                    length(body) - length(replace(body, chr(10) || chr(10), '')) as sep_chars
             from read_parquet({files(arts)}, union_by_name = true)
         ),

@@ -66,6 +66,7 @@ class Settings:
     nlp: bool = True
     spacy_model: str = "en_core_web_sm"
     batch_processes: int = 0  # 0: every CPU the worker may use
+    lake_url: str | None = None  # an object-store copy of the published tables (s3://bucket/prefix)
     nlp_batch_size: int = 64
     nlp_max_chars: int = 200_000
     limits: Limits = field(default_factory=Limits)
@@ -103,6 +104,7 @@ def get_settings(**overrides: object) -> Settings:
         nlp=_env("NLP", "on").strip().lower() not in {"0", "off", "false", "no"},
         spacy_model=_env("SPACY_MODEL", "en_core_web_sm"),
         batch_processes=max(0, _env_int("BATCH_PROCESSES", 0)),
+        lake_url=_env("LAKE_URL", "").strip() or None,
         nlp_batch_size=max(1, _env_int("NLP_BATCH_SIZE", 64)),
         nlp_max_chars=max(1000, _env_int("NLP_MAX_CHARS", 200_000)),
         limits=Limits(

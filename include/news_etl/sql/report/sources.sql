@@ -1,4 +1,4 @@
--- One row per source (publisher, else inbox folder): volume, cleaning share and field fill rates.
+-- One row per source (source_of: publisher, else inbox folder, else the file): volume, cleaning share and field fill rates.
 with arts as (
     select
         article_id,
@@ -6,10 +6,7 @@ with arts as (
         title,
         authors,
         published_at,
-        coalesce(
-            publisher,
-            case when contains(source_path, '/') then regexp_extract(source_path, '^(.*)/[^/]*$', 1) else '(inbox)' end
-        ) as source,
+        source_of(publisher, source_path) as source,
         length(body) - length(replace(body, chr(10) || chr(10), '')) as sep_chars
     from articles
 ),
