@@ -70,3 +70,10 @@ def test_docker_compose_accepts_the_file() -> None:
     done = subprocess.run(["docker-compose", "-f", str(COMPOSE), "config", "-q"], capture_output=True, text=True,
                           cwd=ROOT)
     assert done.returncode == 0, done.stderr
+
+
+def test_ci_entry_point_is_valid_bash_and_runs_the_readme_test_command() -> None:
+    ci = ROOT / ".ci" / "run"
+    result = subprocess.run(["bash", "-n", str(ci)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert ci.read_text().rstrip().endswith("make test")
