@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -35,6 +36,13 @@ def build_catalog(lake: Path, catalog: Path | None = None) -> Path:
     """(Re)write the catalog atomically with one view per lake table."""
     lake = Path(lake)
     catalog = Path(catalog) if catalog else lake / "catalog.duckdb"
+    _write_atomically(catalog, lambda con: _create_views(con, lake))
+    log.info("catalog refreshed: %s", catalog)
+    return catalog
+
+
+def _write_atomically(catalog: Path, fill: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
+    """Build a catalog in a temp file and rename it over ``catalog``: readers see the old one or the new one."""
     catalog.parent.mkdir(parents=True, exist_ok=True)
     tmp = catalog.parent / f".{catalog.name}.{os.getpid()}.tmp"
     for leftover in (tmp, Path(str(tmp) + ".wal")):
@@ -42,7 +50,7 @@ def build_catalog(lake: Path, catalog: Path | None = None) -> Path:
     try:
         con = duckdb.connect(str(tmp))
         try:
-            _create_views(con, lake)
+            fill(con)
             con.execute("checkpoint")
         finally:
             con.close()
@@ -51,8 +59,6 @@ def build_catalog(lake: Path, catalog: Path | None = None) -> Path:
         for leftover in (tmp, Path(str(tmp) + ".wal")):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
-    log.info("catalog refreshed: %s", catalog)
-    return catalog
 
 
 def _create_views(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
@@ -91,18 +97,12 @@ def build_url_catalog(url: str, catalog: Path) -> Path:
     """
     from news_etl import objectstore
 
-    catalog = Path(catalog)
-    catalog.parent.mkdir(parents=True, exist_ok=True)
-    tmp = catalog.parent / f".{catalog.name}.{os.getpid()}.tmp"
-    tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
-    try:
+    def fill(con: duckdb.DuckDBPyConnection) -> None:
         objectstore.register(con, url)
         _create_views_at(con, objectstore.public_url(url), objectstore.remote_tables(url))
-        con.execute("checkpoint")
-    finally:
-        con.close()
-    os.replace(tmp, catalog)
+
+    catalog = Path(catalog)
+    _write_atomically(catalog, fill)
     log.info("catalog over %s: %s", objectstore.public_url(url), catalog)
     return catalog
 

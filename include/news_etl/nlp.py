@@ -363,7 +363,8 @@ def load_pipeline(model: str = "en_core_web_sm"):
     import spacy
     from thinc.api import set_current_ops
 
-    set_current_ops(_blas_ops())  # before loading: most layers take the current ops when they are built
+    ops = _blas_ops()
+    set_current_ops(ops)  # before loading: most layers take the current ops when they are built
     tried = []
     for name in dict.fromkeys((model, *MODEL_FALLBACKS)):
         try:
@@ -380,7 +381,6 @@ def load_pipeline(model: str = "en_core_web_sm"):
         if "parser" in nlp.pipe_names:
             nlp.add_pipe(PARAGRAPH_COMPONENT, before="parser")
         _use_pos_from_tags(nlp)
-        ops = _blas_ops()
         for _, component in nlp.pipeline:  # a few inner layers are built later than the load
             model = getattr(component, "model", None)
             for node in model.walk() if model is not None and hasattr(model, "walk") else ():
