@@ -438,10 +438,9 @@ _WORKER: tuple | None = None
 
 
 def _init_worker(model: str, batch_size: int) -> None:
+    # BLAS threads left as they are, as in spaCy's own n_process workers (the benchmark compares the two);
+    # the pipeline's batch pool (pipeline._init_extract_worker) holds its workers to one thread.
     global _WORKER
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(1)  # one BLAS thread per worker: the pool already has a worker per core
     _WORKER = (load_pipeline(model), load_config(), load_idf(), batch_size)
 
 
