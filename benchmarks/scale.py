@@ -36,6 +36,8 @@ from pathlib import Path
 
 import psutil
 
+from news_etl import catalog
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
 SHARED = ROOT.parent / "shared"
@@ -254,9 +256,6 @@ def dag_run(env: dict, home: Path, log_path: Path, profile: Path | None = None) 
 
 
 def run_queries(lake: Path) -> dict:
-    sys.path.insert(0, str(ROOT / "include"))
-    from news_etl import catalog
-
     out = {}
     for name, sql in catalog.example_queries().items():
         times = []

@@ -34,9 +34,6 @@ from news_etl.settings import get_settings
 
 from .conftest import ROOT, RUN_AT, SEEDS
 
-pytestmark = pytest.mark.distributed
-
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 AIRFLOW = Path(sys.executable).with_name("airflow")
 N_ARTICLES = 240
 BATCH_SIZE = 30
@@ -112,7 +109,7 @@ class Cluster:
         self._run(_as_postgres([
             _pg_tool("pg_ctl"), "-D", str(self.pgdata), "-w", "-l", str(self.pgdata / "server.log"), "-o",
             f"-p {self.pg_port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off", "start"]), "pg_ctl start")
-        self._run(_as_postgres([_pg_tool("createdb") or str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p",
+        self._run(_as_postgres([_pg_tool("createdb"), "-h", "127.0.0.1", "-p",
                                 str(self.pg_port), "-U", "airflow", "airflow"]), "createdb")
 
     def _run(self, cmd: list[str], what: str, env: dict | None = None) -> None:
