@@ -295,3 +295,21 @@ def test_the_metadata_extractor_never_raises(lines: list[str]) -> None:
     assert all(0 <= i < len(lines) for i in header.marks)
     if header.published_at is not None:
         assert header.published_at.tzinfo is not None
+
+
+def test_catalog_temp_files_of_killed_builders_are_removed_and_live_ones_kept(tmp_path: Path) -> None:
+    """A run killed while writing the catalog leaves `.catalog.duckdb.<pid>.tmp`; the next build removes it."""
+    from news_etl import catalog
+
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = [lake / f".catalog.duckdb.{dead.pid}.tmp", lake / f".catalog.duckdb.{dead.pid}.tmp.wal"]
+    live = lake / f".catalog.duckdb.{os.getppid()}.tmp"  # a running process: another builder, mid-write
+    for p in [*stale, live]:
+        p.write_bytes(b"partial")
+    catalog.build_catalog(lake)
+    assert (lake / "catalog.duckdb").is_file()
+    assert not any(p.exists() for p in stale)
+    assert live.exists()

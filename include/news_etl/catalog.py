@@ -44,6 +44,7 @@ def build_catalog(lake: Path, catalog: Path | None = None) -> Path:
 def _write_atomically(catalog: Path, fill: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
     """Build a catalog in a temp file and rename it over ``catalog``: readers see the old one or the new one."""
     catalog.parent.mkdir(parents=True, exist_ok=True)
+    _remove_dead_temps(catalog)
     tmp = catalog.parent / f".{catalog.name}.{os.getpid()}.tmp"
     for leftover in (tmp, Path(str(tmp) + ".wal")):
         leftover.unlink(missing_ok=True)
@@ -59,6 +60,26 @@ def _write_atomically(catalog: Path, fill: Callable[[duckdb.DuckDBPyConnection],
         for leftover in (tmp, Path(str(tmp) + ".wal")):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
+
+
+def _remove_dead_temps(catalog: Path) -> None:
+    """Remove temp files of this catalog left by builders that were killed (their pid is in the name and no
+    longer runs). A live builder's temp file is left alone: several processes may build the catalog."""
+    for leftover in catalog.parent.glob(f".{catalog.name}.*.tmp*"):
+        pid = leftover.name[len(catalog.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            log.warning("removing %s: left by a catalog build that died", leftover)
+            leftover.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
 
 
 def _create_views(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
