@@ -112,8 +112,12 @@ def register(con, url: str) -> None:
     """
     from fsspec.implementations.arrow import ArrowFSWrapper
 
-    fs, _ = open_url(url)
     scheme = public_url(url).split("://", 1)[0]
+    if scheme == "file":
+        # DuckDB reads local files itself. Through the wrapper, 2-4 of 60 sessions here failed to decompress
+        # a part (ZSTD) that DuckDB reads fine natively; not diagnosed further (README, Scaling out).
+        return
+    fs, _ = open_url(url)
 
     class _Wrapper(ArrowFSWrapper):
         protocol = scheme
