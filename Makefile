@@ -67,7 +67,7 @@ bench-nlp: $(VENV)/.installed
 bench-stories: $(VENV)/.installed
 	$(BIN)/python benchmarks/stories.py
 
-## bench-memory: peak memory of news-etl ingest on a 25 MB file and on 100,000 files (writes bench-results/memory.{md,json})
+## bench-memory: peak memory of news-etl ingest on the worst inputs the limits allow, one article at the record limit, 100,000 files (writes bench-results/memory.{md,json})
 bench-memory: $(VENV)/.installed
 	$(BIN)/python benchmarks/memory.py --nlp off
 

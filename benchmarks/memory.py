@@ -1,19 +1,24 @@
-"""Memory stays bounded: peak memory of `news-etl ingest` on one big file and on many files.
+"""Memory stays bounded: peak memory of `news-etl ingest` on the worst inputs the limits allow, and on many files.
 
-    python benchmarks/memory.py [--big-mb 25] [--files 100000] [--workers 2] [--nlp on|off]
+    python benchmarks/memory.py [--files 100000] [--workers 2] [--nlp on|off] [--cases hostile,big,many]
 
-1. One text file of --big-mb MB (BBC articles glued into one long article of short paragraphs).
-2. --files files, each a BBC article with a line that makes it unique (so none is a duplicate).
+1. hostile: the worst cases within the configured limits, in one inbox: four .txt.gz that each inflate to
+   just under NEWS_ETL_MAX_INFLATED_BYTES (an 812 kB gzip inflating to 200 MB is past it and stops at the
+   limit), four 22 MB text files of 60,000 repeated share lines, four texts of short share lines just under
+   NEWS_ETL_MAX_RECORD_CHARS (the costliest text per character to clean that is still accepted), and a JSONL
+   file just under the inflate limit whose records are each such a text.
+2. big: one article just under NEWS_ETL_MAX_RECORD_CHARS (BBC articles glued into one long article).
+3. many: --files files, each a BBC article with a line that makes it unique (so none is a duplicate).
 Each is ingested by the real CLI in a fresh lake; a sampler adds up the memory (PSS: shared pages split
 between the processes that share them) of the CLI process and all its children every 0.2 s, and the peak
-of that sum is reported (the goal: under 2 GB). Writes
-bench-results/memory.md and memory.json.
+of that sum is reported (the goal: under 2 GB). Writes bench-results/memory.md and memory.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import gzip
 import json
 import shutil
 import subprocess
@@ -23,6 +28,8 @@ import time
 from pathlib import Path
 
 import psutil
+
+from news_etl.settings import get_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,6 +64,55 @@ def ingest(inbox: Path, lake: Path, workers: int, nlp: str) -> dict:
             "files_seen": summary.get("files_seen"), "articles": summary.get("articles_published")}
 
 
+SHARE_LINES = ["Share this: Twitter", "Facebook", "Share on WhatsApp", "Click to email a link to a friend",
+               "Related: More news from our team", "Follow us on Instagram"]
+
+
+def share_text(chars: int, lede: str) -> str:
+    """An article followed by short share lines up to ``chars`` characters: the most lines per character."""
+    parts, n, i = [lede], len(lede), 0
+    while n < chars:
+        line = SHARE_LINES[i % len(SHARE_LINES)]
+        if n + len(line) + 1 > chars:
+            break
+        parts.append(line)
+        n += len(line) + 1
+        i += 1
+    return "\n".join(parts)
+
+
+def build_hostile(inbox: Path, lede: str) -> dict:
+    limits = get_settings().limits
+    inbox.mkdir(parents=True)
+    near_inflate = limits.max_inflated_bytes - 1024
+    block = share_text(1 << 20, lede).encode()
+    for k in range(4):
+        with gzip.open(inbox / f"inflates-{k}.txt.gz", "wb", compresslevel=6) as fh:
+            written = 0
+            while written + len(block) < near_inflate:
+                fh.write(block)
+                written += len(block)
+    with gzip.open(inbox / "bomb-200mb.txt.gz", "wb", compresslevel=9) as fh:
+        for _ in range(200):
+            fh.write(block)
+    lines22 = "\n".join([lede] + [(SHARE_LINES[i % 6] + " ") * 16 for i in range(60_000)])  # ~22 MB
+    for k in range(4):
+        (inbox / f"shares-22mb-{k}.txt").write_text(lines22 + f"\nCopy {k}.", encoding="utf-8")
+        (inbox / f"at-record-limit-{k}.txt").write_text(share_text(limits.max_record_chars - 100, lede + f" ({k})"),
+                                                         encoding="utf-8")
+    with open(inbox / "records.jsonl", "w", encoding="utf-8") as fh:
+        written, k = 0, 0
+        while True:
+            line = json.dumps({"text": share_text(limits.max_record_chars - 100, lede + f" [{k}]")}) + "\n"
+            if written + len(line) >= near_inflate:
+                break
+            fh.write(line)
+            written += len(line)
+            k += 1
+    return {"files": len(list(inbox.iterdir())), "bytes": sum(p.stat().st_size for p in inbox.iterdir()),
+            "record_limit": limits.max_record_chars, "inflate_limit": limits.max_inflated_bytes}
+
+
 def bbc_texts(bbc: Path) -> list[str]:
     return [p.read_text(encoding="utf-8", errors="replace") for p in sorted(bbc.rglob("*.txt"))]
 
@@ -64,28 +120,40 @@ def bbc_texts(bbc: Path) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bbc", type=Path, default=ROOT.parent / "shared" / "corpora" / "bbc")
-    parser.add_argument("--big-mb", type=int, default=25)
     parser.add_argument("--files", type=int, default=100_000)
+    parser.add_argument("--cases", default="hostile,big,many", help="which of hostile, big, many to run")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--nlp", default="on")
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results")
     args = parser.parse_args(argv)
     texts = bbc_texts(args.bbc)
+    cases = set(args.cases.split(","))
     work = Path(tempfile.mkdtemp(prefix="news-etl-memory-"))
     results = {}
     try:
-        big = work / "big" / "inbox"
-        big.mkdir(parents=True)
-        with open(big / "big.txt", "w", encoding="utf-8") as fh:
-            written, i = 0, 0
-            fh.write("One very long article\n\n")
-            while written < args.big_mb * 2**20:
-                body = texts[i % len(texts)].split("\n", 1)[-1].strip() + f"\n\nPart {i} ends here.\n\n"
-                fh.write(body)
-                written += len(body.encode())
-                i += 1
-        results["big_file"] = {"mb": args.big_mb, **ingest(big, work / "big" / "lake", args.workers, args.nlp)}
-        print("big file:", results["big_file"], flush=True)
+        if "hostile" in cases:
+            built = build_hostile(work / "hostile" / "inbox", texts[0].strip())
+            results["hostile"] = {**built, **ingest(work / "hostile" / "inbox", work / "hostile" / "lake",
+                                                    args.workers, args.nlp)}
+            print("hostile:", results["hostile"], flush=True)
+        if "big" in cases:
+            big = work / "big" / "inbox"
+            big.mkdir(parents=True)
+            limit = get_settings().limits.max_record_chars - 1000
+            with open(big / "big.txt", "w", encoding="utf-8") as fh:
+                written, i = 0, 0
+                fh.write("One very long article\n\n")
+                while True:
+                    body = texts[i % len(texts)].split("\n", 1)[-1].strip() + f"\n\nPart {i} ends here.\n\n"
+                    if written + len(body) > limit:
+                        break
+                    fh.write(body)
+                    written += len(body)
+                    i += 1
+            results["big_file"] = {"chars": written, **ingest(big, work / "big" / "lake", args.workers, args.nlp)}
+            print("big file:", results["big_file"], flush=True)
+        if "many" not in cases:
+            args.files = 0
         many = work / "many" / "inbox"
         for k in range(args.files):
             folder = many / f"d{k // 1000:04d}"  # 1,000 files a folder, as scrapers usually shard
@@ -93,16 +161,26 @@ def main(argv: list[str] | None = None) -> int:
                 folder.mkdir(parents=True)
             (folder / f"{k:07d}.txt").write_text(texts[k % len(texts)] + f"\n\nArchive copy {k}.\n",
                                                   encoding="utf-8")
-        results["many_files"] = {"files": args.files, **ingest(many, work / "many" / "lake", args.workers, args.nlp)}
-        print("many files:", results["many_files"], flush=True)
+        if args.files:
+            results["many_files"] = {"files": args.files, **ingest(many, work / "many" / "lake", args.workers,
+                                                                  args.nlp)}
+            print("many files:", results["many_files"], flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     lines = [f"Peak memory (PSS summed over the CLI and its worker processes), `--workers {args.workers}`, "
              f"NLP {args.nlp}:", "", "| input | seconds | peak memory | goal |", "|---|---|---|---|"]
-    b, m = results["big_file"], results["many_files"]
-    lines.append(f"| one {b['mb']} MB file | {b['seconds']} | {b['peak_rss_mb']:,} MB | < 2,048 MB |")
-    lines.append(f"| {m['files']:,} files ({m['articles']:,} articles) | {m['seconds']} | {m['peak_rss_mb']:,} MB "
-                 f"| < 2,048 MB |")
+    if "hostile" in results:
+        h = results["hostile"]
+        lines.append(f"| worst cases within the limits: {h['files']} files, {h['bytes'] / 2**20:,.0f} MB on disk "
+                     f"({h['articles']} articles) | {h['seconds']} | {h['peak_rss_mb']:,} MB | < 2,048 MB |")
+    if "big_file" in results:
+        b = results["big_file"]
+        lines.append(f"| one article of {b['chars']:,} characters | {b['seconds']} | {b['peak_rss_mb']:,} MB "
+                     "| < 2,048 MB |")
+    if "many_files" in results:
+        m = results["many_files"]
+        lines.append(f"| {m['files']:,} files ({m['articles']:,} articles) | {m['seconds']} | "
+                     f"{m['peak_rss_mb']:,} MB | < 2,048 MB |")
     table = "\n".join(lines)
     print(table)
     args.out.mkdir(parents=True, exist_ok=True)

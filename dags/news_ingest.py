@@ -54,10 +54,16 @@ def _run_context(params: dict, dag_run) -> tuple:
 def news_ingest() -> None:
     @task
     def discover_files(params: dict | None = None, dag_run=None) -> list[dict]:
+        from airflow.sdk.exceptions import AirflowFailException
+
         from news_etl import pipeline
+        from news_etl.settings import ConfigError
 
         settings, run_at = _run_context(params or {}, dag_run)
-        return pipeline.plan_run(settings, dag_run.run_id, run_at)["batches"]
+        try:
+            return pipeline.plan_run(settings, dag_run.run_id, run_at)["batches"]
+        except ConfigError as exc:  # a missing inbox or overlapping folders: no retry can fix it
+            raise AirflowFailException(str(exc)) from exc
 
     @task
     def process_batch(batch: dict, params: dict | None = None, dag_run=None) -> dict:

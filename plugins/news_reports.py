@@ -1,30 +1,81 @@
 """Airflow UI plugin: the data-quality run report and the Great Expectations Data Docs under a "News" menu.
 
-A FastAPI app mounted by the Airflow api-server at ``/news`` serves the lake's ``_reports`` folder
-read-only (the run report links to the Data Docs by a relative path, so both work from disk too);
-two external views put "Run report" and "Data Docs" in the UI's navigation under "News".
+A FastAPI app mounted by the Airflow api-server at ``/news`` serves two things from the lake's ``_reports``
+folder, read-only: the run report and the Data Docs site (the report links to the Data Docs by a relative
+path, so both work from disk too). Nothing else in that folder is served (not the GX configuration, not the
+raw validation results with their row values), no symlink is followed, and every route needs an Airflow
+login like the rest of the UI. Pages carry a Content-Security-Policy: the report may run no script at all,
+the Data Docs run theirs in a sandbox with an opaque origin, so even a value that slipped past escaping
+could not reach the Airflow session. Two external views put "Run report" and "Data Docs" in the UI's
+navigation under "News".
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import html
+from pathlib import Path, PurePosixPath
 
 from airflow.plugins_manager import AirflowPlugin
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, RedirectResponse
-from starlette.staticfiles import StaticFiles
+from fastapi import Depends, FastAPI
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from news_etl.settings import get_settings
 
 URL_PREFIX = "/news"
 REPORT = "report.html"
-DATA_DOCS = "gx/gx/uncommitted/data_docs/local_site/index.html"
+DATA_DOCS_DIR = "gx/gx/uncommitted/data_docs/local_site"
+DATA_DOCS = f"{DATA_DOCS_DIR}/index.html"
+
+#: The report is static HTML with inline SVG and CSS: no script of any kind may run in it.
+REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; "
+              "form-action 'none'; frame-ancestors 'self'")
+#: The Data Docs need their own scripts (tables, charts): they run sandboxed, in an opaque origin that can
+#: read no Airflow cookie or page, with no plugins and no form posts.
+DATA_DOCS_CSP = ("sandbox allow-scripts allow-popups allow-popups-to-escape-sandbox; object-src 'none'; "
+                 "base-uri 'none'; frame-ancestors 'self'")
+#: What the Data Docs site is made of; any other file under it is not served.
+DATA_DOCS_TYPES = {".html", ".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".woff", ".woff2",
+                   ".ttf", ".eot", ".map"}
+_COMMON_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
-def create_app(reports: Path | None = None) -> FastAPI:
-    """The app, serving ``reports`` (default: ``<NEWS_ETL_LAKE>/_reports``)."""
-    reports = Path(reports) if reports else get_settings().lake / "_reports"
-    app = FastAPI(title="News ingest reports", docs_url=None, redoc_url=None, openapi_url=None)
+def _login_required():
+    """Airflow's own check: a valid session (the UI's cookie) or bearer token, else 401."""
+    from airflow.api_fastapi.core_api.security import requires_authenticated
+
+    return requires_authenticated()
+
+
+def _page(title: str, text: str, status: int) -> HTMLResponse:
+    return HTMLResponse(f"<!doctype html><meta charset='utf-8'><title>{html.escape(title)}</title>"
+                        f"<h1>{html.escape(title)}</h1><p>{text}</p>", status_code=status,
+                        headers={**_COMMON_HEADERS, "Content-Security-Policy": REPORT_CSP})
+
+
+def _not_found() -> HTMLResponse:
+    return _page("Not found", "Only the run report and the Data Docs are served here.", 404)
+
+
+def _resolve(reports: Path, rel: str) -> Path | None:
+    """``reports/rel`` if it is a regular file reached without any symlink and without leaving ``reports``."""
+    parts = PurePosixPath(rel).parts
+    if not parts or any(p in ("", ".", "..") or "\\" in p or "\x00" in p for p in parts) or rel.startswith("/"):
+        return None
+    path = reports
+    for part in parts:
+        path = path / part
+        if path.is_symlink():
+            return None
+    return path if path.is_file() else None
+
+
+def create_app(reports: Path | None = None, *, require_login: bool = True) -> FastAPI:
+    """The app, serving ``reports`` (default: ``<NEWS_ETL_LAKE>/_reports``, read at each request)."""
+    def folder() -> Path:
+        return Path(reports) if reports else get_settings().lake / "_reports"
+
+    app = FastAPI(title="News ingest reports", docs_url=None, redoc_url=None, openapi_url=None,
+                  dependencies=[Depends(_login_required())] if require_login else [])
 
     @app.get("/", include_in_schema=False)
     def index() -> RedirectResponse:
@@ -33,22 +84,36 @@ def create_app(reports: Path | None = None) -> FastAPI:
 
     @app.get("/status", include_in_schema=False)
     def status() -> HTMLResponse:
-        found = (reports / REPORT).is_file()
-        return HTMLResponse(f"<p>reports folder {reports}: {'report present' if found else 'no report yet'}</p>")
+        found = _resolve(folder(), REPORT) is not None
+        return _page("News reports", f"reports folder {html.escape(str(folder()))}: "
+                                     f"{'report present' if found else 'no report yet'}", 200)
 
     @app.get(f"/files/{REPORT}", include_in_schema=False)
-    def report() -> HTMLResponse:
-        path = reports / REPORT
-        if not path.is_file():
-            return HTMLResponse(
-                "<h1>No run report yet</h1><p>It is written by the <code>news_quality_report</code> DAG after "
-                "each publish of <code>news_ingest</code>, or by <code>news-etl report</code>.</p>",
-                status_code=404,
-            )
-        return HTMLResponse(path.read_text(encoding="utf-8"))
+    def report() -> Response:
+        path = _resolve(folder(), REPORT)
+        if path is None:
+            return _page("No run report yet", "It is written by the <code>news_quality_report</code> DAG after "
+                                              "each publish of <code>news_ingest</code>, or by "
+                                              "<code>news-etl report</code>.", 404)
+        return FileResponse(path, media_type="text/html; charset=utf-8",
+                            headers={**_COMMON_HEADERS, "Content-Security-Policy": REPORT_CSP})
 
-    # The folder may not exist until the first report: do not refuse to start because of it.
-    app.mount("/files", StaticFiles(directory=str(reports), check_dir=False, html=True), name="files")
+    @app.get(f"/files/{DATA_DOCS_DIR}/{{rel:path}}", include_in_schema=False)
+    def data_docs(rel: str) -> Response:
+        if PurePosixPath(rel).suffix.lower() not in DATA_DOCS_TYPES:
+            return _not_found()
+        path = _resolve(folder(), f"{DATA_DOCS_DIR}/{rel}")
+        if path is None:
+            if rel == "index.html":
+                return _page("No Data Docs yet", "They are built by the <code>news_quality_report</code> DAG "
+                                                 "(or <code>news-etl report</code>) after a publish.", 404)
+            return _not_found()
+        return FileResponse(path, headers={**_COMMON_HEADERS, "Content-Security-Policy": DATA_DOCS_CSP})
+
+    @app.get("/files/{rel:path}", include_in_schema=False)
+    def anything_else(rel: str) -> HTMLResponse:
+        return _not_found()
+
     return app
 
 

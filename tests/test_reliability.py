@@ -66,7 +66,7 @@ def build_hostile_inbox(inbox: Path, outside: Path) -> dict[str, str]:
                            f"</article></body></html>".encode(), "published")
     put("html_no_body.html", b"<html><head><title>nothing</title></head></html>", "no_text")
     put("nested.html", ("<div>" * 20000 + "deep" + "</div>" * 20000).encode(), "no_text")
-    put("one_huge_line.txt", b"word " * 600_000, "line_too_long")
+    put("one_huge_line.txt", b"word " * 300_000, "line_too_long")  # 1.5M characters: under max_record_chars
     put("too_big.txt", (_article(10) + "\n\n").encode() * 60_000, "too_large")
     put("truncated.txt.gz", gzip.compress(_article(11).encode())[:-20], "corrupt_gzip")
     put("corrupt.txt.gz", b"\x1f\x8b\x08\x00" + os.urandom(200), "corrupt_gzip")
@@ -148,7 +148,9 @@ def test_a_file_over_its_time_budget_is_quarantined_with_the_limit_named(tmp_pat
     # Thousands of short lines: cleaning them takes well over a 1-second budget on any machine.
     (inbox / "slow.txt").write_text("\n".join(f"Line {i} of a long list" for i in range(400_000)), encoding="utf-8")
     (inbox / "fine.txt").write_text(_article(1), encoding="utf-8")
-    settings_ = get_settings(nlp=False, limits=Limits(max_file_seconds=1)).with_paths(inbox, lake)
+    # (9.6 M characters: over the default max_record_chars, which would refuse it before the clock mattered)
+    settings_ = get_settings(nlp=False, limits=Limits(max_file_seconds=1, max_record_chars=20_000_000)).with_paths(
+        inbox, lake)
     run_ingest(settings_, "budget", RUN_AT, clock=lambda: RUN_AT)
     rows = _q(lake, "select source_path, reason_code, reason from quarantine")
     assert [(p, c) for p, c, _ in rows] == [("slow.txt", "time_budget")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -13,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from news_etl import quality, report
+from news_etl import catalog, quality, report
 from news_etl.cleaning import load_rules
 from news_etl.pipeline import run_ingest
 from news_etl.settings import get_settings
@@ -154,14 +155,10 @@ def test_the_plugin_loads_in_airflow_and_serves_the_reports(checked_lake: Path, 
     assert {v["category"] for v in views.values()} == {"News"}
     assert set(views) == {"Run report", "Data Docs"}
 
-    sys.path.insert(0, str(ROOT / "plugins"))
-    try:
-        import news_reports
-    finally:
-        sys.path.remove(str(ROOT / "plugins"))
+    news_reports = _plugin()
     from fastapi.testclient import TestClient
 
-    client = TestClient(news_reports.create_app(checked_lake / "_reports"))
+    client = TestClient(news_reports.create_app(checked_lake / "_reports", require_login=False))
     assert client.get("/", follow_redirects=False).status_code == 307
     got = client.get(f"/files/{news_reports.REPORT}")
     assert got.status_code == 200 and "data quality report" in got.text
@@ -174,9 +171,8 @@ def test_the_api_server_mounts_the_plugin_app() -> None:
     from fastapi.testclient import TestClient
 
     client = TestClient(create_app())
-    # The app is mounted at /news by Airflow itself; with no report in the default lake it says so.
-    assert client.get("/news/status").status_code == 200
-    assert client.get("/news/files/report.html").status_code in (200, 404)
+    # The app is mounted at /news by Airflow itself, behind Airflow's login.
+    assert client.get("/news/status").status_code == 401
 
 
 def test_report_builds_without_checks_on_an_unchecked_lake(tmp_path: Path) -> None:
@@ -199,3 +195,152 @@ def test_chunked_validation_matches_one_pass_and_catches_duplicates_across_chunk
     summary = lambda o: [(r["expectation"], r["success"], r["element_count"], r["unexpected_count"])  # noqa: E731
                          for r in o.results]
     assert summary(chunked) == summary(whole)
+
+
+# --------------------------------------------------------------------------- hostile values in every page
+
+#: Markup that, if any page let it run, would set the page title to the marker. The marker itself never
+#: appears in the data (it is assembled by the script), so finding it in the DOM means a script ran.
+MARKER = "XSS" + "RAN"
+RUNS = "document.title='XSS'+'RAN'"
+HOSTILE = (f"<script>{RUNS}</script><img src=x onerror=\"{RUNS}\"><svg onload=\"{RUNS}\"></svg>"
+           f"\"'><iframe srcdoc=\"<script>parent.{RUNS}</script>\"></iframe>")
+#: The same in names a file system takes (no slash).
+HOSTILE_NAME = f"<img src=x onerror={RUNS.replace(' ', '')}>"
+
+
+def _hostile_inbox(inbox: Path) -> None:
+    """Hostile markup in every field a page can show: title, authors, publisher, section, url, file and folder
+    names, quotes (one long enough to fail the quote-length warning, so Data Docs list it) and entity names."""
+    folder = inbox / f"outlet {HOSTILE_NAME}"
+    folder.mkdir(parents=True)
+    quote = " ".join(["The bridge will stay closed for a very long time and everybody in town knows it"] * 70)
+    esc = HOSTILE.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    html_page = f"""<html><head><title>Bridge {esc}</title>
+<meta property="og:site_name" content="{esc}"><meta property="article:section" content="{esc}">
+<meta name="author" content="Jane {esc} Doe"><link rel="canonical" href="https://news.test/{esc}">
+</head><body><article><h1>Bridge {esc} closes</h1>
+<p>The council of Springfield voted on Thursday to close the old bridge, Mayor John {esc} Smith said.</p>
+<p>“{quote} {esc} until the end,” said Mayor John Smith of the Springfield Council.</p>
+<p>Engineers from {esc} Engineering found deep cracks in two of the piers of the bridge last month.</p>
+</article></body></html>"""
+    (folder / f"page {HOSTILE_NAME}.html").write_text(html_page, encoding="utf-8")
+    record = {"title": f"Council {HOSTILE}", "authors": [f"Ann {HOSTILE}"], "url": f"https://x.test/?q={HOSTILE}",
+              "section": HOSTILE, "text": (f"The council voted on Thursday to close the bridge, {HOSTILE} said.\n\n"
+                                           f"“{quote} {HOSTILE}” said Mayor John Smith.\n\n{BODY}")}
+    (folder / f"record {HOSTILE_NAME}.json").write_text(json.dumps(record), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def hostile_lake(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("hostile")
+    _hostile_inbox(base / "inbox")
+    lake = base / "lake"
+    summary = run_ingest(get_settings().with_paths(base / "inbox", lake), "hostile", RUN_AT, clock=lambda: RUN_AT)
+    assert summary["articles_published"] == 2, summary
+    quality.check_published(lake, "hostile", RUN_AT, load_rules(None))
+    report.build_report(lake, RUN_AT)
+    return lake
+
+
+def _dom(page: Path | str) -> str:
+    uri = page.as_uri() if isinstance(page, Path) else page
+    # No network: the Data Docs' CDN links fail at once instead of waiting on DNS.
+    done = subprocess.run([_chromium(), *CHROMIUM_FLAGS, "--host-resolver-rules=MAP * ~NOTFOUND", "--dump-dom",
+                           uri], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+@pytest.mark.skipif(_chromium() is None, reason="no chromium on this machine (.ci/run installs Debian's)")
+def test_no_page_runs_a_script_from_the_data(hostile_lake: Path, tmp_path: Path) -> None:
+    # The harness sees a script that runs: the same markup raw in a page sets the marker.
+    control = tmp_path / "control.html"
+    control.write_text(f"<html><head><title>t</title></head><body>{HOSTILE}</body></html>")
+    assert MARKER in _dom(control)
+
+    docs = quality.data_docs_dir(hostile_lake)
+    pages = [report.report_path(hostile_lake), docs / "index.html", *sorted((docs / "validations").rglob("*.html"))]
+    assert len(pages) >= 7  # the report, the Data Docs index, a page per suite that had rows to check
+    shown = 0
+    for page in pages:
+        dom = _dom(page)
+        assert MARKER not in dom, f"a script from the data ran in {page}"
+        shown += dom.count("XSS'+'RAN")  # the hostile text is there, as text
+    assert shown > 0
+    quotes_page = next(p for p in pages if "quotes" in p.parts)
+    assert "&lt;script&gt;" in quotes_page.read_text(encoding="utf-8")  # the failing quote, escaped
+    # The published values themselves are untouched: the escaping is only for display.
+    con = catalog.connect(hostile_lake / "catalog.duckdb")
+    assert con.execute("select count(*) from quotes where quote like '%<script>%'").fetchone()[0] >= 1
+    assert con.execute("select count(*) from dq_results where observed like '%&lt;%'").fetchone()[0] == 0
+    con.close()
+
+
+# --------------------------------------------------------------------------- the plugin's edges
+
+
+def _plugin():
+    sys.path.insert(0, str(ROOT / "plugins"))
+    try:
+        import news_reports
+    finally:
+        sys.path.remove(str(ROOT / "plugins"))
+    return news_reports
+
+
+def test_the_plugin_serves_only_the_report_and_data_docs_and_follows_no_symlink(checked_lake: Path,
+                                                                               tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    plugin = _plugin()
+    reports = tmp_path / "reports"
+    shutil.copytree(checked_lake / "_reports", reports)
+    client = TestClient(plugin.create_app(reports, require_login=False))
+    page = client.get(f"/files/{plugin.REPORT}")
+    assert page.status_code == 200 and "script-src" not in page.headers["content-security-policy"]
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    docs = client.get(f"/files/{plugin.DATA_DOCS}")
+    assert docs.status_code == 200 and docs.headers["content-security-policy"].startswith("sandbox ")
+    assert client.get(f"/files/{plugin.DATA_DOCS_DIR}/static/styles/data_docs_default_styles.css").status_code == 200
+    for refused in ("gx/gx/great_expectations.yml", "gx/gx/uncommitted/config_variables.yml",
+                    f"{plugin.DATA_DOCS_DIR}/../validations/x.json", "../../catalog.duckdb", "%2e%2e/secret"):
+        assert client.get(f"/files/{refused}").status_code == 404, refused
+    validation_json = next((reports / "gx" / "gx" / "uncommitted" / "validations").rglob("*.json"))
+    assert client.get(f"/files/{validation_json.relative_to(reports).as_posix()}").status_code == 404
+    # A symlink, even to a file inside the reports folder, is not followed.
+    secret = tmp_path / "secret.txt"
+    secret.write_text("secret")
+    (reports / plugin.REPORT).unlink()
+    (reports / plugin.REPORT).symlink_to(secret)
+    assert client.get(f"/files/{plugin.REPORT}").status_code == 404
+    (reports / plugin.DATA_DOCS_DIR / "linked.html").symlink_to(reports / plugin.DATA_DOCS)
+    assert client.get(f"/files/{plugin.DATA_DOCS_DIR}/linked.html").status_code == 404
+
+
+def test_the_plugin_answers_missing_reports_and_hostile_paths_cleanly(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    plugin = _plugin()
+    reports = tmp_path / "<script>alert(1)</script>" / "_reports"  # does not exist
+    client = TestClient(plugin.create_app(reports, require_login=False))
+    assert client.get(f"/files/{plugin.DATA_DOCS}").status_code == 404
+    assert client.get(f"/files/{plugin.REPORT}").status_code == 404
+    status = client.get("/status")
+    assert status.status_code == 200 and "<script>alert" not in status.text and "&lt;script&gt;" in status.text
+
+
+def test_the_plugin_needs_an_airflow_login(airflow_db, checked_lake: Path, monkeypatch) -> None:
+    from airflow.api_fastapi.app import create_app, get_auth_manager
+    from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
+    from fastapi.testclient import TestClient
+
+    monkeypatch.setenv("NEWS_ETL_LAKE", str(checked_lake))  # the plugin reads the lake at each request
+    client = TestClient(create_app())
+    docs = "/news/files/gx/gx/uncommitted/data_docs/local_site/index.html"
+    for path in ("/news/status", "/news/files/report.html", docs):
+        assert client.get(path).status_code == 401, path
+    viewer = SimpleAuthManagerUser(username="u", role="viewer")
+    client.cookies.set("_token", get_auth_manager().generate_jwt(viewer))
+    assert client.get("/news/files/report.html").status_code == 200
+    assert client.get(docs).status_code == 200

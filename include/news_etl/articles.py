@@ -10,6 +10,8 @@ from news_etl import metadata
 from news_etl.cleaning import RuleSet, clean, count_words
 from news_etl.linemodel import LineModel
 from news_etl.reading import Record
+from news_etl.settings import Limits
+from news_etl.values import bound_list, bound_text
 
 #: Average adult silent reading speed for non-fiction (Brysbaert 2019, 238 words per minute).
 READING_WORDS_PER_MINUTE = 238
@@ -34,6 +36,18 @@ def source_of(publisher: str | None, source_path: str) -> str:
     return source_path.rsplit("/", 1)[0] if "/" in source_path else source_path
 
 
+def bound_fields(row: dict, limits: Limits, repairs: list[str]) -> None:
+    """Cut an article row's free-text fields to the configured limits (a title found in the text can be a
+    whole line of it); each cut is noted in ``repairs``."""
+    row["title"] = bound_text(row["title"], limits.max_title_chars, "title", repairs)
+    row["url"] = bound_text(row["url"], limits.max_url_chars, "url", repairs)
+    for name in ("publisher", "section", "description", "dateline", "published_at_raw", "modified_at_raw"):
+        row[name] = bound_text(row[name], limits.max_field_chars, name, repairs)
+    row["authors"] = bound_list(row["authors"], limits.max_authors, limits.max_author_chars, "authors", repairs)
+    row["headings"] = bound_list(row["headings"], limits.max_authors * 10, limits.max_title_chars, "headings",
+                                 repairs)
+
+
 def article_id_for(file_hash: str, record_index: int) -> str:
     """Stable id: the same file bytes and record always give the same id, whatever the file is named."""
     return hashlib.sha256(f"{file_hash}:{record_index}".encode()).hexdigest()[:20]
@@ -56,9 +70,11 @@ def build_article(
     default_tz: str = "UTC",
     model: LineModel | None = None,
     extra_marks: dict[int, str] | None = None,
+    limits: Limits | None = None,
 ) -> BuiltArticle:
     """Clean one record and read its metadata. ``extra_marks`` (line index -> reason) are lines found to be
-    furniture elsewhere (batch-level repeats); the metadata extractor's own marks win over them."""
+    furniture elsewhere (batch-level repeats); the metadata extractor's own marks win over them. Fields
+    are cut to ``limits`` and every change the reader or this step made is listed in ``repairs``."""
     lines = record.text.split("\n")
     header = metadata.extract_header(
         lines,
@@ -101,8 +117,12 @@ def build_article(
         "headings": cleaned.headings,
         "body": body,
         "lines_removed": len(cleaned.removed),
+        "repairs": None,
         "ingested_at": ingested_at,
     }
+    repairs = [*record.repairs, *header.warnings]
+    bound_fields(row, limits or Limits(), repairs)
+    row["repairs"] = list(dict.fromkeys(repairs)) or None
     removed = [
         {
             "article_id": article_id,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,8 +29,19 @@ def _sql(name: str, **params: str) -> str:
     return (SQL_DIR / name).read_text(encoding="utf-8").format(**params)
 
 
-def _quote(path: Path) -> str:
+def _quote(path: Path | str) -> str:
     return str(path).replace("'", "''")
+
+
+def glob_escape(path: str) -> str:
+    """``path`` as a DuckDB file pattern that matches only itself: DuckDB globs every path it reads, so a
+    lake at ``lakes/g[1]`` would otherwise read ``lakes/g1``'s files. ``[x]`` matches the character x."""
+    return re.sub(r"([\[*?])", r"[\1]", path)
+
+
+def sql_path(path: Path | str) -> str:
+    """A literal file path for a DuckDB ``read_parquet``: no pattern characters, quotes doubled."""
+    return _quote(glob_escape(str(path)))
 
 
 def build_catalog(lake: Path, catalog: Path | None = None) -> Path:
@@ -93,17 +105,18 @@ def _create_views_at(con: duckdb.DuckDBPyConnection, root: str, present: set[str
     con.execute(_sql("source_of.sql"))
     has_runs = "ingest_runs" in present
     if has_runs:
-        con.execute(_sql("committed_runs.sql", glob=_quote(f"{root}/ingest_runs/*/part-*.parquet")))
+        con.execute(_sql("committed_runs.sql", glob=_quote(f"{glob_escape(root)}/ingest_runs/*/part-*.parquet")))
     for table, schema in SNAPSHOTS.items():
         if has_runs and table in present:
             rel = snapshot_path(Path("."), table).as_posix()
-            con.execute(_sql("snapshot_view.sql", table=table, path=_quote(f"{root}/{rel}")))
+            con.execute(_sql("snapshot_view.sql", table=table, path=sql_path(f"{root}/{rel}")))
         else:
             empty = schema.empty_table()
             con.execute(f"create or replace table {table} as select * from empty")
     for table, schema in TABLES.items():
         if has_runs and table in present:
-            con.execute(_sql("table_view.sql", table=table, glob=_quote(f"{root}/{table}/*/part-*.parquet")))
+            con.execute(_sql("table_view.sql", table=table,
+                             glob=_quote(f"{glob_escape(root)}/{table}/*/part-*.parquet")))
         else:
             # No data yet: an empty table of the right shape, so queries bind and return nothing.
             empty = schema.empty_table()  # noqa: F841 - referenced by name in the SQL below

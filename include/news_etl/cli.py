@@ -16,7 +16,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from news_etl.settings import get_settings
+from news_etl.settings import ConfigError, get_settings
+from news_etl.values import printable
 
 log = logging.getLogger("news_etl.cli")
 
@@ -31,14 +32,16 @@ def _format_value(value: object) -> str:
     if isinstance(value, datetime):
         return value.isoformat(sep=" ", timespec="minutes")
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    text = str(value).replace("\n", " ⏎ ")
+        value = ", ".join(str(v) for v in value)
+    # Values are strangers' text: an ESC sequence in a title must show as text, not drive the terminal.
+    text = printable(str(value).replace("\n", " ⏎ "))
     return text if len(text) <= 80 else text[:79] + "…"
 
 
 def format_table(columns: list[str], rows: list[tuple]) -> str:
     """A plain-text table (no third-party renderer: the CLI must work in any terminal or log)."""
     cells = [[_format_value(v) for v in row] for row in rows]
+    columns = [printable(c) for c in columns]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     line = "-+-".join("-" * w for w in widths)
     out = [" | ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)), line]
@@ -55,8 +58,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from news_etl.pipeline import run_ingest
 
     settings = _settings(args)
-    if not settings.inbox.is_dir():
-        log.error("inbox %s does not exist or is not a directory", settings.inbox)
+    try:
+        settings.check_paths()
+    except ConfigError as exc:
+        log.error("%s", exc)
         return 2
     started = _now()
     run_id = args.run_id or f"cli__{started.strftime('%Y-%m-%dT%H:%M:%S.%fZ')}"
@@ -228,10 +233,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _PrintableFormatter(logging.Formatter):
+    """Log lines name files and quote values: control characters in them are shown, never sent raw."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record), keep_newlines=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_PrintableFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, handlers=[handler])
     for noisy in ("great_expectations", "trafilatura", "htmldate", "charset_normalizer"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return args.func(args)

@@ -255,7 +255,15 @@ class Trees:
         return self.base_score + self.learning_rate * self.value.ravel().take(pos).sum(axis=1)
 
     def proba(self, X: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-self.margin(X)))
+        # In slices of rows: the trees are walked for all rows at once, which holds a (rows x trees) array
+        # per step; a text of 180,000 short lines would need a gigabyte for it. Rows are independent.
+        step = PROBA_ROWS
+        margins = [self.margin(X[i: i + step]) for i in range(0, len(X), step)] or [self.margin(X)]
+        return 1.0 / (1.0 + np.exp(-np.concatenate(margins)))
+
+
+#: Rows scored at once by :meth:`Trees.proba` (bounds its working memory to ~50 MB).
+PROBA_ROWS = 8192
 
 
 @dataclass

@@ -70,6 +70,25 @@ def _tz_table() -> dict[str, tzinfo | int]:
     return table
 
 
+@lru_cache(maxsize=1)
+def year_bounds() -> tuple[int, int]:
+    """The years a publication date may have (``rules/dates.yaml``), for ingest and the published check."""
+    with open(RULES_DIR / "dates.yaml", encoding="utf-8") as fh:
+        years = (yaml.safe_load(fh) or {})["published_years"]
+    return int(years["min"]), int(years["max"])
+
+
+def out_of_range(local: datetime) -> str | None:
+    """Why a parsed date cannot be a publication date (its year is outside ``rules/dates.yaml``), or None.
+
+    A date a little after the ingest time is not judged here: a naive time read in the wrong zone can be
+    hours ahead, and the ingest suite quarantines it with its row (``published_at`` after ``ingested_at``)."""
+    low, high = year_bounds()
+    if not low <= local.year <= high:
+        return f"is outside the years {low}-{high}"
+    return None
+
+
 def _tzinfos(name: str | None, offset: int | None) -> tzinfo | int | None:
     if name and name.upper() in _tz_table():
         return _tz_table()[name.upper()]
@@ -125,6 +144,9 @@ def parse_local_datetime(
         return None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=ZoneInfo(default_tz))
+    low, high = year_bounds()
+    if not low <= dt.year <= high:
+        return dt  # parsed, but no publication date: the caller keeps the raw text and says why
     if not has_year:
         weekday = _WEEKDAY.search(text)
         if weekday:
@@ -154,7 +176,9 @@ def parse_datetime(raw: str | None, reference: datetime | None = None, default_t
     Naive times are read in ``default_tz``.
     """
     local = parse_local_datetime(raw, reference, default_tz)
-    return local.astimezone(UTC) if local is not None else None
+    if local is None or out_of_range(local):
+        return None
+    return local.astimezone(UTC)
 
 
 # --------------------------------------------------------------------------- authors
@@ -247,10 +271,28 @@ class Header:
     modified_raw: str | None = None
     modified_at: datetime | None = None
     date_line: int | None = None  # the line the published date was read from
+    warnings: list[str] = field(default_factory=list)  # dates that parsed but cannot be right (articles.repairs)
 
-    def set_published(self, raw: str, local: datetime) -> None:
-        """The raw string, the UTC instant and the day as the source wrote it, from one parse."""
+    def set_published(self, raw: str, local: datetime) -> bool:
+        """The raw string, the UTC instant and the day as the source wrote it, from one parse. A date out of
+        range is not set (the raw text is kept if there is no other date) and is noted; returns whether set."""
+        why = out_of_range(local)
+        if why:
+            self.warnings.append(f"published_at: {raw[:100]!r} {why}; left empty")
+            if self.published_at is None:
+                self.published_raw = raw
+            return False
         self.published_raw, self.published_at, self.published_date = raw, local.astimezone(UTC), local.date()
+        return True
+
+    def set_modified(self, raw: str, local: datetime) -> None:
+        why = out_of_range(local)
+        if why:
+            self.warnings.append(f"modified_at: {raw[:100]!r} {why}; left empty")
+            if self.modified_at is None:
+                self.modified_raw = raw
+            return
+        self.modified_raw, self.modified_at = raw, local.astimezone(UTC)
 
 
 def _timestamp_segments(line: str) -> list[tuple[str, str]]:
@@ -313,7 +355,7 @@ def extract_header(
                 h.set_published(raw, local)
                 h.date_line = i
             elif label not in _PUBLISHED_LABELS and h.modified_at is None:
-                h.modified_raw, h.modified_at = raw, local.astimezone(UTC)
+                h.set_modified(raw, local)
         if not segments and i in head and count_words(line) <= 12 and h.published_at is None:
             local = parse_local_datetime(line, reference, default_tz)
             # A bare date line: most of its words must be the date itself.
@@ -330,9 +372,9 @@ def extract_header(
         if local is not None:
             h.set_published(hint_published, local)
     if hint_modified:
-        dt = parse_datetime(hint_modified, reference, default_tz)
-        if dt is not None:
-            h.modified_raw, h.modified_at = hint_modified, dt
+        local = parse_local_datetime(hint_modified, reference, default_tz)
+        if local is not None:
+            h.set_modified(hint_modified, local)
 
     # Byline: "By ..." near the top or at the end, else the first one further in (a page's furniture
     # can push the article's header far down the text).
@@ -372,7 +414,8 @@ def _find_loose_date(h: Header, lines: list[str], nonblank: list[int], reference
         local = parse_local_datetime(m.group(0), reference, default_tz)
         if local is None:
             continue
-        h.set_published(m.group(0).strip(" ,"), local)
+        if not h.set_published(m.group(0).strip(" ,"), local):
+            continue
         if count_words(_FULL_DATE.sub("", line)) <= 4:  # the line is the date: it is metadata, not body
             h.marks[i] = "meta:timestamp"
         h.date_line = i

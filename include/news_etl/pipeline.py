@@ -8,6 +8,7 @@ Every stage can be re-run for the same ``run_id`` and ends in the same state.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -49,6 +50,7 @@ from news_etl.schemas import (
     to_table,
 )
 from news_etl.settings import Settings
+from news_etl.values import repair_text
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +92,7 @@ def plan_run(settings: Settings, run_id: str, run_at: datetime) -> dict:
     Re-planning a run that was already planned returns the same plan (an Airflow retry must not
     reshuffle batches that mapped tasks may already have processed).
     """
+    settings.check_paths()
     lake, stage = settings.lake, storage.staging_dir(settings.lake, run_id)
     if storage.is_committed(lake, run_id):
         log.info("run %s is already published; nothing to plan", run_id)
@@ -170,86 +173,192 @@ def _source_of(source_path: str, record) -> str:
 def process_batch(settings: Settings, batch: dict, run_at: datetime) -> dict:
     """Read, clean and extract every file of one batch into staging Parquet files.
 
-    Two passes: read every file (the planner keeps a batch's bytes bounded), find the lines a site
-    repeats across its files, then clean and extract each record.
+    Files are read in order into groups of at most ``max_batch_bytes`` characters of text (counted after
+    inflating and decoding, so a small .gz holding a big text counts at its real size); for each group the
+    lines a site repeats across its files are found, then every record is cleaned and extracted, and the
+    results are kept as Arrow tables. A batch therefore holds one group's text at a time, whatever it brings.
     """
     run_id, batch_no = batch["run_id"], int(batch["batch_no"])
     files = [InboxFile(**f) for f in json.loads(Path(batch["manifest"]).read_text(encoding="utf-8"))]
     quarantine, staged = [], []
     started = time.perf_counter()
+    out_tables: dict[str, list[pa.Table]] = {name: [] for name in _BATCH_OUTPUTS}
+    group: list[tuple[InboxFile, FileRead]] = []
+    group_chars = 0
+    stats = {"read_seconds": 0.0, "extract_seconds": 0.0, "nlp_seconds": 0.0, "processes": 1, "groups": 0}
 
-    reads: list[tuple[InboxFile, FileRead]] = []
-    for f in files:
-        file_hash, n_records = None, 0
-        try:
-            with time_budget(settings.limits.max_file_seconds):
-                read = read_file(settings.inbox, f.source_path, settings.limits)
-            file_hash = read.file_hash
-            n_records = len(read.records) + len(read.record_errors)
-            for index, err in read.record_errors:
-                quarantine.append(_quarantine_row(run_id, f.source_path, stage="read", code=err.code,
-                                                  reason=f"{f.source_path}: {err.message}", at=run_at,
-                                                  file_hash=file_hash, record_index=index))
-            reads.append((f, read))
-        except ReadError as exc:
-            file_hash = exc.file_hash
-            n_records = 1
-            quarantine.append(_quarantine_row(run_id, f.source_path, stage="read", code=exc.code, at=run_at,
-                                              reason=f"{f.source_path}: {exc.message}", file_hash=file_hash))
-        except TimeBudgetExceeded as exc:
-            n_records = 1
-            quarantine.append(_quarantine_row(run_id, f.source_path, stage="read", code="time_budget", at=run_at,
-                                              reason=f"{f.source_path}: reading {exc}", file_hash=file_hash))
-        except Exception as exc:  # an unexpected bug still ends as a quarantine row with its message
-            log.exception("reading %s failed unexpectedly", f.source_path)
-            n_records = 1
-            quarantine.append(_quarantine_row(run_id, f.source_path, stage="read", code="internal_error",
-                                              at=run_at, file_hash=file_hash,
-                                              reason=f"{f.source_path}: unexpected {type(exc).__name__}: {exc}"))
-        staged.append({"source_path": f.source_path, "file_hash": file_hash, "size_bytes": f.size_bytes,
-                       "mtime_ns": f.mtime_ns, "n_records": n_records})
+    with contextlib.ExitStack() as stack:
+        pool = None
 
-    records = [(f, read.file_hash, rec) for f, read in reads for rec in read.records]
+        def flush() -> None:
+            nonlocal pool, group, group_chars
+            if not group:
+                return
+            items = _group_items(settings, group)
+            storage.crash_point("mid_batch")
+            extract_started = time.perf_counter()
+            if pool is None and (processes := batch_processes(settings, len(items))) > 1:
+                # The CPU-heavy part (cleaning, metadata, spaCy, story vectors) on every core the worker has.
+                # forkserver, not fork: a fork of a process running Arrow/DuckDB/Airflow threads can deadlock.
+                pool = stack.enter_context(_forkserver().Pool(processes, initializer=_init_extract_worker,
+                                                              initargs=(settings,)))
+                stats["processes"] = processes
+            # Chunks come back in order, so the output does not depend on how many processes ran it; each
+            # chunk's rows become Arrow tables at once (a row as a Python dict costs ten times more).
+            chunks = _chunks(items, settings.limits.max_record_chars)
+            if pool is not None:
+                parts = pool.imap(_extract_in_worker, [(run_id, run_at, chunk) for chunk in chunks])
+            else:
+                parts = (extract_records(settings, run_id, run_at, chunk) for chunk in chunks)
+            for extracted in parts:
+                stats["nlp_seconds"] += extracted["nlp_seconds"]
+                tables, bad = _extracted_tables(extracted, run_id, run_at)
+                quarantine.extend(extracted["quarantine"] + bad)
+                for name, table in tables.items():
+                    out_tables[name].append(table)
+            stats["extract_seconds"] += time.perf_counter() - extract_started
+            stats["groups"] += 1
+            group, group_chars = [], 0
+
+        for f in files:
+            read_started = time.perf_counter()
+            read, file_hash, n_records = _read_one(settings, f, run_id, run_at, quarantine)
+            stats["read_seconds"] += time.perf_counter() - read_started
+            staged.append({"source_path": f.source_path, "file_hash": file_hash, "size_bytes": f.size_bytes,
+                           "mtime_ns": f.mtime_ns, "n_records": n_records})
+            if read is None:
+                continue
+            group.append((f, read))
+            group_chars += sum(len(rec.text) for rec in read.records)
+            if group_chars >= settings.max_batch_bytes:
+                flush()
+        flush()
+
+    out = _batch_dir(storage.staging_dir(settings.lake, run_id), batch_no)
+    counts = {}
+    for name, schema in _BATCH_OUTPUTS.items():
+        table = pa.concat_tables(out_tables[name]) if out_tables[name] else schema.empty_table()
+        storage.write_parquet_atomic(table, out / f"{name}.parquet")
+        counts[name] = table.num_rows
+    storage.write_parquet_atomic(_safe_table(quarantine, QUARANTINE), out / "quarantine.parquet")
+    storage.write_parquet_atomic(to_table(staged, STAGED_FILES), out / "files.parquet")
+    seconds = time.perf_counter() - started
+    return {"run_id": run_id, "batch_no": batch_no, "files": len(files), "articles": counts["articles"],
+            "quarantined": len(quarantine), "lines_removed": counts["boilerplate_removed"],
+            "entities": counts["entities"], "quotes": counts["quotes"], "processes": stats["processes"],
+            "groups": stats["groups"], "seconds": round(seconds, 3), "read_seconds": round(stats["read_seconds"], 3),
+            "extract_seconds": round(stats["extract_seconds"], 3), "nlp_seconds": round(stats["nlp_seconds"], 3)}
+
+
+#: What a batch stages, by file name, and the key of each extract list it comes from.
+_BATCH_OUTPUTS: dict[str, pa.Schema] = {
+    "articles": ARTICLES,
+    "entities": ENTITIES,
+    "quotes": QUOTES,
+    "article_vectors": ARTICLE_VECTORS,
+    "boilerplate_removed": BOILERPLATE_REMOVED,
+}
+_EXTRACT_KEYS = {"articles": "articles", "entities": "entities", "quotes": "quotes", "article_vectors": "vectors",
+                 "boilerplate_removed": "removed"}
+
+
+def _read_one(settings: Settings, f: InboxFile, run_id: str, run_at: datetime,
+              quarantine: list[dict]) -> tuple[FileRead | None, str | None, int]:
+    """Read one file of a batch: ``(read or None, file_hash, records)``; what fails becomes quarantine rows."""
+    def bad(code: str, reason: str, file_hash: str | None = None) -> tuple[None, str | None, int]:
+        quarantine.append(_quarantine_row(run_id, f.source_path, stage="read", code=code, at=run_at,
+                                          reason=f"{f.source_path}: {reason}", file_hash=file_hash))
+        return None, file_hash, 1
+
+    if f.problem_code:  # discovery could not reach it (an unreadable folder, a path too long)
+        return bad(f.problem_code, f.problem or "could not be reached")
+    try:
+        with time_budget(settings.limits.max_file_seconds):
+            read = read_file(settings.inbox, f.source_path, settings.limits, f.fs_path)
+    except ReadError as exc:
+        return bad(exc.code, exc.message, exc.file_hash)
+    except TimeBudgetExceeded as exc:
+        return bad("time_budget", f"reading {exc}")
+    except Exception as exc:  # an unexpected bug still ends as a quarantine row with its message
+        log.exception("reading %s failed unexpectedly", f.source_path)
+        return bad("internal_error", f"unexpected {type(exc).__name__}: {exc}")
+    for index, err in read.record_errors:
+        quarantine.append(_quarantine_row(run_id, f.source_path, stage="read", code=err.code,
+                                          reason=f"{f.source_path}: {err.message}", at=run_at,
+                                          file_hash=read.file_hash, record_index=index))
+    if f.fs_path is not None:
+        for rec in read.records:
+            rec.repairs.append("source_path: the file name is not UTF-8; its bytes are kept as \\xNN escapes")
+    return read, read.file_hash, len(read.records) + len(read.record_errors)
+
+
+def _group_items(settings: Settings, group: list[tuple[InboxFile, FileRead]]) -> list[tuple]:
+    """``(source_path, file_hash, record, repeat_marks)`` for every record of a group of read files."""
+    records = [(f, read.file_hash, rec) for f, read in group for rec in read.records]
     if settings.batch_repeat_min_files > 0:
         repeats = batch_repeats([(_source_of(f.source_path, rec), rec.text) for f, _, rec in records],
                                 settings.batch_repeat_min_files)
     else:
         repeats = [{} for _ in records]
-    items = [(f.source_path, file_hash, rec, marks) for (f, file_hash, rec), marks in zip(records, repeats,
-                                                                                           strict=True)]
-    read_seconds = time.perf_counter() - started
-    storage.crash_point("mid_batch")
-    processes = batch_processes(settings, len(items))
-    extract_started = time.perf_counter()
-    if processes > 1:
-        # The CPU-heavy part (cleaning, metadata, spaCy, story vectors) on every core the worker has. Chunks
-        # come back in order, so the output does not depend on how many processes ran it. forkserver, not
-        # fork: a fork of a process running Arrow/DuckDB/Airflow threads can deadlock.
-        chunks = [items[i: i + EXTRACT_CHUNK] for i in range(0, len(items), EXTRACT_CHUNK)]
-        with _forkserver().Pool(processes, initializer=_init_extract_worker, initargs=(settings,)) as pool:
-            parts = pool.imap(_extract_in_worker, [(run_id, run_at, chunk) for chunk in chunks])
-            extracted = _merge_extracted(list(parts))
-    else:
-        extracted = extract_records(settings, run_id, run_at, items)
-    extract_seconds = time.perf_counter() - extract_started
-    articles, removed, entities, quotes, vectors = (extracted[k] for k in (
-        "articles", "removed", "entities", "quotes", "vectors"))
-    quarantine.extend(extracted["quarantine"])
+    return [(f.source_path, file_hash, rec, marks) for (f, file_hash, rec), marks in zip(records, repeats,
+                                                                                         strict=True)]
 
-    out = _batch_dir(storage.staging_dir(settings.lake, run_id), batch_no)
-    storage.write_parquet_atomic(to_table(articles, ARTICLES), out / "articles.parquet")
-    storage.write_parquet_atomic(to_table(entities, ENTITIES), out / "entities.parquet")
-    storage.write_parquet_atomic(to_table(quotes, QUOTES), out / "quotes.parquet")
-    storage.write_parquet_atomic(to_table(vectors, ARTICLE_VECTORS), out / "article_vectors.parquet")
-    storage.write_parquet_atomic(to_table(removed, BOILERPLATE_REMOVED), out / "boilerplate_removed.parquet")
-    storage.write_parquet_atomic(to_table(quarantine, QUARANTINE), out / "quarantine.parquet")
-    storage.write_parquet_atomic(to_table(staged, STAGED_FILES), out / "files.parquet")
-    seconds = time.perf_counter() - started
-    return {"run_id": run_id, "batch_no": batch_no, "files": len(files), "articles": len(articles),
-            "quarantined": len(quarantine), "lines_removed": len(removed), "entities": len(entities),
-            "quotes": len(quotes), "processes": processes, "seconds": round(seconds, 3),
-            "read_seconds": round(read_seconds, 3), "extract_seconds": round(extract_seconds, 3),
-            "nlp_seconds": round(extracted["nlp_seconds"], 3)}
+
+def _chunks(items: list[tuple], max_chars: int) -> list[list[tuple]]:
+    """Items in order, ``EXTRACT_CHUNK`` at a time, a chunk closing early at ``max_chars`` of text (at most one
+    record of the largest size a file may hold, or many small ones)."""
+    chunks: list[list[tuple]] = []
+    chars = 0
+    for item in items:
+        size = len(item[2].text)
+        if not chunks or len(chunks[-1]) >= EXTRACT_CHUNK or (chunks[-1] and chars + size > max_chars):
+            chunks.append([])
+            chars = 0
+        chunks[-1].append(item)
+        chars += size
+    return chunks
+
+
+def _safe_table(rows: list[dict], schema: pa.Schema) -> pa.Table:
+    """Quarantine rows as a table; a text no encoder takes (a lone surrogate quoted in a message) is repaired."""
+    try:
+        return to_table(rows, schema)
+    except (pa.ArrowException, UnicodeEncodeError):
+        fixed = [{k: repair_text(v)[0] if isinstance(v, str) else v for k, v in r.items()} for r in rows]
+        return to_table(fixed, schema)
+
+
+def _extracted_tables(extracted: dict, run_id: str, run_at: datetime) -> tuple[dict[str, pa.Table], list[dict]]:
+    """The extract lists as Arrow tables of their schemas. An article with any value Arrow refuses (the
+    reader and the field limits should have made that impossible: this is the net under them) is left out
+    with everything derived from it and quarantined as ``bad_value``: it costs that record, not the batch."""
+    bad: dict[str, str] = {}
+    tables: dict[str, pa.Table] = {}
+    for name, schema in _BATCH_OUTPUTS.items():
+        rows = extracted[_EXTRACT_KEYS[name]]
+        try:
+            tables[name] = to_table(rows, schema)
+        except (pa.ArrowException, UnicodeEncodeError, OverflowError, ValueError):
+            for row in rows:
+                try:
+                    to_table([row], schema)
+                except (pa.ArrowException, UnicodeEncodeError, OverflowError, ValueError) as exc:
+                    bad.setdefault(row["article_id"], f"{name}: {type(exc).__name__}: {exc}")
+    if not bad:
+        return tables, []
+    quarantine = []
+    for row in extracted["articles"]:
+        if row["article_id"] in bad:
+            log.error("article %s of %s has a value that cannot be stored: %s", row["article_id"],
+                      row["source_path"], bad[row["article_id"]])
+            quarantine.append(_quarantine_row(
+                run_id, row["source_path"], stage="extract", code="bad_value", at=run_at, file_hash=row["file_hash"],
+                record_index=row["record_index"], article_id=row["article_id"],
+                reason=f"{row['source_path']}: a value cannot be stored ({bad[row['article_id']][:500]})"))
+    for name, schema in _BATCH_OUTPUTS.items():
+        rows = [r for r in extracted[_EXTRACT_KEYS[name]] if r["article_id"] not in bad]
+        tables[name] = to_table(rows, schema)
+    return tables, quarantine
 
 
 #: Records per task of a batch's process pool: small enough to keep both cores busy to the end of a batch,
@@ -296,7 +405,7 @@ def extract_records(settings: Settings, run_id: str, run_at: datetime, items: li
             with time_budget(settings.limits.max_file_seconds):
                 built = build_article(record, source_path=source_path, file_hash=file_hash, run_id=run_id,
                                       ingested_at=run_at, rules=rules, default_tz=settings.default_timezone,
-                                      model=model, extra_marks=marks)
+                                      model=model, extra_marks=marks, limits=settings.limits)
         except TimeBudgetExceeded as exc:
             quarantine.append(_quarantine_row(
                 run_id, source_path, stage="extract", code="time_budget", at=run_at,
@@ -322,18 +431,6 @@ def extract_records(settings: Settings, run_id: str, run_at: datetime, items: li
                         "ingested_at": run_at})
     return {"articles": articles, "removed": removed, "quarantine": quarantine, "entities": entities,
             "quotes": quotes, "vectors": vectors, "nlp_seconds": nlp_seconds}
-
-
-def _merge_extracted(parts: list[dict]) -> dict:
-    merged: dict = {key: [] for key in ("articles", "removed", "quarantine", "entities", "quotes", "vectors")}
-    merged["nlp_seconds"] = 0.0
-    for part in parts:
-        for key, value in part.items():
-            if key == "nlp_seconds":
-                merged[key] += value  # summed over processes: CPU seconds, not wall time
-            else:
-                merged[key].extend(value)
-    return merged
 
 
 #: What a batch pool's worker holds: the run's settings (rules, line model and spaCy load once per worker).
@@ -575,6 +672,7 @@ def publish_run(settings: Settings, run_id: str, started_at: datetime, finished_
             # An article failing two expectations has two quarantine rows but is one article.
             "articles_quarantined": len({r["article_id"] for r in quarantine.select(["stage", "article_id"]).to_pylist()
                                          if r["stage"] == "validate"}),
+            "articles_repaired": sum(1 for r in articles.column("repairs").to_pylist() if r),
             "lines_removed": removed.num_rows,
             "validation_success": all(r["success"] for r in results.to_pylist() if r["severity"] == "error"),
             "status": "success",

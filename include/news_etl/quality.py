@@ -8,6 +8,7 @@ the caller can quarantine exactly the rows that failed an ``error`` expectation.
 from __future__ import annotations
 
 import contextlib
+import html
 import logging
 import os
 from dataclasses import dataclass, field
@@ -79,9 +80,11 @@ def _label(kind: str, kwargs: dict) -> str:
 
 
 def _suite_variables(rules: RuleSet) -> dict[str, object]:
-    from news_etl.metadata import known_languages
+    from news_etl.metadata import known_languages, year_bounds
 
-    return {"boilerplate_patterns": rules.check_patterns, "language_codes": known_languages()}
+    low, high = year_bounds()
+    return {"boilerplate_patterns": rules.check_patterns, "language_codes": known_languages(),
+            "min_published_year": low, "max_published_year": high}
 
 
 class _SuiteValidator:
@@ -279,7 +282,7 @@ def _sources_frame(lake: Path, run_id: str):
     import duckdb
     import pandas as pd
 
-    from news_etl import storage
+    from news_etl import catalog, storage
 
     arts = storage.committed_files(lake, "articles")
     removed = storage.committed_files(lake, "boilerplate_removed")
@@ -287,7 +290,7 @@ def _sources_frame(lake: Path, run_id: str):
         return pd.DataFrame(columns=["source", "share_removed", "usual_low", "usual_high", "within_usual_range"])
     con = duckdb.connect()
     con.execute((SQL_DIR / "source_of.sql").read_text(encoding="utf-8"))
-    files = lambda paths: "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"  # noqa: E731
+    files = lambda paths: "[" + ", ".join(f"'{catalog.sql_path(p)}'" for p in paths) + "]"  # noqa: E731
     removed_sql = (f"select article_id, count(*) as n from read_parquet({files(removed)}) group by article_id"
                    if removed else "select ''::varchar as article_id, 0::bigint as n where false")
     rows = con.execute(f"""
@@ -420,7 +423,7 @@ def check_published(lake: Path, run_id: str, checked_at: datetime, rules: RuleSe
             continue
         result = checkpoint.run(batch_parameters={"dataframe": df},
                                 run_id=RunIdentifier(run_name=run_id, run_time=checked_at))
-        for validation in result.run_results.values():
+        for key, validation in result.run_results.items():
             for r in validation.results:
                 cfg = r.expectation_config
                 if r.exception_info and r.exception_info.get("raised_exception"):
@@ -429,6 +432,10 @@ def check_published(lake: Path, run_id: str, checked_at: datetime, rules: RuleSe
                 meta = cfg.meta or {}
                 rows.append(_dq_row(run_id, name, cfg.type, dict(cfg.kwargs), meta.get("severity", "error"),
                                     bool(r.success), r.result or {}, meta.get("why"), checked_at))
+            # GX writes observed and unexpected values into the Data Docs pages without escaping them: a
+            # scraped "<script>" would run there. Escape them in the stored result the pages are built from
+            # (after dq_results took the values as they are).
+            context.validation_results_store.set(key, escape_result_values(validation))
     context.build_data_docs()
 
     def named(r: dict) -> str:
@@ -465,6 +472,27 @@ def check_published(lake: Path, run_id: str, checked_at: datetime, rules: RuleSe
              run_row["passed"], run_row["expectations"], failed_errors or "none", failed_warnings or "none")
     return {**{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in run_row.items()},
             "data_docs": str(data_docs_dir(lake) / "index.html")}
+
+
+def escape_result_values(validation):
+    """An ``ExpectationSuiteValidationResult`` whose data values (observed values, unexpected lists and counts,
+    exception messages) are HTML-escaped in place; expectation settings are ours and stay as they are."""
+    for r in validation.results:
+        if r.result:
+            r.result = _escaped(r.result)
+        if r.exception_info:
+            r.exception_info = _escaped(r.exception_info)
+    return validation
+
+
+def _escaped(value: object) -> object:
+    if isinstance(value, str):
+        return html.escape(value, quote=True)
+    if isinstance(value, dict):
+        return {(_escaped(k) if isinstance(k, str) else k): _escaped(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_escaped(v) for v in value]
+    return value
 
 
 def _dq_row(run_id: str, suite: str, kind: str, kwargs: dict, severity: str, success: bool, result: dict,

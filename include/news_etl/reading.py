@@ -9,9 +9,11 @@ machine code and a sentence for people; the caller quarantines, never drops.
 from __future__ import annotations
 
 import codecs
+import errno
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import stat
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from news_etl.settings import Limits
+from news_etl.values import bound_list, bound_text, clean_field, display_path, repair_text
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +57,12 @@ class ReadError(Exception):
 
 @dataclass(frozen=True)
 class InboxFile:
-    source_path: str  # relative to the inbox, POSIX separators
+    source_path: str  # relative to the inbox, POSIX separators; always valid UTF-8 (see display_path)
     size_bytes: int
     mtime_ns: int
+    fs_path: str | None = None  # the name on disk when it differs from source_path (bytes that are not UTF-8)
+    problem_code: str | None = None  # discovery could not reach it (unreadable folder, path too long)
+    problem: str | None = None  # ... and why, in a sentence
 
 
 @dataclass
@@ -76,6 +82,7 @@ class Record:
     description: str | None = None
     section: str | None = None
     extra: dict = field(default_factory=dict)
+    repairs: list[str] = field(default_factory=list)  # what the reader changed and why (articles.repairs)
 
 
 @dataclass
@@ -110,41 +117,86 @@ def discover(
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise FileNotFoundError(f"inbox {inbox} does not exist or is not a directory")
+    if not os.access(inbox, os.R_OK | os.X_OK):
+        raise PermissionError(f"inbox {inbox} cannot be listed (no read/execute permission)")
     min_age_ns = min_age_seconds * 1_000_000_000
-    for dirpath, dirnames, filenames in os.walk(inbox, followlinks=False):
+    # A folder the walk cannot open, or a path too long to stat, is reported as a problem entry (it ends in
+    # the ledger and quarantine like any unreadable file), never skipped in silence.
+    unreachable: list[OSError] = []
+    for dirpath, dirnames, filenames in os.walk(inbox, followlinks=False, onerror=unreachable.append):
+        yield from _problems(inbox, unreachable, known)
         # Walk in sorted order so batches are deterministic; skip hidden folders (.git, .staging).
         dirnames[:] = sorted(d for d in dirnames if is_candidate_name(d))
         for name in sorted(filenames):
             if not is_candidate_name(name):
                 continue
             full = Path(dirpath) / name
+            rel = full.relative_to(inbox).as_posix()
             try:
                 st = full.lstat()
-            except OSError:  # vanished between listdir and stat: it will be seen next run
+            except FileNotFoundError:  # vanished between listdir and stat: nothing left to ingest
                 continue
-            rel = full.relative_to(inbox).as_posix()
+            except OSError as exc:
+                unreachable.append(exc)
+                yield from _problems(inbox, unreachable, known)
+                continue
             if min_age_ns and stat.S_ISREG(st.st_mode) and now_ns - st.st_mtime_ns < min_age_ns:
-                log.info("skipping %s: modified less than %ss ago", rel, min_age_seconds)
+                log.info("skipping %s: modified less than %ss ago", display_path(rel), min_age_seconds)
                 continue
-            if (rel, st.st_size, st.st_mtime_ns) in known:
+            shown = display_path(rel)
+            if (shown, st.st_size, st.st_mtime_ns) in known:
                 continue
-            yield InboxFile(rel, st.st_size, st.st_mtime_ns)
+            yield InboxFile(shown, st.st_size, st.st_mtime_ns, fs_path=rel if shown != rel else None)
+    yield from _problems(inbox, unreachable, known)
+
+
+def _problems(inbox: Path, errors: list[OSError], known: set[tuple[str, int, int]]) -> Iterator[InboxFile]:
+    """Problem entries for the walk's errors so far (the list is emptied): ``(path, 0, mtime)`` in the ledger
+    keeps a folder that stays unreadable from being reported again on every run."""
+    while errors:
+        exc = errors.pop(0)
+        where = Path(os.fsdecode(exc.filename)) if exc.filename is not None else inbox
+        try:
+            rel = where.relative_to(inbox).as_posix()
+        except ValueError:
+            rel = where.as_posix()
+        if exc.errno == errno.ENAMETOOLONG:
+            code, why = "path_too_long", "its path is longer than the system allows (PATH_MAX); shorten it"
+        elif exc.errno in (errno.EACCES, errno.EPERM):
+            code, why = "unreadable", ("cannot be opened (permission denied); once its permissions are fixed, "
+                                       "the next run picks up what is in it")
+        else:
+            code, why = "unreadable", f"cannot be opened: {exc.strerror or exc}"
+        try:
+            mtime_ns = where.lstat().st_mtime_ns
+        except OSError:
+            mtime_ns = 0
+        shown = display_path(rel)
+        if (shown, 0, mtime_ns) in known:
+            continue
+        log.warning("%s %s", shown, why)
+        yield InboxFile(shown, 0, mtime_ns, fs_path=rel if shown != rel else None, problem_code=code, problem=why)
 
 
 # --------------------------------------------------------------------------- bytes
 
 
-def _safe_open_bytes(inbox: Path, rel: str, limits: Limits) -> bytes:
-    """Read a file's bytes, refusing anything that resolves outside the inbox or is too big."""
+def _safe_open_bytes(inbox: Path, rel: str, limits: Limits, on_disk: str | None = None) -> bytes:
+    """Read a file's bytes, refusing anything that resolves outside the inbox or is too big. ``rel`` names
+    the file in messages; ``on_disk`` is its name on disk when that is not valid UTF-8."""
     inbox_real = Path(os.path.realpath(inbox))
-    full = inbox / rel
+    full = inbox / (on_disk or rel)
     real = Path(os.path.realpath(full))
     if inbox_real != real and inbox_real not in real.parents:
-        raise ReadError("outside_inbox", f"{rel} resolves to {real}, outside the inbox; not followed")
+        raise ReadError("outside_inbox", f"{rel} resolves to {display_path(str(real))}, outside the inbox; "
+                                         "not followed")
     try:
         st = os.stat(real)
     except FileNotFoundError as exc:
         raise ReadError("missing", f"{rel} disappeared before it could be read (or is a broken link)") from exc
+    except OSError as exc:  # permission denied, a path too long for the system ...
+        code = "path_too_long" if exc.errno == errno.ENAMETOOLONG else "unreadable"
+        raise ReadError(code, f"{rel} cannot be opened: {exc.strerror or exc}") from exc
     if not stat.S_ISREG(st.st_mode):
         raise ReadError("not_a_file", f"{rel} is not a regular file")
     if st.st_size > limits.max_file_bytes:
@@ -153,8 +205,11 @@ def _safe_open_bytes(inbox: Path, rel: str, limits: Limits) -> bytes:
             f"{rel} is {st.st_size:,} bytes, over the max_file_bytes limit of {limits.max_file_bytes:,} "
             "(NEWS_ETL_MAX_FILE_BYTES)",
         )
-    with open(real, "rb") as fh:
-        data = fh.read(limits.max_file_bytes + 1)
+    try:
+        with open(real, "rb") as fh:
+            data = fh.read(limits.max_file_bytes + 1)
+    except OSError as exc:
+        raise ReadError("unreadable", f"{rel} cannot be read: {exc.strerror or exc}") from exc
     if len(data) > limits.max_file_bytes:  # grew while we read it
         raise ReadError("too_large", f"{rel} is over the max_file_bytes limit of {limits.max_file_bytes:,}")
     return data
@@ -330,6 +385,16 @@ def _format_of(rel: str) -> tuple[str, bool]:
     return os.path.splitext(name)[1], gz
 
 
+def _check_record_size(text: str, limits: Limits, what: str) -> None:
+    """Refuse a record whose text would cost more memory to clean than a worker is meant to hold."""
+    if len(text) > limits.max_record_chars:
+        raise ReadError(
+            "record_too_large",
+            f"{what} is {len(text):,} characters, over the max_record_chars limit of {limits.max_record_chars:,} "
+            "(NEWS_ETL_MAX_RECORD_CHARS); no news article is that long: split the file or raise the limit",
+        )
+
+
 def _text_record(text: str, index: int, fmt: str, encoding: str | None, **hints: Any) -> Record:
     if not text.strip():
         raise ReadError("empty", "has no text (empty or whitespace only)")
@@ -340,6 +405,7 @@ def _html_record(html: str, index: int, fmt: str, encoding: str | None, limits: 
                  url: str | None = None) -> Record:
     from news_etl import html as html_mod  # lazy: trafilatura is a heavy import
 
+    _check_record_size(html, limits, "the HTML")
     doc = html_mod.extract(html, url=url)
     text = normalise_text(doc.text, limits.max_line_chars)
     if not text.strip():
@@ -352,8 +418,11 @@ def _html_record(html: str, index: int, fmt: str, encoding: str | None, limits: 
     )
 
 
-def _str_or_none(value: object, field_name: str) -> str | None:
+def _str_or_none(value: object, field_name: str, repairs: list[str]) -> str | None:
     if value is None:
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        repairs.append(f"{field_name}: JSON {json.dumps(value)} is not a value; treated as missing")
         return None
     if isinstance(value, (str, int, float)):
         s = str(value).strip()
@@ -371,31 +440,61 @@ def _authors_field(value: object) -> list[str] | None:
     raise ReadError("bad_field", "field 'authors' should be a string or a list of strings")
 
 
+def _json_text(value: str, name: str, repairs: list[str]) -> str:
+    """A JSON body field (text or html): lone surrogates repaired before anything parses it."""
+    value, n = repair_text(value)
+    if n:
+        repairs.append(f"{name}: {n} invalid character(s) (lone surrogates) replaced with U+FFFD")
+    return value
+
+
 def _json_record(obj: object, index: int, fmt: str, limits: Limits) -> Record:
     if not isinstance(obj, dict):
         raise ReadError("bad_record", f"record {index} is a JSON {type(obj).__name__}, not an object")
-    url = _str_or_none(obj.get("url"), "url")
-    title = _str_or_none(obj.get("title"), "title")
-    published = _str_or_none(obj.get("published"), "published")
+    repairs: list[str] = []
+    url = _str_or_none(obj.get("url"), "url", repairs)
+    title = _str_or_none(obj.get("title"), "title", repairs)
+    published = _str_or_none(obj.get("published"), "published", repairs)
     authors = _authors_field(obj.get("authors"))
-    description = _str_or_none(obj.get("description"), "description")
-    section = _str_or_none(obj.get("section"), "section")
+    description = _str_or_none(obj.get("description"), "description", repairs)
+    section = _str_or_none(obj.get("section"), "section", repairs)
     text, html = obj.get("text"), obj.get("html")
     if isinstance(text, str) and text.strip():
-        body = normalise_text(text, limits.max_line_chars)
-        return _text_record(body, index, fmt, "json", url=url, title=title, published=published,
-                            authors=authors, description=description, section=section)
-    if isinstance(html, str) and html.strip():
-        rec = _html_record(html, index, fmt, "json", limits, url=url)
+        _check_record_size(text, limits, f"record {index}'s text")
+        body = normalise_text(_json_text(text, "text", repairs), limits.max_line_chars)
+        rec = _text_record(body, index, fmt, "json", url=url, title=title, published=published,
+                           authors=authors, description=description, section=section)
+    elif isinstance(html, str) and html.strip():
+        rec = _html_record(_json_text(html, "html", repairs), index, fmt, "json", limits, url=url)
         rec.title = title or rec.title
         rec.published = published or rec.published
         rec.authors = authors or rec.authors
         rec.description = description or rec.description
         rec.section = section or rec.section
-        return rec
-    if text is not None and not isinstance(text, str):
+    elif text is not None and not isinstance(text, str):
         raise ReadError("bad_field", f"record {index}: field 'text' should be a string, got {type(text).__name__}")
-    raise ReadError("no_text", f"record {index} has neither a non-empty 'text' nor 'html' field")
+    else:
+        raise ReadError("no_text", f"record {index} has neither a non-empty 'text' nor 'html' field")
+    rec.repairs = repairs + rec.repairs
+    return rec
+
+
+def finish_record(rec: Record, limits: Limits) -> Record:
+    """Every container field of a record made storable and bounded (one place for all formats): lone
+    surrogates and control characters out, long values cut. Each change is noted in ``rec.repairs``."""
+    notes = rec.repairs
+    for name, limit in (("url", limits.max_url_chars), ("title", limits.max_title_chars),
+                        ("published", limits.max_field_chars), ("modified", limits.max_field_chars),
+                        ("publisher", limits.max_field_chars), ("description", limits.max_field_chars),
+                        ("section", limits.max_field_chars)):
+        value = getattr(rec, name)
+        if value is not None:
+            setattr(rec, name, bound_text(clean_field(value, name, notes), limit, name, notes) or None)
+    if rec.authors is not None:
+        names = [a for a in (clean_field(a, "authors", notes) for a in rec.authors) if a]
+        rec.authors = bound_list(names, limits.max_authors, limits.max_author_chars, "authors", notes)
+    rec.repairs = list(dict.fromkeys(notes))  # one note per kind of change, however many values had it
+    return rec
 
 
 def parse_bytes(data: bytes, rel: str, limits: Limits) -> tuple[list[Record], list[tuple[int, ReadError]]]:
@@ -425,13 +524,14 @@ def parse_bytes(data: bytes, rel: str, limits: Limits) -> tuple[list[Record], li
         # Judged before normalising: normalising drops the control characters that give a binary away.
         if _looks_binary(text):
             raise ReadError("binary", "mostly non-printable characters: looks like a binary file")
+        _check_record_size(text, limits, "the text")
         text = normalise_text(text, limits.max_line_chars)
         return [_text_record(text, 0, fmt, enc)], []
 
     if ext in JSON_EXTS:
         try:
             obj = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as exc:
+        except (ValueError, RecursionError) as exc:  # ValueError: also an integer of over 4,300 digits
             raise ReadError("bad_json", f"is not valid JSON: {exc}") from exc
         items = obj if isinstance(obj, list) else [obj]
         return _records_from(items, fmt, limits)
@@ -443,7 +543,7 @@ def parse_bytes(data: bytes, rel: str, limits: Limits) -> tuple[list[Record], li
             continue
         try:
             items_or_errors.append(json.loads(line))
-        except (json.JSONDecodeError, RecursionError) as exc:
+        except (ValueError, RecursionError) as exc:
             items_or_errors.append(ReadError("bad_json", f"line {line_no} is not valid JSON: {exc}"))
     return _records_from(items_or_errors, fmt, limits)
 
@@ -483,13 +583,15 @@ def _declared_charset(data: bytes) -> str | None:
         return None
 
 
-def read_file(inbox: Path, rel: str, limits: Limits) -> FileRead:
-    """Read one inbox file into records. Raises :class:`ReadError` when nothing in it is usable."""
-    data = _safe_open_bytes(inbox, rel, limits)
+def read_file(inbox: Path, rel: str, limits: Limits, on_disk: str | None = None) -> FileRead:
+    """Read one inbox file into records. Raises :class:`ReadError` when nothing in it is usable.
+
+    ``rel`` is the file's path as stored (valid UTF-8); ``on_disk`` its real name when that differs."""
+    data = _safe_open_bytes(inbox, rel, limits, on_disk)
     file_hash = hashlib.sha256(data).hexdigest()
     try:
         records, errors = parse_bytes(data, rel, limits)
     except ReadError as exc:
         exc.file_hash = file_hash
         raise
-    return FileRead(file_hash=file_hash, records=records, record_errors=errors)
+    return FileRead(file_hash=file_hash, records=[finish_record(r, limits) for r in records], record_errors=errors)

@@ -42,6 +42,9 @@ ARTICLES = pa.schema(
         pa.field("headings", STR_LIST),
         pa.field("body", STR, nullable=False),  # cleaned text, paragraphs separated by a blank line
         pa.field("lines_removed", pa.int32(), nullable=False),
+        # What ingest changed or left out and why: "title: cut to 1,000 characters (was 10,485,760)",
+        # "published_at: '0001-01-01' is outside the years 1990-2100; left empty". Null when nothing.
+        pa.field("repairs", STR_LIST),
         pa.field("ingested_at", UTC_TS, nullable=False),
     ]
 )
@@ -165,6 +168,7 @@ INGEST_RUNS = pa.schema(
         pa.field("files_quarantined", pa.int32(), nullable=False),
         pa.field("articles_published", pa.int32(), nullable=False),
         pa.field("articles_quarantined", pa.int32(), nullable=False),
+        pa.field("articles_repaired", pa.int32()),  # published with a field repaired, cut or left empty
         pa.field("lines_removed", pa.int32(), nullable=False),
         pa.field("validation_success", pa.bool_(), nullable=False),
         pa.field("status", STR, nullable=False),

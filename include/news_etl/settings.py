@@ -18,6 +18,10 @@ SQL_DIR = PACKAGE_DIR / "sql"
 _PREFIX = "NEWS_ETL_"
 
 
+class ConfigError(ValueError):
+    """A setting that no retry can fix (a missing inbox, overlapping folders): fail at once, name it."""
+
+
 def _env(name: str, default: str) -> str:
     return os.environ.get(_PREFIX + name, default)
 
@@ -42,10 +46,19 @@ class Limits:
     """Per-file safety limits; a file over a limit is quarantined with the limit named."""
 
     max_file_bytes: int = 64 * 1024 * 1024
-    max_inflated_bytes: int = 256 * 1024 * 1024
+    max_inflated_bytes: int = 64 * 1024 * 1024
     max_line_chars: int = 1_000_000
     max_records_per_file: int = 100_000
     max_file_seconds: int = 60  # reading one file, and extracting one record, each get this long
+    # Text of one record (a .txt file's text, an HTML page's markup, a JSON record's text or html): what
+    # cleaning holds per line costs ~100x the text, so this bounds a worker's memory.
+    max_record_chars: int = 2_000_000
+    # Fields of an article: longer values are cut (noted in articles.repairs), never refused.
+    max_title_chars: int = 1_000
+    max_url_chars: int = 4_096
+    max_field_chars: int = 5_000  # description, section, publisher, dateline, raw date texts
+    max_authors: int = 50
+    max_author_chars: int = 200
 
 
 @dataclass(frozen=True)
@@ -60,7 +73,9 @@ class Settings:
     default_timezone: str = "UTC"
     line_model: bool = True
     batch_repeat_min_files: int = 3
-    max_batch_bytes: int = 256 * 1024 * 1024
+    # Text a batch holds at once (characters, counted after inflating and decoding); more is processed in
+    # groups of this size. The planner also closes a batch at this many bytes of files.
+    max_batch_bytes: int = 32 * 1024 * 1024
     max_files_per_run: int = 20_000
     staging_retention_days: int = 7
     nlp: bool = True
@@ -74,6 +89,22 @@ class Settings:
     @property
     def catalog_path(self) -> Path:
         return self.lake / "catalog.duckdb"
+
+    def check_paths(self) -> None:
+        """Refuse an inbox that does not exist, and an inbox and lake that overlap: the lake's own files
+        (Parquet parts, reports, Data Docs) would be ingested as articles, or the inbox's files published
+        into the lake's folders. Raises :class:`ConfigError` naming the settings."""
+        inbox, lake = Path(os.path.realpath(self.inbox)), Path(os.path.realpath(self.lake))
+        if not inbox.is_dir():
+            raise ConfigError(f"the inbox {self.inbox} does not exist or is not a folder (NEWS_ETL_INBOX, or the "
+                              "run's inbox param / --inbox)")
+        if inbox == lake or inbox in lake.parents or lake in inbox.parents:
+            where = ("the same folder" if inbox == lake else
+                     "inside the inbox" if inbox in lake.parents else "around the inbox")
+            raise ConfigError(
+                f"the lake {self.lake} is {where} ({self.inbox}): the lake's own files would be read as articles. "
+                "Put NEWS_ETL_LAKE and NEWS_ETL_INBOX (or --lake and --inbox) side by side, neither inside the other"
+            )
 
     def with_paths(self, inbox: str | Path | None = None, lake: str | Path | None = None) -> Settings:
         """A copy pointing at another inbox/lake (DAG params and CLI flags use this)."""
@@ -98,7 +129,7 @@ def get_settings(**overrides: object) -> Settings:
         default_timezone=_env("DEFAULT_TIMEZONE", "UTC"),
         line_model=_env("LINE_MODEL", "on").strip().lower() not in {"0", "off", "false", "no"},
         batch_repeat_min_files=max(0, _env_int("BATCH_REPEAT_MIN_FILES", 3)),
-        max_batch_bytes=max(1, _env_int("MAX_BATCH_BYTES", 256 * 1024 * 1024)),
+        max_batch_bytes=max(1, _env_int("MAX_BATCH_BYTES", Settings.max_batch_bytes)),
         max_files_per_run=max(1, _env_int("MAX_FILES_PER_RUN", 20_000)),
         staging_retention_days=max(1, _env_int("STAGING_RETENTION_DAYS", 7)),
         nlp=_env("NLP", "on").strip().lower() not in {"0", "off", "false", "no"},
@@ -113,6 +144,12 @@ def get_settings(**overrides: object) -> Settings:
             max_line_chars=_env_int("MAX_LINE_CHARS", Limits.max_line_chars),
             max_records_per_file=_env_int("MAX_RECORDS_PER_FILE", Limits.max_records_per_file),
             max_file_seconds=max(0, _env_int("MAX_FILE_SECONDS", Limits.max_file_seconds)),
+            max_record_chars=max(1000, _env_int("MAX_RECORD_CHARS", Limits.max_record_chars)),
+            max_title_chars=max(10, _env_int("MAX_TITLE_CHARS", Limits.max_title_chars)),
+            max_url_chars=max(10, _env_int("MAX_URL_CHARS", Limits.max_url_chars)),
+            max_field_chars=max(10, _env_int("MAX_FIELD_CHARS", Limits.max_field_chars)),
+            max_authors=max(1, _env_int("MAX_AUTHORS", Limits.max_authors)),
+            max_author_chars=max(10, _env_int("MAX_AUTHOR_CHARS", Limits.max_author_chars)),
         ),
     )
     return replace(settings, **overrides) if overrides else settings
