@@ -12,11 +12,13 @@ export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__UNIT_TEST_MODE := False
+# Locally the project's DAGs start unpaused: a triggered run runs, and the report follows each publish.
+export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION := False
 export NO_PROXY := *
 export NEWS_ETL_INBOX ?= $(CURDIR)/seeds
 export NEWS_ETL_LAKE ?= $(CURDIR)/data/lake
 
-.PHONY: setup run test ui freeze clean bench-quality bench-nlp bench-stories bench-memory bench-scale train-line-model build-idf
+.PHONY: help setup run test test-deps ui freeze clean bench-quality bench-nlp bench-stories bench-memory bench-scale train-line-model build-idf
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,9 +37,13 @@ setup: $(VENV)/.installed $(AIRFLOW_HOME)/airflow.db
 ## run: set up, run the news_ingest DAG through Airflow over $(NEWS_ETL_INBOX), print what landed
 run: setup
 	@echo "== airflow dags test news_ingest (inbox: $(NEWS_ETL_INBOX), lake: $(NEWS_ETL_LAKE))"
-	@$(BIN)/airflow dags test news_ingest > $(AIRFLOW_HOME)/last_dags_test.log 2>&1 \
-		|| { tail -40 $(AIRFLOW_HOME)/last_dags_test.log; echo "airflow dags test failed; full log: $(AIRFLOW_HOME)/last_dags_test.log"; exit 1; }
-	@grep -E "\[news_etl\.pipeline\]|DAG TEST\] end task" $(AIRFLOW_HOME)/last_dags_test.log | sed -E 's/ +\[(news_etl|airflow)[^]]*\].*//' || true
+	@# Progress as it happens (task starts and ends, the pipeline's own lines); the whole log goes to a file.
+	@set -o pipefail; $(BIN)/airflow dags test news_ingest 2>&1 | tee $(AIRFLOW_HOME)/last_dags_test.log \
+		| { grep --line-buffered -E "\[news_etl\.pipeline\]|DAG TEST\] (starting|end) task" || true; } \
+		| sed -u -E 's/ +\[(news_etl|airflow)[^]]*\].*//; s/^[^ ]+ +\[(info|warning|error) *\] //' \
+		|| { grep -E "^airflow\.sdk\.exceptions\.AirflowFailException: |^[A-Za-z_.]+(Error|Exception): " \
+			$(AIRFLOW_HOME)/last_dags_test.log | tail -3 | sed -E 's/^/   error: /'; \
+			echo "news_ingest failed; full log: $(AIRFLOW_HOME)/last_dags_test.log"; exit 1; }
 	@grep -q "DagRun Finished.*state=success" $(AIRFLOW_HOME)/last_dags_test.log \
 		|| { echo "news_ingest did not succeed; full log: $(AIRFLOW_HOME)/last_dags_test.log"; exit 1; }
 	@echo "== news_ingest: success (full log: $(AIRFLOW_HOME)/last_dags_test.log)"
@@ -48,12 +54,22 @@ run: setup
 		|| { tail -40 $(AIRFLOW_HOME)/last_report_test.log; echo "news_quality_report failed: an error-severity expectation failed, or see $(AIRFLOW_HOME)/last_report_test.log"; exit 1; }
 	@echo "== news_quality_report: success; run report $(NEWS_ETL_LAKE)/_reports/report.html"
 	@echo "   Data Docs $(NEWS_ETL_LAKE)/_reports/gx/gx/uncommitted/data_docs/local_site/index.html"
-	@echo "   (in the Airflow UI after 'make ui': News > Run report, News > Data Docs)"
+	@echo "   (in the Airflow UI after 'make ui': the News report and News Data Docs buttons of the nav bar)"
 
-## test: the whole test suite (CI runs this through .ci/run)
+## test: the whole test suite (CI runs this through .ci/run); it ends by listing what it skipped and why
 test: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+## test-deps: install the system packages some tests need (chromium, postgresql, redis, docker-compose, s3rver), as .ci/run does
+test-deps:
+	bash scripts/install-test-deps.sh
+
+## help: list the targets
+help:
+	@grep -E "^## " $(MAKEFILE_LIST) | sed -E 's/^## //' \
+		| awk '/^[a-z-]+: / { n = index($$0, ": "); printf "  make %-18s %s\n", substr($$0, 1, n - 1), substr($$0, n + 2); next } \
+		       { printf "  %-23s %s\n", "", $$0 }'
 
 ## bench-quality: extraction quality on ../shared/newsbench/dev (writes bench-results/quality.{md,json})
 bench-quality: $(VENV)/.installed
@@ -86,10 +102,12 @@ build-idf: $(VENV)/.installed
 train-line-model: $(VENV)/.installed
 	$(BIN)/python benchmarks/train_line_model.py
 
-## ui: the Airflow UI with this project's DAGs and no examples (http://localhost:8080)
-ui: setup
+## ui: the Airflow UI with this project's DAGs and no examples (http://localhost:8080), in its own home
+## (.airflow-ui/), so its scheduler never picks up the runs of `make run`
+ui: $(VENV)/.installed
+	mkdir -p $(CURDIR)/.airflow-ui
 	# standalone starts its components as `airflow ...` subprocesses: the venv must be first on PATH.
-	PATH="$(BIN):$$PATH" $(BIN)/airflow standalone
+	AIRFLOW_HOME=$(CURDIR)/.airflow-ui PATH="$(BIN):$$PATH" $(BIN)/airflow standalone
 
 ## freeze: re-pin requirements.txt from the current virtualenv
 freeze:
@@ -97,5 +115,6 @@ freeze:
 		| grep -v -i -E "^(pytest|iniconfig|ruff|hypothesis|sortedcontainers)=="; } > requirements.txt.new
 	mv requirements.txt.new requirements.txt
 
+## clean: remove the local Airflow homes and the lake
 clean:
-	rm -rf $(AIRFLOW_HOME) data/lake
+	rm -rf $(AIRFLOW_HOME) $(CURDIR)/.airflow-ui data/lake

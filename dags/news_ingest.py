@@ -30,8 +30,16 @@ ARTICLES = Asset(ARTICLES_ASSET_NAME)
 
 
 def _run_context(params: dict, dag_run) -> tuple:
-    """Settings for this run (params override the environment) and the run's reference time."""
-    settings = get_settings().with_paths(params.get("inbox"), params.get("lake"))
+    """Settings for this run (params override the environment) and the run's reference time. A setting that
+    is wrong fails the task at once (AirflowFailException): no retry can fix it."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from news_etl.settings import ConfigError
+
+    try:
+        settings = get_settings().with_paths(params.get("inbox"), params.get("lake"))
+    except ConfigError as exc:
+        raise AirflowFailException(str(exc)) from exc
     # Manual and asset-triggered runs have no logical date: run_after is always set.
     run_at = datetime.fromtimestamp(dag_run.run_after.timestamp(), tz=UTC)
     return settings, run_at

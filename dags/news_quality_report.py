@@ -1,18 +1,21 @@
 """
 ### news_quality_report
 
-Runs after every publish of `news_ingest` (scheduled on the `news_articles` Asset), on the run that was
-just published:
+Runs after every publish of `news_ingest` (scheduled on the `news_articles` Asset) and checks every run
+that was published since the last check:
 
-1. **check_published_data**: validates the published tables (articles, entities, quotes, removed lines,
-   stories, per-source cleaning shares) with a Great Expectations Checkpoint per suite
-   (`rules/expectations.yaml`), updates the GX **Data Docs**, and writes `dq_results` / `dq_runs`.
+1. **check_published_data**: for each run named by the triggering Asset events (Airflow may hand one report
+   run several events, for example after the DAG was paused) and each published run that no check has seen
+   yet, validates the published tables (articles, entities, quotes, removed lines, stories, per-source
+   cleaning shares) with a Great Expectations Checkpoint per suite (`rules/expectations.yaml`), updates the
+   GX **Data Docs**, and writes `dq_results` / `dq_runs`.
 2. **build_run_report**: writes the one-page run report (`<lake>/_reports/report.html`) with its plots.
-3. **enforce_severity**: fails, naming the expectations, if an `error`-severity expectation failed
+3. **enforce_severity**: fails, naming the runs and expectations, if an `error`-severity expectation failed
    (`warn` ones are only reported).
 
-Both pages are served in the Airflow UI under the **News** menu (plugin `news_reports`).
-Trigger it by hand with `{"lake": "...", "run_id": "..."}` to re-check a run (default: the latest).
+Both pages are served in the Airflow UI under **Plugins > News** (plugin `news_reports`).
+Trigger it by hand with `{"lake": "...", "run_id": "..."}` to re-check one run (default: every run not yet
+checked, else the latest).
 """
 
 from __future__ import annotations
@@ -25,15 +28,15 @@ from news_etl.settings import ARTICLES_ASSET_NAME, get_settings
 
 
 def _target(params: dict, triggering_asset_events) -> tuple:
-    """The lake and run to check: params first, then the Asset event of the publish, then the defaults."""
-    lake, run_id = params.get("lake"), params.get("run_id")
-    if triggering_asset_events:
-        for events in triggering_asset_events.values():
-            for event in events:
-                extra = event.extra or {}
-                lake = lake or extra.get("lake")
-                run_id = run_id or extra.get("run_id")
-    return get_settings().with_paths(lake=lake), run_id
+    """The lake, and the runs the events name: params first, then every Asset event of the publishes."""
+    lake, named = params.get("lake"), [params["run_id"]] if params.get("run_id") else []
+    for events in (triggering_asset_events or {}).values():
+        for event in events:
+            extra = event.extra or {}
+            lake = lake or extra.get("lake")
+            if extra.get("run_id") and not params.get("run_id"):
+                named.append(extra["run_id"])
+    return get_settings().with_paths(lake=lake), named
 
 
 @dag(
@@ -48,7 +51,8 @@ def _target(params: dict, triggering_asset_events) -> tuple:
     params={
         "lake": Param(None, type=["null", "string"],
                       description="Lake folder (default: the Asset event's, else NEWS_ETL_LAKE)"),
-        "run_id": Param(None, type=["null", "string"], description="Ingest run to check (default: the latest)"),
+        "run_id": Param(None, type=["null", "string"],
+                        description="Ingest run to (re-)check (default: every run not checked yet, else the latest)"),
     },
 )
 def news_quality_report() -> None:
@@ -57,13 +61,11 @@ def news_quality_report() -> None:
         from news_etl import quality
         from news_etl.cleaning import load_rules
 
-        settings, run_id = _target(params or {}, triggering_asset_events)
-        run_id = run_id or quality.latest_run_id(settings.lake)
-        if run_id is None:
-            return {"run_id": None, "success": True, "failed_errors": [], "lake": str(settings.lake)}
+        params = params or {}
+        settings, named = _target(params, triggering_asset_events)
         checked_at = datetime.fromtimestamp(dag_run.run_after.timestamp(), tz=UTC)
-        summary = quality.check_published(settings.lake, run_id, checked_at, load_rules(settings.extra_rules))
-        return {**summary, "lake": str(settings.lake)}
+        return quality.check_runs(settings.lake, named, checked_at, load_rules(settings.extra_rules),
+                                  backlog=0 if params.get("run_id") else quality.MAX_BACKLOG_CHECKS)
 
     @task
     def build_run_report(checks: dict, dag_run=None) -> dict:
@@ -78,9 +80,9 @@ def news_quality_report() -> None:
         from airflow.sdk.exceptions import AirflowFailException
 
         if checks.get("failed_errors"):
-            # A message a data owner can act on, not a stack trace: which checks, which run, where to look.
+            # A message a data owner can act on, not a stack trace: which checks, which runs, where to look.
             raise AirflowFailException(
-                f"run {checks['run_id']}: {len(checks['failed_errors'])} error-severity expectation(s) failed: "
+                f"{len(checks['failed_errors'])} error-severity expectation(s) failed: "
                 f"{'; '.join(checks['failed_errors'])}. See {report['report']} and the Data Docs."
             )
 

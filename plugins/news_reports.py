@@ -1,13 +1,14 @@
-"""Airflow UI plugin: the data-quality run report and the Great Expectations Data Docs under a "News" menu.
+"""Airflow UI plugin: the data-quality run report and the Great Expectations Data Docs in the UI's nav bar.
 
 A FastAPI app mounted by the Airflow api-server at ``/news`` serves two things from the lake's ``_reports``
 folder, read-only: the run report and the Data Docs site (the report links to the Data Docs by a relative
 path, so both work from disk too). Nothing else in that folder is served (not the GX configuration, not the
-raw validation results with their row values), no symlink is followed, and every route needs an Airflow
-login like the rest of the UI. Pages carry a Content-Security-Policy: the report may run no script at all,
-the Data Docs run theirs in a sandbox with an opaque origin, so even a value that slipped past escaping
-could not reach the Airflow session. Two external views put "Run report" and "Data Docs" in the UI's
-navigation under "News".
+raw validation results with their row values), and no symlink is followed. Every page needs an Airflow
+login like the rest of the UI; the Data Docs' static assets (Bootstrap, fonts: no data) do not, because the
+pages load them from a sandbox that carries no session. Pages carry a Content-Security-Policy: the report
+may run no script at all, the Data Docs run theirs in a sandbox with an opaque origin, so even a value that
+slipped past escaping could not reach the Airflow session. Two external views put "News report" and
+"News Data Docs" at the top level of the UI's navigation bar (``nav_top_level``, Airflow 3.2+).
 """
 
 from __future__ import annotations
@@ -74,21 +75,33 @@ def create_app(reports: Path | None = None, *, require_login: bool = True) -> Fa
     def folder() -> Path:
         return Path(reports) if reports else get_settings().lake / "_reports"
 
-    app = FastAPI(title="News ingest reports", docs_url=None, redoc_url=None, openapi_url=None,
-                  dependencies=[Depends(_login_required())] if require_login else [])
+    app = FastAPI(title="News ingest reports", docs_url=None, redoc_url=None, openapi_url=None)
+    login = [Depends(_login_required())] if require_login else []
 
-    @app.get("/", include_in_schema=False)
+    @app.get(f"/files/{DATA_DOCS_DIR}/static/{{rel:path}}", include_in_schema=False)
+    def data_docs_static(rel: str) -> Response:
+        # Library files and GX's styles, no data: public, so the sandboxed pages (opaque origin, no cookie)
+        # can load them; fonts are fetched with CORS, hence the header. Pages themselves are not served here.
+        if PurePosixPath(rel).suffix.lower() not in DATA_DOCS_TYPES - {".html"}:
+            return _not_found()
+        path = _resolve(folder(), f"{DATA_DOCS_DIR}/static/{rel}")
+        if path is None:
+            return _not_found()
+        return FileResponse(path, headers={**_COMMON_HEADERS, "Access-Control-Allow-Origin": "*",
+                                           "Cache-Control": "public, max-age=86400"})
+
+    @app.get("/", include_in_schema=False, dependencies=login)
     def index() -> RedirectResponse:
         # Relative: the app lives under a prefix (and maybe behind a proxy); never an absolute path.
         return RedirectResponse(url=f"files/{REPORT}")
 
-    @app.get("/status", include_in_schema=False)
+    @app.get("/status", include_in_schema=False, dependencies=login)
     def status() -> HTMLResponse:
         found = _resolve(folder(), REPORT) is not None
         return _page("News reports", f"reports folder {html.escape(str(folder()))}: "
                                      f"{'report present' if found else 'no report yet'}", 200)
 
-    @app.get(f"/files/{REPORT}", include_in_schema=False)
+    @app.get(f"/files/{REPORT}", include_in_schema=False, dependencies=login)
     def report() -> Response:
         path = _resolve(folder(), REPORT)
         if path is None:
@@ -98,7 +111,7 @@ def create_app(reports: Path | None = None, *, require_login: bool = True) -> Fa
         return FileResponse(path, media_type="text/html; charset=utf-8",
                             headers={**_COMMON_HEADERS, "Content-Security-Policy": REPORT_CSP})
 
-    @app.get(f"/files/{DATA_DOCS_DIR}/{{rel:path}}", include_in_schema=False)
+    @app.get(f"/files/{DATA_DOCS_DIR}/{{rel:path}}", include_in_schema=False, dependencies=login)
     def data_docs(rel: str) -> Response:
         if PurePosixPath(rel).suffix.lower() not in DATA_DOCS_TYPES:
             return _not_found()
@@ -110,7 +123,7 @@ def create_app(reports: Path | None = None, *, require_login: bool = True) -> Fa
             return _not_found()
         return FileResponse(path, headers={**_COMMON_HEADERS, "Content-Security-Policy": DATA_DOCS_CSP})
 
-    @app.get("/files/{rel:path}", include_in_schema=False)
+    @app.get("/files/{rel:path}", include_in_schema=False, dependencies=login)
     def anything_else(rel: str) -> HTMLResponse:
         return _not_found()
 
@@ -123,9 +136,10 @@ class NewsReportsPlugin(AirflowPlugin):
     fastapi_apps = [  # noqa: RUF012 - the plugin interface
         {"app": create_app(), "url_prefix": URL_PREFIX, "name": "News reports"},
     ]
+    # nav_top_level: a button each in the navigation bar, not two levels down under Plugins > News.
     external_views = [  # noqa: RUF012 - the plugin interface
-        {"name": "Run report", "href": f"news/files/{REPORT}", "destination": "nav", "category": "News",
-         "url_route": "news-run-report"},
-        {"name": "Data Docs", "href": f"news/files/{DATA_DOCS}", "destination": "nav", "category": "News",
-         "url_route": "news-data-docs"},
+        {"name": "News report", "href": f"news/files/{REPORT}", "destination": "nav", "category": "News",
+         "url_route": "news-run-report", "nav_top_level": True},
+        {"name": "News Data Docs", "href": f"news/files/{DATA_DOCS}", "destination": "nav", "category": "News",
+         "url_route": "news-data-docs", "nav_top_level": True},
     ]

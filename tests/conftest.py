@@ -59,3 +59,17 @@ def seed_inbox(tmp_path: Path) -> Path:
 @pytest.fixture
 def lake(tmp_path: Path) -> Path:
     return tmp_path / "lake"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """End with what was skipped and how to get it run: a green run that skipped the browser or the
+    distributed test has not shown what CI shows."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    terminalreporter.section("skipped tests")
+    for report in skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        terminalreporter.write_line(f"{report.nodeid}: {reason.removeprefix('Skipped: ')}")
+    terminalreporter.write_line(
+        f"{len(skipped)} test(s) skipped. Install what they need (as .ci/run does) with: sudo make test-deps")

@@ -77,3 +77,14 @@ def test_ci_entry_point_is_valid_bash_and_runs_the_readme_test_command() -> None
     result = subprocess.run(["bash", "-n", str(ci)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert ci.read_text().rstrip().endswith("make test")
+    deps = ROOT / "scripts" / "install-test-deps.sh"
+    assert subprocess.run(["bash", "-n", str(deps)], capture_output=True, text=True).returncode == 0
+    assert "scripts/install-test-deps.sh" in ci.read_text()  # one list of system packages, for CI and people
+
+
+def test_make_help_lists_every_target() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    targets = set(re.findall(r"^([a-z][a-z-]*):", makefile, flags=re.MULTILINE))
+    shown = subprocess.run(["make", "-s", "help"], capture_output=True, text=True, cwd=ROOT).stdout
+    listed = set(re.findall(r"^  make (\S+)", shown, flags=re.MULTILINE))
+    assert targets == listed, f"targets without a '## name: ...' line: {sorted(targets - listed)}"

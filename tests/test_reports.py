@@ -153,7 +153,8 @@ def test_the_plugin_loads_in_airflow_and_serves_the_reports(checked_lake: Path, 
     assert len(ours) == 1
     views = {v["name"]: v for v in ours[0].external_views}
     assert {v["category"] for v in views.values()} == {"News"}
-    assert set(views) == {"Run report", "Data Docs"}
+    assert set(views) == {"News report", "News Data Docs"}
+    assert all(v["nav_top_level"] for v in views.values())  # buttons in the nav bar, not under Plugins
 
     news_reports = _plugin()
     from fastapi.testclient import TestClient
@@ -344,3 +345,28 @@ def test_the_plugin_needs_an_airflow_login(airflow_db, checked_lake: Path, monke
     client.cookies.set("_token", get_auth_manager().generate_jwt(viewer))
     assert client.get("/news/files/report.html").status_code == 200
     assert client.get(docs).status_code == 200
+    # The Data Docs' static assets hold no data and load from a sandbox without the session: public.
+    client.cookies.clear()
+    css = client.get("/news/files/gx/gx/uncommitted/data_docs/local_site/static/vendor/bootstrap/bootstrap.min.css")
+    assert css.status_code == 200 and css.headers["access-control-allow-origin"] == "*"
+    assert client.get("/news/files/gx/gx/uncommitted/data_docs/local_site/static/x.html").status_code == 404
+
+
+def test_data_docs_load_nothing_from_the_network(checked_lake: Path) -> None:
+    from news_etl import datadocs
+
+    site = quality.data_docs_dir(checked_lake)
+    pages = [p for p in site.rglob("*.html") if "vendor" not in p.parts]
+    assert len(pages) >= 10
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert datadocs.remote_loads(text) == [], page
+        for ref in re.findall(r'(?:src|href)="([^"#?]+\.(?:css|js|png))"', text):
+            assert (page.parent / ref).resolve().is_file(), f"{page} links {ref}, which is not there"
+
+
+@pytest.mark.skipif(_chromium() is None, reason="no chromium on this machine (.ci/run installs Debian's)")
+def test_data_docs_render_their_tables_offline(checked_lake: Path) -> None:
+    # No network at all: the index's results table is filled by bootstrap-table, from the local copy.
+    dom = _dom(quality.data_docs_dir(checked_lake) / "index.html")
+    assert "Showing 1 to" in dom and "articles_published" in dom

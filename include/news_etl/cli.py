@@ -1,10 +1,13 @@
-"""``news-etl``: the pipeline without Airflow.
+"""``news-etl``: the pipeline without Airflow. Every command reads the same settings as the DAG
+(NEWS_ETL_INBOX, NEWS_ETL_LAKE, ...); a flag overrides its variable.
 
-    news-etl ingest  --inbox DIR --lake DIR [--run-id ID] [--workers N]
-    news-etl sql     "select ..." [--lake DIR]        ad-hoc SQL on the catalog (read-only)
-    news-etl sql     --example NAME [--lake DIR]      one of the shipped example queries
-    news-etl summary [--lake DIR]                     what has landed, table by table
-    news-etl catalog [--lake DIR]                     rebuild the DuckDB catalog
+    news-etl ingest  [--inbox DIR] [--lake DIR] [--run-id ID] [--workers N]   ingest new inbox files
+    news-etl sql     "select ..." [--lake DIR]                ad-hoc SQL on the catalog (read-only)
+    news-etl sql     --example NAME [--lake DIR]              one of the shipped example queries
+    news-etl summary [--lake DIR]                             what has landed, table by table
+    news-etl report  [--lake DIR] [--run-id ID] [--no-checks] check published runs, write the run report
+    news-etl catalog [--lake DIR] [--url URL --out FILE]      rebuild the DuckDB catalog
+    news-etl sync    [--lake DIR] [--url URL]                 copy the committed tables to an object store
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         log.error("%s", exc)
         return 2
+    log.info("ingesting %s into %s", settings.inbox, settings.lake)
     started = _now()
     run_id = args.run_id or f"cli__{started.strftime('%Y-%m-%dT%H:%M:%S.%fZ')}"
     summary = run_ingest(settings, run_id, started, clock=_now, workers=args.workers)
@@ -144,11 +148,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     now = _now()
     summary: dict = {}
     if not args.no_checks:
-        run_id = args.run_id or quality.latest_run_id(settings.lake)
-        if run_id is None:
+        if quality.latest_run_id(settings.lake) is None:
             log.error("the lake at %s has no committed run to check", settings.lake)
             return 2
-        summary = quality.check_published(settings.lake, run_id, now, load_rules(settings.extra_rules))
+        # One run when named; else every run no check has seen yet (else the latest), as the DAG does.
+        summary = quality.check_runs(settings.lake, [args.run_id] if args.run_id else [], now,
+                                     load_rules(settings.extra_rules), backlog=0 if args.run_id else
+                                     quality.MAX_BACKLOG_CHECKS)
     path = report.build_report(settings.lake, now)
     print(json.dumps({**summary, "report": str(path)}, indent=2, default=str))
     if summary and not summary["success"]:
@@ -196,8 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="ingest new inbox files into the lake")
-    p.add_argument("--inbox", required=True, help="folder scrapers drop article files in")
-    p.add_argument("--lake", required=True, help="folder of the Parquet lake")
+    p.add_argument("--inbox", help="folder scrapers drop article files in (default: NEWS_ETL_INBOX)")
+    p.add_argument("--lake", help="folder of the Parquet lake (default: NEWS_ETL_LAKE)")
     p.add_argument("--run-id", help="run id (default: cli__<UTC time>); re-using one re-runs that run")
     p.add_argument("--workers", type=int, default=1, help="processes for the batch stage (default 1)")
     p.set_defaults(func=cmd_ingest)
@@ -214,7 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lake", help="lake folder (default: NEWS_ETL_LAKE)")
     p.set_defaults(func=cmd_summary)
 
-    p = sub.add_parser("report", help="check the latest published run (GX Data Docs) and write the run report")
+    p = sub.add_parser("report", help="check published runs not checked yet, else the latest (GX Data Docs), "
+                                      "and write the run report")
     p.add_argument("--lake", help="lake folder (default: NEWS_ETL_LAKE)")
     p.add_argument("--run-id", help="the run to check (default: the latest committed run)")
     p.add_argument("--no-checks", action="store_true", help="only rebuild the HTML report from the lake")
@@ -241,7 +248,12 @@ class _PrintableFormatter(logging.Formatter):
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+        get_settings()  # a malformed NEWS_ETL_* variable: one clear line, for every command
+    except ConfigError as exc:
+        print(f"news-etl: {exc}", file=sys.stderr)
+        return 2
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_PrintableFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, handlers=[handler])

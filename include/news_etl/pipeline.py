@@ -105,7 +105,9 @@ def plan_run(settings: Settings, run_id: str, run_at: datetime) -> dict:
     storage.prune_staging(lake, run_at - timedelta(days=settings.staging_retention_days), storage.run_slug(run_id))
     repair_derived(settings)
     known = storage.known_file_keys(lake)
-    files = list(discover(settings.inbox, known, int(run_at.timestamp() * 1e9), settings.min_file_age_seconds))
+    seen: dict[str, int] = {}
+    files = list(discover(settings.inbox, known, int(run_at.timestamp() * 1e9), settings.min_file_age_seconds,
+                          counts=seen))
     # A run holds its validated articles in memory to publish them: cap its size, the rest waits for the
     # next run (the next schedule, or the CLI's next round). Memory then stays flat however big the inbox.
     waiting = max(0, len(files) - settings.max_files_per_run)
@@ -134,7 +136,7 @@ def plan_run(settings: Settings, run_id: str, run_at: datetime) -> dict:
         "lake": str(lake),
         "run_at": run_at.isoformat(),
         "n_files": len(files),
-        "n_known": len(known),
+        "n_unchanged": seen["unchanged"],  # files of this inbox already in the ledger, unchanged
         "n_waiting": waiting,
         "batches": batches,
     }
@@ -143,8 +145,9 @@ def plan_run(settings: Settings, run_id: str, run_at: datetime) -> dict:
         tmp = plan_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(plan), encoding="utf-8")
         tmp.replace(plan_path)
-    log.info("run %s: %d new file(s) in %d batch(es); %d already known", run_id, len(files), len(batches),
-             len(known))
+    log.info("run %s: %d new or changed file(s) in %d batch(es); %d file(s) of %s already ingested and "
+             "unchanged%s", run_id, len(files), len(batches), seen["unchanged"], settings.inbox,
+             f"; {seen['too_young']} too recent (NEWS_ETL_MIN_FILE_AGE_SECONDS)" if seen["too_young"] else "")
     return plan
 
 

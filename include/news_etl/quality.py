@@ -270,6 +270,45 @@ def data_docs_dir(lake: Path) -> Path:
     return gx_project_dir(lake) / "gx" / "uncommitted" / "data_docs" / "local_site"
 
 
+#: Unchecked runs one report run picks up besides the runs its events name (the rest wait for the next one).
+MAX_BACKLOG_CHECKS = 20
+
+
+def runs_to_check(lake: Path, named: list[str], backlog: int = MAX_BACKLOG_CHECKS) -> list[str]:
+    """The runs a report run checks: every committed run its Asset events name (Airflow may hand one report
+    run several events, e.g. after a pause), then committed runs that no check has seen yet, oldest first,
+    at most ``backlog`` of them. Each published run so gets its quality check however events are batched."""
+    from news_etl import storage
+
+    runs = storage.read_committed(lake, "ingest_runs", ["run_id", "started_at"]).to_pylist()
+    committed = {r["run_id"] for r in runs}
+    checked = set(storage.read_committed(lake, "dq_runs", ["run_id"]).column("run_id").to_pylist())
+    out = [r for r in dict.fromkeys(named) if r in committed]
+    for r in named:
+        if r not in committed:
+            log.warning("run %s named by an Asset event is not committed in %s; not checked", r, lake)
+    waiting = [r["run_id"] for r in sorted(runs, key=lambda r: (r["started_at"], r["run_id"]))
+               if r["run_id"] not in checked and r["run_id"] not in out]
+    if len(waiting) > backlog:
+        log.info("%d published run(s) have no quality check yet; checking the oldest %d now, the rest next time",
+                 len(waiting), backlog)
+    return out + waiting[:backlog]
+
+
+def check_runs(lake: Path, named: list[str], checked_at: datetime, rules: RuleSet,
+               backlog: int = MAX_BACKLOG_CHECKS) -> dict:
+    """:func:`check_published` for every run of :func:`runs_to_check` (the latest run when there is none,
+    so a manual report still checks something). Returns the runs' summaries and their failed errors."""
+    runs = runs_to_check(lake, named, backlog)
+    if not runs and (latest := latest_run_id(lake)) is not None:
+        runs = [latest]
+    summaries = [check_published(lake, run_id, checked_at, rules) for run_id in runs]
+    failed = [f"run {s['run_id']}: {e}" for s in summaries for e in s["failed_errors"]]
+    return {"lake": str(lake), "runs": [s["run_id"] for s in summaries], "checked": summaries,
+            "failed_errors": failed, "success": not failed,
+            "data_docs": str(data_docs_dir(lake) / "index.html") if summaries else None}
+
+
 def latest_run_id(lake: Path) -> str | None:
     from news_etl import storage
 
@@ -382,7 +421,7 @@ def check_published(lake: Path, run_id: str, checked_at: datetime, rules: RuleSe
     from great_expectations.checkpoint import Checkpoint
     from great_expectations.core.run_identifier import RunIdentifier
 
-    from news_etl import catalog, storage
+    from news_etl import catalog, datadocs, storage
     from news_etl.nlp import load_config as nlp_config
     from news_etl.schemas import DQ_RESULTS, DQ_RUNS, to_table
 
@@ -437,6 +476,7 @@ def check_published(lake: Path, run_id: str, checked_at: datetime, rules: RuleSe
             # (after dq_results took the values as they are).
             context.validation_results_store.set(key, escape_result_values(validation))
     context.build_data_docs()
+    datadocs.make_offline(data_docs_dir(lake))
 
     def named(r: dict) -> str:
         return f"{r['suite']}: {r['expectation']}({r['column_name'] or ''})"

@@ -106,14 +106,19 @@ def discover(
     known: set[tuple[str, int, int]],
     now_ns: int,
     min_age_seconds: int = 0,
+    counts: dict[str, int] | None = None,
 ) -> Iterator[InboxFile]:
     """Yield inbox files not already in the ledger, in a stable (sorted) order.
 
     ``known`` holds ``(source_path, size_bytes, mtime_ns)`` of files already ingested: an unchanged
     file is skipped without reading it, so a run with nothing new costs one ``stat`` per file.
     Symlinks are yielded (the reader decides whether they stay inside the inbox); directories behind
-    symlinks are not walked.
+    symlinks are not walked. ``counts`` (if given) gets ``unchanged``: files of this inbox already in the
+    ledger, and ``too_young``: files left for a later run by ``min_age_seconds``.
     """
+    counts = counts if counts is not None else {}
+    counts.setdefault("unchanged", 0)
+    counts.setdefault("too_young", 0)
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise FileNotFoundError(f"inbox {inbox} does not exist or is not a directory")
@@ -142,9 +147,11 @@ def discover(
                 continue
             if min_age_ns and stat.S_ISREG(st.st_mode) and now_ns - st.st_mtime_ns < min_age_ns:
                 log.info("skipping %s: modified less than %ss ago", display_path(rel), min_age_seconds)
+                counts["too_young"] += 1
                 continue
             shown = display_path(rel)
             if (shown, st.st_size, st.st_mtime_ns) in known:
+                counts["unchanged"] += 1
                 continue
             yield InboxFile(shown, st.st_size, st.st_mtime_ns, fs_path=rel if shown != rel else None)
     yield from _problems(inbox, unreachable, known)

@@ -7,6 +7,7 @@ Every knob has a default that works on a laptop; the DAG, the CLI and the tests 
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -33,7 +34,7 @@ def _env_int(name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError as exc:  # a typo in a deployment should fail loudly, naming the variable
-        raise ValueError(f"{_PREFIX}{name} must be an integer, got {raw!r}") from exc
+        raise ConfigError(f"{_PREFIX}{name} must be an integer, got {raw!r}") from exc
 
 
 def _schedule(raw: str) -> str | None:
@@ -105,6 +106,13 @@ class Settings:
                 f"the lake {self.lake} is {where} ({self.inbox}): the lake's own files would be read as articles. "
                 "Put NEWS_ETL_LAKE and NEWS_ETL_INBOX (or --lake and --inbox) side by side, neither inside the other"
             )
+        try:  # a lake we cannot write to fails every publish: say so now, once, naming the setting
+            lake.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=lake, prefix=".write-check-"):
+                pass
+        except OSError as exc:
+            raise ConfigError(f"the lake {self.lake} cannot be written ({exc.strerror or exc}): check "
+                              "NEWS_ETL_LAKE (or the run's lake param / --lake) and its permissions") from exc
 
     def with_paths(self, inbox: str | Path | None = None, lake: str | Path | None = None) -> Settings:
         """A copy pointing at another inbox/lake (DAG params and CLI flags use this)."""
