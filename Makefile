@@ -54,7 +54,7 @@ run: setup
 		|| { tail -40 $(AIRFLOW_HOME)/last_report_test.log; echo "news_quality_report failed: an error-severity expectation failed, or see $(AIRFLOW_HOME)/last_report_test.log"; exit 1; }
 	@echo "== news_quality_report: success; run report $(NEWS_ETL_LAKE)/_reports/report.html"
 	@echo "   Data Docs $(NEWS_ETL_LAKE)/_reports/gx/gx/uncommitted/data_docs/local_site/index.html"
-	@echo "   (in the Airflow UI after 'make ui': the News report and News Data Docs buttons of the nav bar)"
+	@echo "   (in the Airflow UI after 'make ui': the News report and Data Docs buttons of the nav bar)"
 
 ## test: the whole test suite (CI runs this through .ci/run); it ends by listing what it skipped and why
 test: $(VENV)/.installed

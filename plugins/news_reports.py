@@ -4,11 +4,11 @@ A FastAPI app mounted by the Airflow api-server at ``/news`` serves two things f
 folder, read-only: the run report and the Data Docs site (the report links to the Data Docs by a relative
 path, so both work from disk too). Nothing else in that folder is served (not the GX configuration, not the
 raw validation results with their row values), and no symlink is followed. Every page needs an Airflow
-login like the rest of the UI; the Data Docs' static assets (Bootstrap, fonts: no data) do not, because the
-pages load them from a sandbox that carries no session. Pages carry a Content-Security-Policy: the report
-may run no script at all, the Data Docs run theirs in a sandbox with an opaque origin, so even a value that
-slipped past escaping could not reach the Airflow session. Two external views put "News report" and
-"News Data Docs" at the top level of the UI's navigation bar (``nav_top_level``, Airflow 3.2+).
+login like the rest of the UI; the Data Docs' static assets (Bootstrap, fonts: library files, no data) do not.
+Pages carry a Content-Security-Policy: the report may run no script at all; the Data Docs may run scripts from
+this server only and may connect nowhere, so a value that slipped past the escaping could not call the API or
+send anything out. Two external views put "News report" and
+"Data Docs" at the top level of the UI's navigation bar (``nav_top_level``, Airflow 3.2+).
 """
 
 from __future__ import annotations
@@ -30,10 +30,15 @@ DATA_DOCS = f"{DATA_DOCS_DIR}/index.html"
 #: The report is static HTML with inline SVG and CSS: no script of any kind may run in it.
 REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; "
               "form-action 'none'; frame-ancestors 'self'")
-#: The Data Docs need their own scripts (tables, charts): they run sandboxed, in an opaque origin that can
-#: read no Airflow cookie or page, with no plugins and no form posts.
-DATA_DOCS_CSP = ("sandbox allow-scripts allow-popups allow-popups-to-escape-sandbox; object-src 'none'; "
-                 "base-uri 'none'; frame-ancestors 'self'")
+#: The Data Docs need their own scripts (GX's inline table set-up and the vendored libraries). Values from the
+#: data are escaped before GX renders them (news_etl.quality.escape_result_values); this policy is the second
+#: line: scripts and styles only from this server (no CDN: the pages use local copies), no connections, no
+#: plugins, no forms, so a script that slipped through could neither call the API nor send anything out.
+#: (A CSP sandbox would isolate them further, but the Airflow UI's iframe for external views cannot show a
+#: page whose origin is opaque: it stays blank. Checked in a browser.)
+DATA_DOCS_CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+                 "img-src 'self' data:; font-src 'self' data:; connect-src 'none'; object-src 'none'; "
+                 "base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
 #: What the Data Docs site is made of; any other file under it is not served.
 DATA_DOCS_TYPES = {".html", ".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".woff", ".woff2",
                    ".ttf", ".eot", ".map"}
@@ -80,8 +85,8 @@ def create_app(reports: Path | None = None, *, require_login: bool = True) -> Fa
 
     @app.get(f"/files/{DATA_DOCS_DIR}/static/{{rel:path}}", include_in_schema=False)
     def data_docs_static(rel: str) -> Response:
-        # Library files and GX's styles, no data: public, so the sandboxed pages (opaque origin, no cookie)
-        # can load them; fonts are fetched with CORS, hence the header. Pages themselves are not served here.
+        # Library files and GX's styles, no data: public (a page opened from disk or a proxy that strips the
+        # session still gets them); fonts are fetched with CORS, hence the header. No page is served here.
         if PurePosixPath(rel).suffix.lower() not in DATA_DOCS_TYPES - {".html"}:
             return _not_found()
         path = _resolve(folder(), f"{DATA_DOCS_DIR}/static/{rel}")
@@ -140,6 +145,6 @@ class NewsReportsPlugin(AirflowPlugin):
     external_views = [  # noqa: RUF012 - the plugin interface
         {"name": "News report", "href": f"news/files/{REPORT}", "destination": "nav", "category": "News",
          "url_route": "news-run-report", "nav_top_level": True},
-        {"name": "News Data Docs", "href": f"news/files/{DATA_DOCS}", "destination": "nav", "category": "News",
+        {"name": "Data Docs", "href": f"news/files/{DATA_DOCS}", "destination": "nav", "category": "News",
          "url_route": "news-data-docs", "nav_top_level": True},
     ]
