@@ -87,6 +87,13 @@ def build_article(
     )
     cleaned = clean(record.text, rules, preassigned={**(extra_marks or {}), **header.marks}, model=model)
     body = cleaned.body
+    # A wire dateline ("MARSEILLE, July 22 (Reuters) -") dates the story when nothing else does, and names
+    # the agency when the page names no publisher.
+    dateline = metadata.parse_dateline(cleaned.paragraphs[0] if cleaned.paragraphs else None)
+    if dateline and dateline.date and header.published_at is None:
+        local = metadata.parse_local_datetime(dateline.date, ingested_at, default_tz)
+        if local is not None:
+            header.set_published(dateline.date, local)
     article_id = article_id_for(file_hash, record.record_index)
     row = {
         "article_id": article_id,
@@ -105,8 +112,9 @@ def build_article(
         "published_date": header.published_date,
         "modified_at": header.modified_at,
         "modified_at_raw": header.modified_raw,
-        "dateline": metadata.find_dateline(cleaned.paragraphs[0] if cleaned.paragraphs else None),
-        "publisher": metadata.find_publisher(record.text, record.url, record.publisher),
+        "dateline": dateline.place if dateline else None,
+        "publisher": (metadata.find_publisher(record.text, record.url, record.publisher)
+                      or (dateline.agency if dateline else None)),
         "language": metadata.detect_language(body),
         "description": record.description or lede(cleaned.paragraphs),
         "section": record.section,
@@ -120,7 +128,7 @@ def build_article(
         "repairs": None,
         "ingested_at": ingested_at,
     }
-    repairs = [*record.repairs, *header.warnings]
+    repairs = [*record.repairs, *header.warnings, *cleaned.notes]
     bound_fields(row, limits or Limits(), repairs)
     row["repairs"] = list(dict.fromkeys(repairs)) or None
     removed = [

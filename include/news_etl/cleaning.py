@@ -52,6 +52,9 @@ class Rule:
 @dataclass(frozen=True)
 class RuleSet:
     rules: tuple[Rule, ...]
+    #: A text whose prose (sentence lines no rule removed) is at most this many words is a brief: the line
+    #: model may not remove its prose (``prose_guard`` in boilerplate.yaml). 0 switches the guard off.
+    brief_max_words: int = 200
 
     def __post_init__(self) -> None:
         # One combined search per line rules out most lines at once; only a line that some pattern
@@ -171,7 +174,7 @@ def _compile_rule(raw: dict, origin: str) -> Rule:
     )
 
 
-def _read_rules_file(path: Path) -> list[dict]:
+def _read_rules_file(path: Path) -> dict:
     try:
         with open(path, encoding="utf-8") as fh:
             doc = yaml.safe_load(fh) or {}
@@ -180,7 +183,7 @@ def _read_rules_file(path: Path) -> list[dict]:
     rules = doc.get("rules", []) if isinstance(doc, dict) else None
     if not isinstance(rules, list):
         raise ValueError(f"{path}: expected a mapping with a 'rules:' list")
-    return rules
+    return doc
 
 
 def load_rules(extra: Path | None = None) -> RuleSet:
@@ -201,8 +204,16 @@ def _load_rules(extra: Path | None, _version: tuple[int, int] | None) -> RuleSet
     if extra is not None:
         sources.append((Path(extra), str(extra)))
     origins: dict[str, str] = {}
+    brief_max_words = RuleSet.brief_max_words
     for path, origin in sources:
-        for raw in _read_rules_file(path):
+        doc = _read_rules_file(path)
+        guard = doc.get("prose_guard")
+        if guard is not None:  # a user's file may set it too; the last one read wins
+            try:
+                brief_max_words = max(0, int(guard["brief_max_words"]))
+            except (TypeError, KeyError, ValueError) as exc:
+                raise ValueError(f"{origin}: prose_guard needs an integer brief_max_words") from exc
+        for raw in doc["rules"]:
             if not isinstance(raw, dict) or "name" not in raw:
                 raise ValueError(f"{origin}: every rule needs a 'name': {raw!r}")
             merged[str(raw["name"])] = raw
@@ -211,7 +222,7 @@ def _load_rules(extra: Path | None, _version: tuple[int, int] | None) -> RuleSet
         _compile_rule(raw, origins[name]) for name, raw in merged.items() if raw.get("enabled", True)
     )
     log.debug("loaded %d boilerplate rules", len(rules))
-    return RuleSet(rules)
+    return RuleSet(rules, brief_max_words=brief_max_words)
 
 
 # --------------------------------------------------------------------------- cleaning
@@ -230,6 +241,7 @@ class Cleaned:
     paragraphs: list[str]
     headings: list[str]
     removed: list[Removed] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # decisions worth recording (articles.repairs)
 
     @property
     def body(self) -> str:
@@ -304,6 +316,7 @@ def clean(text: str, rules: RuleSet, preassigned: dict[int, str] | None = None, 
     are then judged by ``model`` (a :class:`news_etl.linemodel.LineModel`), when one is given.
     """
     preassigned = preassigned or {}
+    notes: list[str] = []
     raw_lines = text.split("\n")
     index = [i for i, raw in enumerate(raw_lines) if raw.strip()]
     lines = [raw_lines[i].strip() for i in index]
@@ -321,6 +334,10 @@ def clean(text: str, rules: RuleSet, preassigned: dict[int, str] | None = None, 
             if not keep[k] and reasons[k] is None and keep[k - 1] and keep[k + 1] and reasons[k - 1] is None \
                     and reasons[k + 1] is None and is_heading(lines[k], lines[k + 1]):
                 keep[k] = True
+        guarded = _prose_guard(lines, reasons, keep, rules.brief_max_words)
+        if guarded:
+            notes.append(f"body: kept {guarded} prose paragraph(s) of a short text that the line model would have "
+                         "removed (prose guard)")
         reasons = [r if r is not None or k else MODEL_RULE for r, k in zip(reasons, keep, strict=True)]
     removed = [Removed(i + 1, line, r, p if r == MODEL_RULE else None)
                for i, line, r, p in zip(index, lines, reasons, probs, strict=True) if r is not None]
@@ -333,7 +350,26 @@ def clean(text: str, rules: RuleSet, preassigned: dict[int, str] | None = None, 
         p for k, p in enumerate(paragraphs)
         if is_heading(p, paragraphs[k + 1] if k + 1 < len(paragraphs) else None)
     ]
-    return Cleaned(paragraphs=paragraphs, headings=headings, removed=removed)
+    return Cleaned(paragraphs=paragraphs, headings=headings, removed=removed, notes=notes)
+
+
+def _prose_guard(lines: list[str], reasons: list[str | None], keep, brief_max_words: int) -> int:
+    """In a brief (all its prose at most ``brief_max_words`` words), keep every prose line the model would
+    drop; returns how many it kept.
+
+    The model learned from whole pages, where a lone sentence between furniture is usually a teaser; in a
+    wire flash or a brief that sentence is the article, and losing it silently is the worst failure a cleaner
+    can have. Prose here: a line no rule removed that is a sentence (:func:`_is_sentence`).
+    Long pages are not touched (their prose is well over the limit), so teasers there still go."""
+    if brief_max_words <= 0:
+        return 0
+    prose = [k for k, line in enumerate(lines) if reasons[k] is None and _is_sentence(line)]
+    if not prose or sum(count_words(lines[k]) for k in prose) > brief_max_words:
+        return 0
+    dropped = [k for k in prose if not keep[k]]
+    for k in dropped:
+        keep[k] = True
+    return len(dropped)
 
 
 #: rule name for short lines that many different files of one source share (a site's footer, share bar)
@@ -342,6 +378,18 @@ BATCH_REPEAT = "batch_repeat"
 
 def _is_prose(line: str) -> bool:
     return count_words(line) >= 12 and line.rstrip().endswith(_TERMINAL)
+
+
+_SENTENCE_END = (".", "!", "?", "…", "\"", "”", "’", "'")
+
+
+def _is_sentence(line: str) -> bool:
+    """A sentence of a brief: 6+ words ending like a sentence, or 12+ words most of which start lower-case
+    (a lede that lost its full stop; title-case menus and headlines do not qualify)."""
+    words = WORD.findall(line)
+    if len(words) >= 6 and line.rstrip().endswith(_SENTENCE_END):
+        return True
+    return len(words) >= 12 and sum(w[0].islower() for w in words) >= 0.5 * len(words)
 
 
 def batch_repeats(docs: list[tuple[str, str]], min_docs: int = 3) -> list[dict[int, str]]:

@@ -392,6 +392,7 @@ def extract_header(
                 h.authors = names
     if not h.authors:
         _find_bare_byline(h, lines, nonblank)
+    _find_credits(h, lines, nonblank)
     if not hint_title:
         _title_near_header(h, lines, nonblank)
     if hint_authors:
@@ -420,6 +421,27 @@ def _find_loose_date(h: Header, lines: list[str], nonblank: list[int], reference
             h.marks[i] = "meta:timestamp"
         h.date_line = i
         return
+
+
+def _find_credits(h: Header, lines: list[str], nonblank: list[int]) -> None:
+    """Wire credit lines near the end ("(Reporting by ...; Editing by ...)", "X contributed to this report")
+    are metadata: out of the body, their reporters into the authors (after a byline's), contributors only
+    when nobody else is named."""
+    contributors: list[str] = []
+    for i in nonblank[-8:]:
+        if i in h.marks:
+            continue
+        found = credit_names(lines[i])
+        if found is None:
+            continue
+        names, reporters = found
+        h.marks[i] = "meta:credit"
+        if reporters:
+            h.authors += [n for n in names if n not in h.authors]
+        else:
+            contributors += names
+    if not h.authors:
+        h.authors = list(dict.fromkeys(contributors))
 
 
 _PLAIN_NAME = re.compile(r"^[A-Z][a-z'’\-]+(?:\s+(?:[A-Z]\.|[A-Z][a-z'’\-]+|de|van|von|da|di|del|la|le)){1,3}$")
@@ -485,7 +507,11 @@ def _title_near_header(h: Header, lines: list[str], nonblank: list[int]) -> None
 
 _DATELINE = re.compile(
     r"^(?P<place>[A-Z][A-Za-z.'’\-]+(?:[ ,]+[A-Z][A-Za-z.'’\-]+){0,3})"
-    r"(?:,\s*[A-Z][a-z]{1,5}\.?)?\s*(?:\([^)]{1,40}\))?\s*(?::|—|–|--|\s-\s)\s*(?=[A-Z“\"‘'0-9])"
+    r"(?:,\s*[A-Z][a-z]{1,5}\.?)?"
+    # A wire date: "July 22", "Sept. 6", "22 July", "July 22, 2024" (Reuters, Yonhap, Xinhua, AFP).
+    rf"(?:,?\s+(?P<date>(?i:{_MONTHS})\.?\s+\d{{1,2}}(?:,\s*(?:19|20)\d{{2}})?|\d{{1,2}}\s+(?i:{_MONTHS})\.?"
+    r"(?:\s+(?:19|20)\d{2})?))?"
+    r"\s*(?:\((?P<agency>[^)]{1,40})\))?\s*(?::|—|–|--|\s-\s)\s*(?=[A-Z“\"‘'0-9])"
 )
 _NOT_PLACES = {
     "however", "meanwhile", "update", "updated", "note", "editor's note", "breaking", "exclusive", "watch",
@@ -494,8 +520,18 @@ _NOT_PLACES = {
 }
 
 
-def find_dateline(first_paragraph: str | None) -> str | None:
-    """"Seoul: In a rare move ..." -> "Seoul"; "WASHINGTON (Reuters) - ..." -> "Washington"."""
+@dataclass(frozen=True)
+class Dateline:
+    """The opening of a wire story: "MARSEILLE, July 22 (Reuters) -" -> place, date text, agency."""
+
+    place: str
+    date: str | None = None  # as written, without a year when the wire leaves it out ("July 22")
+    agency: str | None = None  # the tag in parentheses ("Reuters", "AP", "Yonhap")
+
+
+def parse_dateline(first_paragraph: str | None) -> Dateline | None:
+    """"Seoul: In a rare move ..." -> Seoul; "MARSEILLE, July 22 (Reuters) - ..." -> Marseille, "July 22",
+    Reuters; "Rome, July 22, 2024 (AFP) - ..." -> Rome, "July 22, 2024", AFP."""
     if not first_paragraph:
         return None
     m = _DATELINE.match(first_paragraph)
@@ -506,7 +542,54 @@ def find_dateline(first_paragraph: str | None) -> str | None:
         return None
     # Wire style shouts the city ("KYIV, Ukraine"): store it the way it is written elsewhere.
     parts = [p.strip() for p in place.split(",")]
-    return ", ".join(p.title() if p.isupper() and len(p) > 3 else p for p in parts)
+    place = ", ".join(p.title() if p.isupper() and len(p) > 3 else p for p in parts)
+    agency = (m.group("agency") or "").strip() or None
+    return Dateline(place=place, date=m.group("date"), agency=agency)
+
+
+def find_dateline(first_paragraph: str | None) -> str | None:
+    """The place of :func:`parse_dateline`."""
+    dateline = parse_dateline(first_paragraph)
+    return dateline.place if dateline else None
+
+
+# --------------------------------------------------------------------------- wire credit lines
+
+#: "(Reporting by A and B in Paris; Additional reporting by C; Writing by D; Editing by E)": a Reuters-style
+#: credit line. The reporters and writers are the authors; editors and compilers are not.
+_CREDIT_LINE = re.compile(r"^\(?\s*(?:(?:additional\s+)?reporting|writing|editing|compiled|graphics|research)"
+                          r"(?:\s+and\s+\w+)?\s+by\s+.+\)?\.?$", re.IGNORECASE)
+_CREDIT_SEGMENT = re.compile(r"^(?P<role>(?:additional\s+)?reporting|writing|(?:reporting|writing)\s+and\s+\w+|"
+                             r"editing|compiled|graphics|research)\s+by\s+(?P<names>.+)$", re.IGNORECASE)
+#: "Associated Press writer Jane Doe in Paris contributed to this report." / "Jane Doe contributed reporting."
+_CONTRIBUTED = re.compile(
+    r"^(?:(?:the\s+)?(?:associated\s+press|ap|afp|reuters|bloomberg)\s+(?:staff\s+)?"
+    r"(?:writers?|reporters?|correspondents?|journalists?)\s+)?(?P<names>.+?)\s+contributed\s+"
+    r"(?:to\s+this\s+(?:report|story|article)|reporting|additional\s+reporting)\b.{0,60}$", re.IGNORECASE)
+
+
+def credit_names(line: str) -> tuple[list[str], bool] | None:
+    """Names a wire credit line gives authorship to, and whether they are the story's reporters (a "Reporting
+    by" line) or contributors ("... contributed to this report"); None when ``line`` is no credit line."""
+    text = line.strip()
+    if count_words(text) > 60:
+        return None
+    if _CREDIT_LINE.match(text):
+        names: list[str] = []
+        for segment in text.strip("().").split(";"):
+            m = _CREDIT_SEGMENT.match(segment.strip())
+            if m and m.group("role").lower().split()[0] in ("reporting", "writing"):
+                names += [n for n in parse_byline(_strip_places(m.group("names"))) if n not in names]
+        return names, True
+    m = _CONTRIBUTED.match(text)
+    if m:
+        return [n for n in parse_byline(_strip_places(m.group("names")))], False
+    return None
+
+
+def _strip_places(names: str) -> str:
+    """"Anna Weber in Paris and Paul Martin in Lyon" -> "Anna Weber and Paul Martin"."""
+    return re.sub(r"\s+(?:in|from)\s+[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*)*", "", names)
 
 
 _FREEMAIL = {"gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "aol.com", "icloud.com", "proton.me",

@@ -1,0 +1,98 @@
+"""Briefs and wire flashes: the cleaner never empties a short article that has prose (the prose guard)."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from news_etl.articles import build_article
+from news_etl.cleaning import clean, load_rules
+from news_etl.linemodel import default_model
+from news_etl.reading import Record
+
+from .conftest import ROOT, RUN_AT
+
+BBC = ROOT.parent / "shared" / "corpora" / "bbc"
+#: Furniture of the kinds boilerplate.yaml knows: share bars, "Also Read" links, ads, related boxes, credits.
+FURNITURE = ["Share this: Twitter", "Facebook", "WhatsApp", "Also Read: {title}", "Advertisement", "Read more: {title}",
+             "Related stories", "Most read", "Share on Facebook", "Like this: Like Loading...", "Copy link",
+             "Story continues below advertisement", "Photo: Reuters", "Trending now"]
+
+
+def make_briefs(bbc: Path, n: int, seed: int) -> list[dict]:
+    """``n`` briefs: the first paragraphs (25-150 words) of BBC articles with 2-4 furniture lines inserted at
+    random places, as ``{"prose": [...], "furniture": [...], "text": ...}``."""
+    rng = random.Random(seed)
+    files = sorted(bbc.rglob("*.txt"))
+    rng.shuffle(files)
+    titles = [f.read_text(encoding="utf-8", errors="replace").split("\n", 1)[0].strip() for f in files[:200]]
+    out = []
+    for f in files:
+        lines = [ln.strip() for ln in f.read_text(encoding="utf-8", errors="replace").split("\n")]
+        prose, words = [], 0
+        for para in (ln for ln in lines[1:] if ln):
+            if words + len(para.split()) > 150 or len(para.split()) < 6:
+                break  # a brief of whole sentences (the corpus has a few stray one-word lines)
+            prose.append(para)
+            words += len(para.split())
+            if words >= 25 and rng.random() < 0.5:
+                break
+        if not prose or not 25 <= words <= 150:
+            continue
+        furniture = [rng.choice(FURNITURE).format(title=rng.choice(titles)) for _ in range(rng.randint(2, 4))]
+        body = list(prose)
+        for line in furniture:
+            body.insert(rng.randint(0, len(body)), line)
+        out.append({"prose": prose, "furniture": furniture, "text": "\n\n".join(body)})
+        if len(out) == n:
+            break
+    return out
+
+
+@pytest.mark.skipif(not BBC.is_dir(), reason="../shared/corpora/bbc is not beside the project")
+@pytest.mark.parametrize("seed", [7, 11])
+def test_briefs_keep_all_their_prose_and_lose_their_furniture(seed: int) -> None:
+    rules, model = load_rules(None), default_model()
+    briefs = make_briefs(BBC, 60, seed)
+    assert len(briefs) == 60
+    lost, left = [], []
+    for brief in briefs:
+        kept = set(clean(brief["text"], rules, model=model).paragraphs)
+        lost += [p for p in brief["prose"] if p not in kept]
+        left += [f for f in brief["furniture"] if f in kept]
+    assert lost == [], f"{len(lost)} prose paragraph(s) removed, e.g. {lost[:2]}"
+    assert left == [], f"{len(left)} furniture line(s) kept, e.g. {left[:3]}"
+
+
+def test_a_short_brief_keeps_its_three_paragraphs_and_says_so() -> None:
+    # The shape the issue reported: three prose lines among a share bar and an "Also Read" link.
+    text = ("Also Read: Mayor opens new bus station\n"
+            "The city council approved a new budget on Monday that raises spending on schools and buses.\n"
+            "Share this: Twitter\nFacebook\n"
+            "Council members voted eleven to four after a long debate.\n"
+            "Advertisement\n"
+            "The budget takes effect in January.")
+    rules, model = load_rules(None), default_model()
+    unguarded = clean(text, rules.__class__(rules.rules, brief_max_words=0), model=model)
+    guarded = clean(text, rules, model=model)
+    prose = [ln for ln in text.split("\n") if ln.endswith(".")]
+    assert guarded.paragraphs == prose
+    assert unguarded.paragraphs == []  # the model alone emptied it: the guard is what keeps the article
+    assert guarded.notes and "prose guard" in guarded.notes[0]
+    built = build_article(Record(record_index=0, source_format="txt", text=text), source_path="brief.txt",
+                          file_hash="h", run_id="r", ingested_at=RUN_AT, rules=rules, model=model)
+    assert any("prose guard" in r for r in built.row["repairs"])
+
+
+def test_long_pages_are_left_to_the_model() -> None:
+    # A teaser sentence among furniture on a page whose prose is long: the guard does not apply.
+    body = [f"Paragraph {i} of the long article tells the story of the bridge and the council in some detail here."
+            for i in range(20)]
+    teaser = "Subscribers can read the whole investigation into the bridge contract in our weekend magazine now."
+    text = "\n".join(["Home", "News", "Sport", teaser, "Weather", *body])
+    rules, model = load_rules(None), default_model()
+    with_guard = clean(text, rules, model=model)
+    without = clean(text, rules.__class__(rules.rules, brief_max_words=0), model=model)
+    assert with_guard.paragraphs == without.paragraphs and with_guard.notes == []
