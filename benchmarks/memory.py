@@ -6,7 +6,8 @@
    just under NEWS_ETL_MAX_INFLATED_BYTES (an 812 kB gzip inflating to 200 MB is past it and stops at the
    limit), four 22 MB text files of 60,000 repeated share lines, four texts of short share lines just under
    NEWS_ETL_MAX_RECORD_CHARS (the costliest text per character to clean that is still accepted), and a JSONL
-   file just under the inflate limit whose records are each such a text.
+   file just under the inflate limit whose records are each such a text, and two HTML pages just under
+   NEWS_ETL_MAX_HTML_CHARS.
 2. big: one article just under NEWS_ETL_MAX_RECORD_CHARS (BBC articles glued into one long article).
 3. many: --files files, each a BBC article with a line that makes it unique (so none is a duplicate).
 Each is ingested by the real CLI in a fresh lake; a sampler adds up the memory (PSS: shared pages split
@@ -100,6 +101,13 @@ def build_hostile(inbox: Path, lede: str) -> dict:
         (inbox / f"shares-22mb-{k}.txt").write_text(lines22 + f"\nCopy {k}.", encoding="utf-8")
         (inbox / f"at-record-limit-{k}.txt").write_text(share_text(limits.max_record_chars - 100, lede + f" ({k})"),
                                                          encoding="utf-8")
+    # Pages of markup just under NEWS_ETL_MAX_HTML_CHARS (a big inline script, then many small blocks).
+    blocks = "".join(f"<div><p>Paragraph {i}: {lede[:120]}</p><a href='/x/{i}'>Link {i}</a></div>"
+                     for i in range(2000))
+    for k in range(2):
+        head = f"<html><head><title>Page {k}</title><script>{'var x=1;' * 100_000}</script></head><body><article>"
+        body = blocks * max(1, (limits.max_html_chars - len(head) - 1000) // len(blocks))
+        (inbox / f"page-{k}.html").write_text(head + body + "</article></body></html>", encoding="utf-8")
     with open(inbox / "records.jsonl", "w", encoding="utf-8") as fh:
         written, k = 0, 0
         while True:

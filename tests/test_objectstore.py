@@ -112,7 +112,8 @@ def _s3rver() -> str | None:
     return found or (str(local) if local.exists() and shutil.which("node") else None)
 
 
-@pytest.mark.skipif(_s3rver() is None, reason="s3rver (npm) is not installed; .ci/run installs it with Node.js")
+@pytest.mark.skipif(_s3rver() is None,
+                    reason="s3rver (npm) is not installed; `sudo make test-deps` installs it, as .ci/run does")
 def test_the_copy_over_the_s3_protocol(seed_inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -114,10 +114,11 @@ def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
+NO_CHROMIUM = "no chromium on this machine; `sudo make test-deps` installs Debian's, as .ci/run does"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--disable-dev-shm-usage"]
 
 
-@pytest.mark.skipif(_chromium() is None, reason="no chromium on this machine (.ci/run installs Debian's)")
+@pytest.mark.skipif(_chromium() is None, reason=NO_CHROMIUM)
 def test_the_report_renders_in_a_real_browser_with_its_headings_and_plots(checked_lake: Path, tmp_path: Path) -> None:
     page = report.report_path(checked_lake)
     dom = subprocess.run([_chromium(), *CHROMIUM_FLAGS, "--dump-dom", page.as_uri()], capture_output=True,
@@ -253,7 +254,7 @@ def _dom(page: Path | str) -> str:
     return done.stdout
 
 
-@pytest.mark.skipif(_chromium() is None, reason="no chromium on this machine (.ci/run installs Debian's)")
+@pytest.mark.skipif(_chromium() is None, reason=NO_CHROMIUM)
 def test_no_page_runs_a_script_from_the_data(hostile_lake: Path, tmp_path: Path) -> None:
     # The harness sees a script that runs: the same markup raw in a page sets the marker.
     control = tmp_path / "control.html"
@@ -366,7 +367,7 @@ def test_data_docs_load_nothing_from_the_network(checked_lake: Path) -> None:
             assert (page.parent / ref).resolve().is_file(), f"{page} links {ref}, which is not there"
 
 
-@pytest.mark.skipif(_chromium() is None, reason="no chromium on this machine (.ci/run installs Debian's)")
+@pytest.mark.skipif(_chromium() is None, reason=NO_CHROMIUM)
 def test_data_docs_render_their_tables_offline(checked_lake: Path) -> None:
     # No network at all: the index's results table is filled by bootstrap-table, from the local copy.
     dom = _dom(quality.data_docs_dir(checked_lake) / "index.html")

@@ -54,7 +54,7 @@ class RuleSet:
     rules: tuple[Rule, ...]
     #: A text whose prose (sentence lines no rule removed) is at most this many words is a brief: the line
     #: model may not remove its prose (``prose_guard`` in boilerplate.yaml). 0 switches the guard off.
-    brief_max_words: int = 200
+    brief_max_words: int = 150
 
     def __post_init__(self) -> None:
         # One combined search per line rules out most lines at once; only a line that some pattern
@@ -359,13 +359,21 @@ def _prose_guard(lines: list[str], reasons: list[str | None], keep, brief_max_wo
 
     The model learned from whole pages, where a lone sentence between furniture is usually a teaser; in a
     wire flash or a brief that sentence is the article, and losing it silently is the worst failure a cleaner
-    can have. Prose here: a line no rule removed that is a sentence (:func:`_is_sentence`).
+    can have. Prose here: a line no rule removed that is a sentence (:func:`_sentence_words`).
     Long pages are not touched (their prose is well over the limit), so teasers there still go."""
     if brief_max_words <= 0:
         return 0
-    prose = [k for k, line in enumerate(lines) if reasons[k] is None and _is_sentence(line)]
-    if not prose or sum(count_words(lines[k]) for k in prose) > brief_max_words:
-        return 0
+    # Kept lines first: in a long article they pass the limit within a few paragraphs and the scan stops,
+    # so the guard costs next to nothing where it does not apply.
+    order = sorted((k for k in range(len(lines)) if reasons[k] is None), key=lambda k: not keep[k])
+    prose, total = [], 0
+    for k in order:
+        words = _sentence_words(lines[k])
+        if words:
+            total += words
+            if total > brief_max_words:
+                return 0
+            prose.append(k)
     dropped = [k for k in prose if not keep[k]]
     for k in dropped:
         keep[k] = True
@@ -383,13 +391,16 @@ def _is_prose(line: str) -> bool:
 _SENTENCE_END = (".", "!", "?", "…", "\"", "”", "’", "'")
 
 
-def _is_sentence(line: str) -> bool:
-    """A sentence of a brief: 6+ words ending like a sentence, or 12+ words most of which start lower-case
-    (a lede that lost its full stop; title-case menus and headlines do not qualify)."""
+def _sentence_words(line: str) -> int:
+    """The words of ``line`` if it is a sentence of a brief, else 0: 6+ words ending like a sentence, or 12+
+    words most of which start lower-case (a lede that lost its full stop; title-case menus and headlines do
+    not qualify)."""
     words = WORD.findall(line)
     if len(words) >= 6 and line.rstrip().endswith(_SENTENCE_END):
-        return True
-    return len(words) >= 12 and sum(w[0].islower() for w in words) >= 0.5 * len(words)
+        return len(words)
+    if len(words) >= 12 and sum(w[0].islower() for w in words) >= 0.5 * len(words):
+        return len(words)
+    return 0
 
 
 def batch_repeats(docs: list[tuple[str, str]], min_docs: int = 3) -> list[dict[int, str]]:

@@ -392,13 +392,16 @@ def _format_of(rel: str) -> tuple[str, bool]:
     return os.path.splitext(name)[1], gz
 
 
-def _check_record_size(text: str, limits: Limits, what: str) -> None:
-    """Refuse a record whose text would cost more memory to clean than a worker is meant to hold."""
-    if len(text) > limits.max_record_chars:
+def _check_record_size(text: str, limits: Limits, what: str, html: bool = False) -> None:
+    """Refuse a record whose text would cost more memory to clean (or markup, to parse) than a worker is meant
+    to hold."""
+    limit, name = (limits.max_html_chars, "MAX_HTML_CHARS") if html else (limits.max_record_chars,
+                                                                           "MAX_RECORD_CHARS")
+    if len(text) > limit:
         raise ReadError(
             "record_too_large",
-            f"{what} is {len(text):,} characters, over the max_record_chars limit of {limits.max_record_chars:,} "
-            "(NEWS_ETL_MAX_RECORD_CHARS); no news article is that long: split the file or raise the limit",
+            f"{what} is {len(text):,} characters, over the {name.lower()} limit of {limit:,} "
+            f"(NEWS_ETL_{name}); no news article is that long: split the file or raise the limit",
         )
 
 
@@ -412,8 +415,9 @@ def _html_record(html: str, index: int, fmt: str, encoding: str | None, limits: 
                  url: str | None = None) -> Record:
     from news_etl import html as html_mod  # lazy: trafilatura is a heavy import
 
-    _check_record_size(html, limits, "the HTML")
+    _check_record_size(html, limits, "the HTML", html=True)
     doc = html_mod.extract(html, url=url)
+    _check_record_size(doc.text, limits, "the text extracted from the HTML")
     text = normalise_text(doc.text, limits.max_line_chars)
     if not text.strip():
         raise ReadError("no_text", "is HTML with no text to extract: an empty body, or markup too broken or too "

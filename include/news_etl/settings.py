@@ -51,9 +51,12 @@ class Limits:
     max_line_chars: int = 1_000_000
     max_records_per_file: int = 100_000
     max_file_seconds: int = 60  # reading one file, and extracting one record, each get this long
-    # Text of one record (a .txt file's text, an HTML page's markup, a JSON record's text or html): what
-    # cleaning holds per line costs ~100x the text, so this bounds a worker's memory.
+    # Text of one record (a .txt file's text, a JSON record's text, the text extracted from a page): what
+    # cleaning holds per line costs ~70x the text, so this bounds a worker's memory.
     max_record_chars: int = 2_000_000
+    # Markup of one HTML page (a file, or a JSON record's html): pages carry scripts and styles, and parsing
+    # costs far less per character than cleaning, so the bound is wider.
+    max_html_chars: int = 8_000_000
     # Fields of an article: longer values are cut (noted in articles.repairs), never refused.
     max_title_chars: int = 1_000
     max_url_chars: int = 4_096
@@ -153,6 +156,7 @@ def get_settings(**overrides: object) -> Settings:
             max_records_per_file=_env_int("MAX_RECORDS_PER_FILE", Limits.max_records_per_file),
             max_file_seconds=max(0, _env_int("MAX_FILE_SECONDS", Limits.max_file_seconds)),
             max_record_chars=max(1000, _env_int("MAX_RECORD_CHARS", Limits.max_record_chars)),
+            max_html_chars=max(1000, _env_int("MAX_HTML_CHARS", Limits.max_html_chars)),
             max_title_chars=max(10, _env_int("MAX_TITLE_CHARS", Limits.max_title_chars)),
             max_url_chars=max(10, _env_int("MAX_URL_CHARS", Limits.max_url_chars)),
             max_field_chars=max(10, _env_int("MAX_FIELD_CHARS", Limits.max_field_chars)),
