@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -189,3 +189,53 @@ def test_a_date_inside_a_body_sentence_is_not_the_publication_date() -> None:
     h = extract_header([*BODY, "The bridge first opened to traffic on March 3, 1931, after four years of "
                                "construction and many delays."], reference=REF)
     assert h.published_at is None
+
+
+# --------------------------------------------------------------------------- the reader's day
+
+
+def test_the_readers_zone_comes_from_the_language_tag_then_the_country_domain() -> None:
+    from news_etl.metadata import reader_zone
+
+    assert str(reader_zone("en-US", "https://www.eweek.com/x")) == "America/New_York"
+    assert str(reader_zone("en_AU", None)) == "Australia/Sydney"  # og:locale style
+    assert str(reader_zone("en", "https://www.checkout.com.au/deals")) == "Australia/Sydney"
+    assert str(reader_zone(None, "https://www.vogue.co.uk/article")) == "Europe/London"
+    assert reader_zone("en", "https://www.example.com/") is None  # nothing says where the readers are
+
+
+def test_a_utc_only_timestamp_is_dated_in_the_readers_zone_and_keeps_its_instant() -> None:
+    from zoneinfo import ZoneInfo
+
+    ny, sydney = ZoneInfo("America/New_York"), ZoneInfo("Australia/Sydney")
+    ref = datetime(2024, 1, 1, tzinfo=UTC)
+    us = extract_header(BODY, hint_published="2023-12-02T00:46:23+00:00", reference=ref, reader_tz=ny)
+    assert us.published_date.isoformat() == "2023-12-01"  # 19:46 on the 1st in New York
+    assert us.published_at == datetime(2023, 12, 2, 0, 46, 23, tzinfo=UTC)
+    au = extract_header(BODY, hint_published="2023-12-25T22:03:00.000Z", reference=ref, reader_tz=sydney)
+    assert au.published_date.isoformat() == "2023-12-26"
+    # A timestamp with its own offset already says the writer's day; the readers' zone does not change it.
+    own = extract_header(BODY, hint_published="2023-12-21T23:50:00-05:00", reference=ref, reader_tz=sydney)
+    assert own.published_date.isoformat() == "2023-12-21"
+    # Without a readers' zone, a UTC timestamp keeps its UTC day.
+    plain = extract_header(BODY, hint_published="2023-12-02T00:46:23Z", reference=ref)
+    assert plain.published_date.isoformat() == "2023-12-02"
+
+
+def test_an_html_page_gives_its_locale_to_the_reader_day(tmp_path) -> None:
+    from news_etl.reading import read_file
+    from news_etl.settings import Limits
+
+    page = ("<html lang='en-US'><head><title>Council votes to close the bridge</title>"
+            "<meta property='article:published_time' content='2023-12-02T00:46:23Z'></head><body><article>"
+            "<h1>Council votes to close the bridge</h1>" + "".join(f"<p>{line}</p>" for line in BODY) +
+            "</article></body></html>")
+    (tmp_path / "p.html").write_text(page, encoding="utf-8")
+    rec = read_file(tmp_path, "p.html", Limits()).records[0]
+    assert rec.locale == "en-US"
+    from news_etl.articles import build_article
+    from news_etl.cleaning import load_rules
+
+    row = build_article(rec, source_path="p.html", file_hash="h", run_id="r", ingested_at=REF + timedelta(days=400),
+                        rules=load_rules(None)).row
+    assert row["published_date"].isoformat() == "2023-12-01" and row["published_at_raw"] == "2023-12-02T00:46:23Z"

@@ -84,6 +84,7 @@ def build_article(
         hint_modified=record.modified,
         reference=ingested_at,
         default_tz=default_tz,
+        reader_tz=metadata.reader_zone(record.locale, record.url),
     )
     cleaned = clean(record.text, rules, preassigned={**(extra_marks or {}), **header.marks}, model=model)
     body = cleaned.body

@@ -55,10 +55,11 @@ def extract(html: str, url: str | None = None) -> HtmlDoc:
             authors=page.authors or _split_authors(doc.author),
             publisher=page.publisher or doc.sitename or doc.hostname or None,
             url=doc.url or url,
+            locale=page.locale,
         )
     # No main content found: keep every visible line rather than losing the page.
     return HtmlDoc(text=visible_text(html), url=url, title=page.title, published=page.published,
-                   modified=page.modified, authors=page.authors, publisher=page.publisher)
+                   modified=page.modified, authors=page.authors, publisher=page.publisher, locale=page.locale)
 
 
 _BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article",

@@ -89,6 +89,34 @@ def out_of_range(local: datetime) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def _reader_zones() -> tuple[dict[str, str], dict[str, str]]:
+    with open(RULES_DIR / "timezones.yaml", encoding="utf-8") as fh:
+        doc = yaml.safe_load(fh) or {}
+    return ({str(k).upper(): v for k, v in (doc.get("regions") or {}).items()},
+            {str(k).lower(): v for k, v in (doc.get("domains") or {}).items()})
+
+
+def reader_zone(locale: str | None, url: str | None) -> tzinfo | None:
+    """The time zone a page's readers are in: its language tag's region ("en-AU", "en_US"), else its host's
+    country domain (".com.au", ".co.uk"); ``rules/timezones.yaml``. None when neither says."""
+    regions, domains = _reader_zones()
+    if locale:
+        parts = re.split(r"[-_]", locale.strip())
+        if len(parts) >= 2 and parts[1].upper() in regions:
+            return ZoneInfo(regions[parts[1].upper()])
+    host = urlparse(url).hostname if url else None
+    if host:
+        tld = host.rsplit(".", 1)[-1].lower()
+        if tld in domains:
+            return ZoneInfo(domains[tld])
+    return None
+
+
+#: A timestamp that states it is UTC ("...Z", "+00:00", "UTC", "GMT"): the writer's own zone is not in it.
+_EXPLICIT_UTC = re.compile(r"(?:\d(?:Z|[+-]00:?00)|\b(?:UTC|GMT|Z))\s*$", re.IGNORECASE)
+
+
 def _tzinfos(name: str | None, offset: int | None) -> tzinfo | int | None:
     if name and name.upper() in _tz_table():
         return _tz_table()[name.upper()]
@@ -272,9 +300,11 @@ class Header:
     modified_at: datetime | None = None
     date_line: int | None = None  # the line the published date was read from
     warnings: list[str] = field(default_factory=list)  # dates that parsed but cannot be right (articles.repairs)
+    reader_zone: tzinfo | None = None  # where the page's readers are: the day of a UTC-only timestamp
 
     def set_published(self, raw: str, local: datetime) -> bool:
-        """The raw string, the UTC instant and the day as the source wrote it, from one parse. A date out of
+        """The raw string, the UTC instant and the day as the source wrote it, from one parse; a timestamp
+        given only in UTC is dated in the readers' zone when the page says where they are. A date out of
         range is not set (the raw text is kept if there is no other date) and is noted; returns whether set."""
         why = out_of_range(local)
         if why:
@@ -282,7 +312,10 @@ class Header:
             if self.published_at is None:
                 self.published_raw = raw
             return False
-        self.published_raw, self.published_at, self.published_date = raw, local.astimezone(UTC), local.date()
+        day = local.date()
+        if self.reader_zone is not None and _EXPLICIT_UTC.search(raw.strip()):
+            day = local.astimezone(self.reader_zone).date()
+        self.published_raw, self.published_at, self.published_date = raw, local.astimezone(UTC), day
         return True
 
     def set_modified(self, raw: str, local: datetime) -> None:
@@ -314,9 +347,11 @@ def extract_header(
     hint_modified: str | None = None,
     reference: datetime | None = None,
     default_tz: str = "UTC",
+    reader_tz: tzinfo | None = None,
 ) -> Header:
-    """Find the title, byline and timestamp lines of an article's text and read them."""
-    h = Header()
+    """Find the title, byline and timestamp lines of an article's text and read them. ``reader_tz``: the
+    readers' zone (:func:`reader_zone`), for the day of a timestamp given only in UTC."""
+    h = Header(reader_zone=reader_tz)
     nonblank = [i for i, ln in enumerate(lines) if ln.strip()]
     if not nonblank:
         return h

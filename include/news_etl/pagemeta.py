@@ -45,6 +45,7 @@ class PageMeta:
     publisher: str | None = None
     description: str | None = None
     section: str | None = None
+    locale: str | None = None  # the language tag the page declares (<html lang>, og:locale): "en-US"
 
 
 def _norm(s: str | None) -> str:
@@ -158,6 +159,7 @@ def read_page_meta(html: str) -> PageMeta:
         meta.authors = [a for a in _meta(root, _AUTHOR_META) if not a.startswith("http")][:1]
     meta.publisher = meta.publisher or next(iter(_meta(root, [("property", "og:site_name")])), None)
     meta.description = next(iter(_meta(root, [("name", "description"), ("property", "og:description")])), None)
+    meta.locale = (root.get("lang") or "").strip() or next(iter(_meta(root, [("property", "og:locale")])), None)
     for o in articles:
         section = o.get("articleSection")
         if isinstance(section, list):

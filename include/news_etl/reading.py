@@ -81,6 +81,7 @@ class Record:
     publisher: str | None = None
     description: str | None = None
     section: str | None = None
+    locale: str | None = None  # the page's language tag ("en-US"), for the reader's day of a UTC timestamp
     extra: dict = field(default_factory=dict)
     repairs: list[str] = field(default_factory=list)  # what the reader changed and why (articles.repairs)
 
@@ -425,7 +426,7 @@ def _html_record(html: str, index: int, fmt: str, encoding: str | None, limits: 
     return _text_record(
         text, index, fmt, encoding, url=doc.url or url, title=repair_mojibake(doc.title) if doc.title else None,
         published=doc.published, modified=doc.modified, authors=doc.authors or None, publisher=doc.publisher,
-        description=doc.description, section=doc.section,
+        description=doc.description, section=doc.section, locale=doc.locale,
     )
 
 
