@@ -68,8 +68,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if not skipped:
         return
     terminalreporter.section("skipped tests")
+    reasons = []
     for report in skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        terminalreporter.write_line(f"{report.nodeid}: {reason.removeprefix('Skipped: ')}")
-    terminalreporter.write_line(
-        f"{len(skipped)} test(s) skipped. Install what they need (as .ci/run does) with: sudo make test-deps")
+        reasons.append(reason.removeprefix("Skipped: "))
+        terminalreporter.write_line(f"{report.nodeid}: {reasons[-1]}")
+    packages = sum(1 for r in reasons if "test-deps" in r or "not installed" in r)
+    line = f"{len(skipped)} test(s) skipped."
+    if packages:
+        line += f" {packages} need system packages: sudo make test-deps installs them (as .ci/run does)."
+    if len(skipped) > packages:
+        line += f" {len(skipped) - packages} need ../shared beside the project (the data the checkout comes with)."
+    terminalreporter.write_line(line)

@@ -65,7 +65,8 @@ def test_every_requirement_is_pinned_exactly() -> None:
                 assert "==" in line and not any(c in line for c in "<>~*"), f"{name}: {line}"
 
 
-@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose (Debian package) not installed")
+@pytest.mark.skipif(shutil.which("docker-compose") is None,
+                    reason="docker-compose (Debian package) not installed; `sudo make test-deps` installs it")
 def test_docker_compose_accepts_the_file() -> None:
     done = subprocess.run(["docker-compose", "-f", str(COMPOSE), "config", "-q"], capture_output=True, text=True,
                           cwd=ROOT)
