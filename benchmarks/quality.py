@@ -170,17 +170,24 @@ def main(argv: list[str] | None = None) -> int:
         (workdir / f"pred-{track}.jsonl").write_text("\n".join(json.dumps(p, default=str) for p in preds))
         score = scorer.score(truth, {p["id"]: p for p in preds})
         results[track] = {**score, **stats}
+    # Generalisation beside the dev figures: the line model's cross-validation by site (each site scored by
+    # a model that never saw it), recorded by `make train-line-model` in the model file.
+    from news_etl.linemodel import MODEL_FILE
+
+    cv = json.loads(MODEL_FILE.read_text(encoding="utf-8")).get("cv_unseen_sites", {})
     lines = [
-        "| input | no cleaning | trafilatura 2.3.1 (HTML) | news-etl | P | R | goal | title | authors | date |"
-        " files/s |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| input | no cleaning | trafilatura 2.3.1 (HTML) | news-etl | P | R | unseen sites (CV) | goal | title |"
+        " authors | date | files/s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for track, r in [(k, v) for k, v in results.items() if k in TRACKS]:
+        r["body_f1_unseen_sites_cv"] = cv.get(track, {}).get("body_f1")
         none, traf = REFERENCE[track]
         met = "met" if r["body_f1"] >= GOALS[track] else "not met"
         lines.append(
             f"| {TRACKS[track][2]} | {none if none is not None else '-'} | {traf} | **{r['body_f1']:.3f}** | "
-            f"{r['body_precision']:.3f} | {r['body_recall']:.3f} | >= {GOALS[track]} ({met}) | "
+            f"{r['body_precision']:.3f} | {r['body_recall']:.3f} | {cv.get(track, {}).get('body_f1', '-')} | "
+            f">= {GOALS[track]} ({met}) | "
             f"{r['title_accuracy']} | {r['author_f1']} | {r['date_accuracy']} | "
             f"{r['files'] / r['seconds']:.1f} |"
         )
@@ -215,7 +222,10 @@ def main(argv: list[str] | None = None) -> int:
             f"{speed['header_mb_per_s']} MB/s, whole article (clean + metadata + language) "
             f"{speed['build_article_mb_per_s']} MB/s.",
         ]
-    lines.append("")
+    lines += ["", "Unseen sites: the body figure is the line model's 5-fold cross-validation grouped by site, from its "
+              "training run (`make train-line-model`; it does not include the rules and the prose guard, which were "
+              "not trained). Title, authors and dates have no trained part: their only figure is dev's, and their "
+              "rules were written looking at dev, so it is optimistic; the hidden split is the honest judge.", ""]
     bbc = bench.parent.parent / "corpora" / "bbc"
     if bbc.is_dir():
         losses = clean_text_losses(bbc)
