@@ -239,3 +239,31 @@ def test_an_html_page_gives_its_locale_to_the_reader_day(tmp_path) -> None:
     row = build_article(rec, source_path="p.html", file_hash="h", run_id="r", ingested_at=REF + timedelta(days=400),
                         rules=load_rules(None)).row
     assert row["published_date"].isoformat() == "2023-12-01" and row["published_at_raw"] == "2023-12-02T00:46:23Z"
+
+
+def test_a_page_text_without_a_header_title_takes_the_headline_above_its_body() -> None:
+    from news_etl.articles import build_article
+    from news_etl.cleaning import load_rules
+    from news_etl.linemodel import default_model
+    from news_etl.reading import Record
+
+    page = ["Home", "World", "Business", "Sport", "Most read",
+            "Haley warns Trump could try to use the party as a piggy bank",  # a related story's headline
+            "Subscribe", "Council votes to close the old bridge for a year", "Credit...Jane Roe for The Paper",
+            "Share this article",
+            "The council voted on Thursday to close the old bridge to all traffic from next month, after engineers "
+            "found deep cracks in two of its piers.",
+            "The mayor said the closure would last at least a year while contractors rebuild them, and that drivers "
+            "would be sent over the northern crossing instead.",
+            "Cookie settings", "Terms of use"]
+    built = build_article(Record(record_index=0, source_format="txt", text="\n".join(page)), source_path="p.txt",
+                          file_hash="h", run_id="r", ingested_at=REF, rules=load_rules(None), model=default_model())
+    assert built.row["title"] == "Council votes to close the old bridge for a year"
+    assert [r["rule"] for r in built.removed if r["line_text"].startswith("Council votes")] == ["meta:title"]
+    assert "Council votes" not in built.row["body"]
+    # A title the header found is not replaced.
+    with_header = ["Council votes to close the old bridge for a year", "By Jane Roe", "December 22, 2023", *page[10:]]
+    built = build_article(Record(record_index=0, source_format="txt", text="\n".join(with_header)),
+                          source_path="q.txt", file_hash="h", run_id="r", ingested_at=REF, rules=load_rules(None),
+                          model=default_model())
+    assert built.row["title"] == "Council votes to close the old bridge for a year"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from news_etl import metadata
-from news_etl.cleaning import RuleSet, clean, count_words
+from news_etl.cleaning import Cleaned, Removed, RuleSet, clean, count_words
 from news_etl.linemodel import LineModel
 from news_etl.reading import Record
 from news_etl.settings import Limits
@@ -34,6 +34,23 @@ def source_of(publisher: str | None, source_path: str) -> str:
     if publisher:
         return publisher
     return source_path.rsplit("/", 1)[0] if "/" in source_path else source_path
+
+
+def _title_above_body(lines: list[str], header: metadata.Header, cleaned: Cleaned, rules: RuleSet) -> None:
+    """A page's text with no headline beside its byline or date: take the headline just above the body, and
+    record its line as ``meta:title`` (out of the body if the cleaner had kept it)."""
+    found = metadata.title_above_body(lines, header.marks, cleaned.paragraphs, lambda ln: rules.match(ln) is not None)
+    if found is None:
+        return
+    title = lines[found].strip()
+    header.title = title
+    if title in cleaned.paragraphs:
+        cleaned.paragraphs.remove(title)
+        cleaned.headings = [h for h in cleaned.headings if h != title]
+        cleaned.removed.append(Removed(found + 1, title, "meta:title"))
+    else:
+        cleaned.removed = [replace(r, rule="meta:title", body_probability=None) if r.line_no == found + 1 else r
+                           for r in cleaned.removed]
 
 
 def bound_fields(row: dict, limits: Limits, repairs: list[str]) -> None:
@@ -87,6 +104,8 @@ def build_article(
         reader_tz=metadata.reader_zone(record.locale, record.url),
     )
     cleaned = clean(record.text, rules, preassigned={**(extra_marks or {}), **header.marks}, model=model)
+    if header.title is None:
+        _title_above_body(lines, header, cleaned, rules)
     body = cleaned.body
     # A wire dateline ("MARSEILLE, July 22 (Reuters) -") dates the story when nothing else does, and names
     # the agency when the page names no publisher.

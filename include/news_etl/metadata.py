@@ -288,6 +288,41 @@ def is_headline(line: str) -> bool:
     return first.isupper() or first.isdigit()
 
 
+#: Lines above a body that are furniture of the headline's neighbourhood, not the headline.
+_NOT_TITLE = re.compile(r"^(credit|photo|image|picture|video|listen|watch|advertisement|updated|published|share)\b",
+                        re.IGNORECASE)
+#: How far above the body's first paragraph the headline is looked for (byline, date, image and share lines
+#: sit between them on most pages).
+TITLE_SEARCH_LINES = 12
+
+
+def title_above_body(lines: list[str], marks: dict[int, str], paragraphs: list[str], is_furniture) -> int | None:
+    """The line index of the headline of a page whose header gave no title: the nearest headline-shaped
+    line within :data:`TITLE_SEARCH_LINES` lines above the body's first sentence paragraph (kept teaser
+    headlines can come before it), skipping byline and date lines, captions and credits, and lines
+    ``is_furniture(line)`` (a rule) removes. None when there is none."""
+    first = next((p for p in paragraphs if count_words(p) >= 12 and p.rstrip().endswith((".", "!", "?", '"', "”"))),
+                 None)
+    if first is None:
+        return None
+    start = next((i for i, line in enumerate(lines) if line.strip() == first.strip()), None)
+    if start is None:
+        return None
+    seen = 0
+    for i in range(start - 1, -1, -1):
+        line = lines[i].strip()
+        if not line:
+            continue
+        seen += 1
+        if seen > TITLE_SEARCH_LINES:
+            return None
+        if i in marks or _NOT_TITLE.match(line) or not is_headline(line) or line.endswith("…"):
+            continue
+        if count_words(line) >= 4 and not is_furniture(line):
+            return i
+    return None
+
+
 @dataclass
 class Header:
     marks: dict[int, str] = field(default_factory=dict)  # 0-based line index -> meta:* reason
