@@ -140,3 +140,11 @@ def test_counts_name_what_they_count(tmp_path: Path) -> None:
     assert plan["n_files"] == 1 and plan["n_unchanged"] == 0
     again = plan_run(settings.with_paths(first, lake), "third", RUN_AT.replace(hour=14))
     assert again["n_files"] == 0 and again["n_unchanged"] == 3
+
+
+def test_report_on_a_run_that_is_not_committed_says_so_and_checks_nothing_else(tmp_path: Path) -> None:
+    lake, _ = _two_runs(tmp_path)
+    done = subprocess.run([CLI, "report", "--lake", str(lake), "--run-id", "no-such-run"], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 2 and "no committed run no-such-run" in done.stderr, done.stderr[-2000:]
+    assert catalog.query(lake / "catalog.duckdb", "select count(*) from dq_runs")[1] == [(0,)]

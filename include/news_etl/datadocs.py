@@ -1,8 +1,9 @@
 """Data Docs without the network: point GX's pages at local copies of the CSS, scripts and images they link.
 
 Great Expectations builds Data Docs whose pages load Bootstrap, jQuery, bootstrap-table, Vega and Font
-Awesome from public CDNs and the logo from GX's S3 bucket. Offline (or behind a firewall, or inside the
-Airflow UI's sandbox) they render unstyled with empty tables. After each build, :func:`make_offline` copies
+Awesome from public CDNs and the logo from GX's S3 bucket. Offline (or behind a firewall, or under the
+plugin's Content-Security-Policy, which allows scripts from this server only) they render unstyled with
+empty tables. After each build, :func:`make_offline` copies
 the vendored assets (``static/datadocs/``, see its README) into the site and rewrites every page's links to
 them, relative to the page. Idempotent: a page already rewritten is left as it is.
 """

@@ -172,8 +172,7 @@ def parse_local_datetime(
         return None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=ZoneInfo(default_tz))
-    low, high = year_bounds()
-    if not low <= dt.year <= high:
+    if out_of_range(dt):
         return dt  # parsed, but no publication date: the caller keeps the raw text and says why
     if not has_year:
         weekday = _WEEKDAY.search(text)
@@ -341,11 +340,7 @@ class Header:
         """The raw string, the UTC instant and the day as the source wrote it, from one parse; a timestamp
         given only in UTC is dated in the readers' zone when the page says where they are. A date out of
         range is not set (the raw text is kept if there is no other date) and is noted; returns whether set."""
-        why = out_of_range(local)
-        if why:
-            self.warnings.append(f"published_at: {raw[:100]!r} {why}; left empty")
-            if self.published_at is None:
-                self.published_raw = raw
+        if self._refused("published", raw, local):
             return False
         day = local.date()
         if self.reader_zone is not None and _EXPLICIT_UTC.search(raw.strip()):
@@ -354,13 +349,17 @@ class Header:
         return True
 
     def set_modified(self, raw: str, local: datetime) -> None:
+        if not self._refused("modified", raw, local):
+            self.modified_raw, self.modified_at = raw, local.astimezone(UTC)
+
+    def _refused(self, field_name: str, raw: str, local: datetime) -> bool:
+        """True (noted, and the raw text kept while no other date is set) when ``local`` is out of range."""
         why = out_of_range(local)
         if why:
-            self.warnings.append(f"modified_at: {raw[:100]!r} {why}; left empty")
-            if self.modified_at is None:
-                self.modified_raw = raw
-            return
-        self.modified_raw, self.modified_at = raw, local.astimezone(UTC)
+            self.warnings.append(f"{field_name}_at: {raw[:100]!r} {why}; left empty")
+            if getattr(self, f"{field_name}_at") is None:
+                setattr(self, f"{field_name}_raw", raw)
+        return why is not None
 
 
 def _timestamp_segments(line: str) -> list[tuple[str, str]]:

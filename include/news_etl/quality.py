@@ -297,10 +297,11 @@ def runs_to_check(lake: Path, named: list[str], backlog: int = MAX_BACKLOG_CHECK
 
 def check_runs(lake: Path, named: list[str], checked_at: datetime, rules: RuleSet,
                backlog: int = MAX_BACKLOG_CHECKS) -> dict:
-    """:func:`check_published` for every run of :func:`runs_to_check` (the latest run when there is none,
-    so a manual report still checks something). Returns the runs' summaries and their failed errors."""
+    """:func:`check_published` for every run of :func:`runs_to_check` (the latest run when none is named and
+    none is waiting, so a manual report still checks something; a named run that is not committed is not
+    replaced by another). Returns the runs' summaries and their failed errors."""
     runs = runs_to_check(lake, named, backlog)
-    if not runs and (latest := latest_run_id(lake)) is not None:
+    if not runs and not named and (latest := latest_run_id(lake)) is not None:
         runs = [latest]
     summaries = [check_published(lake, run_id, checked_at, rules) for run_id in runs]
     failed = [f"run {s['run_id']}: {e}" for s in summaries for e in s["failed_errors"]]

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from news_etl.settings import Limits
-from news_etl.values import bound_list, bound_text, clean_field, display_path, repair_text
+from news_etl.values import bound_list, bound_text, clean_field, display_path, repair_noted
 
 log = logging.getLogger(__name__)
 
@@ -452,14 +452,6 @@ def _authors_field(value: object) -> list[str] | None:
     raise ReadError("bad_field", "field 'authors' should be a string or a list of strings")
 
 
-def _json_text(value: str, name: str, repairs: list[str]) -> str:
-    """A JSON body field (text or html): lone surrogates repaired before anything parses it."""
-    value, n = repair_text(value)
-    if n:
-        repairs.append(f"{name}: {n} invalid character(s) (lone surrogates) replaced with U+FFFD")
-    return value
-
-
 def _json_record(obj: object, index: int, fmt: str, limits: Limits) -> Record:
     if not isinstance(obj, dict):
         raise ReadError("bad_record", f"record {index} is a JSON {type(obj).__name__}, not an object")
@@ -473,11 +465,12 @@ def _json_record(obj: object, index: int, fmt: str, limits: Limits) -> Record:
     text, html = obj.get("text"), obj.get("html")
     if isinstance(text, str) and text.strip():
         _check_record_size(text, limits, f"record {index}'s text")
-        body = normalise_text(_json_text(text, "text", repairs), limits.max_line_chars)
+        # Lone surrogates repaired before anything parses the body (lxml refuses them too).
+        body = normalise_text(repair_noted(text, "text", repairs), limits.max_line_chars)
         rec = _text_record(body, index, fmt, "json", url=url, title=title, published=published,
                            authors=authors, description=description, section=section)
     elif isinstance(html, str) and html.strip():
-        rec = _html_record(_json_text(html, "html", repairs), index, fmt, "json", limits, url=url)
+        rec = _html_record(repair_noted(html, "html", repairs), index, fmt, "json", limits, url=url)
         rec.title = title or rec.title
         rec.published = published or rec.published
         rec.authors = authors or rec.authors

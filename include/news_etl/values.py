@@ -37,12 +37,18 @@ def repair_text(value: str) -> tuple[str, int]:
     return fixed, n
 
 
-def clean_field(value: str, name: str, repairs: list[str]) -> str:
-    """A single-line container field (title, url, author ...): surrogates repaired, control characters
-    dropped, whitespace trimmed. A repair is noted in ``repairs``."""
+def repair_noted(value: str, name: str, repairs: list[str]) -> str:
+    """:func:`repair_text`, the repair noted in ``repairs`` under the field's ``name``."""
     value, n = repair_text(value)
     if n:
         repairs.append(f"{name}: {n} invalid character(s) (lone surrogates) replaced with U+FFFD")
+    return value
+
+
+def clean_field(value: str, name: str, repairs: list[str]) -> str:
+    """A single-line container field (title, url, author ...): surrogates repaired, control characters
+    dropped, whitespace trimmed. A repair is noted in ``repairs``."""
+    value = repair_noted(value, name, repairs)
     if _CONTROL.search(value):
         value = _CONTROL.sub(" ", value)
         repairs.append(f"{name}: control characters removed")
