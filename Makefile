@@ -18,7 +18,7 @@ export NO_PROXY := *
 export NEWS_ETL_INBOX ?= $(CURDIR)/seeds
 export NEWS_ETL_LAKE ?= $(CURDIR)/data/lake
 
-.PHONY: help setup run test test-deps ui freeze clean bench-quality bench-nlp bench-stories bench-memory bench-scale train-line-model build-idf
+.PHONY: help setup run test test-deps ui freeze clean bench-quality bench-nlp bench-stories bench-memory bench-scale bench-longrun train-line-model build-idf
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -93,6 +93,12 @@ bench-memory: $(VENV)/.installed
 N ?= 100000
 bench-scale: $(VENV)/.installed
 	$(BIN)/python benchmarks/scale.py --n $(N) $(if $(PROFILE),--profile,) $(if $(KEEP_INBOX),--keep-inbox,)
+
+## bench-longrun: RUNS (default 5000) runs of 20 articles into one lake, maintenance once a simulated day; publish
+## seconds at run 100, 1,000 and the last, data files per table, the example queries (writes bench-results/longrun.{md,json})
+RUNS ?= 5000
+bench-longrun: $(VENV)/.installed
+	$(BIN)/python benchmarks/longrun.py --runs $(RUNS)
 
 ## build-idf: rebuild include/news_etl/rules/idf.json (key-phrase ranking) from ../shared/corpora/bbc
 build-idf: $(VENV)/.installed

@@ -36,7 +36,9 @@ from pathlib import Path
 
 import psutil
 
-from news_etl import catalog
+from news_etl import lake as lakes
+from news_etl.queries import example_queries
+from news_etl.settings import get_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
@@ -257,11 +259,12 @@ def dag_run(env: dict, home: Path, log_path: Path, profile: Path | None = None) 
 
 def run_queries(lake: Path) -> dict:
     out = {}
-    for name, sql in catalog.example_queries().items():
+    store = lakes.Lake.of(get_settings().with_paths(lake=lake))
+    for name, sql in example_queries().items():
         times = []
         for _ in range(3):
             t = time.perf_counter()
-            _, rows = catalog.query(lake / "catalog.duckdb", sql)
+            _, rows = lakes.query(store, sql)
             times.append(time.perf_counter() - t)
         out[name] = {"cold_seconds": round(times[0], 3), "best_seconds": round(min(times), 3), "rows": len(rows)}
     return out
@@ -367,7 +370,7 @@ def main() -> None:
         "nothing_new": {"task_seconds": round(sum(nothing_new["task_seconds"].values()), 1),
                         "tasks": nothing_new["task_seconds"], "wall_seconds": nothing_new["wall_seconds"]},
         "output_mb": {p.name: dir_mb(p) for p in sorted(lake.iterdir()) if p.is_dir() and not p.name.startswith("_")},
-        "catalog_mb": round((lake / "catalog.duckdb").stat().st_size / 2**20, 1),
+        "catalog_mb": round((lake / "catalog.sqlite").stat().st_size / 2**20, 1),
         "queries": queries,
         "cpus": len(os.sched_getaffinity(0)),
     }

@@ -30,7 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "include"))
 
-from news_etl import catalog, stories  # noqa: E402 - after the path set-up above
+from news_etl import lake as lakes  # noqa: E402 - after the path set-up above
+from news_etl import stories  # noqa: E402
 from news_etl.pipeline import run_ingest  # noqa: E402
 from news_etl.settings import get_settings  # noqa: E402
 
@@ -43,7 +44,7 @@ def ingest(inbox: Path, lake: Path) -> None:
 
 
 def q(lake: Path, sql: str) -> list[tuple]:
-    return catalog.query(lake / "catalog.duckdb", sql)[1]
+    return lakes.query(lakes.Lake.of(get_settings().with_paths(lake=lake)), sql)[1]
 
 
 def seeds_figures(work: Path) -> dict:

@@ -9,10 +9,13 @@ Ingests the article files that scrapers drop in the inbox and lands them as Parq
    story vectors, on every CPU of its worker (`NEWS_ETL_BATCH_PROCESSES`). Unreadable files go to the
    `quarantine` table with a reason; the run goes on.
 3. **validate_articles**: runs the Great Expectations suite; rows that fail are quarantined, not published.
-4. **publish_articles**: commits the run to the lake atomically, refreshes the DuckDB catalog, copies the
-   new parts to `NEWS_ETL_LAKE_URL` when set, and updates the `news_articles` Asset.
+4. **publish_articles**: commits the run to the DuckLake lake in one transaction (every table, the ledger,
+   the run row and the refreshed stories), and updates the `news_articles` Asset. A publish that meets
+   another commit is retried from its duplicate checks on.
 
-Inbox and lake come from `NEWS_ETL_INBOX` / `NEWS_ETL_LAKE`, or per run from the `inbox` / `lake` params.
+Inbox and lake come from `NEWS_ETL_INBOX` / `NEWS_ETL_LAKE`, or per run from the `inbox` / `lake` params; the
+lake's catalog and data root from `NEWS_ETL_CATALOG` / `NEWS_ETL_DATA_PATH` (a PostgreSQL catalog and `s3://`
+data let workers on several machines share nothing else).
 The schedule is `NEWS_ETL_SCHEDULE` (default every 15 minutes). Re-running a run changes nothing.
 """
 

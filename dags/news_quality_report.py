@@ -60,19 +60,21 @@ def news_quality_report() -> None:
     def check_published_data(params: dict | None = None, triggering_asset_events=None, dag_run=None) -> dict:
         from news_etl import quality
         from news_etl.cleaning import load_rules
+        from news_etl.lake import Lake
 
         params = params or {}
         settings, named = _target(params, triggering_asset_events)
         checked_at = datetime.fromtimestamp(dag_run.run_after.timestamp(), tz=UTC)
-        return quality.check_runs(settings.lake, named, checked_at, load_rules(settings.extra_rules),
+        return quality.check_runs(Lake.of(settings), named, checked_at, load_rules(settings.extra_rules),
                                   backlog=0 if params.get("run_id") else quality.MAX_BACKLOG_CHECKS)
 
     @task
     def build_run_report(checks: dict, dag_run=None) -> dict:
         from news_etl import report
+        from news_etl.lake import Lake
 
         generated_at = datetime.fromtimestamp(dag_run.run_after.timestamp(), tz=UTC)
-        path = report.build_report(get_settings().with_paths(lake=checks["lake"]).lake, generated_at)
+        path = report.build_report(Lake.of(get_settings().with_paths(lake=checks["lake"])), generated_at)
         return {"report": str(path), "data_docs": checks.get("data_docs")}
 
     @task

@@ -47,8 +47,12 @@ def test_airflow_services_build_the_project_image_and_mount_the_project(compose:
         assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://")
         assert env["NEWS_ETL_LAKE"].endswith("/opt/airflow/data/lake}")
         assert "psycopg2" in env["AIRFLOW__CELERY__RESULT_BACKEND"]  # SQLAlchemy 2.1 defaults to psycopg 3
-        assert "NEWS_ETL_LAKE_URL" in env
+        assert env["NEWS_ETL_CATALOG"].startswith("${NEWS_ETL_CATALOG:-postgres:dbname=news_lake host=postgres")
+        assert "NEWS_ETL_DATA_PATH" in env and "NEWS_ETL_S3_ENDPOINT" in env
     assert "news-data" in compose["volumes"]
+    # The catalog database is created with the Postgres volume.
+    init = [v for v in compose["services"]["postgres"]["volumes"] if "docker-entrypoint-initdb.d" in v]
+    assert init and "create database news_lake" in (ROOT / "scripts" / "postgres-init.sql").read_text()
 
 
 def test_dockerfile_installs_the_pinned_requirements() -> None:

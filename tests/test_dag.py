@@ -6,10 +6,11 @@ import ast
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from .conftest import ROOT
+from news_etl import lake as lakes
+
+from .conftest import ROOT, lake_of
 
 pytestmark = pytest.mark.airflow
 
@@ -25,7 +26,7 @@ def dagbag(airflow_db):
 
 def test_dags_import_cleanly(dagbag) -> None:
     assert dagbag.import_errors == {}
-    assert {"news_ingest", "news_quality_report"} <= set(dagbag.dags)
+    assert {"news_ingest", "news_quality_report", "news_lake_maintenance"} <= set(dagbag.dags)
 
 
 def test_every_dag_follows_the_house_rules(dagbag) -> None:
@@ -82,7 +83,7 @@ def test_dag_test_end_to_end_on_the_seeds(dagbag, seed_inbox: Path, lake: Path) 
     run = dag.test(run_after=datetime(2026, 11, 23, 12, 0, tzinfo=UTC), run_conf=conf)
     assert str(run.state) in {"success", "DagRunState.SUCCESS"}
 
-    con = duckdb.connect(str(lake / "catalog.duckdb"), read_only=True)
+    con = lakes.connect(lake_of(lake), read_only=True)
     rows = {r[0]: r for r in con.execute(
         "select source_path, title, authors, published_at, modified_at, dateline, body from articles").fetchall()}
     assert len(rows) == 5
@@ -108,7 +109,7 @@ def test_dag_test_end_to_end_on_the_seeds(dagbag, seed_inbox: Path, lake: Path) 
     # A second scheduled run over the same inbox: green, and nothing added.
     again = dag.test(run_after=datetime(2026, 11, 23, 12, 15, tzinfo=UTC), run_conf=conf)
     assert str(again.state) in {"success", "DagRunState.SUCCESS"}
-    con = duckdb.connect(str(lake / "catalog.duckdb"), read_only=True)
+    con = lakes.connect(lake_of(lake), read_only=True)
     assert con.execute("select count(*) from articles").fetchone()[0] == 5
     assert con.execute("select count(*) from ingest_runs").fetchone()[0] == 1
     con.close()
@@ -123,6 +124,18 @@ def test_dag_test_quality_report_after_an_ingest(dagbag, seed_inbox: Path, lake:
     assert str(run.state) in {"success", "DagRunState.SUCCESS"}
     assert (lake / "_reports" / "report.html").is_file()
     assert (lake / "_reports" / "gx" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").is_file()
-    con = duckdb.connect(str(lake / "catalog.duckdb"), read_only=True)
+    con = lakes.connect(lake_of(lake), read_only=True)
     assert con.execute("select run_id, success from dq_runs").fetchall() == [(ingest.run_id, True)]
     con.close()
+
+
+def test_dag_test_lake_maintenance_after_an_ingest(dagbag, seed_inbox: Path, lake: Path) -> None:
+    conf = {"inbox": str(seed_inbox), "lake": str(lake)}
+    ingest = dagbag.dags["news_ingest"].test(run_after=datetime(2026, 11, 25, 6, 0, tzinfo=UTC), run_conf=conf)
+    assert str(ingest.state) in {"success", "DagRunState.SUCCESS"}
+    inlined = lakes.data_files(lake_of(lake))["articles"]
+    run = dagbag.dags["news_lake_maintenance"].test(run_after=datetime(2026, 11, 25, 7, 0, tzinfo=UTC),
+                                                    run_conf={"lake": str(lake)})
+    assert str(run.state) in {"success", "DagRunState.SUCCESS"}
+    assert inlined == 0 and lakes.data_files(lake_of(lake))["articles"] == 1  # five inlined rows, now one file
+    assert lakes.query(lake_of(lake), "select count(*) from articles")[1] == [(5,)]

@@ -1,10 +1,12 @@
-"""news_ingest on Airflow's CeleryExecutor across two workers, without Docker.
+"""news_ingest on Airflow's CeleryExecutor across two workers, without Docker, on a shared-nothing lake.
 
-Starts, on this machine: PostgreSQL (metadata DB and Celery results), Redis (broker), the Airflow
-api-server, scheduler, dag-processor and two ``airflow celery worker`` processes; triggers ``news_ingest``
-over a few hundred generated articles in small batches; then asserts that mapped ``process_batch`` tasks
-ran on both workers and that the lake holds the same articles, ids, entities and quotes as a
-single-process run of the same inbox.
+Starts, on this machine: PostgreSQL (metadata DB, Celery results and the lake's DuckLake catalog), Redis
+(broker), an S3 server (s3rver: the lake's data and the runs' staging), the Airflow api-server, scheduler,
+dag-processor and two ``airflow celery worker`` processes; triggers ``news_ingest`` over a few hundred
+generated articles in small batches; then asserts that mapped ``process_batch`` tasks ran on both workers
+and that the lake holds the same articles, ids, entities and quotes as a single-process run of the same
+inbox. The workers share no folder: each has its own lake folder, and everything goes through the catalog
+database and the bucket.
 
 Skipped when PostgreSQL, Redis or the Celery packages are not installed (``.ci/run`` installs PostgreSQL
 and Redis from Debian when it can). Takes about two minutes.
@@ -28,7 +30,7 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pytest
 
-from news_etl import storage
+from news_etl import lake as lakes
 from news_etl.pipeline import run_ingest
 from news_etl.settings import get_settings
 
@@ -166,7 +168,8 @@ def _wait(what: str, check, cluster: Cluster, timeout: float) -> None:
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\n{logs}")
 
 
-def test_news_ingest_on_two_celery_workers_equals_a_single_process_run(tmp_path: Path) -> None:
+def test_news_ingest_on_two_celery_workers_equals_a_single_process_run(tmp_path: Path, s3_server: dict,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     # /tmp, not pytest's tmp_path: the postgres user must be able to reach the data directory.
     base = Path(tempfile.mkdtemp(prefix="news-etl-cluster-"))
     os.chmod(base, 0o755)
@@ -181,6 +184,11 @@ def test_news_ingest_on_two_celery_workers_equals_a_single_process_run(tmp_path:
     cluster = Cluster(base)
     try:
         cluster.start_postgres()
+        cluster._run(_as_postgres([_pg_tool("createdb"), "-h", "127.0.0.1", "-p", str(cluster.pg_port), "-U",
+                                   "airflow", "lake"]), "createdb lake")
+        lake_env = {**s3_server, "NEWS_ETL_CATALOG": f"postgres:dbname=lake host=127.0.0.1 port={cluster.pg_port} "
+                                                      "user=airflow",
+                    "NEWS_ETL_DATA_PATH": f"s3://news/{base.name}/lake"}
         cluster.start("redis", ["redis-server", "--port", str(cluster.redis_port), "--bind", "127.0.0.1",
                                 "--save", "", "--appendonly", "no"], os.environ.copy())
         db = f"postgresql+psycopg2://airflow@127.0.0.1:{cluster.pg_port}/airflow"
@@ -205,6 +213,7 @@ def test_news_ingest_on_two_celery_workers_equals_a_single_process_run(tmp_path:
             "PYTHONPATH": os.pathsep.join([str(hostmod), os.environ.get("PYTHONPATH", "")]),
             "PATH": f"{AIRFLOW.parent}{os.pathsep}{os.environ.get('PATH', '')}",
             "NO_PROXY": "*",
+            **lake_env,
             "NEWS_ETL_INBOX": str(inbox),
             "NEWS_ETL_LAKE": str(lake),
             "NEWS_ETL_SCHEDULE": "none",
@@ -216,9 +225,10 @@ def test_news_ingest_on_two_celery_workers_equals_a_single_process_run(tmp_path:
         cluster.start("scheduler", [str(AIRFLOW), "scheduler"], env)
         cluster.start("dag-processor", [str(AIRFLOW), "dag-processor"], env)
         for worker in ("worker-a", "worker-b"):
+            # Each worker its own lake folder (nothing shared on disk): catalog and data are remote.
             cluster.start(worker, [str(AIRFLOW), "celery", "worker", "--celery-hostname", f"{worker}@%h",
                                    "--concurrency", "1", "--skip-serve-logs"],
-                          {**env, "NEWS_TEST_WORKER": worker})
+                          {**env, "NEWS_TEST_WORKER": worker, "NEWS_ETL_LAKE": str(base / worker / "lake")})
         _wait("both Celery workers ready", lambda: all(" ready." in cluster.log(w) for w in ("worker-a", "worker-b")),
               cluster, 180)
         _wait("news_ingest parsed", lambda: _query(
@@ -239,26 +249,30 @@ def test_news_ingest_on_two_celery_workers_equals_a_single_process_run(tmp_path:
         assert len(ran_on) == n_batches and all(state == "success" for _, _, state in ran_on), ran_on
         hosts = {host for _, host, _ in ran_on}
         assert hosts == {"worker-a", "worker-b"}, f"mapped batches ran on {hosts}: {ran_on}"
+        # Read while the catalog's server still runs: the lake as any other machine sees it.
+        for key, value in lake_env.items():
+            monkeypatch.setenv(key, value)
+        dist_lake = lakes.Lake.of(get_settings().with_paths(lake=base / "reader" / "lake"))
+        # The same inbox in one process (the CLI's path), into a second, embedded lake.
+        single = lakes.Lake.of(get_settings(catalog=None, data_path=None).with_paths(lake=tmp_path / "single-lake"))
+        run_ingest(get_settings(batch_size=10_000, batch_processes=1, catalog=None, data_path=None)
+                   .with_paths(inbox, single.folder), "single", RUN_AT, clock=lambda: RUN_AT)
+        for table, key, cols in [
+            ("articles", ["article_id"], ["article_id", "source_path", "title", "body", "keywords", "content_hash"]),
+            ("entities", ["article_id", "entity_id"], ["article_id", "entity_id", "name", "label", "mention_count"]),
+            ("quotes", ["quote_id"], ["quote_id", "article_id", "quote", "speaker", "start_offset"]),
+        ]:
+            dist = lakes.read(dist_lake, table, cols).sort_by([(k, "ascending") for k in key])
+            one = lakes.read(single, table, cols).sort_by([(k, "ascending") for k in key])
+            assert dist.num_rows > 0, f"distributed run published no {table}"
+            assert dist.num_rows == one.num_rows, (table, dist.num_rows, one.num_rows)
+            assert dist.equals(one), f"{table} differs between the Celery run and the single-process run"
+        ids = lakes.read(dist_lake, "articles", ["article_id"]).column("article_id")
+        assert len(ids) == N_ARTICLES and pc.count_distinct(ids).as_py() == N_ARTICLES
+        assert all(f.startswith("s3://news/") for f in lakes.referenced_files(dist_lake))
+        assert not (base / "worker-a" / "lake" / "staging").exists()  # staging went to the bucket
     finally:
         cluster.stop()
-
-    # The same inbox in one process (the CLI's path), into a second lake.
-    single = tmp_path / "single-lake"
-    run_ingest(get_settings(batch_size=10_000, batch_processes=1).with_paths(inbox, single), "single", RUN_AT,
-               clock=lambda: RUN_AT)
-    for table, key, cols in [
-        ("articles", ["article_id"], ["article_id", "source_path", "title", "body", "keywords", "content_hash"]),
-        ("entities", ["article_id", "entity_id"], ["article_id", "entity_id", "name", "label", "mention_count"]),
-        ("quotes", ["quote_id"], ["quote_id", "article_id", "quote", "speaker", "start_offset"]),
-    ]:
-        dist = storage.read_committed(lake, table, cols).sort_by([(k, "ascending") for k in key])
-        one = storage.read_committed(single, table, cols).sort_by([(k, "ascending") for k in key])
-        assert dist.num_rows > 0, f"distributed run published no {table}"
-        assert dist.num_rows == one.num_rows, (table, dist.num_rows, one.num_rows)
-        assert dist.equals(one), f"{table} differs between the Celery run and the single-process run"
-    assert storage.read_committed(lake, "articles", ["article_id"]).num_rows == N_ARTICLES
-    ids = storage.read_committed(lake, "articles", ["article_id"]).column("article_id")
-    assert pc.count_distinct(ids).as_py() == N_ARTICLES
     shutil.rmtree(base, ignore_errors=True)
 
 

@@ -20,14 +20,15 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from news_etl import catalog, quality
+from news_etl import lake as lakes
+from news_etl import quality
 from news_etl.cleaning import load_rules
 from news_etl.cli import format_table
 from news_etl.pipeline import _extracted_tables, run_ingest
 from news_etl.settings import ConfigError, Limits, get_settings
 from news_etl.values import printable
 
-from .conftest import ROOT, RUN_AT
+from .conftest import ROOT, RUN_AT, lake_of
 
 ARTICLE = ("The council voted on Thursday to close the old bridge to all traffic from next month, after engineers "
            "found deep cracks in two of its piers. The mayor said the closure would last at least a year while "
@@ -46,7 +47,7 @@ def _ingest(inbox: Path, lake: Path, run_id: str = "r1", at=RUN_AT, **overrides)
 
 
 def _q(lake: Path, sql: str) -> list[tuple]:
-    return catalog.query(lake / "catalog.duckdb", sql)[1]
+    return lakes.query(lake_of(lake), sql)[1]
 
 
 def test_a_lone_surrogate_in_a_json_title_costs_nothing_and_is_recorded(inbox: Path, lake: Path) -> None:
@@ -157,7 +158,7 @@ def test_dates_out_of_range_keep_the_article_and_the_raw_text(inbox: Path, lake:
         else:
             assert at is None and "outside the years 1990-2100" in repairs[0]
     # The published-data check uses the same bounds: nothing that ingest published fails it.
-    checked = quality.check_published(lake, "r1", RUN_AT, load_rules(None))
+    checked = quality.check_published(lake_of(lake), "r1", RUN_AT, load_rules(None))
     assert checked["success"], checked["failed_errors"]
 
 
@@ -264,7 +265,7 @@ def test_a_lake_path_with_glob_characters_reads_only_its_own_files(tmp_path: Pat
         lake = tmp_path / "lakes" / name
         assert _q(lake, "select count(*) from articles") == [(n,)]
         assert _q(lake, "select count(*) from stories") != [(0,)]
-        checked = quality.check_published(lake, "r1", RUN_AT, load_rules(None))
+        checked = quality.check_published(lake_of(lake), "r1", RUN_AT, load_rules(None))
         assert checked["articles"] == n
 
 

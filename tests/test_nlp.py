@@ -8,11 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from news_etl import catalog, nlp
+from news_etl import lake as lakes
+from news_etl import nlp
 from news_etl.pipeline import run_ingest
 from news_etl.settings import get_settings
 
-from .conftest import RUN_AT
+from .conftest import RUN_AT, lake_of
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +162,7 @@ def seed_lake(tmp_path_factory, model) -> Path:
 
 
 def _q(lake: Path, sql: str) -> list[tuple]:
-    return catalog.query(lake / "catalog.duckdb", sql)[1]
+    return lakes.query(lake_of(lake), sql)[1]
 
 
 def test_seed_entities_are_canonical_across_articles(seed_lake: Path) -> None:

@@ -14,12 +14,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from news_etl import catalog, quality
+from news_etl import lake as lakes
+from news_etl import quality
 from news_etl.cleaning import load_rules
 from news_etl.pipeline import plan_run, run_ingest
 from news_etl.settings import ConfigError, get_settings
 
-from .conftest import ROOT, RUN_AT, SEEDS
+from .conftest import ROOT, RUN_AT, SEEDS, lake_of
 
 CLI = str(Path(sys.executable).with_name("news-etl"))
 
@@ -53,9 +54,9 @@ def test_two_asset_events_in_one_report_run_check_both_runs(dagbag, tmp_path: Pa
     spec.loader.exec_module(module)
     settings, named = module._target({}, events)
     assert settings.lake == lake and named == ids
-    result = quality.check_runs(settings.lake, named, RUN_AT.replace(hour=15), load_rules(None))
+    result = quality.check_runs(lake_of(settings.lake), named, RUN_AT.replace(hour=15), load_rules(None))
     assert result["runs"] == ids
-    checked = catalog.query(lake / "catalog.duckdb", "select run_id from dq_runs order by run_id")[1]
+    checked = lakes.query(lake_of(lake), "select run_id from dq_runs order by run_id")[1]
     assert checked == [(i,) for i in ids]  # exactly one check each
 
 
@@ -65,7 +66,7 @@ def test_a_report_run_with_no_event_checks_every_published_run_not_checked_yet(d
     run = dagbag.dags["news_quality_report"].test(run_after=datetime(2026, 10, 2, 6, 5, tzinfo=UTC),
                                                   run_conf={"lake": str(lake)})
     assert str(run.state) in {"success", "DagRunState.SUCCESS"}
-    checked = catalog.query(lake / "catalog.duckdb", "select run_id, count(*) from dq_runs group by 1 order by 1")[1]
+    checked = lakes.query(lake_of(lake), "select run_id, count(*) from dq_runs group by 1 order by 1")[1]
     assert checked == [(i, 1) for i in ids]
 
 
@@ -147,4 +148,4 @@ def test_report_on_a_run_that_is_not_committed_says_so_and_checks_nothing_else(t
     done = subprocess.run([CLI, "report", "--lake", str(lake), "--run-id", "no-such-run"], capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 2 and "no committed run no-such-run" in done.stderr, done.stderr[-2000:]
-    assert catalog.query(lake / "catalog.duckdb", "select count(*) from dq_runs")[1] == [(0,)]
+    assert lakes.query(lake_of(lake), "select count(*) from dq_runs")[1] == [(0,)]

@@ -14,12 +14,15 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from news_etl import catalog, pipeline, storage
+from news_etl import lake as lakes
+from news_etl import pipeline
 from news_etl.pipeline import plan_run, process_batch, publish_run, run_ingest, validate_run
-from news_etl.schemas import TABLES
+from news_etl.queries import example_queries
+from news_etl.schemas import ALL_TABLES, PARTITION_COLUMN, TABLES
 from news_etl.settings import get_settings
+from news_etl.staging import RunStage, run_slug
 
-from .conftest import RUN_AT, SEEDS
+from .conftest import RUN_AT, SEEDS, lake_of
 
 BOILERPLATE = [
     "Share this:", "Like this:", "Like Loading", "Also Read:", "Keep Reading", "Related stories",
@@ -33,7 +36,7 @@ def _ingest(inbox: Path, lake: Path, run_id: str = "run-1", at: datetime = RUN_A
 
 
 def _rows(lake: Path, sql: str) -> list[tuple]:
-    return catalog.query(lake / "catalog.duckdb", sql)[1]
+    return lakes.query(lake_of(lake), sql)[1]
 
 
 def _count(lake: Path, table: str) -> int:
@@ -44,12 +47,16 @@ def test_seeds_land_with_the_specified_values(seed_inbox: Path, lake: Path) -> N
     summary = _ingest(seed_inbox, lake)
     assert summary["articles_published"] == 5 and summary["files_quarantined"] == 0
 
-    # The contract: readable straight from Parquet, without the catalog.
+    # The contract: any DuckDB session attaches the lake with the ATTACH line news-etl prints.
+    lk = lake_of(lake)
     con = duckdb.connect()
+    for name in ("ducklake", "sqlite_scanner"):
+        con.execute(f"LOAD '{lakes.extension_path(name)}'")
+    con.execute(lk.attach_sql())
     arts = {r[0]: r for r in con.execute(
         "select source_path, title, authors, published_at, modified_at, dateline, publisher, language, body, "
-        "word_count, headings, published_at_raw "
-        f"from read_parquet('{lake}/articles/**/*.parquet')").fetchall()}
+        "word_count, headings, published_at_raw from lake.articles").fetchall()}
+    con.close()
     assert sorted(arts) == sorted(p.name for p in SEEDS.iterdir())
 
     a003 = arts["003_ddabe0bb499dbc38.txt"]
@@ -85,11 +92,13 @@ def test_rerun_adds_no_rows_and_new_file_is_picked_up_alone(seed_inbox: Path, la
     _ingest(seed_inbox, lake, "run-1")
     before = {t: _count(lake, t) for t in TABLES}
     files_before = sorted(p.relative_to(lake) for p in lake.rglob("*.parquet"))
+    snapshot_before = _rows(lake, "select max(snapshot_id) from ducklake_snapshots('lake')")
 
     again = _ingest(seed_inbox, lake, "run-2", RUN_AT + timedelta(minutes=15))
     assert again.get("nothing_new") is True
     assert {t: _count(lake, t) for t in TABLES} == before
     assert sorted(p.relative_to(lake) for p in lake.rglob("*.parquet")) == files_before
+    assert _rows(lake, "select max(snapshot_id) from ducklake_snapshots('lake')") == snapshot_before
 
     # Re-running the *same* run id is a no-op too (an Airflow retry of the whole run).
     _ingest(seed_inbox, lake, "run-1")
@@ -156,53 +165,87 @@ def test_future_date_and_leftover_boilerplate_fail_validation(inbox: Path, lake:
 
 def test_tables_follow_their_schema_and_partitioning(seed_inbox: Path, lake: Path) -> None:
     _ingest(seed_inbox, lake)
-    for table, schema in TABLES.items():
-        files = list((lake / table).glob("ingest_date=2026-11-23/part-*.parquet"))
-        if table == "quarantine":
-            assert files == []  # nothing quarantined from the seeds: no empty files either
-            continue
-        if table in ("dq_results", "dq_runs"):
-            assert files == []  # written by the quality report after the publish, not by it
-            continue
-        assert len(files) == 1, table
-        assert pq.read_schema(files[0]).remove_metadata() == schema.remove_metadata(), table
+    lk = lake_of(lake)
+    for table, schema in ALL_TABLES.items():
+        assert lakes.read(lk, table).schema == schema, table  # the lake's columns are the contract's
+    with lakes.reader(lk) as con:
+        parts = dict(con.execute("select t.table_name, list(c.column_name order by p.partition_key_index) "
+                                 "from __ducklake_metadata_lake.ducklake_partition_column as p "
+                                 "join __ducklake_metadata_lake.ducklake_table as t using (table_id) "
+                                 "join __ducklake_metadata_lake.ducklake_column as c "
+                                 "  on c.table_id = p.table_id and c.column_id = p.column_id "
+                                 "where t.end_snapshot is null and c.end_snapshot is null "
+                                 "group by 1").fetchall())
+    assert {t: set(cols) for t, cols in parts.items()} == {t: {c} for t, c in PARTITION_COLUMN.items()}
+    from news_etl.maintenance import maintain
+
+    maintain(lk, RUN_AT, 7, 7)  # small commits are inlined in the catalog until maintenance writes them out
+    day = "year=2026/month=11/day=23"
+    for table in ("articles", "entities", "ingest_files"):
+        files = list((lk.folder / "tables" / "main" / table).rglob("*.parquet"))
+        assert files and all(day in p.as_posix() for p in files), (table, files)
     # No temp files, no staging left behind.
     assert not [p for p in lake.rglob("*") if p.name.startswith(".") or p.suffix == ".tmp"]
-    assert not any((lake / "_staging").iterdir())
+    assert not (lake / "staging").exists() or not any((lake / "staging").iterdir())
 
 
-def test_uncommitted_files_are_invisible_and_rolled_back(seed_inbox: Path, lake: Path) -> None:
-    """A publisher that died after moving data files but before its commit marker."""
+def test_a_publish_killed_before_its_commit_leaves_nothing_visible_and_the_retry_publishes(
+        seed_inbox: Path, lake: Path) -> None:
+    """A publisher that died inside its transaction: its data files exist, no snapshot references them."""
     settings = get_settings().with_paths(seed_inbox, lake)
     plan = plan_run(settings, "dead-run", RUN_AT)
     for batch in plan["batches"]:
         process_batch(settings, batch, RUN_AT)
     validate_run(settings, "dead-run", RUN_AT)
-    # Simulate the crash: an articles file in place, no ingest_runs file.
-    staged = storage.staging_dir(lake, "dead-run") / "validated" / "articles.parquet"
-    orphan = storage.partition_dir(lake, "articles", RUN_AT) / storage.part_name(storage.run_slug("dead-run"), "all")
-    orphan.parent.mkdir(parents=True)
-    shutil.copy(staged, orphan)
-    catalog.build_catalog(lake)
-    assert _count(lake, "articles") == 0  # the view hides runs without a commit marker
+    code = ("import sys; from datetime import datetime, UTC; from news_etl.settings import get_settings; "
+            "from news_etl.pipeline import publish_run; at = datetime(2026, 11, 23, 12, tzinfo=UTC); "
+            f"publish_run(get_settings().with_paths({str(seed_inbox)!r}, {str(lake)!r}), 'dead-run', at, at)")
+    env = {**__import__("os").environ, "NEWS_ETL_CRASH_AT": "before_commit"}
+    died = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert died.returncode == -9, died.stderr[-2000:]
+    assert list((lake / "tables").rglob("*.parquet"))  # written, never committed
+    assert _count(lake, "articles") == 0 and _count(lake, "ingest_runs") == 0
 
     summary = publish_run(settings, "dead-run", RUN_AT, RUN_AT)  # the retry
     assert summary["articles_published"] == 5
     assert _count(lake, "articles") == 5
-    assert len(list((lake / "articles").rglob("*.parquet"))) == 1
+    from news_etl.maintenance import maintain
+
+    maintain(lake_of(lake), datetime.now(UTC) + timedelta(hours=2), 7, 7)  # the orphans' grace has passed
+    referenced = {r[0] for r in _rows(lake, "select data_file from ducklake_list_files('lake', 'articles')")}
+    on_disk = {str(p) for p in (lake / "tables" / "main" / "articles").rglob("*.parquet")}
+    assert on_disk == referenced  # the dead transaction's files are gone
 
 
 def test_readers_do_not_block_the_pipeline(seed_inbox: Path, lake: Path) -> None:
     _ingest(seed_inbox, lake, "run-1")
-    reader = catalog.connect(lake / "catalog.duckdb")  # an analyst's open session
-    try:
+    with lakes.reader(lake_of(lake)) as reader:  # an analyst's open session, mid-transaction
+        reader.execute("begin")
+        assert reader.execute("select count(*) from articles").fetchone()[0] == 5
         (seed_inbox / "new.txt").write_text("A Later Story Arrives Today\n\n" + "More reporting words here. " * 20)
         summary = _ingest(seed_inbox, lake, "run-2", RUN_AT + timedelta(minutes=15))
         assert summary["articles_published"] == 1
-        assert reader.execute("select count(*) from articles").fetchone()[0] in (5, 6)
-    finally:
-        reader.close()
+        assert reader.execute("select count(*) from articles").fetchone()[0] == 5  # its snapshot, unchanged
+        reader.execute("commit")
     assert _count(lake, "articles") == 6
+
+
+def test_time_travel_shows_the_lake_before_a_publish(seed_inbox: Path, lake: Path) -> None:
+    _ingest(seed_inbox, lake, "run-1")
+    (first,) = _rows(lake, "select max(snapshot_id) from ducklake_snapshots('lake')")[0]
+    (seed_inbox / "new.txt").write_text("A Later Story Arrives Today\n\n" + "More reporting words here. " * 20)
+    _ingest(seed_inbox, lake, "run-2", RUN_AT + timedelta(minutes=15))
+    assert _count(lake, "articles") == 6
+    assert lakes.query(lake_of(lake), "select count(*) from articles", at=first)[1] == [(5,)]
+    cli = [sys.executable, "-m", "news_etl.cli"]
+    out = subprocess.run([*cli, "sql", "select count(*) as n from articles", "--lake", str(lake), "--at", str(first)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.splitlines()[2].strip() == "5", out.stderr
+    snaps = subprocess.run([*cli, "snapshots", "--lake", str(lake)], capture_output=True, text=True, timeout=120)
+    assert snaps.returncode == 0 and "publish run-2" in snaps.stdout and "publish run-1" in snaps.stdout
+    bad = subprocess.run([*cli, "sql", "select 1", "--lake", str(lake), "--at", "999999"], capture_output=True,
+                         text=True, timeout=120)
+    assert bad.returncode == 2 and "snapshot" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_cli_ingest_sql_and_summary(seed_inbox: Path, lake: Path) -> None:
@@ -215,7 +258,7 @@ def test_cli_ingest_sql_and_summary(seed_inbox: Path, lake: Path) -> None:
     out = subprocess.run([*cli, "sql", "select count(*) as n from articles", "--lake", str(lake)],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and "5" in out.stdout.splitlines()[2]
-    for name in catalog.example_queries():
+    for name in example_queries():
         ex = subprocess.run([*cli, "sql", "--example", name, "--lake", str(lake)], capture_output=True, text=True,
                             timeout=120)
         assert ex.returncode == 0, ex.stderr
@@ -257,7 +300,7 @@ def test_batches_are_bounded_in_bytes(seed_inbox: Path, lake: Path) -> None:
     plan = plan_run(settings, "r", RUN_AT)
     sizes = {p.name: p.stat().st_size for p in seed_inbox.iterdir()}
     for batch in plan["batches"]:
-        names = [f["source_path"] for f in json.loads(Path(batch["manifest"]).read_text())]
+        names = [f["source_path"] for f in RunStage(lake_of(lake), "r").read_json(batch["manifest"])]
         assert len(names) == 1 or sum(sizes[n] for n in names) <= 6000
     assert sum(b["n_files"] for b in plan["batches"]) == 5 and len(plan["batches"]) > 1
 
@@ -278,14 +321,15 @@ def test_abandoned_staging_is_pruned_after_the_retention(seed_inbox: Path, lake:
 
     settings = get_settings().with_paths(seed_inbox, lake)  # retention: 7 days
     plan_run(settings, "abandoned", RUN_AT)  # planned, never processed or published
-    old = storage.staging_dir(lake, "abandoned")
+    old = lake / "staging" / run_slug("abandoned")
     stamp = (RUN_AT - timedelta(days=8)).timestamp()
-    os.utime(old, (stamp, stamp))
+    for p in old.rglob("*"):
+        os.utime(p, (stamp, stamp))
     plan_run(settings, "early", RUN_AT - timedelta(days=2))  # 6 days after it: still kept
     assert old.is_dir()
     plan_run(settings, "next", RUN_AT)  # 8 days after it: gone, the other runs' staging stays
     assert not old.exists()
-    assert storage.staging_dir(lake, "early").is_dir() and storage.staging_dir(lake, "next").is_dir()
+    assert (lake / "staging" / run_slug("early")).is_dir() and (lake / "staging" / run_slug("next")).is_dir()
 
 
 def test_a_quarantined_file_is_reprocessed_after_a_fix(inbox: Path, lake: Path, tmp_path: Path) -> None:
@@ -353,7 +397,7 @@ def test_a_batch_on_two_processes_equals_one_process(seed_inbox: Path, tmp_path:
         batch = plan_run(settings, "run-1", RUN_AT)["batches"][0]
         result = process_batch(settings, batch, RUN_AT)
         assert result["processes"] == processes
-        out = storage.staging_dir(lake, "run-1") / "batch-00000"
+        out = lake / "staging" / run_slug("run-1") / "batch-00000"
         staged[processes] = {name: pq.read_table(out / f"{name}.parquet").to_pylist()
                              for name in ("articles", "entities", "quotes", "boilerplate_removed", "article_vectors")}
     assert staged[1]["articles"] and staged[1]["entities"]

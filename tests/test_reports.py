@@ -14,12 +14,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from news_etl import catalog, quality, report
+from news_etl import lake as lakes
+from news_etl import quality, report
 from news_etl.cleaning import load_rules
 from news_etl.pipeline import run_ingest
 from news_etl.settings import get_settings
 
-from .conftest import ROOT, RUN_AT, SEEDS
+from .conftest import ROOT, RUN_AT, SEEDS, lake_of
 
 ARTIFACTS = ROOT / "test-artifacts"
 BODY = "The council voted on Thursday to close the old bridge to all traffic from next month, officials said."
@@ -30,8 +31,8 @@ def checked_lake(tmp_path_factory) -> Path:
     """The seeds ingested, checked (GX Checkpoint + Data Docs) and reported."""
     lake = tmp_path_factory.mktemp("dq") / "lake"
     run_ingest(get_settings().with_paths(SEEDS, lake), "dq-seeds", RUN_AT, clock=lambda: RUN_AT)
-    quality.check_published(lake, "dq-seeds", RUN_AT, load_rules(None))
-    report.build_report(lake, RUN_AT)
+    quality.check_published(lake_of(lake), "dq-seeds", RUN_AT, load_rules(None))
+    report.build_report(lake_of(lake), RUN_AT)
     return lake
 
 
@@ -39,15 +40,13 @@ def checked_lake(tmp_path_factory) -> Path:
 
 
 def test_published_suites_pass_on_the_seeds_with_fill_rate_warnings(checked_lake: Path) -> None:
-    from news_etl import catalog
-
-    cols, rows = catalog.query(checked_lake / "catalog.duckdb", "select * from dq_runs")
+    cols, rows = lakes.query(lake_of(checked_lake), "select * from dq_runs")
     run = dict(zip(cols, rows[0], strict=True))
     assert run["success"] and run["failed_errors"] == []
     assert run["expectations"] == 22 and run["articles"] == 5
     # Four of the five seeds have no headline or byline line: the fill-rate checks warn, as they should.
     assert "articles_published: expect_column_values_to_not_be_null(title)" in run["failed_warnings"]
-    suites = {r[0] for r in catalog.query(checked_lake / "catalog.duckdb", "select distinct suite from dq_results")[1]}
+    suites = {r[0] for r in lakes.query(lake_of(checked_lake), "select distinct suite from dq_results")[1]}
     assert suites == set(quality.PUBLISHED_SUITES)
     assert (quality.data_docs_dir(checked_lake) / "index.html").is_file()
 
@@ -97,7 +96,7 @@ def test_a_failed_error_expectation_fails_the_report_run_with_its_name(tmp_path:
     rules_file = tmp_path / "rules.yaml"
     rules_file.write_text("rules:\n  - name: kim_is_boilerplate\n    pattern: 'Kim Jong'\n    check: true\n",
                           encoding="utf-8")
-    summary = quality.check_published(lake, "bad", RUN_AT, load_rules(rules_file))
+    summary = quality.check_published(lake_of(lake), "bad", RUN_AT, load_rules(rules_file))
     assert not summary["success"]
     assert summary["failed_errors"] == ["articles_published: expect_column_values_to_not_match_regex_list(body)"]
     cli = subprocess.run([sys.executable, "-m", "news_etl.cli", "report", "--lake", str(lake)],
@@ -165,7 +164,7 @@ def test_the_plugin_loads_in_airflow_and_serves_the_reports(checked_lake: Path, 
     got = client.get(f"/files/{news_reports.REPORT}")
     assert got.status_code == 200 and "data quality report" in got.text
     assert client.get(f"/files/{news_reports.DATA_DOCS}").status_code == 200
-    assert client.get("/files/../../catalog.duckdb").status_code == 404  # nothing outside the reports folder
+    assert client.get("/files/../../catalog.sqlite").status_code == 404  # nothing outside the reports folder
 
 
 def test_the_api_server_mounts_the_plugin_app() -> None:
@@ -180,7 +179,7 @@ def test_the_api_server_mounts_the_plugin_app() -> None:
 def test_report_builds_without_checks_on_an_unchecked_lake(tmp_path: Path) -> None:
     lake = tmp_path / "lake"
     run_ingest(get_settings(nlp=False).with_paths(SEEDS, lake), "plain", RUN_AT, clock=lambda: RUN_AT)
-    page = report.build_report(lake, datetime(2026, 11, 23, 13, 0, tzinfo=UTC)).read_text(encoding="utf-8")
+    page = report.build_report(lake_of(lake), datetime(2026, 11, 23, 13, 0, tzinfo=UTC)).read_text(encoding="utf-8")
     assert "No run checked yet." in page and "Data Docs not built yet" in page
 
 
@@ -240,8 +239,8 @@ def hostile_lake(tmp_path_factory) -> Path:
     lake = base / "lake"
     summary = run_ingest(get_settings().with_paths(base / "inbox", lake), "hostile", RUN_AT, clock=lambda: RUN_AT)
     assert summary["articles_published"] == 2, summary
-    quality.check_published(lake, "hostile", RUN_AT, load_rules(None))
-    report.build_report(lake, RUN_AT)
+    quality.check_published(lake_of(lake), "hostile", RUN_AT, load_rules(None))
+    report.build_report(lake_of(lake), RUN_AT)
     return lake
 
 
@@ -273,10 +272,9 @@ def test_no_page_runs_a_script_from_the_data(hostile_lake: Path, tmp_path: Path)
     quotes_page = next(p for p in pages if "quotes" in p.parts)
     assert "&lt;script&gt;" in quotes_page.read_text(encoding="utf-8")  # the failing quote, escaped
     # The published values themselves are untouched: the escaping is only for display.
-    con = catalog.connect(hostile_lake / "catalog.duckdb")
-    assert con.execute("select count(*) from quotes where quote like '%<script>%'").fetchone()[0] >= 1
-    assert con.execute("select count(*) from dq_results where observed like '%&lt;%'").fetchone()[0] == 0
-    con.close()
+    with lakes.reader(lake_of(hostile_lake)) as con:
+        assert con.execute("select count(*) from quotes where quote like '%<script>%'").fetchone()[0] >= 1
+        assert con.execute("select count(*) from dq_results where observed like '%&lt;%'").fetchone()[0] == 0
 
 
 # --------------------------------------------------------------------------- the plugin's edges
@@ -307,7 +305,7 @@ def test_the_plugin_serves_only_the_report_and_data_docs_and_follows_no_symlink(
     assert docs.status_code == 200 and "connect-src 'none'" in policy and "script-src 'self'" in policy
     assert client.get(f"/files/{plugin.DATA_DOCS_DIR}/static/styles/data_docs_default_styles.css").status_code == 200
     for refused in ("gx/gx/great_expectations.yml", "gx/gx/uncommitted/config_variables.yml",
-                    f"{plugin.DATA_DOCS_DIR}/../validations/x.json", "../../catalog.duckdb", "%2e%2e/secret"):
+                    f"{plugin.DATA_DOCS_DIR}/../validations/x.json", "../../catalog.sqlite", "%2e%2e/secret"):
         assert client.get(f"/files/{refused}").status_code == 404, refused
     validation_json = next((reports / "gx" / "gx" / "uncommitted" / "validations").rglob("*.json"))
     assert client.get(f"/files/{validation_json.relative_to(reports).as_posix()}").status_code == 404

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from news_etl import catalog, stories
+from news_etl import lake as lakes
+from news_etl import stories
 from news_etl.pipeline import run_ingest
 from news_etl.settings import get_settings
 
-from .conftest import RUN_AT, SEEDS
+from .conftest import RUN_AT, SEEDS, lake_of
 
 BRIDGE = ("The city council voted on Thursday to close the Riverside Bridge to all traffic from next month, after "
           "engineers found deep cracks in two of its supporting piers. Mayor Helen Carter said the closure would "
@@ -72,7 +73,7 @@ def test_clusters_do_not_depend_on_arrival_order() -> None:
 
 
 def _q(lake: Path, sql: str) -> list[tuple]:
-    return catalog.query(lake / "catalog.duckdb", sql)[1]
+    return lakes.query(lake_of(lake), sql)[1]
 
 
 def test_the_seeds_are_one_story_and_000_nearly_copies_001(tmp_path: Path) -> None:

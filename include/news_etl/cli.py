@@ -2,12 +2,14 @@
 (NEWS_ETL_INBOX, NEWS_ETL_LAKE, ...); a flag overrides its variable.
 
     news-etl ingest  [--inbox DIR] [--lake DIR] [--run-id ID] [--workers N]   ingest new inbox files
-    news-etl sql     "select ..." [--lake DIR]                ad-hoc SQL on the catalog (read-only)
+    news-etl sql     "select ..." [--lake DIR] [--at SNAPSHOT]  ad-hoc SQL on the lake (read-only; --at: time travel)
     news-etl sql     --example NAME [--lake DIR]              one of the shipped example queries
     news-etl summary [--lake DIR]                             what has landed, table by table
     news-etl report  [--lake DIR] [--run-id ID] [--no-checks] check published runs, write the run report
-    news-etl catalog [--lake DIR] [--url URL --out FILE]      rebuild the DuckDB catalog
-    news-etl sync    [--lake DIR] [--url URL]                 copy the committed tables to an object store
+    news-etl snapshots [--lake DIR] [--limit N]               the lake's snapshots (what each commit changed)
+    news-etl maintain  [--lake DIR]                           flush, merge, expire snapshots, delete unused files
+    news-etl migrate   --from DIR [--lake DIR]                import a lake of the earlier folder layout
+    news-etl attach    [--lake DIR]                           the ATTACH line for any DuckDB session
 """
 
 from __future__ import annotations
@@ -74,12 +76,34 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_sql(args: argparse.Namespace) -> int:
-    from news_etl import catalog
+def _lake(args: argparse.Namespace):
+    from news_etl.lake import Lake
 
-    settings = _settings(args)
+    return Lake.of(_settings(args))
+
+
+def _read_errors(fn):
+    """Run a reading command; a missing lake, a bad snapshot or an unreachable catalog is one clear line."""
+    import duckdb
+
+    from news_etl.lake import LakeError
+
+    try:
+        return fn()
+    except (FileNotFoundError, ConfigError, LakeError) as exc:
+        log.error("%s", exc)
+        return 2
+    except duckdb.Error as exc:  # duckdb's errors are precise; show them without a traceback
+        log.error("query failed: %s", exc)
+        return 1
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    from news_etl import lake as lakes
+    from news_etl.queries import example_queries
+
     if args.example:
-        examples = catalog.example_queries()
+        examples = example_queries()
         if args.example not in examples:
             log.error("no example %r; choose from: %s", args.example, ", ".join(examples))
             return 2
@@ -87,76 +111,72 @@ def cmd_sql(args: argparse.Namespace) -> int:
     elif args.query:
         sql = args.query
     else:
-        log.error("give a query, or --example NAME (one of: %s)", ", ".join(catalog.example_queries()))
+        log.error("give a query, or --example NAME (one of: %s)", ", ".join(example_queries()))
         return 2
-    try:
-        columns, rows = catalog.query(Path(args.catalog) if args.catalog else settings.catalog_path, sql, args.url)
-    except FileNotFoundError as exc:
-        log.error("%s", exc)
-        return 2
-    except Exception as exc:  # duckdb's errors are precise; show them without a traceback
-        log.error("query failed: %s", exc)
-        return 1
-    print(format_table(columns, rows))
-    return 0
+
+    def run() -> int:
+        columns, rows = lakes.query(_lake(args), sql, at=args.at)
+        print(format_table(columns, rows))
+        return 0
+
+    return _read_errors(run)
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    from news_etl import catalog
-    from news_etl.schemas import SNAPSHOTS, TABLES
+    from news_etl import lake as lakes
+    from news_etl.queries import example_queries
+    from news_etl.schemas import ALL_TABLES
 
-    settings = _settings(args)
-    try:
-        counts = [(t, catalog.query(settings.catalog_path, f"select count(*) from {t}")[1][0][0])
-                  for t in [*TABLES, *SNAPSHOTS]]
-        print(f"lake: {settings.lake}\ncatalog: {settings.catalog_path}\n")
-        print(format_table(["table", "rows"], counts))
-        cols, rows = catalog.query(
-            settings.catalog_path,
-            "select source_path, title, authors, published_at, dateline, publisher, language, word_count "
-            "from articles order by source_path limit 20",
-        )
-        print("\narticles:")
-        print(format_table(cols, rows))
-        cols, rows = catalog.query(settings.catalog_path, catalog.example_queries()["boilerplate_by_rule"])
-        print("\nboilerplate removed, by rule:")
-        print(format_table(cols, rows))
-        examples = catalog.example_queries()
-        for name, heading in [("biggest_stories", "biggest stories"), ("most_quoted", "most quoted"),
-                              ("top_entities", "top entities")]:
-            cols, rows = catalog.query(settings.catalog_path, examples[name])
-            print(f"\n{heading}:")
+    lake = _lake(args)
+
+    def run() -> int:
+        with lakes.reader(lake) as con:
+            def q(sql: str) -> tuple[list[str], list[tuple]]:
+                cur = con.execute(sql)
+                return [d[0] for d in cur.description], cur.fetchall()
+
+            counts = [(t, con.execute(f"select count(*) from {t}").fetchone()[0]) for t in ALL_TABLES]
+            print(f"lake: {lake.folder}\n{lake.describe()}\n")
+            print(format_table(["table", "rows"], counts))
+            cols, rows = q("select source_path, title, authors, published_at, dateline, publisher, language, "
+                           "word_count from articles order by source_path limit 20")
+            print("\narticles:")
             print(format_table(cols, rows))
-        cols, rows = catalog.query(settings.catalog_path,
-                                   "select source_path, stage, reason_code, reason from quarantine order by 1")
-        print("\nquarantine:")
-        print(format_table(cols, rows))
-    except FileNotFoundError as exc:
-        log.error("%s", exc)
-        return 2
-    return 0
+            examples = example_queries()
+            for name, heading in [("boilerplate_by_rule", "boilerplate removed, by rule"),
+                                  ("biggest_stories", "biggest stories"), ("most_quoted", "most quoted"),
+                                  ("top_entities", "top entities")]:
+                cols, rows = q(examples[name])
+                print(f"\n{heading}:")
+                print(format_table(cols, rows))
+            cols, rows = q("select source_path, stage, reason_code, reason from quarantine order by 1")
+            print("\nquarantine:")
+            print(format_table(cols, rows))
+        return 0
+
+    return _read_errors(run)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from news_etl import quality, report
     from news_etl.cleaning import load_rules
 
-    settings = _settings(args)
-    if not settings.catalog_path.is_file():
-        log.error("no lake at %s yet: run `news-etl ingest` (or the news_ingest DAG) first", settings.lake)
+    lake = _lake(args)
+    if not lake.exists():
+        log.error("no lake at %s yet: run `news-etl ingest` (or the news_ingest DAG) first", lake.folder)
         return 2
     now = _now()
     summary: dict = {}
     if not args.no_checks:
         # One run when named; else every run no check has seen yet (else the latest), as the DAG does.
-        summary = quality.check_runs(settings.lake, [args.run_id] if args.run_id else [], now,
-                                     load_rules(settings.extra_rules), backlog=0 if args.run_id else
+        summary = quality.check_runs(lake, [args.run_id] if args.run_id else [], now,
+                                     load_rules(_settings(args).extra_rules), backlog=0 if args.run_id else
                                      quality.MAX_BACKLOG_CHECKS)
         if not summary["runs"]:
-            log.error("the lake at %s has no committed run%s to check", settings.lake,
+            log.error("the lake at %s has no committed run%s to check", lake.folder,
                       f" {args.run_id}" if args.run_id else "")
             return 2
-    path = report.build_report(settings.lake, now)
+    path = report.build_report(lake, now)
     print(json.dumps({**summary, "report": str(path)}, indent=2, default=str))
     if summary and not summary["success"]:
         log.error("error-severity expectations failed: %s", "; ".join(summary["failed_errors"]))
@@ -164,35 +184,56 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_catalog(args: argparse.Namespace) -> int:
-    from news_etl import catalog
+def cmd_snapshots(args: argparse.Namespace) -> int:
+    from news_etl import lake as lakes
+
+    def run() -> int:
+        columns, rows = lakes.snapshots(_lake(args), args.limit)
+        print(format_table(columns, rows))
+        return 0
+
+    return _read_errors(run)
+
+
+def cmd_maintain(args: argparse.Namespace) -> int:
+    from news_etl.maintenance import maintain
 
     settings = _settings(args)
-    if args.url:
-        out = Path(args.out) if args.out else Path("catalog-remote.duckdb")
-        try:
-            print(catalog.build_url_catalog(args.url, out))
-        except (ValueError, OSError) as exc:
-            log.error("%s", exc)
-            return 2
+
+    def run() -> int:
+        summary = maintain(_lake(args), _now(), settings.snapshot_retention_days, settings.staging_retention_days)
+        print(json.dumps(summary, indent=2))
         return 0
-    print(catalog.build_catalog(settings.lake, settings.catalog_path))
+
+    return _read_errors(run)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from news_etl.migrate import migrate_from
+
+    try:
+        result = migrate_from(_lake(args), Path(args.source))
+    except FileNotFoundError as exc:
+        log.error("%s", exc)
+        return 2
+    print(json.dumps(result, indent=2, default=str))
     return 0
 
 
-def cmd_sync(args: argparse.Namespace) -> int:
-    from news_etl import objectstore
+def cmd_attach(args: argparse.Namespace) -> int:
+    from news_etl.lake import extension_path
 
-    settings = _settings(args)
-    url = args.url or settings.lake_url
-    if not url:
-        log.error("give --url or set NEWS_ETL_LAKE_URL (e.g. s3://bucket/news-lake)")
-        return 2
-    try:
-        print(json.dumps(objectstore.sync_lake(settings.lake, url), indent=2))
-    except (ValueError, OSError) as exc:
-        log.error("%s", exc)
-        return 2
+    lake = _lake(args)
+    print("-- DuckDB 1.5.5 with the ducklake extension (offline: pip install duckdb-extension-ducklake==1.5.5 "
+          "and LOAD the file below)")
+    kind = "sqlite_scanner" if lake.kind == "sqlite" else "postgres_scanner"
+    for name in ("ducklake", kind) + (("httpfs",) if lake.remote else ()):
+        try:
+            print(f"LOAD '{extension_path(name)}';")
+        except ConfigError:
+            print(f"INSTALL {name}; LOAD {name};")
+    print(lake.attach_sql(read_only=True))
+    print(f"USE {'lake'};")
     return 0
 
 
@@ -209,12 +250,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=1, help="processes for the batch stage (default 1)")
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("sql", help="run ad-hoc SQL on the lake's DuckDB catalog (read-only)")
+    p = sub.add_parser("sql", help="run ad-hoc SQL on the lake (read-only)")
     p.add_argument("query", nargs="?", help="SQL text")
     p.add_argument("--example", help="run a shipped example query by name")
     p.add_argument("--lake", help="lake folder (default: NEWS_ETL_LAKE)")
-    p.add_argument("--catalog", help="catalog file (default: <lake>/catalog.duckdb)")
-    p.add_argument("--url", help="object-store URL the catalog's views read (a `catalog --url` catalog)")
+    p.add_argument("--at", help="time travel: a snapshot id (news-etl snapshots) or a timestamp "
+                                "('2026-11-30 09:00:00+00')")
     p.set_defaults(func=cmd_sql)
 
     p = sub.add_parser("summary", help="print what has landed in the lake")
@@ -228,16 +269,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-checks", action="store_true", help="only rebuild the HTML report from the lake")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("sync", help="copy the lake's committed tables to an object store (NEWS_ETL_LAKE_URL)")
+    p = sub.add_parser("snapshots", help="list the lake's snapshots, newest first (for sql --at)")
     p.add_argument("--lake", help="lake folder (default: NEWS_ETL_LAKE)")
-    p.add_argument("--url", help="object-store URL (default: NEWS_ETL_LAKE_URL)")
-    p.set_defaults(func=cmd_sync)
+    p.add_argument("--limit", type=int, default=50, help="how many (default 50)")
+    p.set_defaults(func=cmd_snapshots)
 
-    p = sub.add_parser("catalog", help="rebuild the DuckDB catalog of views")
+    p = sub.add_parser("maintain", help="flush inlined rows, merge small files, expire snapshots older than "
+                                        "NEWS_ETL_SNAPSHOT_RETENTION_DAYS, delete unreferenced files")
     p.add_argument("--lake", help="lake folder (default: NEWS_ETL_LAKE)")
-    p.add_argument("--url", help="build a catalog over the lake copy at this object-store URL instead")
-    p.add_argument("--out", help="with --url: catalog file to write (default: ./catalog-remote.duckdb)")
-    p.set_defaults(func=cmd_catalog)
+    p.set_defaults(func=cmd_maintain)
+
+    p = sub.add_parser("migrate", help="import every committed run of a lake in the earlier folder layout")
+    p.add_argument("--from", dest="source", required=True, help="the earlier lake's folder")
+    p.add_argument("--lake", help="lake folder (default: NEWS_ETL_LAKE)")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("attach", help="print the lines a DuckDB session runs to open this lake")
+    p.add_argument("--lake", help="lake folder (default: NEWS_ETL_LAKE)")
+    p.set_defaults(func=cmd_attach)
     return parser
 
 

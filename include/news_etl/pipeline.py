@@ -1,8 +1,9 @@
 """The ingest pipeline as four idempotent stages: plan, process (per batch), validate, publish.
 
 The Airflow DAG maps one task onto each stage (process is dynamically mapped over the batches); the
-CLI runs the same functions in one process. Stages talk through files in ``<lake>/_staging/<run>/``
-and return small dicts (paths and counts) that are safe to pass through XCom.
+CLI runs the same functions in one process. Stages talk through files in the run's staging (under the lake's
+data root, see :mod:`news_etl.staging`) and return small dicts (paths and counts) that are safe to pass
+through XCom. Publishing is one DuckLake transaction (see :mod:`news_etl.lake`).
 Every stage can be re-run for the same ``run_id`` and ends in the same state.
 """
 
@@ -21,14 +22,14 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
-from pathlib import Path
 from urllib.parse import urlparse
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from news_etl import catalog, quality, storage, stories
+from news_etl import lake as lakes
+from news_etl import quality, staging, stories
 from news_etl.articles import build_article, source_of
 from news_etl.budget import TimeBudgetExceeded, time_budget
 from news_etl.cleaning import batch_repeats, load_rules
@@ -58,8 +59,8 @@ PLAN_FILE = "plan.json"
 VALIDATED = "validated"
 
 
-def _batch_dir(stage: Path, batch_no: int) -> Path:
-    return stage / f"batch-{batch_no:05d}"
+def _batch_dir(batch_no: int) -> str:
+    return f"batch-{batch_no:05d}"
 
 
 def _quarantine_row(run_id: str, source_path: str, *, stage: str, code: str, reason: str, at: datetime,
@@ -93,18 +94,18 @@ def plan_run(settings: Settings, run_id: str, run_at: datetime) -> dict:
     reshuffle batches that mapped tasks may already have processed).
     """
     settings.check_paths()
-    lake, stage = settings.lake, storage.staging_dir(settings.lake, run_id)
-    if storage.is_committed(lake, run_id):
+    lake = lakes.Lake.of(settings)
+    stage = staging.RunStage(lake, run_id)
+    if run_published(lake, run_id):
         log.info("run %s is already published; nothing to plan", run_id)
         return {"run_id": run_id, "n_files": 0, "batches": [], "already_published": True}
-    plan_path = stage / PLAN_FILE
-    if plan_path.is_file():
+    existing = stage.read_json(PLAN_FILE)
+    if existing is not None:
         log.info("reusing the existing plan of run %s", run_id)
-        return json.loads(plan_path.read_text(encoding="utf-8"))
+        return existing
 
-    storage.prune_staging(lake, run_at - timedelta(days=settings.staging_retention_days), storage.run_slug(run_id))
-    repair_derived(settings)
-    known = storage.known_file_keys(lake)
+    staging.prune(lake, run_at - timedelta(days=settings.staging_retention_days), keep=run_id)
+    known = known_file_keys(lake)
     seen: dict[str, int] = {}
     files = list(discover(settings.inbox, known, int(run_at.timestamp() * 1e9), settings.min_file_age_seconds,
                           counts=seen))
@@ -126,14 +127,13 @@ def plan_run(settings: Settings, run_id: str, run_at: datetime) -> dict:
         chunk_bytes += f.size_bytes
     batches = []
     for batch_no, chunk in enumerate(chunks):
-        manifest = _batch_dir(stage, batch_no) / "manifest.json"
-        manifest.parent.mkdir(parents=True, exist_ok=True)
-        manifest.write_text(json.dumps([asdict(f) for f in chunk]), encoding="utf-8")
-        batches.append({"run_id": run_id, "batch_no": batch_no, "manifest": str(manifest), "n_files": len(chunk)})
+        manifest = stage.write_json(f"{_batch_dir(batch_no)}/manifest.json", [asdict(f) for f in chunk])
+        batches.append({"run_id": run_id, "batch_no": batch_no, "manifest": manifest, "n_files": len(chunk)})
     plan = {
         "run_id": run_id,
         "inbox": str(settings.inbox),
-        "lake": str(lake),
+        "lake": str(settings.lake),
+        "staging": stage.url,
         "run_at": run_at.isoformat(),
         "n_files": len(files),
         "n_unchanged": seen["unchanged"],  # files of this inbox already in the ledger, unchanged
@@ -141,10 +141,7 @@ def plan_run(settings: Settings, run_id: str, run_at: datetime) -> dict:
         "batches": batches,
     }
     if files:
-        stage.mkdir(parents=True, exist_ok=True)
-        tmp = plan_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(plan), encoding="utf-8")
-        tmp.replace(plan_path)
+        stage.write_json(PLAN_FILE, plan)
     log.info("run %s: %d new or changed file(s) in %d batch(es); %d file(s) of %s already ingested and "
              "unchanged%s", run_id, len(files), len(batches), seen["unchanged"], settings.inbox,
              f"; {seen['too_young']} too recent (NEWS_ETL_MIN_FILE_AGE_SECONDS)" if seen["too_young"] else "")
@@ -182,7 +179,12 @@ def process_batch(settings: Settings, batch: dict, run_at: datetime) -> dict:
     results are kept as Arrow tables. A batch therefore holds one group's text at a time, whatever it brings.
     """
     run_id, batch_no = batch["run_id"], int(batch["batch_no"])
-    files = [InboxFile(**f) for f in json.loads(Path(batch["manifest"]).read_text(encoding="utf-8"))]
+    stage = staging.RunStage(lakes.Lake.of(settings), run_id)
+    manifest = stage.read_json(batch["manifest"])
+    if manifest is None:
+        raise RuntimeError(f"run {run_id}: the manifest of batch {batch_no} is missing from {stage.url}; "
+                           "was the run's staging pruned? Re-run the run from discover_files")
+    files = [InboxFile(**f) for f in manifest]
     quarantine, staged = [], []
     started = time.perf_counter()
     out_tables: dict[str, list[pa.Table]] = {name: [] for name in _BATCH_OUTPUTS}
@@ -198,7 +200,7 @@ def process_batch(settings: Settings, batch: dict, run_at: datetime) -> dict:
             if not group:
                 return
             items = _group_items(settings, group)
-            storage.crash_point("mid_batch")
+            lakes.crash_point("mid_batch")
             extract_started = time.perf_counter()
             if pool is None and (processes := batch_processes(settings, len(items))) > 1:
                 # The CPU-heavy part (cleaning, metadata, spaCy, story vectors) on every core the worker has.
@@ -237,14 +239,14 @@ def process_batch(settings: Settings, batch: dict, run_at: datetime) -> dict:
                 flush()
         flush()
 
-    out = _batch_dir(storage.staging_dir(settings.lake, run_id), batch_no)
+    out = _batch_dir(batch_no)
     counts = {}
     for name, schema in _BATCH_OUTPUTS.items():
         table = pa.concat_tables(out_tables[name]) if out_tables[name] else schema.empty_table()
-        storage.write_parquet_atomic(table, out / f"{name}.parquet")
+        stage.write_table(f"{out}/{name}.parquet", table)
         counts[name] = table.num_rows
-    storage.write_parquet_atomic(_safe_table(quarantine, QUARANTINE), out / "quarantine.parquet")
-    storage.write_parquet_atomic(to_table(staged, STAGED_FILES), out / "files.parquet")
+    stage.write_table(f"{out}/quarantine.parquet", _safe_table(quarantine, QUARANTINE))
+    stage.write_table(f"{out}/files.parquet", to_table(staged, STAGED_FILES))
     seconds = time.perf_counter() - started
     return {"run_id": run_id, "batch_no": batch_no, "files": len(files), "articles": counts["articles"],
             "quarantined": len(quarantine), "lines_removed": counts["boilerplate_removed"],
@@ -499,9 +501,8 @@ def add_nlp(settings: Settings, articles: list[dict]) -> tuple[list[dict], list[
     return entities, quotes
 
 
-def _staged(settings: Settings, run_id: str, name: str, schema: pa.Schema) -> pa.Table:
-    stage = storage.staging_dir(settings.lake, run_id)
-    return storage.read_parquet_files(sorted(stage.glob(f"batch-*/{name}.parquet")), schema)
+def _staged(stage: staging.RunStage, name: str, schema: pa.Schema) -> pa.Table:
+    return stage.read_batches(name, schema)
 
 
 def _duplicates(files: pa.Table, known: dict[str, str]) -> dict[str, str]:
@@ -547,11 +548,12 @@ def _first_per_key(table: pa.Table, keys: list[str]) -> pa.Table:
 
 def validate_run(settings: Settings, run_id: str, run_at: datetime) -> dict:
     """Run the GX suite on the run's staged articles; failing rows go to quarantine, not to publish."""
-    stage = storage.staging_dir(settings.lake, run_id)
-    articles = _staged(settings, run_id, "articles", ARTICLES)
-    files = _staged(settings, run_id, "files", STAGED_FILES)
+    lake = lakes.Lake.of(settings)
+    stage = staging.RunStage(lake, run_id)
+    articles = _staged(stage, "articles", ARTICLES)
+    files = _staged(stage, "files", STAGED_FILES)
     # Identical files are duplicates, not validation failures: leave them out before checking ids.
-    dup_paths = set(_duplicates(files, storage.known_hashes(settings.lake)))
+    dup_paths = set(_duplicates(files, published_hashes(lake, files)))
     articles = _without_paths(articles, dup_paths)
 
     rules = load_rules(settings.extra_rules)
@@ -571,10 +573,9 @@ def validate_run(settings: Settings, run_id: str, run_at: datetime) -> dict:
                 record_index=row["record_index"], article_id=row["article_id"],
                 expectation=failure.expectation, payload=json.dumps(row, default=str, ensure_ascii=False)))
     passed = articles.filter(pc.invert(pc.is_in(articles.column("article_id"), value_set=failed_ids)))
-    out = stage / VALIDATED
-    storage.write_parquet_atomic(passed, out / "articles.parquet")
-    storage.write_parquet_atomic(to_table(quarantined, QUARANTINE), out / "quarantine.parquet")
-    storage.write_parquet_atomic(to_table(outcome.results, VALIDATION_RESULTS), out / "validation_results.parquet")
+    stage.write_table(f"{VALIDATED}/articles.parquet", passed)
+    stage.write_table(f"{VALIDATED}/quarantine.parquet", to_table(quarantined, QUARANTINE))
+    stage.write_table(f"{VALIDATED}/validation_results.parquet", to_table(outcome.results, VALIDATION_RESULTS))
     failed_expectations = sorted({r["expectation"] for r in outcome.results if not r["success"]})
     summary = {"run_id": run_id, "articles_checked": articles.num_rows, "articles_passed": passed.num_rows,
                "articles_quarantined": len(failed), "success": outcome.success,
@@ -589,164 +590,190 @@ def validate_run(settings: Settings, run_id: str, run_at: datetime) -> dict:
 def _run_summary(row: dict, settings: Settings) -> dict:
     out = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
     out["lake"] = str(settings.lake)
-    out["catalog"] = str(settings.catalog_path)
+    out["lake_store"] = lakes.Lake.of(settings).describe()
     return out
 
 
 def publish_run(settings: Settings, run_id: str, started_at: datetime, finished_at: datetime) -> dict:
-    """Move a validated run into the lake under the publish lock, commit it, refresh the catalog."""
-    lake = settings.lake
-    stage = storage.staging_dir(lake, run_id)
-    with storage.publish_lock(lake):
-        if storage.is_committed(lake, run_id):
-            log.info("run %s was already published; refreshing the catalog only", run_id)
-            existing = [r for r in storage.read_committed(lake, "ingest_runs").to_pylist() if r["run_id"] == run_id]
-            refresh_stories(lake)  # the publisher may have died between the commit and the snapshot
-            catalog.build_catalog(lake, settings.catalog_path)
-            _copy_to_object_store(settings)  # or before its copy: a retry sends what is missing
-            storage.clear_staging(lake, run_id)
-            return _run_summary(existing[0], settings)
-        if not (stage / VALIDATED / "articles.parquet").is_file():
-            raise RuntimeError(f"run {run_id} has not been validated: {stage / VALIDATED} is missing")
-        storage.rollback_uncommitted(lake)
+    """Publish a validated run: all its rows in every table, the ledger, the run row and the refreshed stories
+    in one DuckLake transaction. A run already published is not published again (a retry returns its row)."""
+    lake = lakes.Lake.of(settings)
+    stage = staging.RunStage(lake, run_id)
 
-        files = _staged(settings, run_id, "files", STAGED_FILES)
-        # Checked again under the lock: a concurrent run may have published the same bytes meanwhile.
-        dup_of = _duplicates(files, storage.known_hashes(lake))
-        dup_paths = set(dup_of)
-        articles = _without_paths(storage.read_parquet_files([stage / VALIDATED / "articles.parquet"], ARTICLES),
-                                  dup_paths)
-        # The same body in other bytes (re-scraped page, another file name or format): published once.
-        body_dup_of = _body_duplicates(articles, storage.known_content_hashes(lake))
-        if body_dup_of:
-            articles = articles.filter(pc.invert(pc.is_in(articles.column("article_id"),
-                                                          value_set=pa.array(sorted(body_dup_of), pa.string()))))
-        published_ids = pa.array(sorted(set(articles.column("article_id").to_pylist())), pa.string())
-        # Identical files share article ids: drop the duplicates' rows by path first, then keep published ids.
-        removed = _without_paths(_staged(settings, run_id, "boilerplate_removed", BOILERPLATE_REMOVED), dup_paths)
-        removed = removed.filter(pc.is_in(removed.column("article_id"), value_set=published_ids))
-        # Identical files in two batches share an article id: their NLP rows are kept once.
-        entities = _first_per_key(_with_ids(_staged(settings, run_id, "entities", ENTITIES), published_ids),
-                                  ["article_id", "entity_id"])
-        quotes = _first_per_key(_with_ids(_staged(settings, run_id, "quotes", QUOTES), published_ids), ["quote_id"])
-        quarantine = pa.concat_tables([
-            _staged(settings, run_id, "quarantine", QUARANTINE),
-            storage.read_parquet_files([stage / VALIDATED / "quarantine.parquet"], QUARANTINE),
-        ])
-        quarantine = _without_paths(quarantine, dup_paths)
-        results = storage.read_parquet_files([stage / VALIDATED / "validation_results.parquet"], VALIDATION_RESULTS)
-
-        n_articles = defaultdict(int)
-        for p in articles.column("source_path").to_pylist():
-            n_articles[p] += 1
-        n_quarantined = defaultdict(int)
-        for p in quarantine.column("source_path").to_pylist():
-            n_quarantined[p] += 1
-        ledger_rows = []
-        body_dup_paths = {p: orig for _, (p, orig) in body_dup_of.items()}
-        for f in files.to_pylist():
-            path = f["source_path"]
-            if path in body_dup_paths and not n_articles[path]:
-                dup_of[path] = body_dup_paths[path]
-            if path in dup_of:
-                outcome = "duplicate"
-            elif n_articles[path] and n_quarantined[path]:
-                outcome = "partial"
-            elif n_articles[path]:
-                outcome = "published"
-            else:
-                outcome = "quarantined"
-            ledger_rows.append({
-                "run_id": run_id, "source_path": path, "file_hash": f["file_hash"], "size_bytes": f["size_bytes"],
-                "mtime_ns": f["mtime_ns"], "outcome": outcome, "duplicate_of": dup_of.get(path),
-                "n_articles": n_articles[path], "n_quarantined": n_quarantined[path], "ingested_at": started_at,
-            })
-        outcomes = [r["outcome"] for r in ledger_rows]
-        run_row = {
-            "run_id": run_id,
-            "inbox": str(settings.inbox),
-            "started_at": started_at,
-            "finished_at": finished_at,
-            "files_seen": len(ledger_rows),
-            "files_published": outcomes.count("published") + outcomes.count("partial"),
-            "files_duplicate": outcomes.count("duplicate"),
-            "files_quarantined": outcomes.count("quarantined"),
-            "articles_published": articles.num_rows,
-            # An article failing two expectations has two quarantine rows but is one article.
-            "articles_quarantined": len({r["article_id"] for r in quarantine.select(["stage", "article_id"]).to_pylist()
-                                         if r["stage"] == "validate"}),
-            "articles_repaired": sum(1 for r in articles.column("repairs").to_pylist() if r),
-            "lines_removed": removed.num_rows,
-            "validation_success": all(r["success"] for r in results.to_pylist() if r["severity"] == "error"),
-            "status": "success",
-        }
-        slug = storage.run_slug(run_id)
-        outputs = {
-            "articles": articles,
-            "entities": entities,
-            "quotes": quotes,
-            "article_vectors": _first_per_key(_with_ids(_staged(settings, run_id, "article_vectors", ARTICLE_VECTORS),
-                                                        published_ids), ["article_id"]),
-            "boilerplate_removed": removed,
-            "quarantine": quarantine,
-            "validation_results": results,
-            "ingest_files": to_table(ledger_rows, INGEST_FILES),
-            "ingest_runs": to_table([run_row], INGEST_RUNS),  # last: the commit marker
-        }
+    def publish(con) -> tuple[dict, dict | None]:
+        existing = lakes.read(con, "ingest_runs", where="run_id = ?", params=[run_id]).to_pylist()
+        if existing:
+            return existing[0], None
+        if not stage.exists(f"{VALIDATED}/articles.parquet"):
+            raise RuntimeError(f"run {run_id} has not been validated: {stage.url}/{VALIDATED} is missing")
+        outputs, run_row = _run_outputs(con, stage, settings, run_id, started_at, finished_at)
         for table, data in outputs.items():
-            if data.num_rows == 0:
-                continue
-            if table == "ingest_runs":
-                storage.crash_point("before_commit")
-            path = storage.partition_dir(lake, table, started_at) / storage.part_name(slug, "all")
-            storage.write_parquet_atomic(data, path)
-            storage.crash_point(f"after_write:{table}")
-        storage.crash_point("after_commit")
-        story_summary = refresh_stories(lake)
-        catalog.build_catalog(lake, settings.catalog_path)
-    storage.clear_staging(lake, run_id)
-    log.info("published run %s: %d article(s), %d file(s) quarantined, %d duplicate(s); %d stories", run_id,
+            lakes.insert(con, table, data)
+            lakes.crash_point(f"after_insert:{table}")
+        con.execute("CALL ducklake_set_commit_message(?, ?, ?)", [lakes.ALIAS, "news-etl", f"publish {run_id}"])
+        if not settings.stories:  # NEWS_ETL_STORIES=off: the story tables stay as they are
+            return run_row, {"stories": None, "seconds": None}
+        return run_row, refresh_stories(con)
+
+    run_row, story_summary = lakes.transaction(lake, publish, what=f"publish of run {run_id}")
+    lakes.crash_point("after_commit")
+    stage.clear()
+    if story_summary is None:
+        log.info("run %s was already published", run_id)
+        return _run_summary(run_row, settings)
+    log.info("published run %s: %d article(s), %d file(s) quarantined, %d duplicate(s); %s stories", run_id,
              run_row["articles_published"], run_row["files_quarantined"], run_row["files_duplicate"],
              story_summary["stories"])
-    copied = _copy_to_object_store(settings)
     return {**_run_summary(run_row, settings), "stories": story_summary["stories"],
-            "stories_seconds": story_summary.get("seconds"), **copied}
+            "stories_seconds": story_summary.get("seconds")}
 
 
-def _copy_to_object_store(settings: Settings) -> dict:
-    """With NEWS_ETL_LAKE_URL set, copy what is committed and not yet there. A failure fails the publish task,
-    whose retry finds the run committed and sends the rest."""
-    if not settings.lake_url:
-        return {}
-    from news_etl import objectstore
+def _run_outputs(con, stage: staging.RunStage, settings: Settings, run_id: str, started_at: datetime,
+                 finished_at: datetime) -> tuple[dict[str, pa.Table], dict]:
+    """What a run publishes, table by table, checked for duplicates against the snapshot ``con`` sees."""
+    files = _staged(stage, "files", STAGED_FILES)
+    # Checked inside the transaction: if a concurrent run commits the same bytes first, this commit conflicts
+    # and the retry checks again.
+    dup_of = _duplicates(files, published_hashes(con, files))
+    dup_paths = set(dup_of)
+    articles = _without_paths(stage.read_table(f"{VALIDATED}/articles.parquet", ARTICLES), dup_paths)
+    # The same body in other bytes (re-scraped page, another file name or format): published once.
+    body_dup_of = _body_duplicates(articles, published_bodies(con, articles))
+    if body_dup_of:
+        articles = articles.filter(pc.invert(pc.is_in(articles.column("article_id"),
+                                                      value_set=pa.array(sorted(body_dup_of), pa.string()))))
+    published_ids = pa.array(sorted(set(articles.column("article_id").to_pylist())), pa.string())
+    # Identical files share article ids: drop the duplicates' rows by path first, then keep published ids.
+    removed = _without_paths(_staged(stage, "boilerplate_removed", BOILERPLATE_REMOVED), dup_paths)
+    removed = removed.filter(pc.is_in(removed.column("article_id"), value_set=published_ids))
+    # Identical files in two batches share an article id: their NLP rows are kept once.
+    entities = _first_per_key(_with_ids(_staged(stage, "entities", ENTITIES), published_ids),
+                              ["article_id", "entity_id"])
+    quotes = _first_per_key(_with_ids(_staged(stage, "quotes", QUOTES), published_ids), ["quote_id"])
+    quarantine = pa.concat_tables([
+        _staged(stage, "quarantine", QUARANTINE),
+        stage.read_table(f"{VALIDATED}/quarantine.parquet", QUARANTINE),
+    ])
+    quarantine = _without_paths(quarantine, dup_paths)
+    results = stage.read_table(f"{VALIDATED}/validation_results.parquet", VALIDATION_RESULTS)
 
-    result = objectstore.sync_lake(settings.lake, settings.lake_url)
-    return {"lake_url": result["url"], "files_copied": result["files_sent"]}
+    n_articles = defaultdict(int)
+    for p in articles.column("source_path").to_pylist():
+        n_articles[p] += 1
+    n_quarantined = defaultdict(int)
+    for p in quarantine.column("source_path").to_pylist():
+        n_quarantined[p] += 1
+    ledger_rows = []
+    body_dup_paths = {p: orig for _, (p, orig) in body_dup_of.items()}
+    for f in files.to_pylist():
+        path = f["source_path"]
+        if path in body_dup_paths and not n_articles[path]:
+            dup_of[path] = body_dup_paths[path]
+        if path in dup_of:
+            outcome = "duplicate"
+        elif n_articles[path] and n_quarantined[path]:
+            outcome = "partial"
+        elif n_articles[path]:
+            outcome = "published"
+        else:
+            outcome = "quarantined"
+        ledger_rows.append({
+            "run_id": run_id, "source_path": path, "file_hash": f["file_hash"], "size_bytes": f["size_bytes"],
+            "mtime_ns": f["mtime_ns"], "outcome": outcome, "duplicate_of": dup_of.get(path),
+            "n_articles": n_articles[path], "n_quarantined": n_quarantined[path], "ingested_at": started_at,
+        })
+    outcomes = [r["outcome"] for r in ledger_rows]
+    run_row = {
+        "run_id": run_id,
+        "inbox": str(settings.inbox),
+        "started_at": started_at,
+        "finished_at": finished_at,
+        "files_seen": len(ledger_rows),
+        "files_published": outcomes.count("published") + outcomes.count("partial"),
+        "files_duplicate": outcomes.count("duplicate"),
+        "files_quarantined": outcomes.count("quarantined"),
+        "articles_published": articles.num_rows,
+        # An article failing two expectations has two quarantine rows but is one article.
+        "articles_quarantined": len({r["article_id"] for r in quarantine.select(["stage", "article_id"]).to_pylist()
+                                     if r["stage"] == "validate"}),
+        "articles_repaired": sum(1 for r in articles.column("repairs").to_pylist() if r),
+        "lines_removed": removed.num_rows,
+        "validation_success": all(r["success"] for r in results.to_pylist() if r["severity"] == "error"),
+        "status": "success",
+    }
+    outputs = {
+        "articles": articles,
+        "entities": entities,
+        "quotes": quotes,
+        "article_vectors": _first_per_key(_with_ids(_staged(stage, "article_vectors", ARTICLE_VECTORS),
+                                                    published_ids), ["article_id"]),
+        "boilerplate_removed": removed,
+        "quarantine": quarantine,
+        "validation_results": results,
+        "ingest_files": to_table(ledger_rows, INGEST_FILES),
+        "ingest_runs": to_table([run_row], INGEST_RUNS),
+    }
+    return outputs, run_row
 
 
-def repair_derived(settings: Settings) -> bool:
-    """Rebuild what a publisher killed after its commit left stale (story snapshots, the catalog).
+# --------------------------------------------------------------------------- lookups in the lake
 
-    Committed data is the truth; the snapshots and the catalog are derived from it. Cheap when nothing is
-    stale (a few ``stat`` calls), so every plan checks.
+
+def run_published(lake: lakes.Lake, run_id: str) -> bool:
+    return lakes.read(lake, "ingest_runs", ["run_id"], where="run_id = ?", params=[run_id]).num_rows > 0
+
+
+def known_file_keys(lake: lakes.Lake) -> set[tuple[str, int, int]]:
+    """(path, size, mtime) of every file a committed run has seen: discovery skips those unchanged."""
+    t = lakes.read(lake, "ingest_files", ["source_path", "size_bytes", "mtime_ns"])
+    return set(zip(t.column("source_path").to_pylist(), t.column("size_bytes").to_pylist(),
+                   t.column("mtime_ns").to_pylist(), strict=True))
+
+
+def _lookup(con_or_lake, sql: str, keys: list[str]) -> list[tuple]:
+    """Run ``sql`` (which joins ``_keys(k)``) for just these keys: cost follows the run, not the lake."""
+    keys = sorted({k for k in keys if k})
+    if not keys:
+        return []
+    if isinstance(con_or_lake, lakes.Lake):
+        try:
+            with lakes.reader(con_or_lake) as con:
+                return _lookup(con, sql, keys)
+        except lakes.LakeMissing:
+            return []
+    con = con_or_lake
+    con.register("_keys", pa.table({"k": pa.array(keys, pa.string())}))
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.unregister("_keys")
+
+
+def published_hashes(con_or_lake, files: pa.Table) -> dict[str, str]:
+    """file_hash -> the source_path whose articles were published from those bytes, for this run's hashes.
+
+    Quarantined files do not count: re-processing one after a fix to the rules or settings (``touch`` it)
+    must not be turned away as a duplicate of itself.
     """
-    lake = settings.lake
-    commits = storage.committed_files(lake, "ingest_runs")
-    if not commits:
-        return False
-    newest = max(p.stat().st_mtime_ns for p in commits)
+    rows = _lookup(con_or_lake, f"""
+        select f.file_hash, arg_min(f.source_path, f.ingested_at)
+        from {lakes.ALIAS}.main.ingest_files as f
+        join _keys on f.file_hash = _keys.k
+        where f.outcome in ('published', 'partial')
+        group by f.file_hash""", files.column("file_hash").to_pylist())
+    return dict(rows)
 
-    def older(path: Path) -> bool:
-        return not path.is_file() or path.stat().st_mtime_ns < newest
 
-    if not (older(storage.snapshot_path(lake, "stories")) or older(settings.catalog_path)):
-        return False
-    with storage.publish_lock(lake):
-        log.warning("the last publish died after its commit: rebuilding story snapshots and the catalog")
-        storage.rollback_uncommitted(lake)
-        refresh_stories(lake)
-        catalog.build_catalog(lake, settings.catalog_path)
-    return True
+def published_bodies(con, articles: pa.Table) -> dict[str, tuple[str, str]]:
+    """content_hash -> (article_id, source_path) of the first published article with that normalised body,
+    for this run's content hashes."""
+    rows = _lookup(con, f"""
+        select content_hash, article_id, source_path
+        from {lakes.ALIAS}.main.articles as a
+        join _keys on a.content_hash = _keys.k
+        qualify row_number() over (partition by content_hash order by ingested_at, source_path, article_id) = 1
+        """, articles.column("content_hash").to_pylist())
+    return {h: (a, p) for h, a, p in rows}
 
 
 def _body_duplicates(articles: pa.Table, known: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
@@ -769,12 +796,13 @@ def _body_duplicates(articles: pa.Table, known: dict[str, tuple[str, str]]) -> d
     return out
 
 
-def refresh_stories(lake: Path) -> dict:
-    """Recompute stories over every committed article and replace the two snapshot tables. Hold the lock."""
+def refresh_stories(con) -> dict:
+    """Recompute stories over every published article (this transaction's included) and replace the two story
+    tables, inside the caller's transaction: readers see the stories of the articles they see."""
     started = time.perf_counter()
-    vectors = storage.read_committed(lake, "article_vectors", ["article_id", "terms", "weights"])
-    arts = storage.read_committed(lake, "articles", ["article_id", "source_path", "published_at", "ingested_at",
-                                                     "title", "publisher"])
+    vectors = lakes.read(con, "article_vectors", ["article_id", "terms", "weights"])
+    arts = lakes.read(con, "articles", ["article_id", "source_path", "published_at", "ingested_at", "title",
+                                        "publisher"])
     info = {r["article_id"]: r for r in arts.to_pylist()}
     # Only vectors of published articles, once each; then flat arrays straight from Arrow (no per-term
     # Python objects: at 100,000 articles that is 4 million terms).
@@ -809,8 +837,10 @@ def refresh_stories(lake: Path) -> dict:
                            "representative_title": titled["title"]})
     link_rows = [{"article_id": a, "story_id": s, "near_duplicate_of": result.near_duplicate_of.get(a)}
                  for a, s in sorted(result.story_of.items())]
-    storage.write_snapshot(lake, "stories", to_table(story_rows, STORIES))
-    storage.write_snapshot(lake, "article_stories", to_table(link_rows, ARTICLE_STORIES))
+    con.execute(f"DELETE FROM {lakes.ALIAS}.main.stories")
+    con.execute(f"DELETE FROM {lakes.ALIAS}.main.article_stories")
+    lakes.insert(con, "stories", to_table(story_rows, STORIES))
+    lakes.insert(con, "article_stories", to_table(link_rows, ARTICLE_STORIES))
     seconds = time.perf_counter() - started
     log.info("stories: %d article(s) in %d stories, %d near-duplicate(s), %d pair(s) compared, %.1fs",
              len(ids), len(story_rows), len(result.near_duplicate_of), result.pairs_checked, seconds)
@@ -862,7 +892,7 @@ def _run_once(settings: Settings, run_id: str, run_at: datetime, clock: Callable
             return publish_run(settings, run_id, run_at, clock())
         log.info("nothing new in %s", settings.inbox)
         return {"run_id": run_id, "files_seen": 0, "articles_published": 0, "nothing_new": True,
-                "lake": str(settings.lake), "catalog": str(settings.catalog_path)}
+                "lake": str(settings.lake)}
     total = sum(b["n_files"] for b in batches)
     done_files = 0
     t0 = time.perf_counter()

@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from news_etl.cleaning import RuleSet
+from news_etl.lake import Lake
 from news_etl.settings import RULES_DIR, SQL_DIR
 
 log = logging.getLogger(__name__)
@@ -274,19 +275,19 @@ def data_docs_dir(lake: Path) -> Path:
 MAX_BACKLOG_CHECKS = 20
 
 
-def runs_to_check(lake: Path, named: list[str], backlog: int = MAX_BACKLOG_CHECKS) -> list[str]:
+def runs_to_check(lake: Lake, named: list[str], backlog: int = MAX_BACKLOG_CHECKS) -> list[str]:
     """The runs a report run checks: every committed run its Asset events name (Airflow may hand one report
     run several events, e.g. after a pause), then committed runs that no check has seen yet, oldest first,
     at most ``backlog`` of them. Each published run so gets its quality check however events are batched."""
-    from news_etl import storage
+    from news_etl import lake as lakes
 
-    runs = storage.read_committed(lake, "ingest_runs", ["run_id", "started_at"]).to_pylist()
+    runs = lakes.read(lake, "ingest_runs", ["run_id", "started_at"]).to_pylist()
     committed = {r["run_id"] for r in runs}
-    checked = set(storage.read_committed(lake, "dq_runs", ["run_id"]).column("run_id").to_pylist())
+    checked = set(lakes.read(lake, "dq_runs", ["run_id"]).column("run_id").to_pylist())
     out = [r for r in dict.fromkeys(named) if r in committed]
     for r in named:
         if r not in committed:
-            log.warning("run %s named by an Asset event is not committed in %s; not checked", r, lake)
+            log.warning("run %s named by an Asset event is not committed in %s; not checked", r, lake.folder)
     waiting = [r["run_id"] for r in sorted(runs, key=lambda r: (r["started_at"], r["run_id"]))
                if r["run_id"] not in checked and r["run_id"] not in out]
     if len(waiting) > backlog:
@@ -295,7 +296,7 @@ def runs_to_check(lake: Path, named: list[str], backlog: int = MAX_BACKLOG_CHECK
     return out + waiting[:backlog]
 
 
-def check_runs(lake: Path, named: list[str], checked_at: datetime, rules: RuleSet,
+def check_runs(lake: Lake, named: list[str], checked_at: datetime, rules: RuleSet,
                backlog: int = MAX_BACKLOG_CHECKS) -> dict:
     """:func:`check_published` for every run of :func:`runs_to_check` (the latest run when none is named and
     none is waiting, so a manual report still checks something; a named run that is not committed is not
@@ -305,49 +306,27 @@ def check_runs(lake: Path, named: list[str], checked_at: datetime, rules: RuleSe
         runs = [latest]
     summaries = [check_published(lake, run_id, checked_at, rules) for run_id in runs]
     failed = [f"run {s['run_id']}: {e}" for s in summaries for e in s["failed_errors"]]
-    return {"lake": str(lake), "runs": [s["run_id"] for s in summaries], "checked": summaries,
+    return {"lake": str(lake.folder), "runs": [s["run_id"] for s in summaries], "checked": summaries,
             "failed_errors": failed, "success": not failed,
-            "data_docs": str(data_docs_dir(lake) / "index.html") if summaries else None}
+            "data_docs": str(data_docs_dir(lake.folder) / "index.html") if summaries else None}
 
 
-def latest_run_id(lake: Path) -> str | None:
-    from news_etl import storage
+def latest_run_id(lake: Lake) -> str | None:
+    from news_etl import lake as lakes
 
-    runs = storage.read_committed(lake, "ingest_runs", ["run_id", "started_at"]).to_pylist()
+    runs = lakes.read(lake, "ingest_runs", ["run_id", "started_at"]).to_pylist()
     return max(runs, key=lambda r: (r["started_at"], r["run_id"]))["run_id"] if runs else None
 
 
-def _sources_frame(lake: Path, run_id: str):
+def _sources_frame(lake: Lake, run_id: str):
     """Per source of the run: share of lines removed, and the range its earlier runs showed."""
-    import duckdb
     import pandas as pd
 
-    from news_etl import catalog, storage
+    from news_etl import lake as lakes
 
-    arts = storage.committed_files(lake, "articles")
-    removed = storage.committed_files(lake, "boilerplate_removed")
-    if not arts:
+    if not lake.exists():
         return pd.DataFrame(columns=["source", "share_removed", "usual_low", "usual_high", "within_usual_range"])
-    con = duckdb.connect()
-    con.execute((SQL_DIR / "source_of.sql").read_text(encoding="utf-8"))
-    files = lambda paths: "[" + ", ".join(f"'{catalog.sql_path(p)}'" for p in paths) + "]"  # noqa: E731
-    removed_sql = (f"select article_id, count(*) as n from read_parquet({files(removed)}) group by article_id"
-                   if removed else "select ''::varchar as article_id, 0::bigint as n where false")
-    rows = con.execute(f"""
-        with a as (
-            select run_id, article_id, source_of(publisher, source_path) as source,
-                   length(body) - length(replace(body, chr(10) || chr(10), '')) as sep_chars
-            from read_parquet({files(arts)}, union_by_name = true)
-        ),
-        r as ({removed_sql}),
-        per_run as (
-            select a.run_id, a.source, sum(coalesce(r.n, 0)) as removed, sum(a.sep_chars / 2 + 1) as kept
-            from a left join r using (article_id)
-            group by a.run_id, a.source
-        )
-        select run_id, source, removed / nullif(removed + kept, 0) as share from per_run
-    """).fetchall()
-    con.close()
+    _, rows = lakes.query(lake, (SQL_DIR / "source_shares.sql").read_text(encoding="utf-8"))
     current = {s: share for r, s, share in rows if r == run_id}
     history: dict[str, list[float]] = {}
     for r, s, share in rows:
@@ -367,25 +346,19 @@ def _sources_frame(lake: Path, run_id: str):
     return pd.DataFrame(out, columns=["source", "share_removed", "usual_low", "usual_high", "within_usual_range"])
 
 
-def published_frames(lake: Path, run_id: str) -> dict[str, tuple[object, str]]:
+def published_frames(lake: Lake, run_id: str) -> dict[str, tuple[object, str]]:
     """suite -> (DataFrame of the run's published rows, id column), the input of the published suites."""
-    import pyarrow.compute as pc
-
-    from news_etl import storage
-    from news_etl.schemas import SNAPSHOTS
+    from news_etl import lake as lakes
 
     def of_run(table: str, columns: list[str]):
-        t = storage.read_committed(lake, table, columns)
-        return t.filter(pc.equal(t.column("run_id"), run_id)) if "run_id" in columns else t
+        return lakes.read(lake, table, columns, where="run_id = ?", params=[run_id])
 
     arts = of_run("articles", ["article_id", "run_id", "title", "authors", "published_at", "ingested_at", "body",
                                "keywords"]).to_pandas()
     arts["has_authors"] = arts["authors"].map(lambda a: a is not None and len(a) > 0)
     arts["published_year"] = arts["published_at"].map(lambda t: None if t is None or t != t else t.year)
     arts["published_year"] = arts["published_year"].astype("Int64")
-    snap = storage.snapshot_path(lake, "stories")
-    stories = (storage.read_parquet_files([snap], SNAPSHOTS["stories"]) if snap.is_file()
-               else SNAPSHOTS["stories"].empty_table()).to_pandas()
+    stories = lakes.read(lake, "stories").to_pandas()
     return {
         "articles_published": (arts.drop(columns=["authors"]), "article_id"),
         "entities": (of_run("entities", ["article_id", "entity_id", "run_id", "name", "label", "mention_count"])
@@ -413,7 +386,7 @@ def _file_context(project_dir: Path):
     return context
 
 
-def check_published(lake: Path, run_id: str, checked_at: datetime, rules: RuleSet) -> dict:
+def check_published(lake: Lake, run_id: str, checked_at: datetime, rules: RuleSet) -> dict:
     """Validate a published run with a GX Checkpoint per suite, update the Data Docs, and write the results
     as the ``dq_results`` and ``dq_runs`` tables (idempotent: a re-check replaces the run's rows)."""
     _quiet_gx()
@@ -422,16 +395,16 @@ def check_published(lake: Path, run_id: str, checked_at: datetime, rules: RuleSe
     from great_expectations.checkpoint import Checkpoint
     from great_expectations.core.run_identifier import RunIdentifier
 
-    from news_etl import catalog, datadocs, storage
+    from news_etl import datadocs
+    from news_etl import lake as lakes
     from news_etl.nlp import load_config as nlp_config
     from news_etl.schemas import DQ_RESULTS, DQ_RUNS, to_table
 
-    lake = Path(lake)
     frames = published_frames(lake, run_id)
     arts = frames["articles_published"][0]
     variables = {**_suite_variables(rules), "article_ids": sorted(arts["article_id"].tolist()),
                  "entity_labels": sorted(nlp_config().labels)}
-    context = _file_context(gx_project_dir(lake))
+    context = _file_context(gx_project_dir(lake.folder))
     source = context.data_sources.add_or_update_pandas("news_etl")
     suites = load_suites()
     rows: list[dict] = []
@@ -477,7 +450,7 @@ def check_published(lake: Path, run_id: str, checked_at: datetime, rules: RuleSe
             # (after dq_results took the values as they are).
             context.validation_results_store.set(key, escape_result_values(validation))
     context.build_data_docs()
-    datadocs.make_offline(data_docs_dir(lake))
+    datadocs.make_offline(data_docs_dir(lake.folder))
 
     def named(r: dict) -> str:
         return f"{r['suite']}: {r['expectation']}({r['column_name'] or ''})"
@@ -500,19 +473,18 @@ def check_published(lake: Path, run_id: str, checked_at: datetime, rules: RuleSe
         "fill_published_at": fill(arts["published_at"].notna()),
         "fill_keywords": fill(arts["keywords"].map(lambda k: k is not None and len(k) > 0)),
     }
-    started = next(r["started_at"] for r in storage.read_committed(lake, "ingest_runs", ["run_id", "started_at"])
-                   .to_pylist() if r["run_id"] == run_id)
-    slug = storage.run_slug(run_id)
-    with storage.publish_lock(lake):
-        storage.write_parquet_atomic(to_table(rows, DQ_RESULTS),
-                                     storage.partition_dir(lake, "dq_results", started) / storage.part_name(slug, "dq"))
-        storage.write_parquet_atomic(to_table([run_row], DQ_RUNS),
-                                     storage.partition_dir(lake, "dq_runs", started) / storage.part_name(slug, "dq"))
-        catalog.build_catalog(lake)
+
+    def write(con) -> None:  # a re-check replaces the run's rows, in one transaction
+        con.execute(f"DELETE FROM {lakes.ALIAS}.main.dq_results WHERE run_id = ?", [run_id])
+        con.execute(f"DELETE FROM {lakes.ALIAS}.main.dq_runs WHERE run_id = ?", [run_id])
+        lakes.insert(con, "dq_results", to_table(rows, DQ_RESULTS))
+        lakes.insert(con, "dq_runs", to_table([run_row], DQ_RUNS))
+
+    lakes.transaction(lake, write, what=f"quality results of run {run_id}")
     log.info("data quality of run %s: %d/%d expectations passed; failed errors: %s; warnings: %s", run_id,
              run_row["passed"], run_row["expectations"], failed_errors or "none", failed_warnings or "none")
     return {**{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in run_row.items()},
-            "data_docs": str(data_docs_dir(lake) / "index.html")}
+            "data_docs": str(data_docs_dir(lake.folder) / "index.html")}
 
 
 def escape_result_values(validation):

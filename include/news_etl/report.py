@@ -1,12 +1,13 @@
-"""The run report: one static HTML page a data owner reads each morning, built from the lake's catalog.
+"""The run report: one static HTML page a data owner reads each morning, built from the lake.
 
 Plots are inline SVG drawn here (no plotting dependency, no JavaScript, no network): the page opens from
 disk, from the Airflow UI plugin, or as an e-mail attachment, and looks the same everywhere. Every number
-on it comes from the SQL in ``sql/report/`` over the catalog, so an analyst can re-run any of it.
+on it comes from the SQL in ``sql/report/`` over the lake's tables, so an analyst can re-run any of it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 import math
@@ -15,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from news_etl import catalog, storage
+from news_etl import lake as lakes
+from news_etl.lake import Lake
 from news_etl.quality import data_docs_dir, reports_dir
 from news_etl.settings import SQL_DIR
 
@@ -40,9 +42,19 @@ class Query:
         return [r[i] for r in self.rows]
 
 
-def _query(catalog_path: Path, name: str) -> Query:
-    cols, rows = catalog.query(catalog_path, (REPORT_SQL / f"{name}.sql").read_text(encoding="utf-8"))
-    return Query(cols, rows)
+def _query(con, name: str) -> Query:
+    cur = con.execute((REPORT_SQL / f"{name}.sql").read_text(encoding="utf-8"))
+    return Query([d[0] for d in cur.description], cur.fetchall())
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make the rename durable: a crash right after it must not bring the old report back."""
+    with contextlib.suppress(OSError):  # not every filesystem lets a directory be fsynced
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _e(value: object) -> str:
@@ -182,12 +194,13 @@ height:10px;margin-right:4px} .empty{color:#888}
 """
 
 
-def build_report(lake: Path, generated_at: datetime, out: Path | None = None) -> Path:
+def build_report(lake: Lake, generated_at: datetime, out: Path | None = None) -> Path:
     """Write the run report for ``lake`` (atomically) and return its path."""
-    lake = Path(lake)
-    cat = lake / "catalog.duckdb"
-    if not cat.is_file():
-        catalog.build_catalog(lake)
+    with lakes.reader(lake) as con:  # one session, one snapshot: every number on the page agrees
+        return _build(lake, con, generated_at, out)
+
+
+def _build(lake: Lake, cat, generated_at: datetime, out: Path | None) -> Path:
     runs = _query(cat, "runs")
     labels = [_run_label(s, r) for r, s in zip(runs.col("run_id"), runs.col("started_at"), strict=True)]
     by_run = dict(zip(runs.col("run_id"), labels, strict=True))
@@ -220,8 +233,8 @@ def build_report(lake: Path, generated_at: datetime, out: Path | None = None) ->
         cards.append(("errors", '<span class="ok">none</span>' if ok else '<span class="bad">failed</span>'))
     card_html = "".join(f'<div class="card"><b>{v if isinstance(v, str) and v.startswith("<") else _e(v)}</b>'
                         f"<span>{_e(k)}</span></div>" for k, v in cards)
-    docs = data_docs_dir(lake) / "index.html"
-    out = Path(out) if out else report_path(lake)
+    docs = data_docs_dir(lake.folder) / "index.html"
+    out = Path(out) if out else report_path(lake.folder)
     # A relative link: it works from disk and through the Airflow plugin, which serves the reports folder.
     rel = os.path.relpath(docs, out.parent)
     docs_link = (f'<a href="{_e(rel)}">Great Expectations Data Docs</a>' if docs.is_file()
@@ -231,7 +244,7 @@ def build_report(lake: Path, generated_at: datetime, out: Path | None = None) ->
 <html lang="en"><head><meta charset="utf-8"><title>{TITLE}</title><style>{_CSS}</style></head>
 <body>
 <h1>{TITLE}</h1>
-<p class="meta">Lake <code>{_e(lake)}</code> · {len(labels)} run(s) · latest run
+<p class="meta">Lake <code>{_e(lake.folder)}</code> · {len(labels)} run(s) · latest run
 <code>{_e(latest[0] if latest else '-')}</code> · generated {_e(generated_at.strftime('%Y-%m-%d %H:%M UTC'))}
 · {docs_link}</p>
 <div class="cards">{card_html}</div>
@@ -265,6 +278,6 @@ def build_report(lake: Path, generated_at: datetime, out: Path | None = None) ->
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_text(page, encoding="utf-8")
     tmp.replace(out)
-    storage.fsync_dir(out.parent)
+    _fsync_dir(out.parent)
     log.info("run report written: %s", out)
     return out

@@ -259,6 +259,26 @@ SNAPSHOTS: dict[str, pa.Schema] = {
 }
 
 
+#: Every table of the lake: the run tables, then the snapshot tables (rewritten whole by each publish).
+ALL_TABLES: dict[str, pa.Schema] = {**TABLES, **SNAPSHOTS}
+
+#: The column each run table is partitioned by (year, month, day of it): the run's own time, so a run's rows
+#: land in one partition and maintenance merges files per day.
+PARTITION_COLUMN: dict[str, str] = {
+    "articles": "ingested_at",
+    "entities": "ingested_at",
+    "quotes": "ingested_at",
+    "article_vectors": "ingested_at",
+    "boilerplate_removed": "ingested_at",
+    "quarantine": "quarantined_at",
+    "validation_results": "validated_at",
+    "dq_results": "checked_at",
+    "dq_runs": "checked_at",
+    "ingest_files": "ingested_at",
+    "ingest_runs": "started_at",
+}
+
+
 def empty(schema: pa.Schema) -> pa.Table:
     return schema.empty_table()
 

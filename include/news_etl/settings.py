@@ -42,6 +42,13 @@ def _schedule(raw: str) -> str | None:
     return None if raw.strip().lower() in ("", "none", "null") else raw.strip()
 
 
+def _url_style(raw: str) -> str | None:
+    style = raw.strip().lower()
+    if style in ("", "path", "vhost"):
+        return style or None
+    raise ConfigError(f"{_PREFIX}S3_URL_STYLE must be path or vhost, got {raw!r}")
+
+
 @dataclass(frozen=True)
 class Limits:
     """Per-file safety limits; a file over a limit is quarantined with the limit named."""
@@ -83,16 +90,22 @@ class Settings:
     max_files_per_run: int = 20_000
     staging_retention_days: int = 7
     nlp: bool = True
+    stories: bool = True  # cluster stories at each publish (off: the story tables are left as they are)
     spacy_model: str = "en_core_web_sm"
     batch_processes: int = 0  # 0: every CPU the worker may use
-    lake_url: str | None = None  # an object-store copy of the published tables (s3://bucket/prefix)
+    # The lake (see news_etl.lake): its catalog (sqlite:<file> | postgres:<conninfo>; default a SQLite file in
+    # the lake folder) and its data root (a folder or s3://bucket/prefix; default the lake folder).
+    catalog: str | None = None
+    data_path: str | None = None
+    s3_endpoint: str | None = None  # host:port of an S3-compatible server (MinIO, ...); None: AWS
+    s3_region: str = "us-east-1"
+    s3_url_style: str | None = None  # path | vhost; default path with an endpoint, else vhost
+    s3_use_ssl: bool = True
+    publish_retries: int = 30  # attempts of a commit that meets another commit or a busy catalog
+    snapshot_retention_days: int = 7  # time travel reaches this far back; maintenance expires older snapshots
     nlp_batch_size: int = 64
     nlp_max_chars: int = 200_000
     limits: Limits = field(default_factory=Limits)
-
-    @property
-    def catalog_path(self) -> Path:
-        return self.lake / "catalog.duckdb"
 
     def check_paths(self) -> None:
         """Refuse an inbox that does not exist, and an inbox and lake that overlap: the lake's own files
@@ -102,6 +115,12 @@ class Settings:
         if not inbox.is_dir():
             raise ConfigError(f"the inbox {self.inbox} does not exist or is not a folder (NEWS_ETL_INBOX, or the "
                               "run's inbox param / --inbox)")
+        data = self.data_path
+        if data and "://" not in data:  # the lake's data elsewhere on disk: it must not overlap the inbox either
+            data_dir = Path(os.path.realpath(Path(data).expanduser()))
+            if inbox == data_dir or inbox in data_dir.parents or data_dir in inbox.parents:
+                raise ConfigError(f"NEWS_ETL_DATA_PATH {data} and the inbox {self.inbox} overlap: the lake's files "
+                                  "would be read as articles. Put them side by side, neither inside the other")
         if inbox == lake or inbox in lake.parents or lake in inbox.parents:
             where = ("the same folder" if inbox == lake else
                      "inside the inbox" if inbox in lake.parents else "around the inbox")
@@ -144,9 +163,17 @@ def get_settings(**overrides: object) -> Settings:
         max_files_per_run=max(1, _env_int("MAX_FILES_PER_RUN", 20_000)),
         staging_retention_days=max(1, _env_int("STAGING_RETENTION_DAYS", 7)),
         nlp=_env("NLP", "on").strip().lower() not in {"0", "off", "false", "no"},
+        stories=_env("STORIES", "on").strip().lower() not in {"0", "off", "false", "no"},
         spacy_model=_env("SPACY_MODEL", "en_core_web_sm"),
         batch_processes=max(0, _env_int("BATCH_PROCESSES", 0)),
-        lake_url=_env("LAKE_URL", "").strip() or None,
+        catalog=_env("CATALOG", "").strip() or None,
+        data_path=_env("DATA_PATH", "").strip() or None,
+        s3_endpoint=_env("S3_ENDPOINT", "").strip() or None,
+        s3_region=_env("S3_REGION", "us-east-1").strip() or "us-east-1",
+        s3_url_style=_url_style(_env("S3_URL_STYLE", "")),
+        s3_use_ssl=_env("S3_USE_SSL", "true").strip().lower() not in {"0", "off", "false", "no"},
+        publish_retries=max(1, _env_int("PUBLISH_RETRIES", 30)),
+        snapshot_retention_days=max(0, _env_int("SNAPSHOT_RETENTION_DAYS", 7)),
         nlp_batch_size=max(1, _env_int("NLP_BATCH_SIZE", 64)),
         nlp_max_chars=max(1000, _env_int("NLP_MAX_CHARS", 200_000)),
         limits=Limits(

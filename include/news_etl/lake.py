@@ -1,0 +1,506 @@
+"""The lake: one DuckLake (a SQL catalog + Parquet data files) holding every table. The one owner of its layout
+and connections; every other module asks here.
+
+Layout (defaults; each part can move with a setting)::
+
+    <NEWS_ETL_LAKE>/catalog.sqlite        the DuckLake catalog (NEWS_ETL_CATALOG: sqlite:<file> | postgres:<dsn>)
+    <NEWS_ETL_DATA_PATH>/tables/...       the tables' Parquet files, written and tracked by DuckLake
+    <NEWS_ETL_DATA_PATH>/staging/<run>/   what a run's tasks hand each other (staged Parquet, plan, manifests)
+    <NEWS_ETL_LAKE>/_reports/             the run report and the GX Data Docs
+
+``NEWS_ETL_DATA_PATH`` defaults to the lake folder and may be ``s3://bucket/prefix``: tasks on other machines
+then share nothing but the catalog database and the bucket. Staging sits beside ``tables/``, never inside it:
+DuckLake's orphan clean-up deletes every Parquet file under the data path that its catalog does not track.
+
+A publish is one DuckLake transaction over all of a run's rows; readers attach read-only and see the snapshot
+they started on. Concurrent publishers are kept apart by a guard row every publish updates (two transactions
+that both change it cannot both commit), and :func:`transaction` retries the loser from the start, so its
+duplicate checks run again against what the winner committed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import importlib.util
+import logging
+import os
+import random
+import re
+import signal
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import duckdb
+import pyarrow as pa
+import pyarrow.fs as pafs
+
+from news_etl.schemas import ALL_TABLES, PARTITION_COLUMN
+from news_etl.settings import SQL_DIR, ConfigError, Settings
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: The lake's own format, kept in ``_meta.lake_state``: a lake written by a newer release is refused, not guessed at.
+LAKE_FORMAT = 1
+#: DuckLake catalog formats this release reads (``ducklake_metadata.version``).
+DUCKLAKE_FORMATS = {"1.0"}
+ALIAS = "lake"
+META_SCHEMA = "_meta"
+DUCKDB_VERSION = "1.5.5"
+
+
+class LakeError(RuntimeError):
+    """The lake cannot be used right now (catalog unreachable or locked): a retry may fix it."""
+
+
+class LakeMissing(FileNotFoundError):
+    """No lake has been created at this catalog yet (a reader came first)."""
+
+
+# --------------------------------------------------------------------------- where things are
+
+
+@dataclass(frozen=True)
+class Lake:
+    """Where one lake lives: its local folder, its catalog, its data root and how to reach object storage."""
+
+    folder: Path
+    catalog: str  # "sqlite:/abs/file" or "postgres:<libpq conninfo>"
+    data_root: str  # "/abs/folder" or "s3://bucket/prefix" (no trailing slash)
+    s3_endpoint: str | None = None
+    s3_region: str = "us-east-1"
+    s3_url_style: str = "vhost"
+    s3_use_ssl: bool = True
+    retries: int = 30
+
+    @classmethod
+    def of(cls, settings: Settings) -> Lake:
+        folder = Path(settings.lake)
+        catalog = settings.catalog or f"sqlite:{folder / 'catalog.sqlite'}"
+        kind, _, where = catalog.partition(":")
+        if kind not in ("sqlite", "postgres") or not where:
+            raise ConfigError(f"NEWS_ETL_CATALOG must be sqlite:<file> or postgres:<conninfo>, got {catalog!r}")
+        if kind == "sqlite":
+            catalog = f"sqlite:{Path(where).expanduser().resolve()}"
+        root = (settings.data_path or str(folder)).rstrip("/")
+        if "://" in root:
+            if not root.startswith("s3://"):
+                raise ConfigError(f"NEWS_ETL_DATA_PATH must be a folder or s3://bucket/prefix, got {root!r}")
+        else:
+            root = str(Path(root).expanduser().resolve())
+        return cls(folder=folder, catalog=catalog, data_root=root, s3_endpoint=settings.s3_endpoint,
+                   s3_region=settings.s3_region, s3_url_style=settings.s3_url_style or
+                   ("path" if settings.s3_endpoint else "vhost"), s3_use_ssl=settings.s3_use_ssl,
+                   retries=settings.publish_retries)
+
+    @property
+    def kind(self) -> str:
+        return self.catalog.split(":", 1)[0]
+
+    @property
+    def remote(self) -> bool:
+        return self.data_root.startswith("s3://")
+
+    @property
+    def tables_path(self) -> str:
+        return f"{self.data_root}/tables/"
+
+    @property
+    def staging_root(self) -> str:
+        return f"{self.data_root}/staging"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.folder / "_reports"
+
+    def sqlite_file(self) -> Path | None:
+        return Path(self.catalog.split(":", 1)[1]) if self.kind == "sqlite" else None
+
+    def exists(self) -> bool:
+        """Whether the catalog has been created (a PostgreSQL catalog is assumed to exist: attach tells)."""
+        f = self.sqlite_file()
+        return f is None or f.is_file()
+
+    def describe(self) -> str:
+        where = self.catalog if self.kind == "sqlite" else "postgres:" + _hide_password(self.catalog[9:])
+        return f"catalog {where}, data {self.data_root}"
+
+    def attach_sql(self, read_only: bool = True) -> str:
+        """The ``ATTACH`` line any DuckDB session (with the ducklake extension) uses to open this lake."""
+        opts = ["READ_ONLY"] if read_only else []
+        opts_sql = f" ({', '.join(opts)})" if opts else ""
+        return f"ATTACH 'ducklake:{_q(self.catalog)}' AS {ALIAS}{opts_sql};"
+
+
+def _q(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def _hide_password(conninfo: str) -> str:
+    return re.sub(r"(password\s*=\s*)\S+", r"\1***", conninfo)
+
+
+# --------------------------------------------------------------------------- connections
+
+
+def extension_path(name: str) -> str:
+    """The signed DuckDB extension binary shipped in the ``duckdb-extension-<name>`` PyPI package.
+
+    Loaded by path: this machine (and many deployments) cannot download extensions, and these are DuckDB's
+    own signed builds, so ``allow_unsigned_extensions`` stays off.
+    """
+    package = f"duckdb_extension_{name}"
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError(f"the DuckDB extension {name} is not installed: pip install "
+                          f"duckdb-extension-{name.replace('_', '-')}=={DUCKDB_VERSION}")
+    found = sorted(glob.glob(os.path.join(spec.submodule_search_locations[0], "extensions", f"v{duckdb.__version__}",
+                                          "*.duckdb_extension")))
+    if not found:
+        raise ConfigError(f"duckdb-extension-{name.replace('_', '-')} holds no build for DuckDB {duckdb.__version__}: "
+                          f"install the package version that matches duckdb ({duckdb.__version__})")
+    return found[0]
+
+
+def _extensions(lake: Lake) -> list[str]:
+    names = ["ducklake", "sqlite_scanner" if lake.kind == "sqlite" else "postgres_scanner"]
+    if lake.remote:
+        names.append("httpfs")
+    return names
+
+
+def _s3_secret(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
+    params = {"TYPE": "s3", "REGION": lake.s3_region, "URL_STYLE": lake.s3_url_style,
+              "USE_SSL": "true" if lake.s3_use_ssl else "false",
+              "KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", ""),
+              "SECRET": os.environ.get("AWS_SECRET_ACCESS_KEY", "")}
+    if lake.s3_endpoint:
+        params["ENDPOINT"] = lake.s3_endpoint
+    if os.environ.get("AWS_SESSION_TOKEN"):
+        params["SESSION_TOKEN"] = os.environ["AWS_SESSION_TOKEN"]
+    body = ", ".join(f"{k} {v}" if v in ("true", "false") or k == "TYPE" else f"{k} '{_q(v)}'"
+                     for k, v in params.items())
+    con.execute(f"CREATE OR REPLACE TEMPORARY SECRET news_etl_s3 ({body})")
+
+
+def _new_connection(lake: Lake) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(config={"allow_unsigned_extensions": False, "autoload_known_extensions": False,
+                                 "autoinstall_known_extensions": False})
+    con.execute("SET TimeZone = 'UTC'")  # partition days and timestamps in UTC, whatever the machine's zone
+    for name in _extensions(lake):
+        con.execute(f"LOAD '{_q(extension_path(name))}'")
+    if lake.remote:
+        _s3_secret(con, lake)
+    return con
+
+
+def _prepare_sqlite(path: Path) -> None:
+    """A new SQLite catalog in WAL mode: readers then never block a publish (nor a publish its readers)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        return
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute("PRAGMA journal_mode=WAL")
+
+
+def connect(lake: Lake, read_only: bool = False, at: str | int | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB session with the lake attached as ``lake`` (and in use, so ``from articles`` works).
+
+    ``read_only``: a reader's session (``news-etl sql``, reports). ``at``: time travel, a snapshot id or a
+    timestamp. A writer's first session creates the catalog and the tables.
+    """
+    missing = f"no lake at {lake.folder} ({lake.describe()}): run `news-etl ingest` (or the news_ingest DAG) first"
+    if read_only and not lake.exists():
+        raise LakeMissing(missing)
+    if not read_only and (f := lake.sqlite_file()) is not None:
+        _prepare_sqlite(f)
+    con = _new_connection(lake)
+    opts = []
+    if read_only:
+        opts.append("READ_ONLY")
+    else:
+        opts.append(f"DATA_PATH '{_q(lake.tables_path)}'")
+    if at is not None:
+        at_text = str(at).strip()
+        opts.append(f"SNAPSHOT_VERSION {int(at_text)}" if at_text.isdigit() else f"SNAPSHOT_TIME '{_q(at_text)}'")
+    for attempt in range(lake.retries):
+        try:
+            con.execute(f"ATTACH 'ducklake:{_q(lake.catalog)}' AS {ALIAS} ({', '.join(opts)})")
+            break
+        except duckdb.Error as exc:
+            text = str(exc)
+            if read_only and "does not exist" in text and "creating a new DuckLake is explicitly disabled" in text:
+                con.close()
+                raise LakeMissing(missing) from exc
+            # Two first writers creating the same catalog at once: one wins, the other attaches what it made.
+            if attempt < lake.retries - 1 and (retryable(exc) or "already exists" in text):
+                backoff(attempt, "opening the lake")
+                continue
+            con.close()
+            raise _attach_error(lake, exc) from exc
+    try:
+        con.execute(f"USE {ALIAS}")
+        _check_formats(con, lake)
+        if not read_only:
+            ensure_tables(con, lake)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _attach_error(lake: Lake, exc: duckdb.Error) -> Exception:
+    text = str(exc)
+    if "version mismatch" in text.lower() or ("version" in text.lower() and "newer" in text.lower()):
+        # Never migrated silently: a newer format needs a newer release, an older one a deliberate upgrade.
+        return ConfigError(f"the lake's catalog ({lake.describe()}) is in a DuckLake format this release does not "
+                           f"read ({text.splitlines()[0]}). The lake was not changed: use the news-etl release that "
+                           "wrote it, or upgrade news-etl")
+    if "does not match existing data path" in text:
+        return ConfigError(f"the catalog {lake.describe()} keeps its data elsewhere: {text.splitlines()[0]} Point "
+                           "NEWS_ETL_DATA_PATH at the lake's data (or unset it for the default)")
+    if "snapshot" in text.lower():
+        return ConfigError(f"no such snapshot in the lake: {text}. `news-etl snapshots` lists them")
+    return LakeError(f"cannot open the lake ({lake.describe()}; NEWS_ETL_CATALOG / NEWS_ETL_DATA_PATH): {text}")
+
+
+def _check_formats(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
+    opts = dict(con.execute(f"select option_name, value from ducklake_options('{ALIAS}')").fetchall())
+    version = str(opts.get("version", ""))
+    if version and version not in DUCKLAKE_FORMATS:
+        raise ConfigError(f"the lake's catalog ({lake.describe()}) is DuckLake format {version}; this release reads "
+                          f"{', '.join(sorted(DUCKLAKE_FORMATS))}. Upgrade news-etl; the lake was not changed")
+    stored = str(opts.get("data_path", "")).rstrip("/")
+    if stored and stored != lake.tables_path.rstrip("/"):
+        raise ConfigError(f"the catalog {lake.catalog} keeps its data at {stored}, but NEWS_ETL_DATA_PATH says "
+                          f"{lake.data_root} (tables at {lake.tables_path}): point NEWS_ETL_DATA_PATH at the "
+                          "lake's data")
+    if (META_SCHEMA,) in con.execute(f"select schema_name from duckdb_schemas() where database_name = '{ALIAS}'"
+                                     ).fetchall():
+        row = con.execute(f"select value from {ALIAS}.{META_SCHEMA}.lake_state where key = 'format'").fetchone()
+        if row and int(row[0]) > LAKE_FORMAT:
+            raise ConfigError(f"the lake ({lake.describe()}) was written by a newer news-etl (lake format {row[0]}, "
+                              f"this release writes {LAKE_FORMAT}): upgrade news-etl; the lake was not changed")
+
+
+_ENSURED: set[tuple[str, str]] = set()
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
+    """Create what is missing: tables (partitioned by day), columns added to a schema since, the guard row,
+    the ``source_of`` macro. Once per process and lake; each step is idempotent, so racing creators are fine."""
+    key = (lake.catalog, lake.data_root)
+    if key in _ENSURED:
+        return
+    for attempt in range(lake.retries):
+        try:
+            _create(con)
+            break
+        except duckdb.Error as exc:
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
+            if not retryable(exc) or attempt == lake.retries - 1:
+                raise
+            backoff(attempt, "creating the lake's tables")
+    _ENSURED.add(key)
+
+
+def _create(con: duckdb.DuckDBPyConnection) -> None:
+    existing = {(s, t) for s, t in con.execute(
+        f"select schema_name, table_name from duckdb_tables() where database_name = '{ALIAS}'").fetchall()}
+    columns = {(t, c) for t, c in con.execute(
+        f"select table_name, column_name from duckdb_columns() where database_name = '{ALIAS}'").fetchall()}
+    con.execute("BEGIN")
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {ALIAS}.{META_SCHEMA}")
+    if (META_SCHEMA, "lake_state") not in existing:
+        con.execute(f"CREATE TABLE IF NOT EXISTS {ALIAS}.{META_SCHEMA}.lake_state (key varchar, value varchar)")
+        con.execute(f"INSERT INTO {ALIAS}.{META_SCHEMA}.lake_state VALUES ('format', '{LAKE_FORMAT}'), "
+                    "('publish', '0')")
+    for table, schema in ALL_TABLES.items():
+        types = dict(zip(schema.names, (str(t) for t in duckdb.from_arrow(schema.empty_table()).types), strict=True))
+        if ("main", table) not in existing:
+            cols = ", ".join(f"{name} {types[name]}{'' if schema.field(name).nullable else ' NOT NULL'}"
+                             for name in schema.names)
+            con.execute(f"CREATE TABLE IF NOT EXISTS {ALIAS}.main.{table} ({cols})")
+            if (part := PARTITION_COLUMN.get(table)) is not None:
+                con.execute(f"ALTER TABLE {ALIAS}.main.{table} SET PARTITIONED BY "
+                            f"(year({part}), month({part}), day({part}))")
+        else:  # schema evolution: a column added in a later release
+            for name in schema.names:
+                if (table, name) not in columns:
+                    log.info("adding column %s.%s to the lake", table, name)
+                    con.execute(f"ALTER TABLE {ALIAS}.main.{table} ADD COLUMN {name} {types[name]}")
+    # Kept in the catalog, so every session that attaches the lake can call source_of(publisher, source_path).
+    con.execute((SQL_DIR / "source_of.sql").read_text(encoding="utf-8").replace(
+        "create or replace macro source_of(", f"create or replace macro {ALIAS}.main.source_of("))
+    con.execute("COMMIT")
+
+
+@contextlib.contextmanager
+def reader(lake: Lake, at: str | int | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(lake, read_only=True, at=at)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def query(lake: Lake, sql: str, params: list | None = None, at: str | int | None = None
+          ) -> tuple[list[str], list[tuple]]:
+    """Run one read-only query; ``(column names, rows)``."""
+    with reader(lake, at) as con:
+        cur = con.execute(sql, params or [])
+        columns = [d[0] for d in cur.description] if cur.description else []
+        return columns, cur.fetchall()
+
+
+def read(lake: Lake | duckdb.DuckDBPyConnection, table: str, columns: list[str] | None = None,
+         where: str | None = None, params: list | None = None) -> pa.Table:
+    """A table (or some columns, some rows) as Arrow in its schema's types; empty when the lake has none yet."""
+    schema = ALL_TABLES[table]
+    if columns:
+        schema = pa.schema([schema.field(c) for c in columns])
+    if isinstance(lake, Lake):
+        try:
+            with reader(lake) as con:
+                return read(con, table, columns, where, params)
+        except LakeMissing:
+            return schema.empty_table()
+    sql = f"select {', '.join(schema.names)} from {ALIAS}.main.{table}" + (f" where {where}" if where else "")
+    return lake.execute(sql, params or []).to_arrow_table().cast(schema)
+
+
+def insert(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> None:
+    """Append ``data`` (in the table's schema, checked here) to a lake table inside the caller's transaction."""
+    data = data.cast(ALL_TABLES[table]) if data.schema != ALL_TABLES[table] else data
+    if data.num_rows == 0:
+        return
+    con.register("_news_etl_rows", data)
+    try:
+        con.execute(f"INSERT INTO {ALIAS}.main.{table} BY NAME SELECT * FROM _news_etl_rows")
+    finally:
+        con.unregister("_news_etl_rows")
+
+
+# --------------------------------------------------------------------------- transactions
+
+
+def retryable(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(s in text for s in ("conflict", "database is locked", "busy", "could not serialize",
+                                   "deadlock", "the database file is locked"))
+
+
+def backoff(attempt: int, what: str) -> None:
+    wait = min(5.0, 0.1 * 1.6 ** attempt) * (0.5 + random.random())
+    (log.warning if attempt >= 5 else log.info)("%s: the lake is busy (another commit); retrying in %.1fs", what,
+                                                wait)
+    time.sleep(wait)
+
+
+def transaction(lake: Lake, body: Callable[[duckdb.DuckDBPyConnection], T], what: str = "publish",
+                guard: bool = True) -> T:
+    """Run ``body(con)`` in one DuckLake transaction and commit it; all of it lands or none of it.
+
+    ``guard``: the transaction also bumps the publish guard row, so two guarded transactions never both commit
+    (the second fails at commit with a conflict). A conflict or a busy catalog rolls back and runs ``body`` again
+    from the start on the newest snapshot, so whatever it checked (duplicates, a run already published) is
+    checked again. Other errors roll back and propagate.
+    """
+    con = connect(lake)
+    try:
+        for attempt in range(lake.retries):
+            con.execute("BEGIN")
+            try:
+                result = body(con)
+                if guard:
+                    con.execute(f"UPDATE {ALIAS}.{META_SCHEMA}.lake_state SET value = "
+                                "(cast(value as bigint) + 1)::varchar WHERE key = 'publish'")
+                crash_point("before_commit")
+                con.execute("COMMIT")
+                return result
+            except duckdb.Error as exc:
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("ROLLBACK")
+                if not retryable(exc):
+                    raise
+                if attempt == lake.retries - 1:
+                    raise LakeError(f"{what}: the lake stayed busy through {lake.retries} attempts "
+                                    f"({lake.describe()}): {exc}") from exc
+                backoff(attempt, what)
+            except BaseException:
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("ROLLBACK")
+                raise
+        raise AssertionError("unreachable")
+    finally:
+        con.close()
+
+
+def crash_point(name: str) -> None:
+    """Die here, now, with SIGKILL, when ``NEWS_ETL_CRASH_AT`` names this point (crash tests only).
+
+    A real kill at a precise point (mid-write, inside the publish transaction) is how the crash tests show that
+    a re-run ends with every article exactly once; mocking would prove nothing.
+    """
+    if os.environ.get("NEWS_ETL_CRASH_AT") == name:
+        log.warning("crash point %s: killing this process (NEWS_ETL_CRASH_AT)", name)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+# --------------------------------------------------------------------------- snapshots and maintenance
+
+
+def snapshots(lake: Lake, limit: int = 50) -> tuple[list[str], list[tuple]]:
+    """The newest ``limit`` snapshots: id, time, what changed, the commit message (the run that made it)."""
+    return query(lake, "select snapshot_id, snapshot_time, changes, commit_message "
+                       f"from ducklake_snapshots('{ALIAS}') order by snapshot_id desc limit {int(limit)}")
+
+
+def referenced_files(lake: Lake) -> set[str]:
+    """Every data and delete file the current snapshot references, over all the lake's tables."""
+    out: set[str] = set()
+    with reader(lake) as con:
+        tables = con.execute(f"select schema_name, table_name from duckdb_tables() where database_name = '{ALIAS}'"
+                             ).fetchall()
+        for schema, table in tables:
+            for data, delete in con.execute(f"select data_file, delete_file from ducklake_list_files('{ALIAS}', ?, "
+                                            "schema => ?)", [table, schema]).fetchall():
+                out.add(data)
+                if delete:
+                    out.add(delete)
+    return out
+
+
+def data_files(lake: Lake) -> dict[str, int]:
+    """Parquet data files per table in the current snapshot (what a query of the whole table reads)."""
+    with reader(lake) as con:
+        out = {}
+        for table in ALL_TABLES:
+            out[table] = con.execute(f"select count(*) from ducklake_list_files('{ALIAS}', '{table}')").fetchone()[0]
+        return out
+
+
+# --------------------------------------------------------------------------- object storage
+
+
+def filesystem(lake: Lake) -> tuple[pafs.FileSystem, str]:
+    """The pyarrow filesystem of the data root, and the root as a path on it."""
+    if not lake.remote:
+        return pafs.LocalFileSystem(), lake.data_root
+    bucket_path = lake.data_root[len("s3://"):]
+    fs = pafs.S3FileSystem(
+        access_key=os.environ.get("AWS_ACCESS_KEY_ID") or None,
+        secret_key=os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+        session_token=os.environ.get("AWS_SESSION_TOKEN") or None,
+        region=lake.s3_region, endpoint_override=lake.s3_endpoint,
+        scheme="https" if lake.s3_use_ssl else "http",
+        force_virtual_addressing=lake.s3_url_style == "vhost" and not lake.s3_endpoint,
+    )
+    return fs, bucket_path

@@ -1,0 +1,146 @@
+"""Staging: what one run's tasks hand each other (plan, batch manifests, staged Parquet), under the lake's data
+root (``<data>/staging/<run>/``), so a task on another machine reads what a task elsewhere wrote.
+
+On a folder each file is written to a temp name and renamed; on an object store one PUT replaces an object
+whole. Either way a retried task finds whole files or none. A run's staging is removed once it is published;
+:func:`prune` removes that of runs abandoned for longer than the retention.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import re
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+from news_etl.lake import Lake, crash_point, filesystem
+
+log = logging.getLogger(__name__)
+
+
+def run_slug(run_id: str) -> str:
+    """A file-name-safe, unique token for a run id (Airflow ids hold ':' and '+')."""
+    safe = re.sub(r"[^A-Za-z0-9]+", "_", run_id).strip("_")[:60]
+    digest = hashlib.sha256(run_id.encode()).hexdigest()[:10]
+    return f"{safe}_{digest}" if safe else digest
+
+
+def _missing(exc: OSError) -> bool:
+    return isinstance(exc, FileNotFoundError) or "does not exist" in str(exc) or "NoSuchKey" in str(exc)
+
+
+class RunStage:
+    """The staging folder of one run."""
+
+    def __init__(self, lake: Lake, run_id: str) -> None:
+        self.fs, root = filesystem(lake)
+        self.run_id = run_id
+        self.dir = f"{root}/staging/{run_slug(run_id)}"
+        self.url = f"{lake.staging_root}/{run_slug(run_id)}"
+
+    def path(self, rel: str) -> str:
+        return f"{self.dir}/{rel}"
+
+    def exists(self, rel: str) -> bool:
+        return self.fs.get_file_info(self.path(rel)).type == pafs.FileType.File
+
+    def write_table(self, rel: str, table: pa.Table) -> None:
+        path = self.path(rel)
+        parent = path.rsplit("/", 1)[0]
+        self.fs.create_dir(parent, recursive=True)
+        if isinstance(self.fs, pafs.LocalFileSystem):
+            tmp = f"{parent}/.{path.rsplit('/', 1)[1]}.{os.getpid()}.tmp"
+            try:
+                pq.write_table(table, tmp, compression="zstd")
+                crash_point(f"mid_write:{parent.rsplit('/', 1)[-1]}")
+                with open(tmp, "rb") as fh:
+                    os.fsync(fh.fileno())
+                os.replace(tmp, path)
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
+        else:
+            pq.write_table(table, path, filesystem=self.fs, compression="zstd")
+
+    def read_table(self, rel: str, schema: pa.Schema) -> pa.Table:
+        """One staged file in ``schema``; empty when it is not there."""
+        try:
+            return pq.read_table(self.path(rel), filesystem=self.fs, schema=schema)
+        except OSError as exc:
+            if _missing(exc):
+                return schema.empty_table()
+            raise
+
+    def read_batches(self, name: str, schema: pa.Schema) -> pa.Table:
+        """``batch-*/<name>.parquet`` of every batch, in batch order."""
+        infos = self.fs.get_file_info(pafs.FileSelector(self.dir, recursive=True, allow_not_found=True))
+        paths = sorted(i.path for i in infos if i.type == pafs.FileType.File
+                       and re.search(rf"/batch-\d+/{re.escape(name)}\.parquet$", i.path))
+        tables = [pq.read_table(p, filesystem=self.fs, schema=schema) for p in paths]
+        return pa.concat_tables(tables) if tables else schema.empty_table()
+
+    def write_json(self, rel: str, value: object) -> str:
+        path = self.path(rel)
+        self.fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
+        data = json.dumps(value).encode("utf-8")
+        if isinstance(self.fs, pafs.LocalFileSystem):
+            tmp = f"{path}.{os.getpid()}.tmp"
+            Path(tmp).write_bytes(data)
+            os.replace(tmp, path)
+        else:
+            with self.fs.open_output_stream(path) as out:
+                out.write(data)
+        return rel
+
+    def read_json(self, rel: str) -> object | None:
+        try:
+            with self.fs.open_input_stream(self.path(rel)) as src:
+                return json.loads(src.read().decode("utf-8"))
+        except OSError as exc:
+            if _missing(exc):
+                return None
+            raise
+
+    def clear(self) -> None:
+        with contextlib.suppress(OSError):
+            self.fs.delete_dir(self.dir)
+
+
+def prune(lake: Lake, older_than: datetime, keep: str | None = None) -> list[str]:
+    """Remove the staging of runs abandoned before ``older_than`` (never published, never retried): a run's
+    folder whose newest file is older. ``keep``: a run id whose staging stays whatever its age."""
+    fs, root = filesystem(lake)
+    base = f"{root}/staging"
+    try:
+        infos = fs.get_file_info(pafs.FileSelector(base, recursive=True, allow_not_found=True))
+    except OSError as exc:
+        log.warning("cannot list staging at %s: %s", lake.staging_root, exc)
+        return []
+    newest: dict[str, float] = {}
+    for info in infos:
+        if info.type != pafs.FileType.File:  # a folder's time changes when a file in it goes; files tell
+            continue
+        rel = info.path[len(base):].lstrip("/")
+        run = rel.split("/", 1)[0]
+        if not run:
+            continue
+        mtime = info.mtime.timestamp() if info.mtime is not None else 0.0
+        newest[run] = max(newest.get(run, 0.0), mtime)
+    keep_slug = run_slug(keep) if keep else None
+    pruned = []
+    for run, mtime in sorted(newest.items()):
+        if run == keep_slug or mtime >= older_than.timestamp():
+            continue
+        log.warning("removing staging of abandoned run %s (untouched since before %s)", run, older_than)
+        with contextlib.suppress(OSError):
+            fs.delete_dir(f"{base}/{run}")
+        pruned.append(run)
+    return pruned

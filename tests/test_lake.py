@@ -1,0 +1,86 @@
+"""The lake's own edges: formats it must refuse, a catalog it cannot reach or that stays locked, the macro and
+the ATTACH line other DuckDB sessions use."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from news_etl import lake as lakes
+from news_etl.pipeline import run_ingest
+from news_etl.settings import ConfigError, get_settings
+
+from .conftest import RUN_AT, free_port, lake_of
+
+
+def test_a_lake_written_by_a_newer_news_etl_is_refused_unchanged(tmp_path: Path) -> None:
+    lake = lake_of(tmp_path / "lake")
+    lakes.transaction(lake, lambda con: con.execute(
+        "update lake._meta.lake_state set value = '99' where key = 'format'"), guard=False)
+    with pytest.raises(ConfigError, match="newer news-etl"):
+        lakes.connect(lake)
+    with pytest.raises(ConfigError, match="newer news-etl"):
+        lakes.query(lake, "select 1")
+
+
+def test_a_catalog_of_a_newer_ducklake_format_is_refused(tmp_path: Path) -> None:
+    lake = lake_of(tmp_path / "lake")
+    lakes.connect(lake).close()
+    with sqlite3.connect(lake.sqlite_file()) as db:
+        db.execute("update ducklake_metadata set value = '9.9' where key = 'version'")
+    with pytest.raises(ConfigError, match="DuckLake"):
+        lakes.connect(lake, read_only=True)
+
+
+def test_an_unreachable_catalog_names_the_setting(tmp_path: Path) -> None:
+    catalog = f"postgres:dbname=lake host=127.0.0.1 port={free_port()} user=lake connect_timeout=2"
+    lake = lakes.Lake.of(get_settings(catalog=catalog).with_paths(lake=tmp_path / "lake"))
+    with pytest.raises(lakes.LakeError, match="NEWS_ETL_CATALOG"):
+        lakes.connect(lake)
+
+
+def test_a_catalog_that_stays_locked_fails_the_publish_whole_and_a_retry_publishes(seed_inbox: Path,
+                                                                                   tmp_path: Path) -> None:
+    settings = get_settings(nlp=False, publish_retries=2).with_paths(seed_inbox, tmp_path / "lake")
+    lake = lakes.Lake.of(settings)
+    lakes.connect(lake).close()
+    # Another process holding the catalog's write lock (in this process SQLite's POSIX locks would not
+    # exclude a second SQLite library: the lock must come from elsewhere, as it would in production).
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sqlite3, sys, time\n"
+        f"db = sqlite3.connect({str(lake.sqlite_file())!r}, isolation_level=None)\n"
+        "db.execute('begin exclusive')\nprint('locked', flush=True)\ntime.sleep(120)\n")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(lakes.LakeError, match="busy"):
+            run_ingest(settings, "locked", RUN_AT, clock=lambda: RUN_AT)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert lakes.read(lake, "articles").num_rows == 0 and lakes.read(lake, "ingest_runs").num_rows == 0
+    summary = run_ingest(settings, "locked", RUN_AT, clock=lambda: RUN_AT)  # Airflow's retry of the task
+    assert summary["articles_published"] == 5
+
+
+def test_any_duckdb_session_opens_the_lake_with_the_printed_lines(seed_inbox: Path, tmp_path: Path) -> None:
+    settings = get_settings(nlp=False).with_paths(seed_inbox, tmp_path / "lake")
+    run_ingest(settings, "r1", RUN_AT, clock=lambda: RUN_AT)
+    out = subprocess.run([sys.executable, "-m", "news_etl.cli", "attach", "--lake", str(settings.lake)],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    con = duckdb.connect()  # a plain session: unsigned extensions stay refused
+    for line in out.stdout.splitlines():
+        if line.strip() and not line.startswith("--"):
+            con.execute(line)
+    assert con.execute("select count(*) from articles").fetchone() == (5,)
+    # The macro lives in the catalog: the same rule as articles.source_of in Python.
+    assert con.execute("select source_of(null, 'outlet/a.txt'), source_of('Reuters', 'a.txt')").fetchone() == (
+        "outlet", "Reuters")
+    with pytest.raises(duckdb.Error):  # read-only
+        con.execute("delete from articles")
