@@ -278,6 +278,32 @@ def test_readers_during_a_publish_see_the_old_or_the_new_data(tmp_path: Path) ->
     assert seen <= {5, 65} and 65 in seen
 
 
+def test_readers_during_maintenance_see_a_consistent_lake(tmp_path: Path) -> None:
+    """Maintenance rewrites the lake's files (flush, merge, expire, delete) while readers query it."""
+    inbox, lake = _inbox_of(0, tmp_path), tmp_path / "lake"
+    settings = get_settings(nlp=False).with_paths(inbox, lake)
+    for run in range(12):  # twelve small publishes: inlined rows and small files for maintenance to rewrite
+        for i in range(run * 3, run * 3 + 3):
+            (inbox / f"{i:04d}.txt").write_text(_article(i), encoding="utf-8")
+        run_ingest(settings, f"run-{run}", RUN_AT + timedelta(minutes=15 * run),
+                   clock=lambda: RUN_AT + timedelta(hours=4))
+    expected = _q(lake, "select count(*), sum(word_count), count(distinct run_id) from articles")
+    code = ("from datetime import datetime, timedelta, UTC; from news_etl.lake import Lake; "
+            "from news_etl.maintenance import maintain; from news_etl.settings import get_settings; "
+            f"maintain(Lake.of(get_settings().with_paths(lake={str(lake)!r})), "
+            "datetime.now(UTC) + timedelta(hours=2), 0, 7)")
+    proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
+    seen = []
+    while proc.poll() is None:
+        seen.append(_q(lake, "select count(*), sum(word_count), count(distinct run_id) from articles"))
+    _, err = proc.communicate()
+    assert proc.returncode == 0, err[-2000:]
+    assert seen and all(s == expected for s in seen), (expected, set(map(str, seen)))
+    assert _q(lake, "select count(*), sum(word_count), count(distinct run_id) from articles") == expected
+    files = lakes.data_files(_lake(lake))
+    assert files["articles"] == 1 and files["ingest_runs"] == 1  # twelve runs' rows, now one file per table
+
+
 # --------------------------------------------------------------------------- properties
 
 _RULES = load_rules(None)

@@ -312,33 +312,42 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
 
 
 def _create(con: duckdb.DuckDBPyConnection) -> None:
+    """One transaction for whatever is missing; none at all when nothing is (every task process opens the lake,
+    and an empty commit would still be a snapshot)."""
     existing = {(s, t) for s, t in con.execute(
         f"select schema_name, table_name from duckdb_tables() where database_name = '{ALIAS}'").fetchall()}
     columns = {(t, c) for t, c in con.execute(
         f"select table_name, column_name from duckdb_columns() where database_name = '{ALIAS}'").fetchall()}
-    con.execute("BEGIN")
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {ALIAS}.{META_SCHEMA}")
+    has_macro = bool(con.execute(f"select 1 from duckdb_functions() where database_name = '{ALIAS}' "
+                                 "and function_name = 'source_of'").fetchall())
+    steps: list[str] = []
     if (META_SCHEMA, "lake_state") not in existing:
-        con.execute(f"CREATE TABLE IF NOT EXISTS {ALIAS}.{META_SCHEMA}.lake_state (key varchar, value varchar)")
-        con.execute(f"INSERT INTO {ALIAS}.{META_SCHEMA}.lake_state VALUES ('format', '{LAKE_FORMAT}'), "
-                    "('publish', '0')")
+        steps += [f"CREATE SCHEMA IF NOT EXISTS {ALIAS}.{META_SCHEMA}",
+                  f"CREATE TABLE IF NOT EXISTS {ALIAS}.{META_SCHEMA}.lake_state (key varchar, value varchar)",
+                  f"INSERT INTO {ALIAS}.{META_SCHEMA}.lake_state VALUES ('format', '{LAKE_FORMAT}'), ('publish', '0')"]
     for table, schema in ALL_TABLES.items():
         types = dict(zip(schema.names, (str(t) for t in duckdb.from_arrow(schema.empty_table()).types), strict=True))
         if ("main", table) not in existing:
             cols = ", ".join(f"{name} {types[name]}{'' if schema.field(name).nullable else ' NOT NULL'}"
                              for name in schema.names)
-            con.execute(f"CREATE TABLE IF NOT EXISTS {ALIAS}.main.{table} ({cols})")
+            steps.append(f"CREATE TABLE IF NOT EXISTS {ALIAS}.main.{table} ({cols})")
             if (part := PARTITION_COLUMN.get(table)) is not None:
-                con.execute(f"ALTER TABLE {ALIAS}.main.{table} SET PARTITIONED BY "
-                            f"(year({part}), month({part}), day({part}))")
+                steps.append(f"ALTER TABLE {ALIAS}.main.{table} SET PARTITIONED BY "
+                             f"(year({part}), month({part}), day({part}))")
         else:  # schema evolution: a column added in a later release
             for name in schema.names:
                 if (table, name) not in columns:
                     log.info("adding column %s.%s to the lake", table, name)
-                    con.execute(f"ALTER TABLE {ALIAS}.main.{table} ADD COLUMN {name} {types[name]}")
-    # Kept in the catalog, so every session that attaches the lake can call source_of(publisher, source_path).
-    con.execute((SQL_DIR / "source_of.sql").read_text(encoding="utf-8").replace(
-        "create or replace macro source_of(", f"create or replace macro {ALIAS}.main.source_of("))
+                    steps.append(f"ALTER TABLE {ALIAS}.main.{table} ADD COLUMN {name} {types[name]}")
+    if not has_macro:
+        # Kept in the catalog: every session that attaches the lake can call source_of(publisher, source_path).
+        steps.append((SQL_DIR / "source_of.sql").read_text(encoding="utf-8").replace(
+            "create or replace macro source_of(", f"create or replace macro {ALIAS}.main.source_of("))
+    if not steps:
+        return
+    con.execute("BEGIN")
+    for sql in steps:
+        con.execute(sql)
     con.execute("COMMIT")
 
 

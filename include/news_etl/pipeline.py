@@ -105,10 +105,9 @@ def plan_run(settings: Settings, run_id: str, run_at: datetime) -> dict:
         return existing
 
     staging.prune(lake, run_at - timedelta(days=settings.staging_retention_days), keep=run_id)
-    known = known_file_keys(lake)
     seen: dict[str, int] = {}
-    files = list(discover(settings.inbox, known, int(run_at.timestamp() * 1e9), settings.min_file_age_seconds,
-                          counts=seen))
+    files = list(discover(settings.inbox, lambda keys: ledger_keys(lake, keys), int(run_at.timestamp() * 1e9),
+                          settings.min_file_age_seconds, counts=seen))
     # A run holds its validated articles in memory to publish them: cap its size, the rest waits for the
     # next run (the next schedule, or the CLI's next round). Memory then stays flat however big the inbox.
     waiting = max(0, len(files) - settings.max_files_per_run)
@@ -723,11 +722,26 @@ def run_published(lake: lakes.Lake, run_id: str) -> bool:
     return lakes.read(lake, "ingest_runs", ["run_id"], where="run_id = ?", params=[run_id]).num_rows > 0
 
 
-def known_file_keys(lake: lakes.Lake) -> set[tuple[str, int, int]]:
-    """(path, size, mtime) of every file a committed run has seen: discovery skips those unchanged."""
-    t = lakes.read(lake, "ingest_files", ["source_path", "size_bytes", "mtime_ns"])
-    return set(zip(t.column("source_path").to_pylist(), t.column("size_bytes").to_pylist(),
-                   t.column("mtime_ns").to_pylist(), strict=True))
+def ledger_keys(lake: lakes.Lake, keys: list[tuple[str, int, int]]) -> set[tuple[str, int, int]]:
+    """Which of these ``(path, size, mtime)`` a committed run has already seen (discovery skips them): one
+    join of the walk's keys against the ledger, which is never loaded whole."""
+    if not keys:
+        return set()
+    table = pa.table({"source_path": pa.array([k[0] for k in keys], pa.string()),
+                      "size_bytes": pa.array([k[1] for k in keys], pa.int64()),
+                      "mtime_ns": pa.array([k[2] for k in keys], pa.int64())})
+    try:
+        with lakes.reader(lake) as con:
+            con.register("_walk", table)
+            rows = con.execute(f"""
+                select distinct w.source_path, w.size_bytes, w.mtime_ns
+                from _walk as w
+                join {lakes.ALIAS}.main.ingest_files as f
+                  on f.source_path = w.source_path and f.size_bytes = w.size_bytes and f.mtime_ns = w.mtime_ns
+                """).fetchall()
+    except lakes.LakeMissing:
+        return set()
+    return set(rows)
 
 
 def _lookup(con_or_lake, sql: str, keys: list[str]) -> list[tuple]:

@@ -19,7 +19,7 @@ import re
 import stat
 import unicodedata
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,15 +104,17 @@ def is_candidate_name(name: str) -> bool:
 
 def discover(
     inbox: Path,
-    known: set[tuple[str, int, int]],
+    known: Collection[tuple[str, int, int]] | Callable[[list[tuple[str, int, int]]], Collection[tuple]],
     now_ns: int,
     min_age_seconds: int = 0,
     counts: dict[str, int] | None = None,
 ) -> Iterator[InboxFile]:
     """Yield inbox files not already in the ledger, in a stable (sorted) order.
 
-    ``known`` holds ``(source_path, size_bytes, mtime_ns)`` of files already ingested: an unchanged
-    file is skipped without reading it, so a run with nothing new costs one ``stat`` per file.
+    ``known``: the ``(source_path, size_bytes, mtime_ns)`` of files already ingested, or a function that is
+    given every key the walk found and returns those already ingested (one lookup against the ledger, not
+    the ledger loaded). An unchanged file is skipped without reading it, so a run with nothing new costs one
+    ``stat`` per file.
     Symlinks are yielded (the reader decides whether they stay inside the inbox); directories behind
     symlinks are not walked. ``counts`` (if given) gets ``unchanged``: files of this inbox already in the
     ledger, and ``too_young``: files left for a later run by ``min_age_seconds``.
@@ -129,8 +131,9 @@ def discover(
     # A folder the walk cannot open, or a path too long to stat, is reported as a problem entry (it ends in
     # the ledger and quarantine like any unreadable file), never skipped in silence.
     unreachable: list[OSError] = []
+    found: list[InboxFile] = []
     for dirpath, dirnames, filenames in os.walk(inbox, followlinks=False, onerror=unreachable.append):
-        yield from _problems(inbox, unreachable, known)
+        found.extend(_problems(inbox, unreachable))
         # Walk in sorted order so batches are deterministic; skip hidden folders (.git, .staging).
         dirnames[:] = sorted(d for d in dirnames if is_candidate_name(d))
         for name in sorted(filenames):
@@ -144,23 +147,31 @@ def discover(
                 continue
             except OSError as exc:
                 unreachable.append(exc)
-                yield from _problems(inbox, unreachable, known)
+                found.extend(_problems(inbox, unreachable))
                 continue
             if min_age_ns and stat.S_ISREG(st.st_mode) and now_ns - st.st_mtime_ns < min_age_ns:
                 log.info("skipping %s: modified less than %ss ago", display_path(rel), min_age_seconds)
                 counts["too_young"] += 1
                 continue
             shown = display_path(rel)
-            if (shown, st.st_size, st.st_mtime_ns) in known:
+            found.append(InboxFile(shown, st.st_size, st.st_mtime_ns, fs_path=rel if shown != rel else None))
+    found.extend(_problems(inbox, unreachable))
+    keys = [(f.source_path, f.size_bytes, f.mtime_ns) for f in found]
+    done = known(keys) if callable(known) else known
+    for f, key in zip(found, keys, strict=True):
+        if key in done:
+            # A problem entry in the ledger: a folder that stays unreadable is reported once, not every run.
+            if not f.problem_code:
                 counts["unchanged"] += 1
-                continue
-            yield InboxFile(shown, st.st_size, st.st_mtime_ns, fs_path=rel if shown != rel else None)
-    yield from _problems(inbox, unreachable, known)
+            continue
+        if f.problem_code:
+            log.warning("%s %s", f.source_path, f.problem)
+        yield f
 
 
-def _problems(inbox: Path, errors: list[OSError], known: set[tuple[str, int, int]]) -> Iterator[InboxFile]:
-    """Problem entries for the walk's errors so far (the list is emptied): ``(path, 0, mtime)`` in the ledger
-    keeps a folder that stays unreadable from being reported again on every run."""
+def _problems(inbox: Path, errors: list[OSError]) -> Iterator[InboxFile]:
+    """Problem entries for the walk's errors so far (the list is emptied), keyed ``(path, 0, mtime)``: in the
+    ledger, that key keeps a folder that stays unreadable from being reported again on every run."""
     while errors:
         exc = errors.pop(0)
         where = Path(os.fsdecode(exc.filename)) if exc.filename is not None else inbox
@@ -180,9 +191,6 @@ def _problems(inbox: Path, errors: list[OSError], known: set[tuple[str, int, int
         except OSError:
             mtime_ns = 0
         shown = display_path(rel)
-        if (shown, 0, mtime_ns) in known:
-            continue
-        log.warning("%s %s", shown, why)
         yield InboxFile(shown, 0, mtime_ns, fs_path=rel if shown != rel else None, problem_code=code, problem=why)
 
 
