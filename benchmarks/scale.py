@@ -369,7 +369,7 @@ def main() -> None:
         "peak_memory_mb": max(r["peak_memory_mb"] for r in runs),
         "nothing_new": {"task_seconds": round(sum(nothing_new["task_seconds"].values()), 1),
                         "tasks": nothing_new["task_seconds"], "wall_seconds": nothing_new["wall_seconds"]},
-        "output_mb": {p.name: dir_mb(p) for p in sorted(lake.iterdir()) if p.is_dir() and not p.name.startswith("_")},
+        "output_mb": {p.name: dir_mb(p) for p in sorted((lake / "tables" / "main").iterdir()) if p.is_dir()},
         "catalog_mb": round((lake / "catalog.sqlite").stat().st_size / 2**20, 1),
         "queries": queries,
         "cpus": len(os.sched_getaffinity(0)),

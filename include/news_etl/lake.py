@@ -345,6 +345,7 @@ def _create(con: duckdb.DuckDBPyConnection) -> None:
             "create or replace macro source_of(", f"create or replace macro {ALIAS}.main.source_of("))
     if not steps:
         return
+    crash_point("creating_tables")  # the catalog exists, its tables do not yet
     con.execute("BEGIN")
     for sql in steps:
         con.execute(sql)
@@ -382,7 +383,14 @@ def read(lake: Lake | duckdb.DuckDBPyConnection, table: str, columns: list[str] 
         except LakeMissing:
             return schema.empty_table()
     sql = f"select {', '.join(schema.names)} from {ALIAS}.main.{table}" + (f" where {where}" if where else "")
-    return lake.execute(sql, params or []).to_arrow_table().cast(schema)
+    try:
+        return lake.execute(sql, params or []).to_arrow_table().cast(schema)
+    except duckdb.CatalogException:
+        # A lake whose first writer died between creating the catalog and its tables: nothing published yet.
+        if (table,) in lake.execute(f"select table_name from duckdb_tables() where database_name = '{ALIAS}' "
+                                    "and schema_name = 'main'").fetchall():
+            raise
+        return schema.empty_table()
 
 
 def insert(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> None:

@@ -24,6 +24,7 @@ from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -95,6 +96,9 @@ def plan_run(settings: Settings, run_id: str, run_at: datetime) -> dict:
     """
     settings.check_paths()
     lake = lakes.Lake.of(settings)
+    # A writer's session first: it creates the catalog and any missing table (a first run, or one whose
+    # first writer was killed half-way), so every reader of this run finds the tables.
+    lakes.connect(lake).close()
     stage = staging.RunStage(lake, run_id)
     if run_published(lake, run_id):
         log.info("run %s is already published; nothing to plan", run_id)
@@ -759,6 +763,8 @@ def _lookup(con_or_lake, sql: str, keys: list[str]) -> list[tuple]:
     con.register("_keys", pa.table({"k": pa.array(keys, pa.string())}))
     try:
         return con.execute(sql).fetchall()
+    except duckdb.CatalogException:  # a lake without its tables yet (see lakes.read): nothing published
+        return []
     finally:
         con.unregister("_keys")
 
