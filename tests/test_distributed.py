@@ -20,7 +20,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,23 +33,15 @@ from news_etl import lake as lakes
 from news_etl.pipeline import run_ingest
 from news_etl.settings import get_settings
 
-from .conftest import ROOT, RUN_AT, SEEDS
+from .conftest import ROOT, RUN_AT, SEEDS, as_postgres, free_port, pg_tool
 
 AIRFLOW = Path(sys.executable).with_name("airflow")
 N_ARTICLES = 240
 BATCH_SIZE = 30
 
 
-def _pg_tool(name: str) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
-    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
-    return str(candidates[-1]) if candidates else None
-
-
 MISSING = [what for what, ok in [
-    ("PostgreSQL (initdb, pg_ctl)", _pg_tool("initdb") and _pg_tool("pg_ctl")),
+    ("PostgreSQL (initdb, pg_ctl)", pg_tool("initdb") and pg_tool("pg_ctl")),
     ("redis-server", shutil.which("redis-server")),
     ("celery provider", importlib.util.find_spec("airflow.providers.celery")),
     ("psycopg2", importlib.util.find_spec("psycopg2")),
@@ -58,17 +49,6 @@ MISSING = [what for what, ok in [
 ] if not ok]
 pytestmark = [pytest.mark.distributed,
               pytest.mark.skipif(bool(MISSING), reason=f"not installed: {', '.join(MISSING)}")]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _as_postgres(cmd: list[str]) -> list[str]:
-    # initdb and postgres refuse to run as root.
-    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
 
 
 def make_inbox(inbox: Path, n: int) -> None:
@@ -96,7 +76,7 @@ class Cluster:
         self.base, self.logs = base, base / "logs"
         self.logs.mkdir(parents=True)
         self.procs: dict[str, subprocess.Popen] = {}
-        self.pg_port, self.redis_port, self.api_port = _free_port(), _free_port(), _free_port()
+        self.pg_port, self.redis_port, self.api_port = free_port(), free_port(), free_port()
         self.pgdata = base / "pg"
 
     def start_postgres(self) -> None:
@@ -106,12 +86,12 @@ class Cluster:
         if os.geteuid() == 0:
             shutil.chown(self.pgdata, "postgres")
             shutil.chown(sock, "postgres")
-        self._run(_as_postgres([_pg_tool("initdb"), "-D", str(self.pgdata), "-U", "airflow", "--auth=trust",
+        self._run(as_postgres([pg_tool("initdb"), "-D", str(self.pgdata), "-U", "airflow", "--auth=trust",
                                 "-E", "UTF8"]), "initdb")
-        self._run(_as_postgres([
-            _pg_tool("pg_ctl"), "-D", str(self.pgdata), "-w", "-l", str(self.pgdata / "server.log"), "-o",
+        self._run(as_postgres([
+            pg_tool("pg_ctl"), "-D", str(self.pgdata), "-w", "-l", str(self.pgdata / "server.log"), "-o",
             f"-p {self.pg_port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off", "start"]), "pg_ctl start")
-        self._run(_as_postgres([_pg_tool("createdb"), "-h", "127.0.0.1", "-p",
+        self._run(as_postgres([pg_tool("createdb"), "-h", "127.0.0.1", "-p",
                                 str(self.pg_port), "-U", "airflow", "airflow"]), "createdb")
 
     def _run(self, cmd: list[str], what: str, env: dict | None = None) -> None:
@@ -143,7 +123,7 @@ class Cluster:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
         if (self.pgdata / "postmaster.pid").exists():
-            subprocess.run(_as_postgres([_pg_tool("pg_ctl"), "-D", str(self.pgdata), "-m", "immediate", "stop"]),
+            subprocess.run(as_postgres([pg_tool("pg_ctl"), "-D", str(self.pgdata), "-m", "immediate", "stop"]),
                            capture_output=True)
 
 
@@ -184,7 +164,7 @@ def test_news_ingest_on_two_celery_workers_equals_a_single_process_run(tmp_path:
     cluster = Cluster(base)
     try:
         cluster.start_postgres()
-        cluster._run(_as_postgres([_pg_tool("createdb"), "-h", "127.0.0.1", "-p", str(cluster.pg_port), "-U",
+        cluster._run(as_postgres([pg_tool("createdb"), "-h", "127.0.0.1", "-p", str(cluster.pg_port), "-U",
                                    "airflow", "lake"]), "createdb lake")
         lake_env = {**s3_server, "NEWS_ETL_CATALOG": f"postgres:dbname=lake host=127.0.0.1 port={cluster.pg_port} "
                                                       "user=airflow",

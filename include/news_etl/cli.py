@@ -131,27 +131,22 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
     def run() -> int:
         with lakes.reader(lake) as con:
-            def q(sql: str) -> tuple[list[str], list[tuple]]:
-                cur = con.execute(sql)
-                return [d[0] for d in cur.description], cur.fetchall()
-
             counts = [(t, con.execute(f"select count(*) from {t}").fetchone()[0]) for t in ALL_TABLES]
             print(f"lake: {lake.folder}\n{lake.describe()}\n")
             print(format_table(["table", "rows"], counts))
-            cols, rows = q("select source_path, title, authors, published_at, dateline, publisher, language, "
-                           "word_count from articles order by source_path limit 20")
-            print("\narticles:")
-            print(format_table(cols, rows))
             examples = example_queries()
-            for name, heading in [("boilerplate_by_rule", "boilerplate removed, by rule"),
-                                  ("biggest_stories", "biggest stories"), ("most_quoted", "most quoted"),
-                                  ("top_entities", "top entities")]:
-                cols, rows = q(examples[name])
+            sections = [
+                ("articles", "select source_path, title, authors, published_at, dateline, publisher, language, "
+                             "word_count from articles order by source_path limit 20"),
+                ("boilerplate removed, by rule", examples["boilerplate_by_rule"]),
+                ("biggest stories", examples["biggest_stories"]),
+                ("most quoted", examples["most_quoted"]),
+                ("top entities", examples["top_entities"]),
+                ("quarantine", "select source_path, stage, reason_code, reason from quarantine order by 1"),
+            ]
+            for heading, sql in sections:
                 print(f"\n{heading}:")
-                print(format_table(cols, rows))
-            cols, rows = q("select source_path, stage, reason_code, reason from quarantine order by 1")
-            print("\nquarantine:")
-            print(format_table(cols, rows))
+                print(format_table(*lakes.rows_of(con, sql)))
         return 0
 
     return _read_errors(run)

@@ -48,8 +48,6 @@ T = TypeVar("T")
 
 #: The lake's own format, kept in ``_meta.lake_state``: a lake written by a newer release is refused, not guessed at.
 LAKE_FORMAT = 1
-#: DuckLake catalog formats this release reads (``ducklake_metadata.version``).
-DUCKLAKE_FORMATS = {"1.0"}
 ALIAS = "lake"
 META_SCHEMA = "_meta"
 DUCKDB_VERSION = "1.5.5"
@@ -271,11 +269,8 @@ def _attach_error(lake: Lake, exc: duckdb.Error) -> Exception:
 
 
 def _check_formats(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
+    # The DuckLake format itself is checked by the extension at ATTACH (see _attach_error).
     opts = dict(con.execute(f"select option_name, value from ducklake_options('{ALIAS}')").fetchall())
-    version = str(opts.get("version", ""))
-    if version and version not in DUCKLAKE_FORMATS:
-        raise ConfigError(f"the lake's catalog ({lake.describe()}) is DuckLake format {version}; this release reads "
-                          f"{', '.join(sorted(DUCKLAKE_FORMATS))}. Upgrade news-etl; the lake was not changed")
     stored = str(opts.get("data_path", "")).rstrip("/")
     if stored and stored != lake.tables_path.rstrip("/"):
         raise ConfigError(f"the catalog {lake.catalog} keeps its data at {stored}, but NEWS_ETL_DATA_PATH says "
@@ -298,16 +293,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
     key = (lake.catalog, lake.data_root)
     if key in _ENSURED:
         return
-    for attempt in range(lake.retries):
-        try:
-            _create(con)
-            break
-        except duckdb.Error as exc:
-            with contextlib.suppress(duckdb.Error):
-                con.execute("ROLLBACK")
-            if not retryable(exc) or attempt == lake.retries - 1:
-                raise
-            backoff(attempt, "creating the lake's tables")
+    retrying(lake, "creating the lake's tables", lambda: _create(con))
     _ENSURED.add(key)
 
 
@@ -351,9 +337,14 @@ def _create(con: duckdb.DuckDBPyConnection) -> None:
         return
     crash_point("creating_tables")  # the catalog exists, its tables do not yet
     con.execute("BEGIN")
-    for sql in steps:
-        con.execute(sql)
-    con.execute("COMMIT")
+    try:
+        for sql in steps:
+            con.execute(sql)
+        con.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        raise
 
 
 @contextlib.contextmanager
@@ -365,13 +356,19 @@ def reader(lake: Lake, at: str | int | None = None) -> Iterator[duckdb.DuckDBPyC
         con.close()
 
 
+def rows_of(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None
+            ) -> tuple[list[str], list[tuple]]:
+    """``(column names, rows)`` of one query in an open session."""
+    cur = con.execute(sql, params or [])
+    columns = [d[0] for d in cur.description] if cur.description else []
+    return columns, cur.fetchall()
+
+
 def query(lake: Lake, sql: str, params: list | None = None, at: str | int | None = None
           ) -> tuple[list[str], list[tuple]]:
-    """Run one read-only query; ``(column names, rows)``."""
+    """Run one read-only query in a session of its own; ``(column names, rows)``."""
     with reader(lake, at) as con:
-        cur = con.execute(sql, params or [])
-        columns = [d[0] for d in cur.description] if cur.description else []
-        return columns, cur.fetchall()
+        return rows_of(con, sql, params)
 
 
 def read(lake: Lake | duckdb.DuckDBPyConnection, table: str, columns: list[str] | None = None,
@@ -425,6 +422,23 @@ def backoff(attempt: int, what: str) -> None:
     time.sleep(wait)
 
 
+def retrying(lake: Lake, what: str, attempt: Callable[[], T]) -> T:
+    """``attempt()`` until it succeeds: a conflict or a busy catalog backs off and tries again, at most
+    ``lake.retries`` times in all (then a :class:`LakeError` naming the lake); any other error propagates at once.
+    ``attempt`` must leave nothing behind when it fails (roll back what it began)."""
+    for n in range(lake.retries):
+        try:
+            return attempt()
+        except duckdb.Error as exc:
+            if not retryable(exc):
+                raise
+            if n == lake.retries - 1:
+                raise LakeError(f"{what}: the lake stayed busy through {lake.retries} attempts "
+                                f"({lake.describe()}): {exc}") from exc
+            backoff(n, what)
+    raise AssertionError("unreachable")
+
+
 def transaction(lake: Lake, body: Callable[[duckdb.DuckDBPyConnection], T], what: str = "publish",
                 guard: bool = True) -> T:
     """Run ``body(con)`` in one DuckLake transaction and commit it; all of it lands or none of it.
@@ -434,9 +448,9 @@ def transaction(lake: Lake, body: Callable[[duckdb.DuckDBPyConnection], T], what
     from the start on the newest snapshot, so whatever it checked (duplicates, a run already published) is
     checked again. Other errors roll back and propagate.
     """
-    con = connect(lake)
-    try:
-        for attempt in range(lake.retries):
+    with contextlib.closing(connect(lake)) as con:
+
+        def once() -> T:
             con.execute("BEGIN")
             try:
                 result = body(con)
@@ -446,22 +460,12 @@ def transaction(lake: Lake, body: Callable[[duckdb.DuckDBPyConnection], T], what
                 crash_point("before_commit")
                 con.execute("COMMIT")
                 return result
-            except duckdb.Error as exc:
-                with contextlib.suppress(duckdb.Error):
-                    con.execute("ROLLBACK")
-                if not retryable(exc):
-                    raise
-                if attempt == lake.retries - 1:
-                    raise LakeError(f"{what}: the lake stayed busy through {lake.retries} attempts "
-                                    f"({lake.describe()}): {exc}") from exc
-                backoff(attempt, what)
             except BaseException:
                 with contextlib.suppress(duckdb.Error):
                     con.execute("ROLLBACK")
                 raise
-        raise AssertionError("unreachable")
-    finally:
-        con.close()
+
+        return retrying(lake, what, once)
 
 
 def crash_point(name: str) -> None:

@@ -14,10 +14,8 @@ import logging
 import time
 from datetime import datetime, timedelta
 
-import duckdb
-
 from news_etl import staging
-from news_etl.lake import ALIAS, Lake, backoff, connect, data_files, retryable
+from news_etl.lake import ALIAS, Lake, connect, data_files, retrying
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +36,7 @@ def maintain(lake: Lake, at: datetime, retention_days: int, staging_retention_da
 
     def step(name: str, sql: str) -> None:
         t0 = time.perf_counter()
-        for attempt in range(lake.retries):
-            try:
-                con.execute(sql)
-                break
-            except duckdb.Error as exc:
-                if not retryable(exc) or attempt == lake.retries - 1:
-                    raise
-                backoff(attempt, f"maintenance ({name})")
+        retrying(lake, f"maintenance ({name})", lambda: con.execute(sql))
         steps[name] = round(time.perf_counter() - t0, 3)
 
     try:

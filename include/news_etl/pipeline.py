@@ -96,11 +96,15 @@ def plan_run(settings: Settings, run_id: str, run_at: datetime) -> dict:
     """
     settings.check_paths()
     lake = lakes.Lake.of(settings)
-    # A writer's session first: it creates the catalog and any missing table (a first run, or one whose
-    # first writer was killed half-way), so every reader of this run finds the tables.
-    lakes.connect(lake).close()
+    # A writer's session: it creates the catalog and any missing table (a first run, or one whose first writer
+    # was killed half-way), so every reader of this run finds the tables; the plan's lookups use it too.
+    with contextlib.closing(lakes.connect(lake)) as con:
+        return _plan(settings, lake, con, run_id, run_at)
+
+
+def _plan(settings: Settings, lake: lakes.Lake, con, run_id: str, run_at: datetime) -> dict:
     stage = staging.RunStage(lake, run_id)
-    if run_published(lake, run_id):
+    if run_published(con, run_id):
         log.info("run %s is already published; nothing to plan", run_id)
         return {"run_id": run_id, "n_files": 0, "batches": [], "already_published": True}
     existing = stage.read_json(PLAN_FILE)
@@ -110,7 +114,7 @@ def plan_run(settings: Settings, run_id: str, run_at: datetime) -> dict:
 
     staging.prune(lake, run_at - timedelta(days=settings.staging_retention_days), keep=run_id)
     seen: dict[str, int] = {}
-    files = list(discover(settings.inbox, lambda keys: ledger_keys(lake, keys), int(run_at.timestamp() * 1e9),
+    files = list(discover(settings.inbox, lambda keys: ledger_keys(con, keys), int(run_at.timestamp() * 1e9),
                           settings.min_file_age_seconds, counts=seen))
     # A run holds its validated articles in memory to publish them: cap its size, the rest waits for the
     # next run (the next schedule, or the CLI's next round). Memory then stays flat however big the inbox.
@@ -504,10 +508,6 @@ def add_nlp(settings: Settings, articles: list[dict]) -> tuple[list[dict], list[
     return entities, quotes
 
 
-def _staged(stage: staging.RunStage, name: str, schema: pa.Schema) -> pa.Table:
-    return stage.read_batches(name, schema)
-
-
 def _duplicates(files: pa.Table, known: dict[str, str]) -> dict[str, str]:
     """source_path -> the path whose identical bytes were ingested first (earlier run, or earlier in this one).
 
@@ -553,8 +553,8 @@ def validate_run(settings: Settings, run_id: str, run_at: datetime) -> dict:
     """Run the GX suite on the run's staged articles; failing rows go to quarantine, not to publish."""
     lake = lakes.Lake.of(settings)
     stage = staging.RunStage(lake, run_id)
-    articles = _staged(stage, "articles", ARTICLES)
-    files = _staged(stage, "files", STAGED_FILES)
+    articles = stage.read_batches("articles", ARTICLES)
+    files = stage.read_batches("files", STAGED_FILES)
     # Identical files are duplicates, not validation failures: leave them out before checking ids.
     dup_paths = set(_duplicates(files, published_hashes(lake, files)))
     articles = _without_paths(articles, dup_paths)
@@ -634,7 +634,7 @@ def publish_run(settings: Settings, run_id: str, started_at: datetime, finished_
 def _run_outputs(con, stage: staging.RunStage, settings: Settings, run_id: str, started_at: datetime,
                  finished_at: datetime) -> tuple[dict[str, pa.Table], dict]:
     """What a run publishes, table by table, checked for duplicates against the snapshot ``con`` sees."""
-    files = _staged(stage, "files", STAGED_FILES)
+    files = stage.read_batches("files", STAGED_FILES)
     # Checked inside the transaction: if a concurrent run commits the same bytes first, this commit conflicts
     # and the retry checks again.
     dup_of = _duplicates(files, published_hashes(con, files))
@@ -647,14 +647,14 @@ def _run_outputs(con, stage: staging.RunStage, settings: Settings, run_id: str, 
                                                       value_set=pa.array(sorted(body_dup_of), pa.string()))))
     published_ids = pa.array(sorted(set(articles.column("article_id").to_pylist())), pa.string())
     # Identical files share article ids: drop the duplicates' rows by path first, then keep published ids.
-    removed = _without_paths(_staged(stage, "boilerplate_removed", BOILERPLATE_REMOVED), dup_paths)
+    removed = _without_paths(stage.read_batches("boilerplate_removed", BOILERPLATE_REMOVED), dup_paths)
     removed = removed.filter(pc.is_in(removed.column("article_id"), value_set=published_ids))
     # Identical files in two batches share an article id: their NLP rows are kept once.
-    entities = _first_per_key(_with_ids(_staged(stage, "entities", ENTITIES), published_ids),
+    entities = _first_per_key(_with_ids(stage.read_batches("entities", ENTITIES), published_ids),
                               ["article_id", "entity_id"])
-    quotes = _first_per_key(_with_ids(_staged(stage, "quotes", QUOTES), published_ids), ["quote_id"])
+    quotes = _first_per_key(_with_ids(stage.read_batches("quotes", QUOTES), published_ids), ["quote_id"])
     quarantine = pa.concat_tables([
-        _staged(stage, "quarantine", QUARANTINE),
+        stage.read_batches("quarantine", QUARANTINE),
         stage.read_table(f"{VALIDATED}/quarantine.parquet", QUARANTINE),
     ])
     quarantine = _without_paths(quarantine, dup_paths)
@@ -708,7 +708,7 @@ def _run_outputs(con, stage: staging.RunStage, settings: Settings, run_id: str, 
         "articles": articles,
         "entities": entities,
         "quotes": quotes,
-        "article_vectors": _first_per_key(_with_ids(_staged(stage, "article_vectors", ARTICLE_VECTORS),
+        "article_vectors": _first_per_key(_with_ids(stage.read_batches("article_vectors", ARTICLE_VECTORS),
                                                     published_ids), ["article_id"]),
         "boilerplate_removed": removed,
         "quarantine": quarantine,
@@ -722,36 +722,28 @@ def _run_outputs(con, stage: staging.RunStage, settings: Settings, run_id: str, 
 # --------------------------------------------------------------------------- lookups in the lake
 
 
-def run_published(lake: lakes.Lake, run_id: str) -> bool:
-    return lakes.read(lake, "ingest_runs", ["run_id"], where="run_id = ?", params=[run_id]).num_rows > 0
+def run_published(con_or_lake, run_id: str) -> bool:
+    return lakes.read(con_or_lake, "ingest_runs", ["run_id"], where="run_id = ?", params=[run_id]).num_rows > 0
 
 
-def ledger_keys(lake: lakes.Lake, keys: list[tuple[str, int, int]]) -> set[tuple[str, int, int]]:
+def ledger_keys(con_or_lake, keys: list[tuple[str, int, int]]) -> set[tuple[str, int, int]]:
     """Which of these ``(path, size, mtime)`` a committed run has already seen (discovery skips them): one
     join of the walk's keys against the ledger, which is never loaded whole."""
-    if not keys:
-        return set()
     table = pa.table({"source_path": pa.array([k[0] for k in keys], pa.string()),
                       "size_bytes": pa.array([k[1] for k in keys], pa.int64()),
                       "mtime_ns": pa.array([k[2] for k in keys], pa.int64())})
-    try:
-        with lakes.reader(lake) as con:
-            con.register("_walk", table)
-            rows = con.execute(f"""
-                select distinct w.source_path, w.size_bytes, w.mtime_ns
-                from _walk as w
-                join {lakes.ALIAS}.main.ingest_files as f
-                  on f.source_path = w.source_path and f.size_bytes = w.size_bytes and f.mtime_ns = w.mtime_ns
-                """).fetchall()
-    except lakes.LakeMissing:
-        return set()
-    return set(rows)
+    return set(_lookup(con_or_lake, f"""
+        select distinct _keys.source_path, _keys.size_bytes, _keys.mtime_ns
+        from _keys
+        join {lakes.ALIAS}.main.ingest_files as f
+          on f.source_path = _keys.source_path and f.size_bytes = _keys.size_bytes and f.mtime_ns = _keys.mtime_ns
+        """, table))
 
 
-def _lookup(con_or_lake, sql: str, keys: list[str]) -> list[tuple]:
-    """Run ``sql`` (which joins ``_keys(k)``) for just these keys: cost follows the run, not the lake."""
-    keys = sorted({k for k in keys if k})
-    if not keys:
+def _lookup(con_or_lake, sql: str, keys: pa.Table) -> list[tuple]:
+    """Run ``sql``, which joins ``_keys`` (the given keys), for just these keys: cost follows the run, not the
+    lake. A lake not created yet, or without its tables yet, has nothing to find."""
+    if keys.num_rows == 0:
         return []
     if isinstance(con_or_lake, lakes.Lake):
         try:
@@ -760,13 +752,18 @@ def _lookup(con_or_lake, sql: str, keys: list[str]) -> list[tuple]:
         except lakes.LakeMissing:
             return []
     con = con_or_lake
-    con.register("_keys", pa.table({"k": pa.array(keys, pa.string())}))
+    con.register("_keys", keys)
     try:
         return con.execute(sql).fetchall()
     except duckdb.CatalogException:  # a lake without its tables yet (see lakes.read): nothing published
         return []
     finally:
         con.unregister("_keys")
+
+
+def _key_table(values: list[str | None]) -> pa.Table:
+    """One column ``k`` of the distinct non-empty values, for :func:`_lookup`."""
+    return pa.table({"k": pa.array(sorted({v for v in values if v}), pa.string())})
 
 
 def published_hashes(con_or_lake, files: pa.Table) -> dict[str, str]:
@@ -780,7 +777,7 @@ def published_hashes(con_or_lake, files: pa.Table) -> dict[str, str]:
         from {lakes.ALIAS}.main.ingest_files as f
         join _keys on f.file_hash = _keys.k
         where f.outcome in ('published', 'partial')
-        group by f.file_hash""", files.column("file_hash").to_pylist())
+        group by f.file_hash""", _key_table(files.column("file_hash").to_pylist()))
     return dict(rows)
 
 
@@ -792,7 +789,7 @@ def published_bodies(con, articles: pa.Table) -> dict[str, tuple[str, str]]:
         from {lakes.ALIAS}.main.articles as a
         join _keys on a.content_hash = _keys.k
         qualify row_number() over (partition by content_hash order by ingested_at, source_path, article_id) = 1
-        """, articles.column("content_hash").to_pylist())
+        """, _key_table(articles.column("content_hash").to_pylist()))
     return {h: (a, p) for h, a, p in rows}
 
 

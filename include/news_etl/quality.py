@@ -318,15 +318,11 @@ def latest_run_id(lake: Lake) -> str | None:
     return max(runs, key=lambda r: (r["started_at"], r["run_id"]))["run_id"] if runs else None
 
 
-def _sources_frame(lake: Lake, run_id: str):
+def _sources_frame(con, run_id: str):
     """Per source of the run: share of lines removed, and the range its earlier runs showed."""
     import pandas as pd
 
-    from news_etl import lake as lakes
-
-    if not lake.exists():
-        return pd.DataFrame(columns=["source", "share_removed", "usual_low", "usual_high", "within_usual_range"])
-    _, rows = lakes.query(lake, (SQL_DIR / "source_shares.sql").read_text(encoding="utf-8"))
+    rows = con.execute((SQL_DIR / "source_shares.sql").read_text(encoding="utf-8")).fetchall()
     current = {s: share for r, s, share in rows if r == run_id}
     history: dict[str, list[float]] = {}
     for r, s, share in rows:
@@ -347,18 +343,26 @@ def _sources_frame(lake: Lake, run_id: str):
 
 
 def published_frames(lake: Lake, run_id: str) -> dict[str, tuple[object, str]]:
-    """suite -> (DataFrame of the run's published rows, id column), the input of the published suites."""
+    """suite -> (DataFrame of the run's published rows, id column), the input of the published suites; all
+    read in one session, so every suite sees the same snapshot."""
+    from news_etl import lake as lakes
+
+    with lakes.reader(lake) as con:
+        return _published_frames(con, run_id)
+
+
+def _published_frames(con, run_id: str) -> dict[str, tuple[object, str]]:
     from news_etl import lake as lakes
 
     def of_run(table: str, columns: list[str]):
-        return lakes.read(lake, table, columns, where="run_id = ?", params=[run_id])
+        return lakes.read(con, table, columns, where="run_id = ?", params=[run_id])
 
     arts = of_run("articles", ["article_id", "run_id", "title", "authors", "published_at", "ingested_at", "body",
                                "keywords"]).to_pandas()
     arts["has_authors"] = arts["authors"].map(lambda a: a is not None and len(a) > 0)
     arts["published_year"] = arts["published_at"].map(lambda t: None if t is None or t != t else t.year)
     arts["published_year"] = arts["published_year"].astype("Int64")
-    stories = lakes.read(lake, "stories").to_pandas()
+    stories = lakes.read(con, "stories").to_pandas()
     return {
         "articles_published": (arts.drop(columns=["authors"]), "article_id"),
         "entities": (of_run("entities", ["article_id", "entity_id", "run_id", "name", "label", "mention_count"])
@@ -368,7 +372,7 @@ def published_frames(lake: Lake, run_id: str) -> dict[str, tuple[object, str]]:
         "boilerplate_removed": (of_run("boilerplate_removed", ["article_id", "run_id", "rule", "line_text"])
                                 .to_pandas(), "article_id"),
         "stories": (stories, "story_id"),
-        "sources": (_sources_frame(lake, run_id), "source"),
+        "sources": (_sources_frame(con, run_id), "source"),
     }
 
 

@@ -43,8 +43,7 @@ class Query:
 
 
 def _query(con, name: str) -> Query:
-    cur = con.execute((REPORT_SQL / f"{name}.sql").read_text(encoding="utf-8"))
-    return Query([d[0] for d in cur.description], cur.fetchall())
+    return Query(*lakes.rows_of(con, (REPORT_SQL / f"{name}.sql").read_text(encoding="utf-8")))
 
 
 def _fsync_dir(path: Path) -> None:

@@ -14,8 +14,8 @@ import json
 import logging
 import os
 import re
+from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.fs as pafs
@@ -52,23 +52,28 @@ class RunStage:
     def exists(self, rel: str) -> bool:
         return self.fs.get_file_info(self.path(rel)).type == pafs.FileType.File
 
-    def write_table(self, rel: str, table: pa.Table) -> None:
+    def _write_whole(self, rel: str, write: Callable[[str], None]) -> None:
+        """``write(path)`` the file ``rel`` so that nobody sees half of it: on an object store one PUT replaces
+        an object whole; on a folder a hidden temp name, fsync, then a rename."""
         path = self.path(rel)
         parent = path.rsplit("/", 1)[0]
         self.fs.create_dir(parent, recursive=True)
-        if isinstance(self.fs, pafs.LocalFileSystem):
-            tmp = f"{parent}/.{path.rsplit('/', 1)[1]}.{os.getpid()}.tmp"
-            try:
-                pq.write_table(table, tmp, compression="zstd")
-                crash_point(f"mid_write:{parent.rsplit('/', 1)[-1]}")
-                with open(tmp, "rb") as fh:
-                    os.fsync(fh.fileno())
-                os.replace(tmp, path)
-            finally:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
-        else:
-            pq.write_table(table, path, filesystem=self.fs, compression="zstd")
+        if not isinstance(self.fs, pafs.LocalFileSystem):
+            write(path)
+            return
+        tmp = f"{parent}/.{path.rsplit('/', 1)[1]}.{os.getpid()}.tmp"
+        try:
+            write(tmp)
+            crash_point(f"mid_write:{parent.rsplit('/', 1)[-1]}")
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+
+    def write_table(self, rel: str, table: pa.Table) -> None:
+        self._write_whole(rel, lambda path: pq.write_table(table, path, filesystem=self.fs, compression="zstd"))
 
     def read_table(self, rel: str, schema: pa.Schema) -> pa.Table:
         """One staged file in ``schema``; empty when it is not there."""
@@ -88,16 +93,13 @@ class RunStage:
         return pa.concat_tables(tables) if tables else schema.empty_table()
 
     def write_json(self, rel: str, value: object) -> str:
-        path = self.path(rel)
-        self.fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
         data = json.dumps(value).encode("utf-8")
-        if isinstance(self.fs, pafs.LocalFileSystem):
-            tmp = f"{path}.{os.getpid()}.tmp"
-            Path(tmp).write_bytes(data)
-            os.replace(tmp, path)
-        else:
+
+        def write(path: str) -> None:
             with self.fs.open_output_stream(path) as out:
                 out.write(data)
+
+        self._write_whole(rel, write)
         return rel
 
     def read_json(self, rel: str) -> object | None:
