@@ -291,7 +291,7 @@ def test_readers_during_maintenance_see_a_consistent_lake(tmp_path: Path) -> Non
     code = ("from datetime import datetime, timedelta, UTC; from news_etl.lake import Lake; "
             "from news_etl.maintenance import maintain; from news_etl.settings import get_settings; "
             f"maintain(Lake.of(get_settings().with_paths(lake={str(lake)!r})), "
-            "datetime.now(UTC) + timedelta(hours=2), 0, 7)")
+            "datetime.now(UTC) + timedelta(hours=2), 7, 7)")  # the default retention: a reader's snapshot stays
     proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
     seen = []
     while proc.poll() is None:
