@@ -19,7 +19,7 @@ from news_etl import lake as lakes
 from news_etl.migrate import committed_parts, migrate_from
 from news_etl.schemas import TABLES
 
-from .conftest import lake_of
+from .conftest import RUN_AT, lake_of
 
 OLD = Path(__file__).parent / "data" / "old_lake"
 
@@ -43,7 +43,7 @@ def _sorted(t: pa.Table) -> list[dict]:
 
 def test_every_committed_run_is_imported_row_for_row_and_nothing_uncommitted(tmp_path: Path) -> None:
     lake = lake_of(tmp_path / "lake")
-    result = migrate_from(lake, OLD)
+    result = migrate_from(lake, OLD, RUN_AT)
     assert result["runs_imported"] == 2 and result["uncommitted_parts_left_out"] == 1
     for table in TABLES:
         old, new = _old_rows(table), lakes.read(lake, table)
@@ -52,7 +52,7 @@ def test_every_committed_run_is_imported_row_for_row_and_nothing_uncommitted(tmp
     assert lakes.read(lake, "articles").num_rows == 5  # the uncommitted run's copy of run 2 is not there
     assert lakes.query(lake, "select sum(n_articles) from stories")[1] == [(5,)]  # recomputed
 
-    again = migrate_from(lake, OLD)  # re-runnable: nothing imported twice
+    again = migrate_from(lake, OLD, RUN_AT)  # re-runnable: nothing imported twice
     assert again["runs_imported"] == 0 and again["runs_already_there"] == 2
     assert lakes.read(lake, "articles").num_rows == 5
 

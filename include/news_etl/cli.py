@@ -207,12 +207,28 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from news_etl.migrate import migrate_from
 
     try:
-        result = migrate_from(_lake(args), Path(args.source))
+        result = migrate_from(_lake(args), Path(args.source), _now())
     except FileNotFoundError as exc:
         log.error("%s", exc)
         return 2
     print(json.dumps(result, indent=2, default=str))
     return 0
+
+
+def cmd_stories(args: argparse.Namespace) -> int:
+    from news_etl import lake as lakes
+    from news_etl import story_store
+
+    at = _now()
+    run_id = f"stories-rebuild__{at:%Y%m%dT%H%M%S}"
+
+    def run() -> int:
+        result = lakes.transaction(_lake(args), lambda con: story_store.rebuild(con, run_id, at),
+                                   what="stories rebuild")
+        print(json.dumps(result.to_xcom(), indent=2))
+        return 0
+
+    return _read_errors(run)
 
 
 def cmd_attach(args: argparse.Namespace) -> int:
@@ -278,6 +294,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="source", required=True, help="the earlier lake's folder")
     p.add_argument("--lake", help="lake folder (default: NEWS_ETL_LAKE)")
     p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("stories", help="recompute every story from every published article (--rebuild): after a "
+                                       "change to rules/stories.yaml, or to check the incremental update")
+    p.add_argument("--rebuild", action="store_true", required=True, help="the full recompute (required)")
+    p.add_argument("--lake", help="lake folder (default: NEWS_ETL_LAKE)")
+    p.set_defaults(func=cmd_stories)
 
     p = sub.add_parser("attach", help="print the lines a DuckDB session runs to open this lake")
     p.add_argument("--lake", help="lake folder (default: NEWS_ETL_LAKE)")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -56,9 +57,10 @@ def _file_list(paths: list[Path]) -> str:
     return "[" + ", ".join("'" + _glob_escape(str(p)).replace("'", "''") + "'" for p in paths) + "]"
 
 
-def migrate_from(lake: Lake, old: Path) -> dict:
-    """Import every committed run of the earlier-layout lake at ``old``; returns rows imported per table."""
-    from news_etl.pipeline import refresh_stories
+def migrate_from(lake: Lake, old: Path, at: datetime) -> dict:
+    """Import every committed run of the earlier-layout lake at ``old``; returns rows imported per table.
+    ``at``: the migration's time (of the story index rows and any story merge it records)."""
+    from news_etl import story_store
 
     old = Path(old)
     if not (old / "ingest_runs").is_dir():
@@ -90,9 +92,9 @@ def migrate_from(lake: Lake, old: Path) -> dict:
             if counts[table] != source_rows:  # cannot happen short of a bug: then nothing is committed
                 raise RuntimeError(f"migrating {table}: {source_rows} rows read but {counts[table]} inserted")
         con.execute("CALL ducklake_set_commit_message(?, ?, ?)", [lakes.ALIAS, "news-etl", f"migrate from {old}"])
-        stories = refresh_stories(con) if counts.get("articles") else None
+        stories = story_store.rebuild(con, f"migrate from {old}", at) if counts.get("articles") else None
         return {"runs_imported": len(todo), "runs_already_there": len(run_ids) - len(todo), "rows": counts,
-                "stories": stories["stories"] if stories else None}
+                "stories": stories.stories if stories else None}
 
     result = lakes.transaction(lake, body, what=f"migration from {old}")
     result["uncommitted_parts_left_out"] = skipped_uncommitted

@@ -25,19 +25,17 @@ from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from news_etl import lake as lakes
-from news_etl import quality, staging, stories
-from news_etl.articles import build_article, source_of
+from news_etl import quality, staging, stories, story_store
+from news_etl.articles import build_article
 from news_etl.budget import TimeBudgetExceeded, time_budget
 from news_etl.cleaning import batch_repeats, load_rules
 from news_etl.linemodel import default_model
 from news_etl.reading import FileRead, InboxFile, ReadError, discover, read_file
 from news_etl.schemas import (
-    ARTICLE_STORIES,
     ARTICLE_VECTORS,
     ARTICLES,
     BOILERPLATE_REMOVED,
@@ -47,7 +45,6 @@ from news_etl.schemas import (
     QUARANTINE,
     QUOTES,
     STAGED_FILES,
-    STORIES,
     VALIDATION_RESULTS,
     to_table,
 )
@@ -603,10 +600,10 @@ def publish_run(settings: Settings, run_id: str, started_at: datetime, finished_
     lake = lakes.Lake.of(settings)
     stage = staging.RunStage(lake, run_id)
 
-    def publish(con) -> tuple[dict, dict | None]:
+    def publish(con) -> tuple[dict, story_store.StoriesResult | None, bool]:
         existing = lakes.read(con, "ingest_runs", where="run_id = ?", params=[run_id]).to_pylist()
         if existing:
-            return existing[0], None
+            return existing[0], None, False
         if not stage.exists(f"{VALIDATED}/articles.parquet"):
             raise RuntimeError(f"run {run_id} has not been validated: {stage.url}/{VALIDATED} is missing")
         outputs, run_row = _run_outputs(con, stage, settings, run_id, started_at, finished_at)
@@ -614,21 +611,23 @@ def publish_run(settings: Settings, run_id: str, started_at: datetime, finished_
             lakes.insert(con, table, data)
             lakes.crash_point(f"after_insert:{table}")
         con.execute("CALL ducklake_set_commit_message(?, ?, ?)", [lakes.ALIAS, "news-etl", f"publish {run_id}"])
-        if not settings.stories:  # NEWS_ETL_STORIES=off: the story tables stay as they are
-            return run_row, {"stories": None, "seconds": None}
-        return run_row, refresh_stories(con)
+        if not settings.stories:  # NEWS_ETL_STORIES=off: the story tables stay as they are until a rebuild
+            story_store.mark_off(con)
+            return run_row, None, True
+        return run_row, story_store.publish(con, run_id, started_at, outputs["articles"],
+                                            outputs["article_vectors"]), True
 
-    run_row, story_summary = lakes.transaction(lake, publish, what=f"publish of run {run_id}")
+    run_row, story_result, fresh = lakes.transaction(lake, publish, what=f"publish of run {run_id}")
     lakes.crash_point("after_commit")
     stage.clear()
-    if story_summary is None:
+    if not fresh:
         log.info("run %s was already published", run_id)
         return _run_summary(run_row, settings)
     log.info("published run %s: %d article(s), %d file(s) quarantined, %d duplicate(s); %s stories", run_id,
              run_row["articles_published"], run_row["files_quarantined"], run_row["files_duplicate"],
-             story_summary["stories"])
-    return {**_run_summary(run_row, settings), "stories": story_summary["stories"],
-            "stories_seconds": story_summary.get("seconds")}
+             story_result.stories if story_result else "no")
+    return {**_run_summary(run_row, settings), "stories": story_result.stories if story_result else None,
+            "stories_seconds": story_result.seconds if story_result else None}
 
 
 def _run_outputs(con, stage: staging.RunStage, settings: Settings, run_id: str, started_at: datetime,
@@ -811,58 +810,6 @@ def _body_duplicates(articles: pa.Table, known: dict[str, tuple[str, str]]) -> d
         elif first[0] != article_id:
             out[article_id] = (path, first[1])
     return out
-
-
-def refresh_stories(con) -> dict:
-    """Recompute stories over every published article (this transaction's included) and replace the two story
-    tables, inside the caller's transaction: readers see the stories of the articles they see."""
-    started = time.perf_counter()
-    vectors = lakes.read(con, "article_vectors", ["article_id", "terms", "weights"])
-    arts = lakes.read(con, "articles", ["article_id", "source_path", "published_at", "ingested_at", "title",
-                                        "publisher"])
-    info = {r["article_id"]: r for r in arts.to_pylist()}
-    # Only vectors of published articles, once each; then flat arrays straight from Arrow (no per-term
-    # Python objects: at 100,000 articles that is 4 million terms).
-    ids_all = vectors.column("article_id").to_pylist()
-    first_rows = {}
-    for i, article_id in enumerate(ids_all):
-        if article_id in info and article_id not in first_rows:
-            first_rows[article_id] = i
-    vectors = vectors.take(pa.array(sorted(first_rows.values()), pa.int64()))
-    ids = vectors.column("article_id").to_pylist()
-    terms_col = vectors.column("terms").combine_chunks()
-    encoded = pc.dictionary_encode(terms_col.flatten()) if len(terms_col) else None
-    codes = (encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64) if encoded is not None
-             else np.empty(0, dtype=np.int64))
-    lengths = pc.list_value_length(terms_col).to_numpy(zero_copy_only=False).astype(np.int64)
-    flat_weights = vectors.column("weights").combine_chunks().flatten().to_numpy(zero_copy_only=False)
-    keys = [(info[a]["published_at"] or info[a]["ingested_at"], a) for a in ids]
-    result = stories.cluster_arrays(ids, codes, lengths, flat_weights.astype(np.float32),
-                                    len(encoded.dictionary) if encoded is not None else 0, keys)
-    members: dict[str, list[str]] = defaultdict(list)
-    for article_id, story_id in result.story_of.items():
-        members[story_id].append(article_id)
-    story_rows = []
-    for story_id, group in sorted(members.items()):
-        rows = sorted((info[a] for a in group), key=lambda r: (r["published_at"] or r["ingested_at"], r["article_id"]))
-        seen_at = [r["published_at"] or r["ingested_at"] for r in rows]
-        sources = {source_of(r["publisher"], r["source_path"]) for r in rows}
-        titled = next((r for r in rows if r["title"]), rows[0])
-        story_rows.append({"story_id": story_id, "first_seen_at": min(seen_at), "last_seen_at": max(seen_at),
-                           "n_articles": len(rows), "n_sources": len(sources),
-                           "representative_article_id": titled["article_id"],
-                           "representative_title": titled["title"]})
-    link_rows = [{"article_id": a, "story_id": s, "near_duplicate_of": result.near_duplicate_of.get(a)}
-                 for a, s in sorted(result.story_of.items())]
-    con.execute(f"DELETE FROM {lakes.ALIAS}.main.stories")
-    con.execute(f"DELETE FROM {lakes.ALIAS}.main.article_stories")
-    lakes.insert(con, "stories", to_table(story_rows, STORIES))
-    lakes.insert(con, "article_stories", to_table(link_rows, ARTICLE_STORIES))
-    seconds = time.perf_counter() - started
-    log.info("stories: %d article(s) in %d stories, %d near-duplicate(s), %d pair(s) compared, %.1fs",
-             len(ids), len(story_rows), len(result.near_duplicate_of), result.pairs_checked, seconds)
-    return {"stories": len(story_rows), "articles": len(ids), "near_duplicates": len(result.near_duplicate_of),
-            "seconds": round(seconds, 2)}
 
 
 # --------------------------------------------------------------------------- one-process run

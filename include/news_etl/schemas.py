@@ -89,8 +89,8 @@ ARTICLE_VECTORS = pa.schema(
     ]
 )
 
-#: Snapshot tables: rebuilt whole from every published article on each publish (the clustering is a
-#: function of the set of articles), stored as one file each and replaced atomically.
+#: The story tables (news_etl.story_store): kept current by each publish, which changes only the rows of the
+#: stories its articles join, merge or split; ``news-etl stories --rebuild`` recomputes them whole.
 STORIES = pa.schema(
     [
         pa.field("story_id", STR, nullable=False),
@@ -108,6 +108,27 @@ ARTICLE_STORIES = pa.schema(
         pa.field("article_id", STR, nullable=False),
         pa.field("story_id", STR, nullable=False),
         pa.field("near_duplicate_of", STR),  # article_id of an earlier article this one nearly copies
+        pa.field("near_duplicate_similarity", pa.float64()),  # cosine of the two articles' story vectors
+    ]
+)
+
+#: The blocking index: each article's strongest terms (rules/stories.yaml ``blocking_terms``). A new article is
+#: compared only with the articles that share one of its terms (and the term is not too common).
+STORY_TERMS = pa.schema(
+    [
+        pa.field("term", STR, nullable=False),
+        pa.field("article_id", STR, nullable=False),
+        pa.field("ingested_at", UTC_TS, nullable=False),
+    ]
+)
+
+#: A story that joined another: its id resolves to ``merged_into_story_id`` (which may have merged later too).
+STORY_MERGES = pa.schema(
+    [
+        pa.field("story_id", STR, nullable=False),
+        pa.field("merged_into_story_id", STR, nullable=False),
+        pa.field("run_id", STR, nullable=False),  # the publish (or rebuild) that merged them
+        pa.field("merged_at", UTC_TS, nullable=False),
     ]
 )
 
@@ -253,14 +274,16 @@ TABLES: dict[str, pa.Schema] = {
 }
 
 
-SNAPSHOTS: dict[str, pa.Schema] = {
+STORY_TABLES: dict[str, pa.Schema] = {
     "stories": STORIES,
     "article_stories": ARTICLE_STORIES,
+    "story_terms": STORY_TERMS,
+    "story_merges": STORY_MERGES,
 }
 
 
-#: Every table of the lake: the run tables, then the snapshot tables (rewritten whole by each publish).
-ALL_TABLES: dict[str, pa.Schema] = {**TABLES, **SNAPSHOTS}
+#: Every table of the lake: the run tables, then the story tables (kept current by each publish).
+ALL_TABLES: dict[str, pa.Schema] = {**TABLES, **STORY_TABLES}
 
 #: The column each run table is partitioned by (year, month, day of it): the run's own time, so a run's rows
 #: land in one partition and maintenance merges files per day.

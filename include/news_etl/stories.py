@@ -13,9 +13,11 @@ phrases. The vector cosine separates them (seeds' pairs 0.35-0.59, unrelated BBC
 99.9% below 0.20). Candidate pairs come from blocking on each article's top terms (an inverted index),
 so the work grows with the number of articles that share rare words, not with all pairs.
 
-Clustering is recomputed over every published article on each publish: the result is a function of the
-set of articles, so it does not depend on the order files arrived in, and story ids are stable for as
-long as a story's earliest member is (the id is derived from the smallest article id of the story).
+The result is a function of the set of articles: it does not depend on the order files arrived in, and a
+story's id is derived from its smallest article id. Every similarity is an exact integer (weights are kept
+to 5 decimals, so ``weight * 10**5`` is an integer and a dot product of two vectors is exact whatever the
+order of its terms): the incremental update of :mod:`news_etl.story_store` and a full recompute therefore
+agree to the last bit, thresholds and ties included.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -83,14 +85,39 @@ def cosine(a: tuple[list[str], list[float]], b: tuple[list[str], list[float]]) -
     return sum(x * wb.get(t, 0.0) for t, x in zip(*a, strict=True))
 
 
+#: Weights are stored rounded to 5 decimals: times this they are integers.
+WEIGHT_SCALE = 100_000
+
+
+def int_weights(weights: np.ndarray) -> np.ndarray:
+    """Stored (float32) weights as the exact integers they were rounded from."""
+    return np.rint(np.asarray(weights, dtype=np.float64) * WEIGHT_SCALE).astype(np.int64)
+
+
+def dot_threshold(cosine_threshold: float) -> int:
+    """A cosine threshold on the integer dot-product scale (``WEIGHT_SCALE ** 2`` is a cosine of 1)."""
+    return round(cosine_threshold * WEIGHT_SCALE * WEIGHT_SCALE)
+
+
+def similarity(dot: int) -> float:
+    """The cosine an integer dot product stands for (what ``article_stories`` stores)."""
+    return dot / (WEIGHT_SCALE * WEIGHT_SCALE)
+
+
+def dot_of(cosine_value: float) -> int:
+    """The integer dot product a stored similarity stands for (exact: it was stored as ``similarity(dot)``)."""
+    return round(cosine_value * WEIGHT_SCALE * WEIGHT_SCALE)
+
+
 @dataclass
 class Clustering:
     story_of: dict[str, str]  # article_id -> story_id
     near_duplicate_of: dict[str, str]  # article_id -> the earlier article it nearly copies
     pairs_checked: int
+    near_dot: dict[str, int] = field(default_factory=dict)  # article_id -> integer dot with near_duplicate_of
 
 
-def _story_id(members: Iterable[str]) -> str:
+def story_id_of(members: Iterable[str]) -> str:
     return "s" + hashlib.sha256(min(members).encode()).hexdigest()[:15]
 
 
@@ -121,9 +148,15 @@ def cluster_arrays(
     n_terms: int,
     order_keys: list[tuple] | None = None,
     config: StoryConfig | None = None,
+    too_common: np.ndarray | None = None,
 ) -> Clustering:
     """:func:`cluster` on flat arrays (each article's term codes, strongest first, then the next one's):
-    what the pipeline reads from the lake's ``article_vectors`` without building Python lists."""
+    what the pipeline reads from the lake's ``article_vectors`` without building Python lists.
+
+    ``too_common``: per term code, whether the term is among the blocking terms of more than ``max_posting``
+    articles *of the whole lake* (then it does not block). By default the set given is the whole lake and the
+    posting sizes are counted here; the incremental update clusters a part of the lake and passes the lake's.
+    """
     from scipy.sparse import coo_matrix, csr_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -138,7 +171,7 @@ def cluster_arrays(
     keys = [order_keys[i] for i in perm] if order_keys is not None else [(a,) for a in ids]
     rank = np.empty(n, dtype=np.int64)  # position of each (canonical) row in arrival order by key
     rank[np.array(sorted(range(n), key=keys.__getitem__), dtype=np.int64)] = np.arange(n)
-    matrix = csr_matrix((flat_weights, term_codes, indptr), shape=(n, max(n_terms, 1)))[perm]
+    matrix = csr_matrix((int_weights(flat_weights), term_codes, indptr), shape=(n, max(n_terms, 1)))[perm]
     matrix.has_sorted_indices = False  # row order of terms (strongest first) matters below: keep it
 
     # Blocking postings: (term, row) for each row's strongest terms, grouped by term.
@@ -158,7 +191,8 @@ def cluster_arrays(
 
     edges_a: list[np.ndarray] = []
     edges_b: list[np.ndarray] = []
-    best_sim = np.full(n, -1.0, dtype=np.float32)
+    same_dot, near_dot = dot_threshold(config.same_story), dot_threshold(config.near_duplicate)
+    best_sim = np.full(n, -1, dtype=np.int64)
     best_first = np.full(n, -1, dtype=np.int64)
     best_rank = np.full(n, n, dtype=np.int64)
     checked = 0
@@ -168,11 +202,11 @@ def cluster_arrays(
         codes = np.unique(codes)  # a pair sharing several top terms is scored once per chunk
         checked += len(codes)
         a, b = codes // n, codes % n
-        sims = _pair_cosines(matrix, np.stack([a, b], axis=1))
-        same = sims >= config.same_story
+        sims = pair_dots(matrix, np.stack([a, b], axis=1))
+        same = sims >= same_dot
         edges_a.append(a[same])
         edges_b.append(b[same])
-        near = sims >= config.near_duplicate
+        near = sims >= near_dot
         if near.any():
             na, nb, ns = a[near], b[near], sims[near]
             a_first = rank[na] <= rank[nb]
@@ -192,7 +226,7 @@ def cluster_arrays(
     pending_size = 0
     for s0, e0 in zip(starts.tolist(), ends.tolist(), strict=True):
         size = e0 - s0
-        if size < 2 or size > config.max_posting:
+        if size < 2 or (size > config.max_posting if too_common is None else too_common[b_terms[s0]]):
             continue  # a term among the top terms of very many articles says little: not used to block
         members = b_rows[s0:e0]  # ascending within a term
         i, j = np.triu_indices(size, 1)
@@ -213,22 +247,23 @@ def cluster_arrays(
         groups[label].append(row)
     story_of = {}
     for rows in groups.values():
-        sid = _story_id(ids[r] for r in rows)
+        sid = story_id_of(ids[r] for r in rows)
         for r in rows:
             story_of[ids[r]] = sid
 
     has = np.flatnonzero(best_first >= 0)
     near_of = {ids[a]: ids[b] for a, b in zip(has.tolist(), best_first[has].tolist(), strict=True)}
-    return Clustering(story_of=story_of, near_duplicate_of=near_of, pairs_checked=checked)
+    near_dots = {ids[a]: int(d) for a, d in zip(has.tolist(), best_sim[has].tolist(), strict=True)}
+    return Clustering(story_of=story_of, near_duplicate_of=near_of, pairs_checked=checked, near_dot=near_dots)
 
 
 #: Candidate pairs scored at once: bounds the memory of the pair arrays (about 40 MB a chunk).
 _CHUNK_PAIRS = 1_000_000
 
 
-def _pair_cosines(matrix, pairs: np.ndarray, chunk: int = 200_000) -> np.ndarray:
-    """Dot products of the given row pairs of a sparse matrix of unit rows: their cosines."""
-    out = np.empty(len(pairs), dtype=np.float32)
+def pair_dots(matrix, pairs: np.ndarray, chunk: int = 200_000) -> np.ndarray:
+    """Integer dot products of the given row pairs of a sparse matrix of integer weights (exact)."""
+    out = np.empty(len(pairs), dtype=np.int64)
     for start in range(0, len(pairs), chunk):
         p = pairs[start: start + chunk]
         out[start: start + len(p)] = np.asarray(matrix[p[:, 0]].multiply(matrix[p[:, 1]]).sum(axis=1)).ravel()
