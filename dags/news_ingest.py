@@ -12,6 +12,9 @@ Ingests the article files that scrapers drop in the inbox and lands them as Parq
 4. **publish_articles**: commits the run to the DuckLake lake in one transaction (every table, the ledger,
    the run row and the refreshed stories), and updates the `news_articles` Asset. A publish that meets
    another commit is retried from its duplicate checks on.
+5. **settle_inbox**: with `NEWS_ETL_DONE_FILES=archive` (or `delete`), moves the run's committed files out of
+   the inbox into `NEWS_ETL_ARCHIVE/<ingest date>/` (or deletes them), so later runs never walk them again.
+   Quarantined files stay for a fix and a re-run. With the default (`keep`) it does nothing.
 
 Inbox and lake come from `NEWS_ETL_INBOX` / `NEWS_ETL_LAKE`, or per run from the `inbox` / `lake` params; the
 lake's catalog and data root from `NEWS_ETL_CATALOG` / `NEWS_ETL_DATA_PATH` (a PostgreSQL catalog and `s3://`
@@ -103,9 +106,16 @@ def news_ingest() -> None:
             outlet_events[ARTICLES].extra = {"lake": str(settings.lake), "run_id": dag_run.run_id}
         return summary
 
+    @task
+    def settle_inbox(published: dict, params: dict | None = None, dag_run=None) -> dict:
+        from news_etl import archive
+
+        settings, _ = _run_context(params or {}, dag_run)
+        return archive.settle_inbox(settings, datetime.now(UTC)).to_xcom()
+
     batches = discover_files()
     results = process_batch.expand(batch=batches)
-    publish_articles(validate_articles(results))
+    settle_inbox(publish_articles(validate_articles(results)))
 
 
 news_ingest()

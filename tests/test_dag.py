@@ -45,7 +45,7 @@ def test_every_dag_follows_the_house_rules(dagbag) -> None:
 def test_news_ingest_shape(dagbag) -> None:
     dag = dagbag.dags["news_ingest"]
     assert {t.task_id for t in dag.tasks} == {"discover_files", "process_batch", "validate_articles",
-                                              "publish_articles"}
+                                              "publish_articles", "settle_inbox"}
     assert dag.schedule == "*/15 * * * *" or str(dag.timetable.summary) == "*/15 * * * *"
     process = dag.get_task("process_batch")
     assert process.is_mapped if hasattr(process, "is_mapped") else type(process).__name__ == "MappedOperator"

@@ -136,11 +136,11 @@ def test_merges_are_recorded_and_a_saved_story_id_still_resolves(tmp_path, small
     shared = [f"bridge{i}" for i in range(5)]
     left = [{"article_id": "b2", "terms": [], "weights": [], "published_at": AT, "title": "B", "publisher": "p",
              "source_path": "x/b2.txt"}]
-    left[0]["terms"], left[0]["weights"] = _vector(rng, shared[:3] + ["leftonly1", "leftonly2"])
+    left[0]["terms"], left[0]["weights"] = _vector(rng, [*shared[:3], "leftonly1", "leftonly2"])
     right = {"article_id": "c3", "published_at": AT, "title": "C", "publisher": "q", "source_path": "y/c3.txt"}
-    right["terms"], right["weights"] = _vector(rng, shared[2:] + ["rightonly1", "rightonly2"])
+    right["terms"], right["weights"] = _vector(rng, [*shared[2:], "rightonly1", "rightonly2"])
     lake = lake_of(tmp_path / "lake")
-    publish(lake, left + [right], "run-1", AT)
+    publish(lake, [*left, right], "run-1", AT)
     with lakes.reader(lake) as con:
         saved = dict(con.execute("select article_id, story_id from article_stories").fetchall())
     assert saved["b2"] != saved["c3"]  # not similar enough to each other

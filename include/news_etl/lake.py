@@ -394,6 +394,27 @@ def read(lake: Lake | duckdb.DuckDBPyConnection, table: str, columns: list[str] 
         return schema.empty_table()
 
 
+def lookup(con_or_lake, sql: str, keys: pa.Table) -> list[tuple]:
+    """Run ``sql``, which joins ``_keys`` (the given keys), for just these keys: cost follows the run, not the
+    lake. A lake not created yet, or without its tables yet, has nothing to find."""
+    if keys.num_rows == 0:
+        return []
+    if isinstance(con_or_lake, Lake):
+        try:
+            with reader(con_or_lake) as con:
+                return lookup(con, sql, keys)
+        except LakeMissing:
+            return []
+    con = con_or_lake
+    con.register("_keys", keys)
+    try:
+        return con.execute(sql).fetchall()
+    except duckdb.CatalogException:  # a lake without its tables yet (see lakes.read): nothing published
+        return []
+    finally:
+        con.unregister("_keys")
+
+
 def insert(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> None:
     """Append ``data`` (in the table's schema, checked here) to a lake table inside the caller's transaction."""
     data = data.cast(ALL_TABLES[table]) if data.schema != ALL_TABLES[table] else data

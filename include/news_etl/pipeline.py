@@ -28,8 +28,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from news_etl import archive, quality, staging, stories, story_store
 from news_etl import lake as lakes
-from news_etl import quality, staging, stories, story_store
 from news_etl.articles import build_article
 from news_etl.budget import TimeBudgetExceeded, time_budget
 from news_etl.cleaning import batch_repeats, load_rules
@@ -40,6 +40,7 @@ from news_etl.schemas import (
     ARTICLES,
     BOILERPLATE_REMOVED,
     ENTITIES,
+    INBOX_FOLDERS,
     INGEST_FILES,
     INGEST_RUNS,
     QUARANTINE,
@@ -110,9 +111,17 @@ def _plan(settings: Settings, lake: lakes.Lake, con, run_id: str, run_at: dateti
         return existing
 
     staging.prune(lake, run_at - timedelta(days=settings.staging_retention_days), keep=run_id)
+    if settings.done_files != "keep":  # files a crashed run committed but did not move yet
+        archive.settle_inbox(settings, run_at)
     seen: dict[str, int] = {}
+    watermark = settings.discovery == "watermark"
+    marks = folder_marks(con, settings) if watermark else None
+    settled: dict[str, int] = {}
     files = list(discover(settings.inbox, lambda keys: ledger_keys(con, keys), int(run_at.timestamp() * 1e9),
-                          settings.min_file_age_seconds, counts=seen))
+                          settings.min_file_age_seconds, counts=seen, folder_marks=marks,
+                          settled=settled if watermark else None))
+    if watermark:
+        record_folders(con, lake, settings, {d: m for d, m in settled.items() if marks.get(d) != m}, run_id, run_at)
     # A run holds its validated articles in memory to publish them: cap its size, the rest waits for the
     # next run (the next schedule, or the CLI's next round). Memory then stays flat however big the inbox.
     waiting = max(0, len(files) - settings.max_files_per_run)
@@ -150,6 +159,38 @@ def _plan(settings: Settings, lake: lakes.Lake, con, run_id: str, run_at: dateti
              "unchanged%s", run_id, len(files), len(batches), seen["unchanged"], settings.inbox,
              f"; {seen['too_young']} too recent (NEWS_ETL_MIN_FILE_AGE_SECONDS)" if seen["too_young"] else "")
     return plan
+
+
+def folder_marks(con, settings: Settings) -> dict[str, int]:
+    """Watermark discovery: folder -> the mtime it had when all its files were last found committed."""
+    try:
+        rows = con.execute(f"select folder, arg_max(mtime_ns, recorded_at) from {lakes.ALIAS}.main.inbox_folders "
+                           "where inbox = ? group by folder", [str(settings.inbox)]).fetchall()
+    except duckdb.CatalogException:  # a lake created before this table: nothing recorded yet
+        return {}
+    return dict(rows)
+
+
+def record_folders(con, lake: lakes.Lake, settings: Settings, folders: dict[str, int], run_id: str,
+                   at: datetime) -> None:
+    """Record folders whose files are all committed (their own small commit: they are done whatever this run
+    does next; a folder with a new file is recorded by a later run, once that file is committed)."""
+    if not folders:
+        return
+    rows = to_table([{"inbox": str(settings.inbox), "folder": d, "mtime_ns": m, "run_id": run_id, "recorded_at": at}
+                     for d, m in sorted(folders.items())], INBOX_FOLDERS)
+
+    def once() -> None:
+        con.execute("BEGIN")
+        try:
+            lakes.insert(con, "inbox_folders", rows)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    lakes.retrying(lake, "recording inbox folders", once)
+    log.info("watermark: %d inbox folder(s) recorded as done", len(folders))
 
 
 def batch_files(n_files: int, settings: Settings) -> int:
@@ -731,33 +772,12 @@ def ledger_keys(con_or_lake, keys: list[tuple[str, int, int]]) -> set[tuple[str,
     table = pa.table({"source_path": pa.array([k[0] for k in keys], pa.string()),
                       "size_bytes": pa.array([k[1] for k in keys], pa.int64()),
                       "mtime_ns": pa.array([k[2] for k in keys], pa.int64())})
-    return set(_lookup(con_or_lake, f"""
+    return set(lakes.lookup(con_or_lake, f"""
         select distinct _keys.source_path, _keys.size_bytes, _keys.mtime_ns
         from _keys
         join {lakes.ALIAS}.main.ingest_files as f
           on f.source_path = _keys.source_path and f.size_bytes = _keys.size_bytes and f.mtime_ns = _keys.mtime_ns
         """, table))
-
-
-def _lookup(con_or_lake, sql: str, keys: pa.Table) -> list[tuple]:
-    """Run ``sql``, which joins ``_keys`` (the given keys), for just these keys: cost follows the run, not the
-    lake. A lake not created yet, or without its tables yet, has nothing to find."""
-    if keys.num_rows == 0:
-        return []
-    if isinstance(con_or_lake, lakes.Lake):
-        try:
-            with lakes.reader(con_or_lake) as con:
-                return _lookup(con, sql, keys)
-        except lakes.LakeMissing:
-            return []
-    con = con_or_lake
-    con.register("_keys", keys)
-    try:
-        return con.execute(sql).fetchall()
-    except duckdb.CatalogException:  # a lake without its tables yet (see lakes.read): nothing published
-        return []
-    finally:
-        con.unregister("_keys")
 
 
 def _key_table(values: list[str | None]) -> pa.Table:
@@ -771,7 +791,7 @@ def published_hashes(con_or_lake, files: pa.Table) -> dict[str, str]:
     Quarantined files do not count: re-processing one after a fix to the rules or settings (``touch`` it)
     must not be turned away as a duplicate of itself.
     """
-    rows = _lookup(con_or_lake, f"""
+    rows = lakes.lookup(con_or_lake, f"""
         select f.file_hash, arg_min(f.source_path, f.ingested_at)
         from {lakes.ALIAS}.main.ingest_files as f
         join _keys on f.file_hash = _keys.k
@@ -783,7 +803,7 @@ def published_hashes(con_or_lake, files: pa.Table) -> dict[str, str]:
 def published_bodies(con, articles: pa.Table) -> dict[str, tuple[str, str]]:
     """content_hash -> (article_id, source_path) of the first published article with that normalised body,
     for this run's content hashes."""
-    rows = _lookup(con, f"""
+    rows = lakes.lookup(con, f"""
         select content_hash, article_id, source_path
         from {lakes.ALIAS}.main.articles as a
         join _keys on a.content_hash = _keys.k
@@ -853,7 +873,9 @@ def _run_once(settings: Settings, run_id: str, run_at: datetime, clock: Callable
     batches = plan["batches"]
     if not batches:
         if plan.get("already_published"):
-            return publish_run(settings, run_id, run_at, clock())
+            summary = publish_run(settings, run_id, run_at, clock())
+            archive.settle_inbox(settings, clock())
+            return summary
         log.info("nothing new in %s", settings.inbox)
         return {"run_id": run_id, "files_seen": 0, "articles_published": 0, "nothing_new": True,
                 "lake": str(settings.lake)}
@@ -884,4 +906,7 @@ def _run_once(settings: Settings, run_id: str, run_at: datetime, clock: Callable
         for b in batches:
             report(process_batch(settings, b, run_at))
     validate_run(settings, run_id, run_at)
-    return {**publish_run(settings, run_id, run_at, clock()), "n_waiting": plan.get("n_waiting", 0)}
+    summary = publish_run(settings, run_id, run_at, clock())
+    settle = archive.settle_inbox(settings, clock())
+    return {**summary, "n_waiting": plan.get("n_waiting", 0), "files_archived": settle.moved,
+            "files_deleted": settle.deleted}

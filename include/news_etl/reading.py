@@ -108,6 +108,8 @@ def discover(
     now_ns: int,
     min_age_seconds: int = 0,
     counts: dict[str, int] | None = None,
+    folder_marks: dict[str, int] | None = None,
+    settled: dict[str, int] | None = None,
 ) -> Iterator[InboxFile]:
     """Yield inbox files not already in the ledger, in a stable (sorted) order.
 
@@ -118,6 +120,14 @@ def discover(
     Symlinks are yielded (the reader decides whether they stay inside the inbox); directories behind
     symlinks are not walked. ``counts`` (if given) gets ``unchanged``: files of this inbox already in the
     ledger, and ``too_young``: files left for a later run by ``min_age_seconds``.
+
+    Watermark discovery (for inboxes that only gain files): ``folder_marks`` maps a folder (relative to the
+    inbox, ``.`` for its top) to the mtime it had when every file in it was last found committed. A folder
+    whose mtime is still that one has gained, lost and renamed nothing since, so its files are not looked at
+    (no ``stat``, no ledger lookup); its subfolders are still walked. A file rewritten in place does not
+    change its folder's mtime: this mode is for scrapers that write new names (or write, then rename).
+    ``settled`` (if given) gets the folders whose files were all found committed and which have not changed
+    for two seconds before ``now_ns``: the marks a caller may record for the next walk.
     """
     counts = counts if counts is not None else {}
     counts.setdefault("unchanged", 0)
@@ -132,10 +142,22 @@ def discover(
     # the ledger and quarantine like any unreadable file), never skipped in silence.
     unreachable: list[OSError] = []
     found: list[InboxFile] = []
+    folder_mtime: dict[str, int] = {}  # folders looked into (watermark discovery), with their mtime
+    dirty: set[str] = set()  # of those, folders with a file not (yet) committed
     for dirpath, dirnames, filenames in os.walk(inbox, followlinks=False, onerror=unreachable.append):
         found.extend(_problems(inbox, unreachable))
         # Walk in sorted order so batches are deterministic; skip hidden folders (.git, .staging).
         dirnames[:] = sorted(d for d in dirnames if is_candidate_name(d))
+        folder = Path(dirpath).relative_to(inbox).as_posix()
+        if folder_marks is not None:
+            try:
+                mtime = os.stat(dirpath).st_mtime_ns
+            except OSError:
+                mtime = -1
+            if folder_marks.get(folder) == mtime:
+                counts["unchanged"] += sum(1 for name in filenames if is_candidate_name(name))
+                continue
+            folder_mtime[folder] = mtime
         for name in sorted(filenames):
             if not is_candidate_name(name):
                 continue
@@ -152,12 +174,14 @@ def discover(
             if min_age_ns and stat.S_ISREG(st.st_mode) and now_ns - st.st_mtime_ns < min_age_ns:
                 log.info("skipping %s: modified less than %ss ago", display_path(rel), min_age_seconds)
                 counts["too_young"] += 1
+                dirty.add(folder)
                 continue
             shown = display_path(rel)
             found.append(InboxFile(shown, st.st_size, st.st_mtime_ns, fs_path=rel if shown != rel else None))
     found.extend(_problems(inbox, unreachable))
     keys = [(f.source_path, f.size_bytes, f.mtime_ns) for f in found]
     done = known(keys) if callable(known) else known
+    new: list[InboxFile] = []
     for f, key in zip(found, keys, strict=True):
         if key in done:
             # A problem entry in the ledger: a folder that stays unreadable is reported once, not every run.
@@ -166,7 +190,16 @@ def discover(
             continue
         if f.problem_code:
             log.warning("%s %s", f.source_path, f.problem)
-        yield f
+        new.append(f)
+    if settled is not None:
+        for f in new:
+            on_disk = f.fs_path or f.source_path
+            dirty.add(on_disk.rsplit("/", 1)[0] if "/" in on_disk else ".")
+            if f.problem_code:  # a folder that could not be read is never marked done
+                dirty.add(on_disk)
+        settle_ns = now_ns - 2_000_000_000  # a folder changed this recently may still be gaining files
+        settled.update({d: m for d, m in folder_mtime.items() if d not in dirty and 0 <= m < settle_ns})
+    yield from new
 
 
 def _problems(inbox: Path, errors: list[OSError]) -> Iterator[InboxFile]:

@@ -177,6 +177,18 @@ INGEST_FILES = pa.schema(
     ]
 )
 
+#: Watermark discovery (NEWS_ETL_DISCOVERY=watermark): inbox folders whose files were all found committed, and
+#: the folder's mtime then. A folder still at that mtime is not looked into again.
+INBOX_FOLDERS = pa.schema(
+    [
+        pa.field("inbox", STR, nullable=False),
+        pa.field("folder", STR, nullable=False),  # relative to the inbox; "." for its top
+        pa.field("mtime_ns", pa.int64(), nullable=False),
+        pa.field("run_id", STR, nullable=False),
+        pa.field("recorded_at", UTC_TS, nullable=False),
+    ]
+)
+
 INGEST_RUNS = pa.schema(
     [
         pa.field("run_id", STR, nullable=False),
@@ -271,6 +283,7 @@ TABLES: dict[str, pa.Schema] = {
     "dq_runs": DQ_RUNS,
     "ingest_files": INGEST_FILES,
     "ingest_runs": INGEST_RUNS,
+    "inbox_folders": INBOX_FOLDERS,
 }
 
 

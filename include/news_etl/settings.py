@@ -42,6 +42,13 @@ def _schedule(raw: str) -> str | None:
     return None if raw.strip().lower() in ("", "none", "null") else raw.strip()
 
 
+def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = _env(name, default).strip().lower() or default
+    if raw not in choices:
+        raise ConfigError(f"{_PREFIX}{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
+
+
 def _url_style(raw: str) -> str | None:
     style = raw.strip().lower()
     if style in ("", "path", "vhost"):
@@ -105,7 +112,17 @@ class Settings:
     snapshot_retention_days: int = 7  # time travel reaches this far back; maintenance expires older snapshots
     nlp_batch_size: int = 64
     nlp_max_chars: int = 200_000
+    # What happens to an inbox file once its outcome is committed (news_etl.archive): keep | archive | delete.
+    done_files: str = "keep"
+    archive_path: Path | None = None  # default: a folder beside the inbox, <inbox>-archive
+    # full: every run stats every inbox file; watermark: folders unchanged since a committed run are not
+    # looked into again (for inboxes that only gain files; see news_etl.reading.discover).
+    discovery: str = "full"
     limits: Limits = field(default_factory=Limits)
+
+    @property
+    def archive(self) -> Path:
+        return self.archive_path or self.inbox.parent / f"{self.inbox.name}-archive"
 
     def check_paths(self) -> None:
         """Refuse an inbox that does not exist, and an inbox and lake that overlap: the lake's own files
@@ -135,6 +152,12 @@ class Settings:
         except OSError as exc:
             raise ConfigError(f"the lake {self.lake} cannot be written ({exc.strerror or exc}): check "
                               "NEWS_ETL_LAKE (or the run's lake param / --lake) and its permissions") from exc
+        if self.done_files == "archive":
+            archive = Path(os.path.realpath(self.archive))
+            for other, name in ((inbox, "the inbox"), (lake, "the lake")):
+                if archive == other or other in archive.parents or archive in other.parents:
+                    raise ConfigError(f"NEWS_ETL_ARCHIVE {self.archive} and {name} overlap: archived files would "
+                                      "be ingested again or mixed with the lake's. Put it beside them")
 
     def with_paths(self, inbox: str | Path | None = None, lake: str | Path | None = None) -> Settings:
         """A copy pointing at another inbox/lake (DAG params and CLI flags use this)."""
@@ -176,6 +199,9 @@ def get_settings(**overrides: object) -> Settings:
         snapshot_retention_days=max(0, _env_int("SNAPSHOT_RETENTION_DAYS", 7)),
         nlp_batch_size=max(1, _env_int("NLP_BATCH_SIZE", 64)),
         nlp_max_chars=max(1000, _env_int("NLP_MAX_CHARS", 200_000)),
+        done_files=_choice("DONE_FILES", "keep", ("keep", "archive", "delete")),
+        archive_path=Path(_env("ARCHIVE", "")).expanduser().resolve() if _env("ARCHIVE", "").strip() else None,
+        discovery=_choice("DISCOVERY", "full", ("full", "watermark")),
         limits=Limits(
             max_file_bytes=_env_int("MAX_FILE_BYTES", Limits.max_file_bytes),
             max_inflated_bytes=_env_int("MAX_INFLATED_BYTES", Limits.max_inflated_bytes),
