@@ -18,7 +18,7 @@ export NO_PROXY := *
 export NEWS_ETL_INBOX ?= $(CURDIR)/seeds
 export NEWS_ETL_LAKE ?= $(CURDIR)/data/lake
 
-.PHONY: help setup run test test-deps ui freeze clean bench-quality bench-nlp bench-stories bench-memory bench-scale bench-longrun train-line-model build-idf
+.PHONY: help setup run test test-deps ui freeze clean bench-quality bench-nlp bench-stories bench-memory bench-scale bench-longrun bench-history train-line-model build-idf
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -99,6 +99,12 @@ bench-scale: $(VENV)/.installed
 RUNS ?= 5000
 bench-longrun: $(VENV)/.installed
 	$(BIN)/python benchmarks/longrun.py --runs $(RUNS)
+
+## bench-history: a 20-article run on lakes of SIZES articles (default 10000,1000000), and a nothing-new run over
+## an inbox of every processed file (full, watermark, archived) (writes bench-results/history.{md,json})
+SIZES ?= 10000,1000000
+bench-history: $(VENV)/.installed
+	$(BIN)/python benchmarks/history.py --sizes $(SIZES)
 
 ## build-idf: rebuild include/news_etl/rules/idf.json (key-phrase ranking) from ../shared/corpora/bbc
 build-idf: $(VENV)/.installed

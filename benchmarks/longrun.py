@@ -6,8 +6,8 @@
 2. Each simulated run stages 20 of them with new ids, paths and hashes (every run's articles are new to the
    lake, so the duplicate checks look and find nothing) and its own time, 15 minutes after the last, then
    calls the real ``publish_run``: one DuckLake transaction, duplicate lookups, every table written.
-   Story clustering is off (``stories=False``): it recomputes over the whole history at each publish until
-   it becomes incremental (its own issue), and the figures here are about the lake's own cost.
+   Story clustering is off (``stories=False``): the figures here are about the lake's own cost; the
+   stories' cost against history is ``make bench-history``'s.
 3. ``maintain`` once a simulated day (96 runs): flush, merge, expire, delete. Snapshot times are wall-clock
    times, so a simulated week cannot pass: retention is 0 here (every snapshot but the newest expires).
 4. At the end: publish seconds around run 100, 1,000 and the last (median of 21 runs), the data files of

@@ -123,18 +123,35 @@ def test_stories_grow_across_runs_and_match_a_single_run(tmp_path: Path) -> None
     assert _q(lake, "select n_articles from stories") == [(5,)]
 
 
-@pytest.mark.parametrize(("publisher", "source_path"), [
-    ("Reuters", "feeds/wire/a.txt"), (None, "feeds/wire/a.txt"), (None, "a.txt"), ("", "x/y.html"),
-    (None, "outlet one/dir/b.json"),
+def test_news_etl_stories_rebuild_recomputes_what_the_publishes_built(tmp_path: Path, capsys) -> None:
+    from news_etl import cli
+
+    seeds = sorted(SEEDS.iterdir())
+    inbox, lake = tmp_path / "inbox", tmp_path / "lake"
+    inbox.mkdir()
+    settings = get_settings(nlp=False).with_paths(inbox, lake)
+    for k, src in enumerate(seeds):  # one article per run: every story change is incremental
+        shutil.copy(src, inbox / src.name)
+        run_ingest(settings, f"one-{k}", RUN_AT, clock=lambda: RUN_AT)
+    sql = "select * from article_stories order by article_id"
+    before = _q(lake, sql), _q(lake, "select * from stories")
+    assert cli.main(["stories", "--rebuild", "--lake", str(lake)]) == 0
+    assert '"mode": "rebuild"' in capsys.readouterr().out
+    assert (_q(lake, sql), _q(lake, "select * from stories")) == before
+    assert _q(lake, "select n_articles from stories") == [(5,)]
+
+
+@pytest.mark.parametrize(("publisher", "source_path", "source"), [
+    ("Reuters", "feeds/wire/a.txt", "Reuters"), (None, "feeds/wire/a.txt", "feeds/wire"), (None, "a.txt", "a.txt"),
+    ("", "x/y.html", "x"), (None, "outlet one/dir/b.json", "outlet one/dir"),
 ])
-def test_source_of_is_one_rule_in_python_and_sql(publisher: str | None, source_path: str) -> None:
-    """Stories' n_sources (Python), the per-source cleaning check and the report's sources table (SQL)."""
+def test_source_of_is_the_publisher_else_the_folder_else_the_file(publisher: str | None, source_path: str,
+                                                                  source: str) -> None:
+    """One rule in SQL (the catalog's macro): stories' n_sources, the per-source cleaning check, the report."""
     import duckdb
 
-    from news_etl.articles import source_of
     from news_etl.settings import SQL_DIR
 
     con = duckdb.connect()
     con.execute((SQL_DIR / "source_of.sql").read_text(encoding="utf-8"))
-    in_sql = con.execute("select source_of(nullif(?, ''), ?)", [publisher or "", source_path]).fetchone()[0]
-    assert source_of(publisher, source_path) == in_sql
+    assert con.execute("select source_of(nullif(?, ''), ?)", [publisher or "", source_path]).fetchone()[0] == source

@@ -28,14 +28,6 @@ def lede(paragraphs: list[str], max_chars: int = MAX_DESCRIPTION_CHARS) -> str |
     return cut.rstrip(",;:") + " ..."
 
 
-def source_of(publisher: str | None, source_path: str) -> str:
-    """The source of an article: its publisher, else its inbox folder, else (a file at the inbox's top) the
-    file itself. Same rule as the SQL macro in ``sql/source_of.sql`` (tested to agree)."""
-    if publisher:
-        return publisher
-    return source_path.rsplit("/", 1)[0] if "/" in source_path else source_path
-
-
 def _title_above_body(lines: list[str], header: metadata.Header, cleaned: Cleaned, rules: RuleSet) -> None:
     """A page's text with no headline beside its byline or date: take the headline just above the body, and
     record its line as ``meta:title`` (out of the body if the cleaner had kept it)."""

@@ -9,6 +9,7 @@
     news-etl snapshots [--lake DIR] [--limit N]               the lake's snapshots (what each commit changed)
     news-etl maintain  [--lake DIR]                           flush, merge, expire snapshots, delete unused files
     news-etl migrate   --from DIR [--lake DIR]                import a lake of the earlier folder layout
+    news-etl stories   --rebuild [--lake DIR]                 recompute every story (the full recompute)
     news-etl attach    [--lake DIR]                           the ATTACH line for any DuckDB session
 """
 
