@@ -286,6 +286,15 @@ def _check_formats(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
 
 _ENSURED: set[tuple[str, str]] = set()
 
+#: Options kept in the catalog (every client of the lake uses them), set once when missing.
+LAKE_OPTIONS: tuple[tuple[str, str, str], ...] = (
+    ("parquet_compression", "'zstd'", "bench-scale's 98,012 articles take 41.7 MB instead of 152 MB with snappy"),
+    # No inlined rows: DuckLake's flush of inlined rows commits its snapshot before it drops the rows' old
+    # table, and a reader in that gap reads the table empty (seen by test_readers_during_maintenance in CI;
+    # duckdb/ducklake#1413, #1305). Every insert writes Parquet; maintenance merges the small files daily.
+    ("data_inlining_row_limit", "0", "a reader never meets a flush of inlined rows"),
+)
+
 
 def ensure_tables(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
     """Create what is missing: tables (partitioned by day), columns added to a schema since, the guard row,
@@ -329,10 +338,11 @@ def _create(con: duckdb.DuckDBPyConnection) -> None:
         # Kept in the catalog: every session that attaches the lake can call source_of(publisher, source_path).
         steps.append((SQL_DIR / "source_of.sql").read_text(encoding="utf-8").replace(
             "create or replace macro source_of(", f"create or replace macro {ALIAS}.main.source_of("))
-    if not con.execute(f"select 1 from ducklake_options('{ALIAS}') where option_name = 'parquet_compression'"
-                       ).fetchall():
-        # zstd: the 98,012 articles of bench-scale take 41.7 MB instead of 152 MB with the default (snappy).
-        con.execute(f"CALL ducklake_set_option('{ALIAS}', 'parquet_compression', 'zstd')")
+    options = {name for (name,) in con.execute(f"select option_name from ducklake_options('{ALIAS}')").fetchall()}
+    for name, value, why in LAKE_OPTIONS:
+        if name not in options:
+            log.debug("lake option %s = %s: %s", name, value, why)
+            con.execute(f"CALL ducklake_set_option('{ALIAS}', '{name}', {value})")
     if not steps:
         return
     crash_point("creating_tables")  # the catalog exists, its tables do not yet
