@@ -404,6 +404,21 @@ def read(lake: Lake | duckdb.DuckDBPyConnection, table: str, columns: list[str] 
         return schema.empty_table()
 
 
+@contextlib.contextmanager
+def registered(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
+    """``table`` visible to SQL as ``name`` in this session, for the block's duration."""
+    con.register(name, table)
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
+
+def key_table(values) -> pa.Table:
+    """One column ``k`` of the distinct non-empty values: the ``_keys`` of :func:`lookup`."""
+    return pa.table({"k": pa.array(sorted({v for v in values if v}), pa.string())})
+
+
 def lookup(con_or_lake, sql: str, keys: pa.Table) -> list[tuple]:
     """Run ``sql``, which joins ``_keys`` (the given keys), for just these keys: cost follows the run, not the
     lake. A lake not created yet, or without its tables yet, has nothing to find."""
@@ -415,14 +430,17 @@ def lookup(con_or_lake, sql: str, keys: pa.Table) -> list[tuple]:
                 return lookup(con, sql, keys)
         except LakeMissing:
             return []
-    con = con_or_lake
-    con.register("_keys", keys)
     try:
-        return con.execute(sql).fetchall()
+        with registered(con_or_lake, "_keys", keys):
+            return con_or_lake.execute(sql).fetchall()
     except duckdb.CatalogException:  # a lake without its tables yet (see lakes.read): nothing published
         return []
-    finally:
-        con.unregister("_keys")
+
+
+def lookup_table(con: duckdb.DuckDBPyConnection, sql: str, keys: pa.Table) -> pa.Table:
+    """:func:`lookup` in an open session of a lake with its tables, as Arrow."""
+    with registered(con, "_keys", keys):
+        return con.execute(sql).to_arrow_table()
 
 
 def insert(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> None:
@@ -430,11 +448,8 @@ def insert(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> None:
     data = data.cast(ALL_TABLES[table]) if data.schema != ALL_TABLES[table] else data
     if data.num_rows == 0:
         return
-    con.register("_news_etl_rows", data)
-    try:
+    with registered(con, "_news_etl_rows", data):
         con.execute(f"INSERT INTO {ALIAS}.main.{table} BY NAME SELECT * FROM _news_etl_rows")
-    finally:
-        con.unregister("_news_etl_rows")
 
 
 # --------------------------------------------------------------------------- transactions
@@ -471,32 +486,34 @@ def retrying(lake: Lake, what: str, attempt: Callable[[], T]) -> T:
 
 
 def transaction(lake: Lake, body: Callable[[duckdb.DuckDBPyConnection], T], what: str = "publish",
-                guard: bool = True) -> T:
+                guard: bool = True, con: duckdb.DuckDBPyConnection | None = None) -> T:
     """Run ``body(con)`` in one DuckLake transaction and commit it; all of it lands or none of it.
 
     ``guard``: the transaction also bumps the publish guard row, so two guarded transactions never both commit
     (the second fails at commit with a conflict). A conflict or a busy catalog rolls back and runs ``body`` again
     from the start on the newest snapshot, so whatever it checked (duplicates, a run already published) is
-    checked again. Other errors roll back and propagate.
+    checked again. Other errors roll back and propagate. ``con``: a writer's session to use (else one of its own).
     """
-    with contextlib.closing(connect(lake)) as con:
+    if con is None:
+        with contextlib.closing(connect(lake)) as own:
+            return transaction(lake, body, what, guard, own)
 
-        def once() -> T:
-            con.execute("BEGIN")
-            try:
-                result = body(con)
-                if guard:
-                    con.execute(f"UPDATE {ALIAS}.{META_SCHEMA}.lake_state SET value = "
-                                "(cast(value as bigint) + 1)::varchar WHERE key = 'publish'")
-                crash_point("before_commit")
-                con.execute("COMMIT")
-                return result
-            except BaseException:
-                with contextlib.suppress(duckdb.Error):
-                    con.execute("ROLLBACK")
-                raise
+    def once() -> T:
+        con.execute("BEGIN")
+        try:
+            result = body(con)
+            if guard:
+                con.execute(f"UPDATE {ALIAS}.{META_SCHEMA}.lake_state SET value = "
+                            "(cast(value as bigint) + 1)::varchar WHERE key = 'publish'")
+            crash_point("before_commit")
+            con.execute("COMMIT")
+            return result
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
+            raise
 
-        return retrying(lake, what, once)
+    return retrying(lake, what, once)
 
 
 def crash_point(name: str) -> None:

@@ -111,8 +111,6 @@ def _plan(settings: Settings, lake: lakes.Lake, con, run_id: str, run_at: dateti
         return existing
 
     staging.prune(lake, run_at - timedelta(days=settings.staging_retention_days), keep=run_id)
-    if settings.done_files != "keep":  # files a crashed run committed but did not move yet
-        archive.settle_inbox(settings, run_at)
     seen: dict[str, int] = {}
     watermark = settings.discovery == "watermark"
     marks = folder_marks(con, settings) if watermark else None
@@ -122,6 +120,10 @@ def _plan(settings: Settings, lake: lakes.Lake, con, run_id: str, run_at: dateti
                           settled=settled if watermark else None))
     if watermark:
         record_folders(con, lake, settings, {d: m for d, m in settled.items() if marks.get(d) != m}, run_id, run_at)
+    if settings.done_files != "keep" and seen["unchanged"]:
+        # Files a run committed but did not move (it died after its commit): discovery skipped them as
+        # unchanged; they leave the inbox now. Only then: a second walk when there is nothing to move is waste.
+        archive.settle_inbox(settings, run_at)
     # A run holds its validated articles in memory to publish them: cap its size, the rest waits for the
     # next run (the next schedule, or the CLI's next round). Memory then stays flat however big the inbox.
     waiting = max(0, len(files) - settings.max_files_per_run)
@@ -179,17 +181,8 @@ def record_folders(con, lake: lakes.Lake, settings: Settings, folders: dict[str,
         return
     rows = to_table([{"inbox": str(settings.inbox), "folder": d, "mtime_ns": m, "run_id": run_id, "recorded_at": at}
                      for d, m in sorted(folders.items())], INBOX_FOLDERS)
-
-    def once() -> None:
-        con.execute("BEGIN")
-        try:
-            lakes.insert(con, "inbox_folders", rows)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-
-    lakes.retrying(lake, "recording inbox folders", once)
+    lakes.transaction(lake, lambda c: lakes.insert(c, "inbox_folders", rows), what="recording inbox folders",
+                      guard=False, con=con)
     log.info("watermark: %d inbox folder(s) recorded as done", len(folders))
 
 
@@ -780,11 +773,6 @@ def ledger_keys(con_or_lake, keys: list[tuple[str, int, int]]) -> set[tuple[str,
         """, table))
 
 
-def _key_table(values: list[str | None]) -> pa.Table:
-    """One column ``k`` of the distinct non-empty values, for :func:`_lookup`."""
-    return pa.table({"k": pa.array(sorted({v for v in values if v}), pa.string())})
-
-
 def published_hashes(con_or_lake, files: pa.Table) -> dict[str, str]:
     """file_hash -> the source_path whose articles were published from those bytes, for this run's hashes.
 
@@ -796,7 +784,7 @@ def published_hashes(con_or_lake, files: pa.Table) -> dict[str, str]:
         from {lakes.ALIAS}.main.ingest_files as f
         join _keys on f.file_hash = _keys.k
         where f.outcome in ('published', 'partial')
-        group by f.file_hash""", _key_table(files.column("file_hash").to_pylist()))
+        group by f.file_hash""", lakes.key_table(files.column("file_hash").to_pylist()))
     return dict(rows)
 
 
@@ -808,7 +796,7 @@ def published_bodies(con, articles: pa.Table) -> dict[str, tuple[str, str]]:
         from {lakes.ALIAS}.main.articles as a
         join _keys on a.content_hash = _keys.k
         qualify row_number() over (partition by content_hash order by ingested_at, source_path, article_id) = 1
-        """, _key_table(articles.column("content_hash").to_pylist()))
+        """, lakes.key_table(articles.column("content_hash").to_pylist()))
     return {h: (a, p) for h, a, p in rows}
 
 

@@ -110,21 +110,20 @@ def publish(con, run_id: str, at: datetime, articles: pa.Table, vectors: pa.Tabl
 
 def _with_keys(con, sql: str, values) -> pa.Table:
     """``sql`` joined to ``_keys`` (one column ``k``: the given values), as Arrow."""
-    keys = pa.table({"k": pa.array(sorted(set(values)), pa.string())})
-    con.register("_keys", keys)
-    try:
-        return con.execute(sql).to_arrow_table()
-    finally:
-        con.unregister("_keys")
+    return lakes.lookup_table(con, sql, lakes.key_table(values))
+
+
+def _as_dict(table: pa.Table) -> dict:
+    """A two-column result as {first column: second column}."""
+    return dict(zip(table.column(0).to_pylist(), table.column(1).to_pylist(), strict=True))
 
 
 def _term_counts(con, terms) -> dict[str, int]:
     """How many articles of the lake have each of these terms among their blocking terms."""
     if not terms:
         return {}
-    t = _with_keys(con, f"select term, count(*) as n from {lakes.ALIAS}.main.story_terms "
-                        "join _keys on term = _keys.k group by term", terms)
-    return dict(zip(t.column("term").to_pylist(), t.column("n").to_pylist(), strict=True))
+    return _as_dict(_with_keys(con, f"select term, count(*) as n from {lakes.ALIAS}.main.story_terms "
+                                    "join _keys on term = _keys.k group by term", terms))
 
 
 def _members(con, article_ids) -> pa.Table:
@@ -159,9 +158,9 @@ def _min_members(con, story_ids) -> dict[str, str]:
     """story_id -> its smallest article id (the one its id is derived from)."""
     if not story_ids:
         return {}
-    t = _with_keys(con, f"select story_id, min(article_id) as first from {lakes.ALIAS}.main.article_stories "
-                        "join _keys on story_id = _keys.k group by story_id", story_ids)
-    return dict(zip(t.column("story_id").to_pylist(), t.column("first").to_pylist(), strict=True))
+    return _as_dict(_with_keys(con, f"select story_id, min(article_id) as first "
+                                    f"from {lakes.ALIAS}.main.article_stories "
+                                    "join _keys on story_id = _keys.k group by story_id", story_ids))
 
 
 def _story_rows(con, story_ids) -> pa.Table:
@@ -290,8 +289,7 @@ def update(con, run_id: str, at: datetime, articles: pa.Table, vectors: pa.Table
         hit = _with_keys(con, f"select distinct article_id from {lakes.ALIAS}.main.story_terms "
                               "join _keys on term = _keys.k", retired).column("article_id").to_pylist()
         members = _members(con, hit)
-        resplit_old = dict(zip(members.column("article_id").to_pylist(), members.column("story_id").to_pylist(),
-                               strict=True))
+        resplit_old = _as_dict(members.select(["article_id", "story_id"]))
         mvec = _vectors(con, list(resplit_old))
         m_terms = {t for ts in _blocking(mvec.column("terms").to_pylist(), config.blocking_terms) for t in ts}
         counts = _term_counts(con, m_terms)
@@ -312,7 +310,7 @@ def update(con, run_id: str, at: datetime, articles: pa.Table, vectors: pa.Table
     cand_ids = cand.column("article_id").to_pylist()
     links = _with_keys(con, f"select article_id, story_id, near_duplicate_of, near_duplicate_similarity "
                             f"from {lakes.ALIAS}.main.article_stories join _keys on article_id = _keys.k", cand_ids)
-    old_story = dict(zip(links.column("article_id").to_pylist(), links.column("story_id").to_pylist(), strict=True))
+    old_story = _as_dict(links.select(["article_id", "story_id"]))
     if missing := [a for a in cand_ids if a not in old_story]:
         raise RuntimeError(f"story tables out of step with the index: {len(missing)} indexed article(s) have no "
                            f"story (e.g. {missing[0]}); run `news-etl stories --rebuild`")
@@ -417,13 +415,10 @@ def update(con, run_id: str, at: datetime, articles: pa.Table, vectors: pa.Table
         explicit.append((a, final[node(row_of[a])], f, d))
 
     if relabel:
-        con.register("_relabel", pa.table({"old": pa.array(list(relabel), pa.string()),
-                                           "new": pa.array(list(relabel.values()), pa.string())}))
-        try:
+        with lakes.registered(con, "_relabel", pa.table({"old": pa.array(list(relabel), pa.string()),
+                                                         "new": pa.array(list(relabel.values()), pa.string())})):
             con.execute(f"UPDATE {lakes.ALIAS}.main.article_stories AS t SET story_id = _relabel.new "
                         "FROM _relabel WHERE t.story_id = _relabel.old")
-        finally:
-            con.unregister("_relabel")
     old_explicit = sorted(set(resplit) | (changed_near - set(new_ids)))
     if old_explicit:
         _with_keys(con, f"DELETE FROM {lakes.ALIAS}.main.article_stories WHERE article_id IN (select k from _keys)",
@@ -432,7 +427,7 @@ def update(con, run_id: str, at: datetime, articles: pa.Table, vectors: pa.Table
     _record_merges(con, merges, run_id, at)
     changed_ids = {final[p] for p in first_of if uf.find(p) in touched_roots}
     written = _write_stories(con, set(merges) | set(resplit_old.values()), sorted(changed_ids))
-    lakes.insert(con, "story_terms", _terms_table(new_ids, new_block, at))
+    lakes.insert(con, "story_terms", _terms_table(new_ids, new_block, [at] * len(new_ids)))
     seconds = round(time.perf_counter() - started, 3)
     n_stories = _count_stories(con)
     log.info("stories: %d new article(s): %d candidate(s), %d pair(s) compared; %d stories written, %d merged "
@@ -455,9 +450,9 @@ def _links_table(rows: list[tuple[str, str, str | None, int]]) -> pa.Table:
                      for a, s, f, d in rows], ARTICLE_STORIES)
 
 
-def _terms_table(article_ids: list[str], blocking: list[list[str]], at: datetime) -> pa.Table:
+def _terms_table(article_ids: list[str], blocking: list[list[str]], ingested_at: list[datetime]) -> pa.Table:
     rows = [{"term": t, "article_id": a, "ingested_at": at}
-            for a, ts in zip(article_ids, blocking, strict=True) for t in dict.fromkeys(ts)]
+            for a, ts, at in zip(article_ids, blocking, ingested_at, strict=True) for t in dict.fromkeys(ts)]
     return to_table(rows, STORY_TERMS)
 
 
@@ -494,13 +489,10 @@ def rebuild(con, run_id: str, at: datetime) -> StoriesResult:
     con.execute(f"DELETE FROM {lakes.ALIAS}.main.stories")
     lakes.insert(con, "article_stories", _links_table(
         [(a, result.story_of[a], result.near_duplicate_of.get(a), result.near_dot.get(a, -1)) for a in ids]))
-    blocking = _blocking(vectors.column("terms").to_pylist(), config.blocking_terms)
-    terms = _terms_table(ids, blocking, at)
-    # The index keeps each article's own ingest time (what a later maintenance or audit may go by).
-    ingested = dict(zip(ids, vectors.column("ingested_at").to_pylist(), strict=True))
-    terms = terms.set_column(2, "ingested_at", pa.array([ingested[a] for a in terms.column("article_id").to_pylist()],
-                                                        STORY_TERMS.field("ingested_at").type))
-    lakes.insert(con, "story_terms", terms)
+    # The index keeps each article's own ingest time, as a publish writes it.
+    lakes.insert(con, "story_terms", _terms_table(ids, _blocking(vectors.column("terms").to_pylist(),
+                                                                 config.blocking_terms),
+                                                  vectors.column("ingested_at").to_pylist()))
     _record_merges(con, merges, run_id, at)
     written = _write_stories(con, [], sorted(set(result.story_of.values())))
     _set_state(con, fingerprint(config))
