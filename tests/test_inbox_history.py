@@ -136,3 +136,22 @@ def test_watermark_never_marks_a_folder_holding_a_file_too_young_to_ingest(tmp_p
     assert "2026/03/02" not in {f for (f,) in sql_rows(lake, "select folder from inbox_folders")}
     summary = _ingest(settings, "young-3", AT + timedelta(minutes=5))  # old enough now
     assert summary["files_seen"] == 1 and summary["files_duplicate"] == 1
+
+
+def test_names_that_are_not_utf8_are_archived_and_their_folders_recorded(tmp_path, lake) -> None:
+    inbox = tmp_path / "inbox"
+    folder = Path(os.fsdecode(os.path.join(os.fsencode(inbox), b"caf\xe9")))
+    folder.mkdir(parents=True)
+    name = os.fsdecode(b"r\xe9sum\xe9.txt")
+    shutil.copy(next(SEEDS.iterdir()), folder / name)
+    old = (AT - timedelta(hours=1)).timestamp()
+    for path in (folder, inbox):
+        os.utime(path, (old, old))
+    watermark = _settings(inbox, lake, discovery="watermark", done_files="archive")
+    assert _ingest(watermark, "hostile-1")["files_archived"] == 1
+    assert [p.name for p in (watermark.archive / f"{AT:%Y-%m-%d}" / folder.name).iterdir()] == [name]
+    shutil.copy(sorted(SEEDS.iterdir())[1], folder / "second.txt")
+    os.utime(folder, (old, old))
+    _ingest(watermark, "hostile-2", AT + timedelta(minutes=15))
+    _ingest(watermark, "hostile-3", AT + timedelta(minutes=30))
+    assert "caf\\xe9" in {f for (f,) in sql_rows(lake, "select folder from inbox_folders")}

@@ -148,7 +148,8 @@ def discover(
         found.extend(_problems(inbox, unreachable))
         # Walk in sorted order so batches are deterministic; skip hidden folders (.git, .staging).
         dirnames[:] = sorted(d for d in dirnames if is_candidate_name(d))
-        folder = Path(dirpath).relative_to(inbox).as_posix()
+        # As stored (display_path): a folder name that is not UTF-8 is kept, and looked up, in its escaped form.
+        folder = display_path(Path(dirpath).relative_to(inbox).as_posix())
         if folder_marks is not None:
             try:
                 mtime = os.stat(dirpath).st_mtime_ns
@@ -194,9 +195,9 @@ def discover(
     if settled is not None:
         for f in new:
             on_disk = f.fs_path or f.source_path
-            dirty.add(on_disk.rsplit("/", 1)[0] if "/" in on_disk else ".")
+            dirty.add(display_path(on_disk.rsplit("/", 1)[0] if "/" in on_disk else "."))
             if f.problem_code:  # a folder that could not be read is never marked done
-                dirty.add(on_disk)
+                dirty.add(display_path(on_disk))
         settle_ns = now_ns - 2_000_000_000  # a folder changed this recently may still be gaining files
         settled.update({d: m for d, m in folder_mtime.items() if d not in dirty and 0 <= m < settle_ns})
     yield from new
