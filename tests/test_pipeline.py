@@ -179,7 +179,7 @@ def test_tables_follow_their_schema_and_partitioning(seed_inbox: Path, lake: Pat
     assert {t: set(cols) for t, cols in parts.items()} == {t: {c} for t, c in PARTITION_COLUMN.items()}
     from news_etl.maintenance import maintain
 
-    maintain(lk, RUN_AT, 7, 7)  # small commits are inlined in the catalog until maintenance writes them out
+    maintain(lk, RUN_AT, 7, 7)  # merged per partition day
     day = "year=2026/month=11/day=23"
     for table in ("articles", "entities", "ingest_files"):
         files = list((lk.folder / "tables" / "main" / table).rglob("*.parquet"))

@@ -282,7 +282,7 @@ def test_readers_during_maintenance_see_a_consistent_lake(tmp_path: Path) -> Non
     """Maintenance rewrites the lake's files (flush, merge, expire, delete) while readers query it."""
     inbox, lake = _inbox_of(0, tmp_path), tmp_path / "lake"
     settings = get_settings(nlp=False).with_paths(inbox, lake)
-    for run in range(12):  # twelve small publishes: inlined rows and small files for maintenance to rewrite
+    for run in range(12):  # twelve small publishes: small files for maintenance to rewrite
         for i in range(run * 3, run * 3 + 3):
             (inbox / f"{i:04d}.txt").write_text(_article(i), encoding="utf-8")
         run_ingest(settings, f"run-{run}", RUN_AT + timedelta(minutes=15 * run),
