@@ -18,7 +18,7 @@ export NO_PROXY := *
 export NEWS_ETL_INBOX ?= $(CURDIR)/seeds
 export NEWS_ETL_LAKE ?= $(CURDIR)/data/lake
 
-.PHONY: help setup run test test-deps ui freeze clean bench-quality bench-nlp bench-stories bench-memory bench-scale bench-longrun bench-history train-line-model build-idf
+.PHONY: help setup run test format docs test-deps ui freeze clean bench-extraction bench-nlp bench-stories bench-memory bench-scale bench-longrun bench-history train-line-model build-idf
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,10 +56,21 @@ run: setup
 	@echo "   Data Docs $(NEWS_ETL_LAKE)/_reports/gx/gx/uncommitted/data_docs/local_site/index.html"
 	@echo "   (in the Airflow UI after 'make ui': the News report and Data Docs buttons of the nav bar)"
 
-## test: the whole test suite (CI runs this through .ci/run); it ends by listing what it skipped and why
+## test: the whole test suite (CI runs this through .ci/run): lint, format check, type check, then pytest, which
+## ends by listing what it skipped and why
 test: $(VENV)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+## format: format the code as `make test` checks it (ruff format)
+format: $(VENV)/.installed
+	$(BIN)/ruff format .
+
+## docs: regenerate docs/tables.md from include/news_etl/schemas.py (a test fails when it is stale)
+docs: $(VENV)/.installed
+	$(BIN)/python scripts/table_docs.py
 
 ## test-deps: install the system packages some tests need (chromium, postgresql, redis, docker-compose, s3rver), as .ci/run does
 test-deps:
@@ -71,9 +82,9 @@ help:
 		| awk '/^[a-z-]+: / { n = index($$0, ": "); printf "  make %-18s %s\n", substr($$0, 1, n - 1), substr($$0, n + 2); next } \
 		       { printf "  %-23s %s\n", "", $$0 }'
 
-## bench-quality: extraction quality on ../shared/newsbench/dev (writes bench-results/quality.{md,json})
-bench-quality: $(VENV)/.installed
-	$(BIN)/python benchmarks/quality.py
+## bench-extraction: extraction quality on ../shared/newsbench/dev (writes bench-results/extraction.{md,json})
+bench-extraction: $(VENV)/.installed
+	$(BIN)/python benchmarks/extraction.py
 
 ## bench-nlp: NLP stage throughput vs plain spaCy nlp.pipe, 1 and 2 processes (writes bench-results/nlp.{md,json})
 bench-nlp: $(VENV)/.installed
@@ -106,11 +117,11 @@ SIZES ?= 10000,1000000
 bench-history: $(VENV)/.installed
 	$(BIN)/python benchmarks/history.py --sizes $(SIZES)
 
-## build-idf: rebuild include/news_etl/rules/idf.json (key-phrase ranking) from ../shared/corpora/bbc
+## build-idf: rebuild include/news_etl/models/idf.json (key-phrase ranking) from ../shared/corpora/bbc
 build-idf: $(VENV)/.installed
 	$(BIN)/python benchmarks/build_idf.py
 
-## train-line-model: retrain include/news_etl/rules/line_model.json on newsbench dev/ (with site-grouped CV)
+## train-line-model: retrain include/news_etl/models/line_model.json on newsbench dev/ (with site-grouped CV)
 train-line-model: $(VENV)/.installed
 	$(BIN)/python benchmarks/train_line_model.py
 
@@ -124,7 +135,7 @@ ui: $(VENV)/.installed
 ## freeze: re-pin requirements.txt from the current virtualenv
 freeze:
 	{ head -2 requirements.txt; $(BIN)/pip freeze --exclude-editable \
-		| grep -v -i -E "^(pytest|iniconfig|ruff|hypothesis|sortedcontainers)=="; } > requirements.txt.new
+		| grep -v -i -E "^(pytest|iniconfig|ruff|hypothesis|sortedcontainers|py-spy|mypy|mypy_extensions|librt|ast_serialize|types-.*)=="; } > requirements.txt.new
 	mv requirements.txt.new requirements.txt
 
 ## clean: remove the local Airflow homes and the lake

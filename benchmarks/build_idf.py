@@ -1,4 +1,4 @@
-"""Build include/news_etl/rules/idf.json: word document frequencies of a reference news corpus.
+"""Build include/news_etl/models/idf.json: word document frequencies of a reference news corpus.
 
 Key phrases are ranked by how rare their words are in news in general ("ranked against the corpus"),
 so that "talks" in an article about talks ranks below "artillery ammunition". The reference is the BBC
@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "include" / "news_etl" / "rules" / "idf.json"
+OUT = ROOT / "include" / "news_etl" / "models" / "idf.json"
 WORD = re.compile(r"[^\W\d_]+")
 
 

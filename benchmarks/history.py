@@ -45,10 +45,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from longrun import template  # noqa: E402 - after the path set-up above
 
 from news_etl import lake as lakes  # noqa: E402
-from news_etl import story_store  # noqa: E402
 from news_etl.maintenance import maintain  # noqa: E402
 from news_etl.schemas import ARTICLE_VECTORS, ARTICLES, INGEST_FILES, INGEST_RUNS  # noqa: E402
 from news_etl.settings import get_settings  # noqa: E402
+from news_etl.stages import stories as story_stage  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -138,7 +138,7 @@ def prefill(settings, tpl: dict[str, pa.Table], n: int) -> None:
         lakes.transaction(lake, body, what="prefill")
         print(f"  prefill {start + m:,}/{n:,}", flush=True)
     t = time.perf_counter()
-    result = lakes.transaction(lake, lambda con: story_store.rebuild(con, "prefill", T0 + timedelta(days=365)))
+    result = lakes.transaction(lake, lambda con: story_stage.rebuild(con, "prefill", T0 + timedelta(days=365)))
     print(f"  stories rebuilt: {result.stories:,} stories in {time.perf_counter() - t:.0f}s", flush=True)
     maintain(lake, datetime.now(UTC), 0, 7)
 
@@ -158,14 +158,17 @@ def _measured_run(args: tuple) -> dict:
     import logging
 
     logging.basicConfig(level=logging.WARNING)
-    from news_etl.pipeline import plan_run, process_batch, publish_run, validate_run
+    from news_etl.stages.plan import plan_run
+    from news_etl.stages.process import process_batch
+    from news_etl.stages.publish import publish_run
+    from news_etl.stages.validate import validate_run
 
     out = {}
     t = time.perf_counter()
     plan = plan_run(settings, run_id, at)
     out["plan"] = time.perf_counter() - t
     t = time.perf_counter()
-    for batch in plan["batches"]:
+    for batch in plan.batches:
         process_batch(settings, batch, at)
     out["process"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -174,8 +177,8 @@ def _measured_run(args: tuple) -> dict:
     t = time.perf_counter()
     summary = publish_run(settings, run_id, at, at + timedelta(seconds=30))
     out["publish"] = time.perf_counter() - t
-    out["stories_seconds"] = summary.get("stories_seconds")
-    out["articles"] = summary["articles_published"]
+    out["stories_seconds"] = summary.stories_seconds
+    out["articles"] = summary.articles_published
     out["plan_publish"] = out["plan"] + out["publish"]
     out["peak_rss_mb"] = _peak_mb()
     return {k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}
@@ -186,12 +189,12 @@ def _plan_only(args: tuple) -> dict:
     import logging
 
     logging.basicConfig(level=logging.WARNING)
-    from news_etl.pipeline import plan_run
+    from news_etl.stages.plan import plan_run
 
     t = time.perf_counter()
     plan = plan_run(settings, run_id, at)
-    return {"seconds": round(time.perf_counter() - t, 2), "new_files": plan["n_files"],
-            "unchanged": plan.get("n_unchanged"),
+    return {"seconds": round(time.perf_counter() - t, 2), "new_files": plan.n_files,
+            "unchanged": plan.n_unchanged,
             "peak_rss_mb": round(_peak_mb())}
 
 

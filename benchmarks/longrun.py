@@ -38,17 +38,20 @@ sys.path.insert(0, str(ROOT / "include"))
 
 from news_etl import lake as lakes  # noqa: E402 - after the path set-up above
 from news_etl.maintenance import maintain  # noqa: E402
-from news_etl.pipeline import plan_run, process_batch, publish_run, validate_run  # noqa: E402
 from news_etl.queries import example_queries  # noqa: E402
 from news_etl.schemas import (  # noqa: E402
     ARTICLE_VECTORS,
     ARTICLES,
     BOILERPLATE_REMOVED,
+    GATE_RESULTS,
     QUARANTINE,
     STAGED_FILES,
-    VALIDATION_RESULTS,
 )
 from news_etl.settings import get_settings  # noqa: E402
+from news_etl.stages.plan import plan_run  # noqa: E402
+from news_etl.stages.process import process_batch  # noqa: E402
+from news_etl.stages.publish import publish_run  # noqa: E402
+from news_etl.stages.validate import validate_run  # noqa: E402
 from news_etl.staging import RunStage  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
@@ -74,7 +77,7 @@ def template(work: Path, n: int) -> dict[str, pa.Table]:
         (inbox / f"t{i:04d}.txt").write_bytes(p.read_bytes())
     settings = get_settings(nlp=False).with_paths(inbox, work / "template-lake")
     plan = plan_run(settings, "template", T0)
-    for batch in plan["batches"]:
+    for batch in plan.batches:
         process_batch(settings, batch, T0)
     validate_run(settings, "template", T0)
     stage = RunStage(lakes.Lake.of(settings), "template")
@@ -84,7 +87,7 @@ def template(work: Path, n: int) -> dict[str, pa.Table]:
         "article_vectors": stage.read_batches("article_vectors", ARTICLE_VECTORS),
         "boilerplate_removed": stage.read_batches("boilerplate_removed", BOILERPLATE_REMOVED),
         "validated_articles": stage.read_table("validated/articles.parquet", ARTICLES),
-        "validation_results": stage.read_table("validated/validation_results.parquet", VALIDATION_RESULTS),
+        "gate_results": stage.read_table("validated/gate_results.parquet", GATE_RESULTS),
     }
 
 
@@ -131,10 +134,10 @@ def stage_run(settings, tpl: dict[str, pa.Table], k: int, per_run: int, at: date
     stage.write_table("batch-00000/articles.parquet", articles)
     stage.write_table("validated/articles.parquet", articles)
     stage.write_table("validated/quarantine.parquet", QUARANTINE.empty_table())
-    results = tpl["validation_results"]
+    results = tpl["gate_results"]
     results = _replace(_replace(results, "run_id", [run_id] * results.num_rows), "validated_at",
                        [at] * results.num_rows)
-    stage.write_table("validated/validation_results.parquet", results)
+    stage.write_table("validated/gate_results.parquet", results)
     return run_id
 
 

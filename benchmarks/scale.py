@@ -279,7 +279,8 @@ def profile_summary(raw: Path, top: int = 15) -> dict:
               ("great_expectations", "Great Expectations"), ("pandas", "pandas"), ("pyarrow", "pyarrow"),
               ("duckdb", "DuckDB"), ("news_etl/cleaning", "news_etl cleaning"),
               ("news_etl/linemodel", "news_etl line model"), ("news_etl/metadata", "news_etl metadata"),
-              ("news_etl/nlp", "news_etl NLP walk"), ("news_etl/stories", "news_etl stories"),
+              ("news_etl/nlp", "news_etl NLP walk"), ("news_etl/similarity", "news_etl stories"),
+              ("news_etl/stages/stories", "news_etl stories"),
               ("news_etl/reading", "news_etl reading"), ("news_etl/quality", "news_etl quality"),
               ("airflow", "Airflow"), ("sqlalchemy", "Airflow (SQLAlchemy)"), ("importlib", "imports")]
     for line in raw.read_text(errors="replace").splitlines():

@@ -32,9 +32,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "include"))
 
 from news_etl import lake as lakes  # noqa: E402 - after the path set-up above
-from news_etl import stories, story_store  # noqa: E402
-from news_etl.pipeline import run_ingest  # noqa: E402
+from news_etl import similarity  # noqa: E402
+from news_etl.runner import run_ingest  # noqa: E402
 from news_etl.settings import get_settings  # noqa: E402
+from news_etl.stages import stories  # noqa: E402
 
 AT = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -49,7 +50,7 @@ def equals_rebuild(lake: Path) -> bool:
     sqls = ("select * from article_stories order by article_id", "select * from stories order by story_id")
     before = [q(lake, s) for s in sqls]
     settings = get_settings().with_paths(lake=lake)
-    lakes.transaction(lakes.Lake.of(settings), lambda con: story_store.rebuild(con, "bench-rebuild", AT))
+    lakes.transaction(lakes.Lake.of(settings), lambda con: stories.rebuild(con, "bench-rebuild", AT))
     return [q(lake, s) for s in sqls] == before
 
 
@@ -130,7 +131,7 @@ def _scale_child(args: tuple) -> dict:
     base, n = args
     ids, terms, weights = _perturbed(base, n, seed=7)
     t0 = time.perf_counter()
-    result = stories.cluster(ids, terms, weights)
+    result = similarity.cluster(ids, terms, weights)
     seconds = time.perf_counter() - t0
     n_stories = len(set(result.story_of.values()))
     return {"articles": n, "seconds": round(seconds, 1), "stories": n_stories,
@@ -146,7 +147,7 @@ def scale_figures(bbc: Path, n: int) -> dict:
         if text in seen:
             continue
         seen.add(text)
-        base.append(stories.story_vector(text.split("\n", 1)[-1]))
+        base.append(similarity.story_vector(text.split("\n", 1)[-1]))
     # A fresh process: its peak RSS is the clustering's (plus the interpreter), not this script's.
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         return pool.apply(_scale_child, ((base, n),))
@@ -161,12 +162,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     work = Path(tempfile.mkdtemp(prefix="news-etl-stories-"))
-    config = stories.load_config()
+    config = similarity.load_config()
     seeds = seeds_figures(work)
     bbc = bbc_figures(args.bbc, work, args.pairs)
     scale = scale_figures(args.bbc, args.n)
     lines = [
-        f"Thresholds (rules/stories.yaml): same story >= {config.same_story}, near-duplicate >= "
+        f"Thresholds (config/stories.yaml): same story >= {config.same_story}, near-duplicate >= "
         f"{config.near_duplicate} (cosine of {config.terms_per_article}-term TF-IDF vectors).",
         "",
         "| measure | value |",

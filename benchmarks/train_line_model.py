@@ -1,4 +1,4 @@
-"""Train the line classifier (include/news_etl/rules/line_model.json) on newsbench dev/ only.
+"""Train the line classifier (include/news_etl/models/line_model.json) on newsbench dev/ only.
 
     .venv/bin/python benchmarks/train_line_model.py [--newsbench ../shared/newsbench/dev] [--cv-only]
 

@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import Asset, Param, dag, task
 
-# Only the light settings module is imported at parse time; the pipeline is imported inside tasks.
+# Only the light settings module is imported at parse time; the stages are imported inside tasks.
 from news_etl.settings import ARTICLES_ASSET_NAME, get_settings
 
 _DEFAULTS = get_settings()
@@ -70,48 +70,47 @@ def news_ingest() -> None:
     def discover_files(params: dict | None = None, dag_run=None) -> list[dict]:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from news_etl import pipeline
         from news_etl.settings import ConfigError
+        from news_etl.stages.plan import plan_run
 
         settings, run_at = _run_context(params or {}, dag_run)
         try:
-            return pipeline.plan_run(settings, dag_run.run_id, run_at)["batches"]
+            return [b.to_xcom() for b in plan_run(settings, dag_run.run_id, run_at).batches]
         except ConfigError as exc:  # a missing inbox or overlapping folders: no retry can fix it
             raise AirflowFailException(str(exc)) from exc
 
     @task
     def process_batch(batch: dict, params: dict | None = None, dag_run=None) -> dict:
-        from news_etl import pipeline
+        from news_etl.stages.plan import Batch
+        from news_etl.stages.process import process_batch
 
         settings, run_at = _run_context(params or {}, dag_run)
-        return pipeline.process_batch(settings, batch, run_at)
+        return process_batch(settings, Batch.from_xcom(batch), run_at).to_xcom()
 
     @task
     def validate_articles(batch_results: list[dict], params: dict | None = None, dag_run=None) -> dict:
-        from news_etl import pipeline
+        from news_etl.stages.validate import validate_run
 
         settings, run_at = _run_context(params or {}, dag_run)
-        summary = pipeline.validate_run(settings, dag_run.run_id, run_at)
-        summary["batches"] = len(batch_results)
-        return summary
+        return validate_run(settings, dag_run.run_id, run_at).to_xcom()
 
     @task(outlets=[ARTICLES])
     def publish_articles(validation: dict, params: dict | None = None, dag_run=None, outlet_events=None) -> dict:
-        from news_etl import pipeline
+        from news_etl.stages.publish import publish_run
 
         settings, run_at = _run_context(params or {}, dag_run)
-        summary = pipeline.publish_run(settings, dag_run.run_id, run_at, datetime.now(UTC))
+        published = publish_run(settings, dag_run.run_id, run_at, datetime.now(UTC))
         if outlet_events is not None:
             # news_quality_report reads which lake and run to check from the Asset event.
             outlet_events[ARTICLES].extra = {"lake": str(settings.lake), "run_id": dag_run.run_id}
-        return summary
+        return published.to_xcom()
 
     @task
     def settle_inbox(published: dict, params: dict | None = None, dag_run=None) -> dict:
-        from news_etl import archive
+        from news_etl.stages.settle import settle_inbox
 
         settings, _ = _run_context(params or {}, dag_run)
-        return archive.settle_inbox(settings, datetime.now(UTC)).to_xcom()
+        return settle_inbox(settings, datetime.now(UTC)).to_xcom()
 
     batches = discover_files()
     results = process_batch.expand(batch=batches)

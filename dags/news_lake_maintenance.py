@@ -52,7 +52,7 @@ def news_lake_maintenance() -> None:
         if not lake.exists():
             return {"skipped": f"no lake at {lake.folder} yet"}
         at = datetime.fromtimestamp(dag_run.run_after.timestamp(), tz=UTC)
-        return maintain(lake, at, settings.snapshot_retention_days, settings.staging_retention_days)
+        return maintain(lake, at, settings.snapshot_retention_days, settings.staging_retention_days).to_xcom()
 
     maintain_lake()
 

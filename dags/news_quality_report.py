@@ -7,8 +7,8 @@ that was published since the last check:
 1. **check_published_data**: for each run named by the triggering Asset events (Airflow may hand one report
    run several events, for example after the DAG was paused) and each published run that no check has seen
    yet, validates the published tables (articles, entities, quotes, removed lines, stories, per-source
-   cleaning shares) with a Great Expectations Checkpoint per suite (`rules/expectations.yaml`), updates the
-   GX **Data Docs**, and writes `dq_results` / `dq_runs`.
+   cleaning shares) with a Great Expectations Checkpoint per suite (`expectations/suites.yaml`), updates the
+   GX **Data Docs**, and writes `check_results` / `check_runs`.
 2. **build_run_report**: writes the one-page run report (`<lake>/_reports/report.html`) with its plots.
 3. **enforce_severity**: fails, naming the runs and expectations, if an `error`-severity expectation failed
    (`warn` ones are only reported).
@@ -58,15 +58,15 @@ def _target(params: dict, triggering_asset_events) -> tuple:
 def news_quality_report() -> None:
     @task
     def check_published_data(params: dict | None = None, triggering_asset_events=None, dag_run=None) -> dict:
-        from news_etl import quality
         from news_etl.cleaning import load_rules
         from news_etl.lake import Lake
+        from news_etl.quality import published
 
         params = params or {}
         settings, named = _target(params, triggering_asset_events)
         checked_at = datetime.fromtimestamp(dag_run.run_after.timestamp(), tz=UTC)
-        return quality.check_runs(Lake.of(settings), named, checked_at, load_rules(settings.extra_rules),
-                                  backlog=0 if params.get("run_id") else quality.MAX_BACKLOG_CHECKS)
+        return published.check_runs(Lake.of(settings), named, checked_at, load_rules(settings.extra_rules),
+                                    backlog=0 if params.get("run_id") else published.MAX_BACKLOG_CHECKS).to_xcom()
 
     @task
     def build_run_report(checks: dict, dag_run=None) -> dict:

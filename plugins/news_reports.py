@@ -31,7 +31,7 @@ DATA_DOCS = f"{DATA_DOCS_DIR}/index.html"
 REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; "
               "form-action 'none'; frame-ancestors 'self'")
 #: The Data Docs need their own scripts (GX's inline table set-up and the vendored libraries). Values from the
-#: data are escaped before GX renders them (news_etl.quality.escape_result_values); this policy is the second
+#: data are escaped before GX renders them (news_etl.published.escape_result_values); this policy is the second
 #: line: scripts and styles only from this server (no CDN: the pages use local copies), no connections, no
 #: plugins, no forms, so a script that slipped through could neither call the API nor send anything out.
 #: (A CSP sandbox would isolate them further, but the Airflow UI's iframe for external views cannot show a

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from news_etl.cleaning import BATCH_REPEAT, REPEATED_LINE, batch_repeats, clean, count_words, is_heading, load_rules
+from news_etl.cleaning import BATCH_REPEAT, REPEATED_LINE, batch_repeats, clean, is_heading, load_rules
+from news_etl.text import count_words
 
 RULES = load_rules()
 PARA = "The minister said on Tuesday that the talks would continue next week in the capital city."

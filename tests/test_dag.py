@@ -125,7 +125,7 @@ def test_dag_test_quality_report_after_an_ingest(dagbag, seed_inbox: Path, lake:
     assert (lake / "_reports" / "report.html").is_file()
     assert (lake / "_reports" / "gx" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").is_file()
     con = lakes.connect(lake_of(lake), read_only=True)
-    assert con.execute("select run_id, success from dq_runs").fetchall() == [(ingest.run_id, True)]
+    assert con.execute("select run_id, success from check_runs").fetchall() == [(ingest.run_id, True)]
     con.close()
 
 

@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 import pytest
 
 from news_etl import lake as lakes
-from news_etl.pipeline import run_ingest
+from news_etl.runner import run_ingest
 from news_etl.settings import get_settings
 
 from .conftest import ROOT, RUN_AT, SEEDS, as_postgres, free_port, pg_tool

@@ -21,11 +21,12 @@ import pyarrow as pa
 import pytest
 
 from news_etl import lake as lakes
-from news_etl import quality
 from news_etl.cleaning import load_rules
 from news_etl.cli import format_table
-from news_etl.pipeline import _extracted_tables, run_ingest
+from news_etl.quality import published
+from news_etl.runner import run_ingest
 from news_etl.settings import ConfigError, Limits, get_settings
+from news_etl.stages.process import _extracted_tables
 from news_etl.values import printable
 
 from .conftest import ROOT, RUN_AT, lake_of
@@ -57,7 +58,7 @@ def test_a_lone_surrogate_in_a_json_title_costs_nothing_and_is_recorded(inbox: P
                                        + json.dumps({"text": _text(3)}) + "\n")
     (inbox / "plain.txt").write_text(_text(4))
     summary = _ingest(inbox, lake)
-    assert summary["files_quarantined"] == 0 and summary["articles_published"] == 4
+    assert summary.files_quarantined == 0 and summary.articles_published == 4
     rows = dict(_q(lake, "select source_path || ':' || record_index, repairs from articles"))
     title = _q(lake, "select title from articles where source_path = 'emoji.json'")[0][0]
     assert title == "Bridge closes \ufffd"
@@ -66,7 +67,7 @@ def test_a_lone_surrogate_in_a_json_title_costs_nothing_and_is_recorded(inbox: P
     assert rows["plain.txt:0"] is None  # nothing changed, nothing noted
     assert _q(lake, "select articles_repaired from ingest_runs") == [(2,)]
     # The next run finds nothing new and does not fail.
-    assert _ingest(inbox, lake, "r2", LATER).get("nothing_new")
+    assert _ingest(inbox, lake, "r2", LATER).nothing_new
 
 
 def test_a_file_name_that_is_not_utf8_is_published_under_an_escaped_name_once(inbox: Path, lake: Path) -> None:
@@ -75,11 +76,11 @@ def test_a_file_name_that_is_not_utf8_is_published_under_an_escaped_name_once(in
         fh.write(_text(1).encode())
     (inbox / "ok.txt").write_text(_text(2))
     summary = _ingest(inbox, lake)
-    assert summary["articles_published"] == 2 and summary["files_quarantined"] == 0
+    assert summary.articles_published == 2 and summary.files_quarantined == 0
     rows = _q(lake, "select source_path, repairs from articles order by 1")
     assert rows[0][0] == "caf\\xe9 \\xff.txt" and "not UTF-8" in rows[0][1][0]
     assert _q(lake, "select outcome from ingest_files where source_path = 'caf\\xe9 \\xff.txt'") == [("published",)]
-    assert _ingest(inbox, lake, "r2", LATER).get("nothing_new")  # the ledger knows it by its escaped name
+    assert _ingest(inbox, lake, "r2", LATER).nothing_new  # the ledger knows it by its escaped name
 
 
 def _without_root_override() -> list[str]:
@@ -137,10 +138,10 @@ def test_a_path_longer_than_path_max_is_quarantined(inbox: Path, lake: Path) -> 
         os.close(fd)
     (inbox / "ok.txt").write_text(_text(2))
     summary = _ingest(inbox, lake)
-    assert summary["articles_published"] == 1 and summary["files_quarantined"] == 1
+    assert summary.articles_published == 1 and summary.files_quarantined == 1
     (code, path), = _q(lake, "select reason_code, source_path from quarantine")
     assert code == "path_too_long" and len(path) > 3500
-    assert _ingest(inbox, lake, "r2", LATER).get("nothing_new")
+    assert _ingest(inbox, lake, "r2", LATER).nothing_new
 
 
 def test_dates_out_of_range_keep_the_article_and_the_raw_text(inbox: Path, lake: Path) -> None:
@@ -149,7 +150,7 @@ def test_dates_out_of_range_keep_the_article_and_the_raw_text(inbox: Path, lake:
     for i, raw in enumerate(raws):
         (inbox / f"d{i}.json").write_text(json.dumps({"published": raw, "text": _text(i)}))
     summary = _ingest(inbox, lake)
-    assert summary["articles_published"] == len(raws) and summary["files_quarantined"] == 0
+    assert summary.articles_published == len(raws) and summary.files_quarantined == 0
     rows = _q(lake, "select published_at_raw, published_at, repairs from articles order by source_path")
     for (raw, at, repairs), expected in zip(rows, raws, strict=True):
         assert raw == expected
@@ -158,8 +159,8 @@ def test_dates_out_of_range_keep_the_article_and_the_raw_text(inbox: Path, lake:
         else:
             assert at is None and "outside the years 1990-2100" in repairs[0]
     # The published-data check uses the same bounds: nothing that ingest published fails it.
-    checked = quality.check_published(lake_of(lake), "r1", RUN_AT, load_rules(None))
-    assert checked["success"], checked["failed_errors"]
+    checked = published.check_published(lake_of(lake), "r1", RUN_AT, load_rules(None))
+    assert checked.success, checked.failed_errors
 
 
 def test_odd_json_numbers_cost_one_record_and_nan_is_no_title(inbox: Path, lake: Path) -> None:
@@ -168,7 +169,7 @@ def test_odd_json_numbers_cost_one_record_and_nan_is_no_title(inbox: Path, lake:
                                      + json.dumps({"text": _text(2)}) + "\n")
     (inbox / "nan.json").write_text('{"title": NaN, "section": Infinity, "text": ' + json.dumps(_text(3)) + "}")
     summary = _ingest(inbox, lake)
-    assert summary["articles_published"] == 3
+    assert summary.articles_published == 3
     assert _q(lake, "select outcome from ingest_files where source_path = 'big.jsonl'") == [("partial",)]
     (code, index), = _q(lake, "select reason_code, record_index from quarantine")
     assert (code, index) == ("bad_json", 1)
@@ -182,7 +183,7 @@ def test_giant_fields_are_cut_to_the_limits_and_noted(inbox: Path, lake: Path) -
                           for p in itertools.islice(itertools.product(LETTERS, repeat=4), 100_000)], "text": _text(1)}
     (inbox / "huge.json").write_text(json.dumps(record))
     summary = _ingest(inbox, lake)
-    assert summary["articles_published"] == 1
+    assert summary.articles_published == 1
     title, section, url, authors, repairs = _q(
         lake, "select title, section, url, authors, repairs from articles")[0]
     limits = Limits()
@@ -199,7 +200,7 @@ def test_a_record_over_max_record_chars_is_quarantined_and_a_small_gz_counts_inf
     (inbox / "shares.txt.gz").write_bytes(bomb)
     (inbox / "ok.txt").write_text(_text(1))
     summary = _ingest(inbox, lake, limits=Limits(max_record_chars=100_000))
-    assert summary["articles_published"] == 1
+    assert summary.articles_published == 1
     (code, reason), = _q(lake, "select reason_code, reason from quarantine")
     assert code == "record_too_large" and "NEWS_ETL_MAX_RECORD_CHARS" in reason
 
@@ -211,7 +212,7 @@ def test_a_batch_over_its_text_budget_is_processed_in_groups_with_the_same_resul
         (inbox / f"a{i:02d}.txt").write_text(_text(i))
     whole = _ingest(inbox, tmp_path / "one")
     grouped = _ingest(inbox, tmp_path / "many", max_batch_bytes=900)  # about two files of text per group
-    assert whole["articles_published"] == grouped["articles_published"] == 12
+    assert whole.articles_published == grouped.articles_published == 12
     sql = "select article_id, title, body, content_hash from articles order by 1"
     assert _q(tmp_path / "one", sql) == _q(tmp_path / "many", sql)
 
@@ -265,8 +266,8 @@ def test_a_lake_path_with_glob_characters_reads_only_its_own_files(tmp_path: Pat
         lake = tmp_path / "lakes" / name
         assert _q(lake, "select count(*) from articles") == [(n,)]
         assert _q(lake, "select count(*) from stories") != [(0,)]
-        checked = quality.check_published(lake_of(lake), "r1", RUN_AT, load_rules(None))
-        assert checked["articles"] == n
+        checked = published.check_published(lake_of(lake), "r1", RUN_AT, load_rules(None))
+        assert checked.articles == n
 
 
 # --------------------------------------------------------------------------- what a terminal shows
@@ -288,17 +289,16 @@ def test_escape_sequences_never_reach_the_terminal(inbox: Path, lake: Path) -> N
         assert not re.search(r"[\x1b\x07\x9b]", done.stdout + done.stderr)
 
 
-def test_every_reason_code_in_the_code_is_listed_in_the_readme() -> None:
-    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "include" / "news_etl").glob("*.py"))
+def test_every_reason_code_in_the_code_is_listed_in_the_reliability_docs() -> None:
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "include" / "news_etl").rglob("*.py"))
     codes = set(re.findall(r'ReadError\(\s*"([a-z_]+)"', source))
     codes |= set(re.findall(r'code="([a-z_]+)"', source))
     codes |= set(re.findall(r'code, why = "([a-z_]+)"', source))
     codes |= set(re.findall(r'bad\("([a-z_]+)"', source))
     codes |= set(re.findall(r'code = "([a-z_]+)" if', source)) | {"unreadable"}
     assert {"record_too_large", "path_too_long", "bad_value", "internal_error", "extract_error"} <= codes
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    listed = set(re.findall(r"`([a-z_]+)`", readme[readme.index("## Reliability"):]))
-    assert codes <= listed, f"reason codes missing from the README's reliability section: {sorted(codes - listed)}"
+    listed = set(re.findall(r"`([a-z_]+)`", (ROOT / "docs" / "reliability.md").read_text(encoding="utf-8")))
+    assert codes <= listed, f"reason codes missing from docs/reliability.md: {sorted(codes - listed)}"
 
 
 def test_pyarrow_refuses_lone_surrogates_so_the_repairs_matter() -> None:

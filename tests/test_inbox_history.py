@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from news_etl import archive, pipeline
-from news_etl.pipeline import run_ingest
+from news_etl import duplicates
+from news_etl import lake as lakes
 from news_etl.reading import discover
+from news_etl.runner import run_ingest
 from news_etl.settings import ConfigError, get_settings
+from news_etl.stages import plan, settle
 
 from .conftest import RUN_AT, SEEDS, sql_rows
 
@@ -31,7 +33,7 @@ def test_archive_moves_committed_files_by_ingest_date_and_leaves_quarantined_one
     (seed_inbox / "broken.txt").write_bytes(b"\x00\x01\x02" * 100)  # binary: quarantined
     settings = _settings(seed_inbox, lake, done_files="archive")
     summary = _ingest(settings, "archive-1")
-    assert summary["articles_published"] == 5 and summary["files_archived"] == 5
+    assert summary.articles_published == 5 and summary.files_archived == 5
     assert sorted(p.name for p in seed_inbox.iterdir()) == ["broken.txt"]  # kept for a fix and a re-run
     day = tmp_path / "inbox-archive" / f"{AT:%Y-%m-%d}"
     assert sorted(p.name for p in day.iterdir()) == sorted(p.name for p in SEEDS.iterdir())
@@ -39,7 +41,7 @@ def test_archive_moves_committed_files_by_ingest_date_and_leaves_quarantined_one
     name = next(SEEDS.iterdir()).name
     shutil.copy(SEEDS / name, seed_inbox / name)
     again = _ingest(settings, "archive-2", AT + timedelta(minutes=15))
-    assert again["files_duplicate"] == 1 and again["files_archived"] == 1
+    assert again.files_duplicate == 1 and again.files_archived == 1
     assert (day / f"{name}~2").read_bytes() == (day / name).read_bytes()
     assert sql_rows(lake, "select count(*) from articles") == [(5,)]
 
@@ -51,14 +53,14 @@ def test_a_crash_between_commit_and_move_loses_nothing_and_publishes_nothing_twi
     def crash(*args, **kwargs):
         raise SystemExit("killed after the commit")
 
-    monkeypatch.setattr(archive, "settle_inbox", crash)
+    monkeypatch.setattr(settle, "settle_inbox", crash)
     with pytest.raises(SystemExit):
         _ingest(settings, "crash-1")
     assert len(list(seed_inbox.iterdir())) == 5  # committed, not moved
     assert sql_rows(lake, "select count(*) from articles") == [(5,)]
     monkeypatch.undo()
     summary = _ingest(settings, "crash-2", AT + timedelta(minutes=15))
-    assert summary.get("nothing_new") and not list(seed_inbox.iterdir())  # the next plan moved them
+    assert summary.nothing_new and not list(seed_inbox.iterdir())  # the next plan moved them
     assert sql_rows(lake, "select count(*) from articles") == [(5,)]
     assert len(list(settings.archive.rglob("*.txt"))) == 5
 
@@ -74,7 +76,7 @@ def test_delete_mode_and_a_file_rewritten_after_its_commit(seed_inbox, lake) -> 
     _ingest(settings_keep, "delete-2", AT + timedelta(minutes=15))
     with open(seed_inbox / "late.txt", "a") as fh:
         fh.write("Rewritten after the commit.\n")
-    result = archive.settle_inbox(settings, AT + timedelta(minutes=16))
+    result = settle.settle_inbox(settings, AT + timedelta(minutes=16))
     assert (result.deleted, result.changed_since) == (0, 0) and (seed_inbox / "late.txt").exists()
 
 
@@ -97,9 +99,9 @@ def test_watermark_discovery_skips_settled_folders_and_finds_new_files(tmp_path,
     inbox = tmp_path / "inbox"
     _tree(inbox)
     settings = _settings(inbox, lake, discovery="watermark")
-    assert _ingest(settings, "wm-1")["articles_published"] == 5
+    assert _ingest(settings, "wm-1").articles_published == 5
     # The next run finds every file committed: it records the folders (their mtime) as done.
-    assert _ingest(settings, "wm-2", AT + timedelta(minutes=15)).get("nothing_new")
+    assert _ingest(settings, "wm-2", AT + timedelta(minutes=15)).nothing_new
     folders = {f for (f,) in sql_rows(lake, "select folder from inbox_folders")}
     assert {"2026/03/01", "2026/03/02"} <= folders
 
@@ -109,9 +111,9 @@ def test_watermark_discovery_skips_settled_folders_and_finds_new_files(tmp_path,
     stamp = os.stat(target.parent).st_mtime_ns
     target.write_text(target.read_text() + "\nAn update written in place.\n")
     os.utime(target.parent, ns=(stamp, stamp))
-    with pipeline.lakes.reader(pipeline.lakes.Lake.of(settings)) as con:
-        marks = pipeline.folder_marks(con, settings)
-        known = lambda keys: pipeline.ledger_keys(con, keys)  # noqa: E731 - a one-line lookup
+    with lakes.reader(lakes.Lake.of(settings)) as con:
+        marks = plan.folder_marks(con, settings)
+        known = lambda keys: duplicates.ledger_keys(con, keys)  # noqa: E731 - a one-line lookup
         now = int((AT + timedelta(minutes=30)).timestamp() * 1e9)
         assert list(discover(inbox, known, now, folder_marks=marks)) == []
         assert [f.source_path for f in discover(inbox, known, now)] == [target.relative_to(inbox).as_posix()]
@@ -119,7 +121,7 @@ def test_watermark_discovery_skips_settled_folders_and_finds_new_files(tmp_path,
     # A new file changes its folder's mtime: found, ingested; folders not touched are still skipped.
     shutil.copy(sorted(SEEDS.iterdir())[4], inbox / "2026/03/01" / "new.txt")
     summary = _ingest(settings, "wm-3", AT + timedelta(minutes=30))
-    assert summary["files_seen"] == 2  # the new file, and the rewritten one beside it in the changed folder
+    assert summary.files_seen == 2  # the new file, and the rewritten one beside it in the changed folder
 
 
 def test_watermark_never_marks_a_folder_holding_a_file_too_young_to_ingest(tmp_path, lake) -> None:
@@ -135,7 +137,7 @@ def test_watermark_never_marks_a_folder_holding_a_file_too_young_to_ingest(tmp_p
     _ingest(settings, "young-2", AT + timedelta(seconds=10))
     assert "2026/03/02" not in {f for (f,) in sql_rows(lake, "select folder from inbox_folders")}
     summary = _ingest(settings, "young-3", AT + timedelta(minutes=5))  # old enough now
-    assert summary["files_seen"] == 1 and summary["files_duplicate"] == 1
+    assert summary.files_seen == 1 and summary.files_duplicate == 1
 
 
 def test_names_that_are_not_utf8_are_archived_and_their_folders_recorded(tmp_path, lake) -> None:
@@ -148,7 +150,7 @@ def test_names_that_are_not_utf8_are_archived_and_their_folders_recorded(tmp_pat
     for path in (folder, inbox):
         os.utime(path, (old, old))
     watermark = _settings(inbox, lake, discovery="watermark", done_files="archive")
-    assert _ingest(watermark, "hostile-1")["files_archived"] == 1
+    assert _ingest(watermark, "hostile-1").files_archived == 1
     assert [p.name for p in (watermark.archive / f"{AT:%Y-%m-%d}" / folder.name).iterdir()] == [name]
     shutil.copy(sorted(SEEDS.iterdir())[1], folder / "second.txt")
     os.utime(folder, (old, old))

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from news_etl import lake as lakes
-from news_etl.pipeline import run_ingest
+from news_etl.runner import run_ingest
 from news_etl.settings import ConfigError, get_settings
 
 from .conftest import RUN_AT, free_port, lake_of
@@ -65,7 +65,7 @@ def test_a_catalog_that_stays_locked_fails_the_publish_whole_and_a_retry_publish
         holder.wait()
     assert lakes.read(lake, "articles").num_rows == 0 and lakes.read(lake, "ingest_runs").num_rows == 0
     summary = run_ingest(settings, "locked", RUN_AT, clock=lambda: RUN_AT)  # Airflow's retry of the task
-    assert summary["articles_published"] == 5
+    assert summary.articles_published == 5
 
 
 def test_any_duckdb_session_opens_the_lake_with_the_printed_lines(seed_inbox: Path, tmp_path: Path) -> None:

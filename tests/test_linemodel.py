@@ -58,7 +58,7 @@ def test_decode_threshold_and_runs() -> None:
 
 def test_shipped_model_cleans_a_page_like_text() -> None:
     model = default_model()
-    assert model is not None, "rules/line_model.json must ship with the package"
+    assert model is not None, "models/line_model.json must ship with the package"
     text = "\n".join([
         "Home", "News", "Sport", "Weather", "Sign in",
         "Council approves new budget after long debate",

@@ -44,7 +44,7 @@ def _sorted(t: pa.Table) -> list[dict]:
 def test_every_committed_run_is_imported_row_for_row_and_nothing_uncommitted(tmp_path: Path) -> None:
     lake = lake_of(tmp_path / "lake")
     result = migrate_from(lake, OLD, RUN_AT)
-    assert result["runs_imported"] == 2 and result["uncommitted_parts_left_out"] == 1
+    assert result.runs_imported == 2 and result.uncommitted_parts_left_out == 1
     for table in TABLES:
         old, new = _old_rows(table), lakes.read(lake, table)
         assert new.num_rows == old.num_rows, table
@@ -53,7 +53,7 @@ def test_every_committed_run_is_imported_row_for_row_and_nothing_uncommitted(tmp
     assert lakes.query(lake, "select sum(n_articles) from stories")[1] == [(5,)]  # recomputed
 
     again = migrate_from(lake, OLD, RUN_AT)  # re-runnable: nothing imported twice
-    assert again["runs_imported"] == 0 and again["runs_already_there"] == 2
+    assert again.runs_imported == 0 and again.runs_already_there == 2
     assert lakes.read(lake, "articles").num_rows == 5
 
 

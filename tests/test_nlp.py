@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from news_etl import lake as lakes
 from news_etl import nlp
-from news_etl.pipeline import run_ingest
+from news_etl.runner import run_ingest
 from news_etl.settings import get_settings
 
 from .conftest import RUN_AT, lake_of

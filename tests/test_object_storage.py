@@ -14,8 +14,11 @@ import pytest
 
 from news_etl import lake as lakes
 from news_etl.maintenance import maintain
-from news_etl.pipeline import plan_run, process_batch, publish_run, validate_run
 from news_etl.settings import get_settings
+from news_etl.stages.plan import plan_run
+from news_etl.stages.process import process_batch
+from news_etl.stages.publish import publish_run
+from news_etl.stages.validate import validate_run
 from news_etl.staging import RunStage
 
 from .conftest import RUN_AT
@@ -37,13 +40,13 @@ def test_tables_and_staging_live_in_the_bucket(seed_inbox: Path, s3_lake) -> Non
     assert lake.remote and lake.tables_path == f"{data}/tables/"
     plan = plan_run(settings, "s3-run", RUN_AT)
     stage = RunStage(lake, "s3-run")
-    assert stage.url.startswith(f"{data}/staging/") and stage.exists(plan["batches"][0]["manifest"])
-    for batch in plan["batches"]:
+    assert stage.url.startswith(f"{data}/staging/") and stage.exists(plan.batches[0].manifest)
+    for batch in plan.batches:
         process_batch(settings, batch, RUN_AT)
     validate_run(settings, "s3-run", RUN_AT)
     assert stage.exists("validated/articles.parquet")  # what a publisher on another machine reads
     summary = publish_run(settings, "s3-run", RUN_AT, RUN_AT + timedelta(seconds=5))
-    assert summary["articles_published"] == 5
+    assert summary.articles_published == 5
     assert not stage.exists("validated/articles.parquet")  # staging cleared after the commit
 
     maintain(lake, datetime.now(UTC), 7, 7)

@@ -15,10 +15,11 @@ from types import SimpleNamespace
 import pytest
 
 from news_etl import lake as lakes
-from news_etl import quality
 from news_etl.cleaning import load_rules
-from news_etl.pipeline import plan_run, run_ingest
+from news_etl.quality import published
+from news_etl.runner import run_ingest
 from news_etl.settings import ConfigError, get_settings
+from news_etl.stages.plan import plan_run
 
 from .conftest import ROOT, RUN_AT, SEEDS, lake_of
 
@@ -40,7 +41,7 @@ def _two_runs(tmp_path: Path) -> tuple[Path, list[str]]:
     for k, seed in enumerate(sorted(SEEDS.iterdir())[:2]):
         (inbox / seed.name).write_bytes(seed.read_bytes())
         at = RUN_AT.replace(hour=12 + k)
-        ids.append(run_ingest(settings, f"run-{k}", at, clock=lambda at=at: at)["run_id"])
+        ids.append(run_ingest(settings, f"run-{k}", at, clock=lambda at=at: at).run_id)
     return lake, ids
 
 
@@ -54,9 +55,9 @@ def test_two_asset_events_in_one_report_run_check_both_runs(dagbag, tmp_path: Pa
     spec.loader.exec_module(module)
     settings, named = module._target({}, events)
     assert settings.lake == lake and named == ids
-    result = quality.check_runs(lake_of(settings.lake), named, RUN_AT.replace(hour=15), load_rules(None))
-    assert result["runs"] == ids
-    checked = lakes.query(lake_of(lake), "select run_id from dq_runs order by run_id")[1]
+    result = published.check_runs(lake_of(settings.lake), named, RUN_AT.replace(hour=15), load_rules(None))
+    assert result.runs == ids
+    checked = lakes.query(lake_of(lake), "select run_id from check_runs order by run_id")[1]
     assert checked == [(i,) for i in ids]  # exactly one check each
 
 
@@ -66,7 +67,7 @@ def test_a_report_run_with_no_event_checks_every_published_run_not_checked_yet(d
     run = dagbag.dags["news_quality_report"].test(run_after=datetime(2026, 10, 2, 6, 5, tzinfo=UTC),
                                                   run_conf={"lake": str(lake)})
     assert str(run.state) in {"success", "DagRunState.SUCCESS"}
-    checked = lakes.query(lake_of(lake), "select run_id, count(*) from dq_runs group by 1 order by 1")[1]
+    checked = lakes.query(lake_of(lake), "select run_id, count(*) from check_runs group by 1 order by 1")[1]
     assert checked == [(i, 1) for i in ids]
 
 
@@ -138,9 +139,9 @@ def test_counts_name_what_they_count(tmp_path: Path) -> None:
     settings = get_settings(nlp=False)
     run_ingest(settings.with_paths(first, lake), "first", RUN_AT, clock=lambda: RUN_AT)
     plan = plan_run(settings.with_paths(second, lake), "second", RUN_AT.replace(hour=13))
-    assert plan["n_files"] == 1 and plan["n_unchanged"] == 0
+    assert plan.n_files == 1 and plan.n_unchanged == 0
     again = plan_run(settings.with_paths(first, lake), "third", RUN_AT.replace(hour=14))
-    assert again["n_files"] == 0 and again["n_unchanged"] == 3
+    assert again.n_files == 0 and again.n_unchanged == 3
 
 
 def test_report_on_a_run_that_is_not_committed_says_so_and_checks_nothing_else(tmp_path: Path) -> None:
@@ -148,4 +149,4 @@ def test_report_on_a_run_that_is_not_committed_says_so_and_checks_nothing_else(t
     done = subprocess.run([CLI, "report", "--lake", str(lake), "--run-id", "no-such-run"], capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 2 and "no committed run no-such-run" in done.stderr, done.stderr[-2000:]
-    assert lakes.query(lake_of(lake), "select count(*) from dq_runs")[1] == [(0,)]
+    assert lakes.query(lake_of(lake), "select count(*) from check_runs")[1] == [(0,)]

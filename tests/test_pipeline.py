@@ -15,11 +15,15 @@ import pyarrow.parquet as pq
 import pytest
 
 from news_etl import lake as lakes
-from news_etl import pipeline
-from news_etl.pipeline import plan_run, process_batch, publish_run, run_ingest, validate_run
 from news_etl.queries import example_queries
+from news_etl.runner import run_ingest
 from news_etl.schemas import ALL_TABLES, PARTITION_COLUMN, TABLES
 from news_etl.settings import get_settings
+from news_etl.stages import extract, plan
+from news_etl.stages.plan import plan_run
+from news_etl.stages.process import process_batch
+from news_etl.stages.publish import publish_run
+from news_etl.stages.validate import validate_run
 from news_etl.staging import RunStage, run_slug
 
 from .conftest import RUN_AT, SEEDS, lake_of
@@ -45,7 +49,7 @@ def _count(lake: Path, table: str) -> int:
 
 def test_seeds_land_with_the_specified_values(seed_inbox: Path, lake: Path) -> None:
     summary = _ingest(seed_inbox, lake)
-    assert summary["articles_published"] == 5 and summary["files_quarantined"] == 0
+    assert summary.articles_published == 5 and summary.files_quarantined == 0
 
     # The contract: any DuckDB session attaches the lake with the ATTACH line news-etl prints.
     lk = lake_of(lake)
@@ -95,7 +99,7 @@ def test_rerun_adds_no_rows_and_new_file_is_picked_up_alone(seed_inbox: Path, la
     snapshot_before = _rows(lake, "select max(snapshot_id) from ducklake_snapshots('lake')")
 
     again = _ingest(seed_inbox, lake, "run-2", RUN_AT + timedelta(minutes=15))
-    assert again.get("nothing_new") is True
+    assert again.nothing_new is True
     assert {t: _count(lake, t) for t in TABLES} == before
     assert sorted(p.relative_to(lake) for p in lake.rglob("*.parquet")) == files_before
     assert _rows(lake, "select max(snapshot_id) from ducklake_snapshots('lake')") == snapshot_before
@@ -107,8 +111,8 @@ def test_rerun_adds_no_rows_and_new_file_is_picked_up_alone(seed_inbox: Path, la
     shutil.copy(SEEDS / "003_ddabe0bb499dbc38.txt", seed_inbox / "later.txt")  # same bytes: a duplicate
     (seed_inbox / "new.txt").write_text("A Brand New Headline Appears\n\n" + "Fresh reporting with many words. " * 20)
     third = _ingest(seed_inbox, lake, "run-3", RUN_AT + timedelta(minutes=30))
-    assert third["files_seen"] == 2
-    assert third["articles_published"] == 1 and third["files_duplicate"] == 1
+    assert third.files_seen == 2
+    assert third.articles_published == 1 and third.files_duplicate == 1
     new = _rows(lake, "select source_path, title, run_id from articles where run_id = 'run-3'")
     assert new == [("new.txt", "A Brand New Headline Appears", "run-3")]
     dup = _rows(lake, "select outcome, duplicate_of from ingest_files where source_path = 'later.txt'")
@@ -141,9 +145,9 @@ def test_bad_files_are_quarantined_and_the_run_goes_on(inbox: Path, lake: Path) 
     ]
     outcomes = dict(_rows(lake, "select source_path, outcome from ingest_files"))
     assert outcomes["mixed.jsonl"] == "partial" and outcomes["good.txt"] == "published"
-    assert summary["files_seen"] == 8
-    assert summary["articles_quarantined"] == 1  # short.txt, whatever number of expectations it failed
-    assert summary["files_published"] + summary["files_duplicate"] + summary["files_quarantined"] == 8
+    assert summary.files_seen == 8
+    assert summary.articles_quarantined == 1  # short.txt, whatever number of expectations it failed
+    assert summary.files_published + summary.files_duplicate + summary.files_quarantined == 8
     assert sorted(r[0] for r in _rows(lake, "select source_path from articles")) == ["good.txt", "mixed.jsonl"]
     # Every reason is a sentence naming the file, not a traceback.
     for (reason,) in _rows(lake, "select reason from quarantine"):
@@ -158,7 +162,7 @@ def test_future_date_and_leftover_boilerplate_fail_validation(inbox: Path, lake:
     rows = _rows(lake, "select source_path, expectation from quarantine")
     assert rows == [("future.txt", "expect_column_pair_values_a_to_be_greater_than_b(ingested_at, published_at)")]
     assert _rows(lake, "select source_path from articles") == [("ok.txt",)]
-    results = dict(_rows(lake, "select expectation || '(' || column_name || ')', success from validation_results "
+    results = dict(_rows(lake, "select expectation || '(' || column_name || ')', success from gate_results "
                                "where expectation = 'expect_column_pair_values_a_to_be_greater_than_b'"))
     assert list(results.values()) == [False]
 
@@ -194,11 +198,11 @@ def test_a_publish_killed_before_its_commit_leaves_nothing_visible_and_the_retry
     """A publisher that died inside its transaction: its data files exist, no snapshot references them."""
     settings = get_settings().with_paths(seed_inbox, lake)
     plan = plan_run(settings, "dead-run", RUN_AT)
-    for batch in plan["batches"]:
+    for batch in plan.batches:
         process_batch(settings, batch, RUN_AT)
     validate_run(settings, "dead-run", RUN_AT)
     code = ("import sys; from datetime import datetime, UTC; from news_etl.settings import get_settings; "
-            "from news_etl.pipeline import publish_run; at = datetime(2026, 11, 23, 12, tzinfo=UTC); "
+            "from news_etl.stages.publish import publish_run; at = datetime(2026, 11, 23, 12, tzinfo=UTC); "
             f"publish_run(get_settings().with_paths({str(seed_inbox)!r}, {str(lake)!r}), 'dead-run', at, at)")
     env = {**__import__("os").environ, "NEWS_ETL_CRASH_AT": "before_commit"}
     died = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
@@ -207,7 +211,7 @@ def test_a_publish_killed_before_its_commit_leaves_nothing_visible_and_the_retry
     assert _count(lake, "articles") == 0 and _count(lake, "ingest_runs") == 0
 
     summary = publish_run(settings, "dead-run", RUN_AT, RUN_AT)  # the retry
-    assert summary["articles_published"] == 5
+    assert summary.articles_published == 5
     assert _count(lake, "articles") == 5
     from news_etl.maintenance import maintain
 
@@ -224,7 +228,7 @@ def test_readers_do_not_block_the_pipeline(seed_inbox: Path, lake: Path) -> None
         assert reader.execute("select count(*) from articles").fetchone()[0] == 5
         (seed_inbox / "new.txt").write_text("A Later Story Arrives Today\n\n" + "More reporting words here. " * 20)
         summary = _ingest(seed_inbox, lake, "run-2", RUN_AT + timedelta(minutes=15))
-        assert summary["articles_published"] == 1
+        assert summary.articles_published == 1
         assert reader.execute("select count(*) from articles").fetchone()[0] == 5  # its snapshot, unchanged
         reader.execute("commit")
     assert _count(lake, "articles") == 6
@@ -275,7 +279,7 @@ def test_batching_does_not_change_the_result(seed_inbox: Path, tmp_path: Path, b
     one = _ingest(seed_inbox, tmp_path / "a")
     settings = get_settings(batch_size=batch_size).with_paths(seed_inbox, tmp_path / "b")
     many = run_ingest(settings, "run-1", RUN_AT, clock=lambda: RUN_AT, workers=workers)  # processes when > 1
-    assert one["articles_published"] == many["articles_published"] == 5
+    assert one.articles_published == many.articles_published == 5
     q = "select article_id, body, title from articles order by 1"
     assert _rows(tmp_path / "a", q) == _rows(tmp_path / "b", q)
 
@@ -299,10 +303,10 @@ def test_batches_are_bounded_in_bytes(seed_inbox: Path, lake: Path) -> None:
     settings = get_settings(max_batch_bytes=6000).with_paths(seed_inbox, lake)
     plan = plan_run(settings, "r", RUN_AT)
     sizes = {p.name: p.stat().st_size for p in seed_inbox.iterdir()}
-    for batch in plan["batches"]:
-        names = [f["source_path"] for f in RunStage(lake_of(lake), "r").read_json(batch["manifest"])]
+    for batch in plan.batches:
+        names = [f["source_path"] for f in RunStage(lake_of(lake), "r").read_json(batch.manifest)]
         assert len(names) == 1 or sum(sizes[n] for n in names) <= 6000
-    assert sum(b["n_files"] for b in plan["batches"]) == 5 and len(plan["batches"]) > 1
+    assert sum(b.n_files for b in plan.batches) == 5 and len(plan.batches) > 1
 
 
 def test_identical_files_in_one_run_publish_once_with_their_removals_once(inbox: Path, lake: Path) -> None:
@@ -310,7 +314,7 @@ def test_identical_files_in_one_run_publish_once_with_their_removals_once(inbox:
         (inbox / name).parent.mkdir(exist_ok=True)
         shutil.copy(SEEDS / "001_d4a9da04ce5f80a8.txt", inbox / name)
     summary = _ingest(inbox, lake)
-    assert (summary["articles_published"], summary["files_duplicate"]) == (1, 2)
+    assert (summary.articles_published, summary.files_duplicate) == (1, 2)
     assert _rows(lake, "select distinct source_path from boilerplate_removed") == [("a.txt",)]
     assert _rows(lake, "select count(*) from boilerplate_removed") == _rows(
         lake, "select sum(lines_removed) from articles")
@@ -348,17 +352,17 @@ def test_a_quarantined_file_is_reprocessed_after_a_fix(inbox: Path, lake: Path, 
     st = (inbox / "a.txt").stat()
     os.utime(inbox / "a.txt", ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
     summary = _ingest(inbox, lake, "run-2", RUN_AT + timedelta(minutes=15), extra_rules=rules)
-    assert summary["articles_published"] == 1 and summary["files_duplicate"] == 0
+    assert summary.articles_published == 1 and summary.files_duplicate == 0
     assert _rows(lake, "select count(*) from articles where body like '%SUBSCRIBE%'") == [(0,)]
 
 
 def test_a_run_takes_at_most_max_files_per_run_and_the_rest_follows(seed_inbox: Path, lake: Path) -> None:
     settings = get_settings(nlp=False, max_files_per_run=2).with_paths(seed_inbox, lake)
     plan = plan_run(settings, "capped", RUN_AT)
-    assert plan["n_files"] == 2 and plan["n_waiting"] == 3
+    assert plan.n_files == 2 and plan.n_waiting == 3
     summary = run_ingest(settings, "capped-cli", RUN_AT, clock=lambda: RUN_AT + timedelta(seconds=1))
-    assert summary["runs"] == ["capped-cli", "capped-cli--2", "capped-cli--3"]
-    assert summary["articles_published"] == 5 and summary["files_seen"] == 5
+    assert summary.runs == ("capped-cli", "capped-cli--2", "capped-cli--3")
+    assert summary.articles_published == 5 and summary.files_seen == 5
     assert _count(lake, "articles") == 5 and _count(lake, "ingest_runs") == 3
 
 
@@ -368,19 +372,19 @@ def test_a_run_takes_at_most_max_files_per_run_and_the_rest_follows(seed_inbox: 
 ])
 def test_batches_follow_the_inbox_and_settings(n_files: int, batch_size: int, max_batches: int, expected: int) -> None:
     settings = get_settings(batch_size=batch_size, max_batches=max_batches)
-    size = pipeline.batch_files(n_files, settings)
+    size = plan.batch_files(n_files, settings)
     assert size == expected
     if n_files:
         assert -(-n_files // size) <= max_batches
 
 
 def test_batch_processes_use_the_workers_cpus_but_not_for_small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pipeline, "available_cpus", lambda: 4)
+    monkeypatch.setattr(extract, "available_cpus", lambda: 4)
     auto = get_settings(batch_processes=0)
-    assert pipeline.batch_processes(auto, 10_000) == 4
-    assert pipeline.batch_processes(auto, 250) == 2  # one process per 100 records at least
-    assert pipeline.batch_processes(auto, 5) == 1
-    assert pipeline.batch_processes(get_settings(batch_processes=1), 10_000) == 1
+    assert extract.batch_processes(auto, 10_000) == 4
+    assert extract.batch_processes(auto, 250) == 2  # one process per 100 records at least
+    assert extract.batch_processes(auto, 5) == 1
+    assert extract.batch_processes(get_settings(batch_processes=1), 10_000) == 1
 
 
 def test_a_batch_on_two_processes_equals_one_process(seed_inbox: Path, tmp_path: Path,
@@ -392,11 +396,11 @@ def test_a_batch_on_two_processes_equals_one_process(seed_inbox: Path, tmp_path:
     for processes in (1, 2):
         lake = tmp_path / f"lake-{processes}"
         settings = get_settings(batch_processes=processes).with_paths(seed_inbox, lake)
-        monkeypatch.setattr(pipeline, "MIN_RECORDS_PER_PROCESS", 1)
-        monkeypatch.setattr(pipeline, "EXTRACT_CHUNK", 3)
-        batch = plan_run(settings, "run-1", RUN_AT)["batches"][0]
+        monkeypatch.setattr(extract, "MIN_RECORDS_PER_PROCESS", 1)
+        monkeypatch.setattr(extract, "EXTRACT_CHUNK", 3)
+        batch = plan_run(settings, "run-1", RUN_AT).batches[0]
         result = process_batch(settings, batch, RUN_AT)
-        assert result["processes"] == processes
+        assert result.processes == processes
         out = lake / "staging" / run_slug("run-1") / "batch-00000"
         staged[processes] = {name: pq.read_table(out / f"{name}.parquet").to_pylist()
                              for name in ("articles", "entities", "quotes", "boilerplate_removed", "article_vectors")}

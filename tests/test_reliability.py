@@ -26,8 +26,8 @@ from hypothesis import strategies as st
 from news_etl import lake as lakes
 from news_etl.cleaning import clean, load_rules
 from news_etl.metadata import extract_header
-from news_etl.pipeline import run_ingest
 from news_etl.reading import ReadError, parse_bytes
+from news_etl.runner import run_ingest
 from news_etl.settings import Limits, get_settings
 
 from .conftest import RUN_AT
@@ -136,8 +136,8 @@ def test_a_hostile_inbox_ends_in_articles_or_specific_quarantine_reasons(hostile
                 name, ledger.get(name), reasons.get(name))
     # The run's counts add up: every file seen is published, partial, a duplicate or quarantined.
     seen = len(ledger)
-    assert seen == summary["files_seen"] == (summary["files_published"] + summary["files_duplicate"]
-                                             + summary["files_quarantined"])
+    assert seen == summary.files_seen == (summary.files_published + summary.files_duplicate
+                                             + summary.files_quarantined)
     # Nothing of the symlinked secret, and nothing written outside the lake.
     assert _q(lake, "select count(*) from articles where body like '%TOP SECRET%'") == [(0,)]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["inbox", "lake", "outside"]

@@ -15,9 +15,10 @@ import pandas as pd
 import pytest
 
 from news_etl import lake as lakes
-from news_etl import quality, report
+from news_etl import report
 from news_etl.cleaning import load_rules
-from news_etl.pipeline import run_ingest
+from news_etl.quality import gate, published, suites
+from news_etl.runner import run_ingest
 from news_etl.settings import get_settings
 
 from .conftest import ROOT, RUN_AT, SEEDS, lake_of
@@ -31,7 +32,7 @@ def checked_lake(tmp_path_factory) -> Path:
     """The seeds ingested, checked (GX Checkpoint + Data Docs) and reported."""
     lake = tmp_path_factory.mktemp("dq") / "lake"
     run_ingest(get_settings().with_paths(SEEDS, lake), "dq-seeds", RUN_AT, clock=lambda: RUN_AT)
-    quality.check_published(lake_of(lake), "dq-seeds", RUN_AT, load_rules(None))
+    published.check_published(lake_of(lake), "dq-seeds", RUN_AT, load_rules(None))
     report.build_report(lake_of(lake), RUN_AT)
     return lake
 
@@ -40,15 +41,15 @@ def checked_lake(tmp_path_factory) -> Path:
 
 
 def test_published_suites_pass_on_the_seeds_with_fill_rate_warnings(checked_lake: Path) -> None:
-    cols, rows = lakes.query(lake_of(checked_lake), "select * from dq_runs")
+    cols, rows = lakes.query(lake_of(checked_lake), "select * from check_runs")
     run = dict(zip(cols, rows[0], strict=True))
     assert run["success"] and run["failed_errors"] == []
     assert run["expectations"] == 22 and run["articles"] == 5
     # Four of the five seeds have no headline or byline line: the fill-rate checks warn, as they should.
     assert "articles_published: expect_column_values_to_not_be_null(title)" in run["failed_warnings"]
-    suites = {r[0] for r in lakes.query(lake_of(checked_lake), "select distinct suite from dq_results")[1]}
-    assert suites == set(quality.PUBLISHED_SUITES)
-    assert (quality.data_docs_dir(checked_lake) / "index.html").is_file()
+    suites = {r[0] for r in lakes.query(lake_of(checked_lake), "select distinct suite from check_results")[1]}
+    assert suites == set(published.PUBLISHED_SUITES)
+    assert (lakes.data_docs_dir(checked_lake) / "index.html").is_file()
 
 
 def _articles(**overrides) -> pd.DataFrame:
@@ -62,8 +63,8 @@ def _articles(**overrides) -> pd.DataFrame:
 
 def _failed(df: pd.DataFrame) -> set[str]:
     rules = load_rules(None)
-    outcome = quality.validate_frame(df, "articles", id_column="article_id", run_id="t", validated_at=RUN_AT,
-                                     variables=quality._suite_variables(rules))
+    outcome = gate.validate_frame(df, "articles", id_column="article_id", run_id="t", validated_at=RUN_AT,
+                                     variables=suites.suite_variables(rules))
     return {f"{r['expectation']}({r['column_name']})" for r in outcome.results if not r["success"]}
 
 
@@ -82,7 +83,7 @@ def test_entities_suite_catches_a_dangling_article_id_and_an_unknown_label() -> 
 
     df = pd.DataFrame([{"article_id": "a1", "entity_id": "e1", "name": "Kim", "label": "PERSON", "mention_count": 2},
                        {"article_id": "zz", "entity_id": "e2", "name": "X", "label": "MONEY", "mention_count": 1}])
-    outcome = quality.validate_frame(df, "entities", id_column="entity_id", run_id="t", validated_at=RUN_AT,
+    outcome = gate.validate_frame(df, "entities", id_column="entity_id", run_id="t", validated_at=RUN_AT,
                                      variables={"article_ids": ["a1"], "entity_labels": sorted(load_config().labels)})
     failed = {(r["expectation"], r["column_name"]) for r in outcome.results if not r["success"]}
     assert failed == {("expect_column_values_to_be_in_set", "article_id"),
@@ -96,9 +97,9 @@ def test_a_failed_error_expectation_fails_the_report_run_with_its_name(tmp_path:
     rules_file = tmp_path / "rules.yaml"
     rules_file.write_text("rules:\n  - name: kim_is_boilerplate\n    pattern: 'Kim Jong'\n    check: true\n",
                           encoding="utf-8")
-    summary = quality.check_published(lake_of(lake), "bad", RUN_AT, load_rules(rules_file))
-    assert not summary["success"]
-    assert summary["failed_errors"] == ["articles_published: expect_column_values_to_not_match_regex_list(body)"]
+    summary = published.check_published(lake_of(lake), "bad", RUN_AT, load_rules(rules_file))
+    assert not summary.success
+    assert summary.failed_errors == ("articles_published: expect_column_values_to_not_match_regex_list(body)",)
     cli = subprocess.run([sys.executable, "-m", "news_etl.cli", "report", "--lake", str(lake)],
                          capture_output=True, text=True, env={**os.environ, "NEWS_ETL_RULES": str(rules_file)})
     assert cli.returncode == 1
@@ -190,8 +191,8 @@ def test_chunked_validation_matches_one_pass_and_catches_duplicates_across_chunk
              "published_at": RUN_AT, "ingested_at": RUN_AT, "language": "en"} for i in range(13)]
     table = pa.Table.from_pylist(rows)
     rules = load_rules(None)
-    chunked = quality.validate_articles(table, rules, run_id="r", validated_at=RUN_AT, chunk_rows=5)
-    whole = quality.validate_articles(table, rules, run_id="r", validated_at=RUN_AT, chunk_rows=100)
+    chunked = gate.validate_articles(table, rules, run_id="r", validated_at=RUN_AT, chunk_rows=5)
+    whole = gate.validate_articles(table, rules, run_id="r", validated_at=RUN_AT, chunk_rows=100)
     assert chunked.failed_ids == whole.failed_ids == {"dup"}
     summary = lambda o: [(r["expectation"], r["success"], r["element_count"], r["unexpected_count"])  # noqa: E731
                          for r in o.results]
@@ -238,8 +239,8 @@ def hostile_lake(tmp_path_factory) -> Path:
     _hostile_inbox(base / "inbox")
     lake = base / "lake"
     summary = run_ingest(get_settings().with_paths(base / "inbox", lake), "hostile", RUN_AT, clock=lambda: RUN_AT)
-    assert summary["articles_published"] == 2, summary
-    quality.check_published(lake_of(lake), "hostile", RUN_AT, load_rules(None))
+    assert summary.articles_published == 2, summary
+    published.check_published(lake_of(lake), "hostile", RUN_AT, load_rules(None))
     report.build_report(lake_of(lake), RUN_AT)
     return lake
 
@@ -260,7 +261,7 @@ def test_no_page_runs_a_script_from_the_data(hostile_lake: Path, tmp_path: Path)
     control.write_text(f"<html><head><title>t</title></head><body>{HOSTILE}</body></html>")
     assert MARKER in _dom(control)
 
-    docs = quality.data_docs_dir(hostile_lake)
+    docs = lakes.data_docs_dir(hostile_lake)
     pages = [report.report_path(hostile_lake), docs / "index.html", *sorted((docs / "validations").rglob("*.html"))]
     assert len(pages) >= 7  # the report, the Data Docs index, a page per suite that had rows to check
     shown = 0
@@ -274,7 +275,7 @@ def test_no_page_runs_a_script_from_the_data(hostile_lake: Path, tmp_path: Path)
     # The published values themselves are untouched: the escaping is only for display.
     with lakes.reader(lake_of(hostile_lake)) as con:
         assert con.execute("select count(*) from quotes where quote like '%<script>%'").fetchone()[0] >= 1
-        assert con.execute("select count(*) from dq_results where observed like '%&lt;%'").fetchone()[0] == 0
+        assert con.execute("select count(*) from check_results where observed like '%&lt;%'").fetchone()[0] == 0
 
 
 # --------------------------------------------------------------------------- the plugin's edges
@@ -355,7 +356,7 @@ def test_the_plugin_needs_an_airflow_login(airflow_db, checked_lake: Path, monke
 def test_data_docs_load_nothing_from_the_network(checked_lake: Path) -> None:
     from news_etl import datadocs
 
-    site = quality.data_docs_dir(checked_lake)
+    site = lakes.data_docs_dir(checked_lake)
     pages = [p for p in site.rglob("*.html") if "vendor" not in p.parts]
     assert len(pages) >= 10
     for page in pages:
@@ -368,5 +369,5 @@ def test_data_docs_load_nothing_from_the_network(checked_lake: Path) -> None:
 @pytest.mark.skipif(_chromium() is None, reason=NO_CHROMIUM)
 def test_data_docs_render_their_tables_offline(checked_lake: Path) -> None:
     # No network at all: the index's results table is filled by bootstrap-table, from the local copy.
-    dom = _dom(quality.data_docs_dir(checked_lake) / "index.html")
+    dom = _dom(lakes.data_docs_dir(checked_lake) / "index.html")
     assert "Showing 1 to" in dom and "articles_published" in dom

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from news_etl import lake as lakes
-from news_etl import stories
-from news_etl.pipeline import run_ingest
+from news_etl import similarity
+from news_etl.runner import run_ingest
 from news_etl.settings import get_settings
 
 from .conftest import RUN_AT, SEEDS, lake_of
@@ -31,29 +31,29 @@ FOOTBALL = ("United beat City 3-1 on Saturday with two late goals from their new
 
 
 def _vec(text: str):
-    return stories.story_vector(text)
+    return similarity.story_vector(text)
 
 
 def test_similarity_of_identical_reworded_and_unrelated_texts() -> None:
-    assert stories.cosine(_vec(BRIDGE), _vec(BRIDGE)) == pytest.approx(1.0, abs=1e-4)
-    reworded = stories.cosine(_vec(BRIDGE), _vec(BRIDGE_REWORDED))
-    unrelated = stories.cosine(_vec(BRIDGE), _vec(FOOTBALL))
-    config = stories.load_config()
+    assert similarity.cosine(_vec(BRIDGE), _vec(BRIDGE)) == pytest.approx(1.0, abs=1e-4)
+    reworded = similarity.cosine(_vec(BRIDGE), _vec(BRIDGE_REWORDED))
+    unrelated = similarity.cosine(_vec(BRIDGE), _vec(FOOTBALL))
+    config = similarity.load_config()
     assert reworded >= config.same_story
     assert unrelated < 0.1
 
 
 def test_vectors_are_unit_length_and_bounded() -> None:
     terms, weights = _vec(BRIDGE)
-    assert len(terms) == len(weights) <= stories.load_config().terms_per_article
+    assert len(terms) == len(weights) <= similarity.load_config().terms_per_article
     assert sum(w * w for w in weights) == pytest.approx(1.0, abs=1e-3)
     assert _vec("") == ([], [])
 
 
-def _cluster(texts: dict[str, str]) -> stories.Clustering:
+def _cluster(texts: dict[str, str]) -> similarity.Clustering:
     ids = list(texts)
     vecs = [_vec(texts[i]) for i in ids]
-    return stories.cluster(ids, [v[0] for v in vecs], [v[1] for v in vecs])
+    return similarity.cluster(ids, [v[0] for v in vecs], [v[1] for v in vecs])
 
 
 def test_cluster_groups_a_story_and_links_the_near_copy_to_the_earlier_article() -> None:
@@ -153,5 +153,6 @@ def test_source_of_is_the_publisher_else_the_folder_else_the_file(publisher: str
     from news_etl.settings import SQL_DIR
 
     con = duckdb.connect()
-    con.execute((SQL_DIR / "source_of.sql").read_text(encoding="utf-8"))
+    con.execute((SQL_DIR / "macros.sql").read_text(encoding="utf-8"))
     assert con.execute("select source_of(nullif(?, ''), ?)", [publisher or "", source_path]).fetchone()[0] == source
+    assert con.execute("select kept_paragraphs(?)", ["One.\n\nTwo.\n\nThree."]).fetchone()[0] == 3

@@ -7,10 +7,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from news_etl import metadata
-from news_etl.cleaning import Cleaned, Removed, RuleSet, clean, count_words
+from news_etl.cleaning import Cleaned, Removed, RuleSet, clean
 from news_etl.linemodel import LineModel
 from news_etl.reading import Record
 from news_etl.settings import Limits
+from news_etl.text import count_words
 from news_etl.values import bound_list, bound_text
 
 #: Average adult silent reading speed for non-fiction (Brysbaert 2019, 238 words per minute).

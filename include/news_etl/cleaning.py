@@ -15,14 +15,15 @@ from pathlib import Path
 
 import yaml
 
+from news_etl.linemodel import decode, line_features
 from news_etl.settings import RULES_DIR
+from news_etl.text import WORD, count_words
 
 log = logging.getLogger(__name__)
 
-WORD = re.compile(r"\w+(?:['’\-]\w+)*")  # a word; hyphens and apostrophes join its parts
-_SEPARATORS = re.compile(r"[\s,|·•/]+")
+_LABEL_SEPARATORS = re.compile(r"[\s,|·•/]+")  # between the words of a label line ("Share | Tweet")
 _FIRST_TOKEN = re.compile(r"[^\s,|·•/]+")
-_TERMINAL = (".", "!", "?", ":", ";", ",", "…", "\"", "”", "’", "'")
+_CLAUSE_ENDS = (".", "!", "?", ":", ";", ",", "…", "\"", "”", "’", "'")  # a line ending so is not a heading
 
 #: rule name used for exact repeats of an earlier line (a duplicated caption, a widget shown twice)
 REPEATED_LINE = "repeated_line"
@@ -140,12 +141,8 @@ def _only_words(line: str, words: frozenset[str]) -> bool:
     # Multi-word entries ("copy link") are matched first by substitution.
     for phrase in sorted((w for w in words if " " in w), key=len, reverse=True):
         text = text.replace(phrase, " ")
-    tokens = [t for t in _SEPARATORS.split(text) if t]
+    tokens = [t for t in _LABEL_SEPARATORS.split(text) if t]
     return all(t.strip(":.") in words for t in tokens)
-
-
-def count_words(text: str) -> int:
-    return len(WORD.findall(text))
 
 
 def _compile_rule(raw: dict, origin: str) -> Rule:
@@ -251,7 +248,7 @@ class Cleaned:
 def is_heading(line: str, next_line: str | None) -> bool:
     """A short title-like line that introduces a longer paragraph: a section heading."""
     n = count_words(line)
-    if not 1 <= n <= 12 or len(line) > 100 or line.endswith(_TERMINAL):
+    if not 1 <= n <= 12 or len(line) > 100 or line.endswith(_CLAUSE_ENDS):
         return False
     if not line[:1].isupper() and not line[:1].isdigit():
         return False
@@ -324,8 +321,6 @@ def clean(text: str, rules: RuleSet, preassigned: dict[int, str] | None = None, 
     probs: list[float | None] = [None] * len(lines)
     if model is not None and lines and not _hard_wrapped(_blocks(raw_lines)):
         # The model reads one block per line; hard-wrapped prose (many lines per paragraph) is left to the rules.
-        from news_etl.linemodel import decode, line_features
-
         p_body = model.predict_proba(line_features(lines, [r is not None for r in reasons]))
         probs = [round(float(p), 4) for p in p_body]
         keep = decode(p_body, model.threshold, model.switch_cost)
@@ -385,7 +380,7 @@ BATCH_REPEAT = "batch_repeat"
 
 
 def _is_prose(line: str) -> bool:
-    return count_words(line) >= 12 and line.rstrip().endswith(_TERMINAL)
+    return count_words(line) >= 12 and line.rstrip().endswith(_CLAUSE_ENDS)
 
 
 _SENTENCE_END = (".", "!", "?", "…", "\"", "”", "’", "'")

@@ -61,7 +61,7 @@ def _settings(args: argparse.Namespace):
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from news_etl.pipeline import run_ingest
+    from news_etl.runner import run_ingest
 
     settings = _settings(args)
     try:
@@ -73,7 +73,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     started = _now()
     run_id = args.run_id or f"cli__{started.strftime('%Y-%m-%dT%H:%M:%S.%fZ')}"
     summary = run_ingest(settings, run_id, started, clock=_now, workers=args.workers)
-    print(json.dumps(summary, indent=2, default=str))
+    print(json.dumps(summary.to_xcom(), indent=2, default=str))
     return 0
 
 
@@ -154,8 +154,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from news_etl import quality, report
+    from news_etl import report
     from news_etl.cleaning import load_rules
+    from news_etl.quality import published
 
     lake = _lake(args)
     if not lake.exists():
@@ -165,9 +166,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     summary: dict = {}
     if not args.no_checks:
         # One run when named; else every run no check has seen yet (else the latest), as the DAG does.
-        summary = quality.check_runs(lake, [args.run_id] if args.run_id else [], now,
-                                     load_rules(_settings(args).extra_rules), backlog=0 if args.run_id else
-                                     quality.MAX_BACKLOG_CHECKS)
+        summary = published.check_runs(lake, [args.run_id] if args.run_id else [], now,
+                                       load_rules(_settings(args).extra_rules), backlog=0 if args.run_id else
+                                       published.MAX_BACKLOG_CHECKS).to_xcom()
         if not summary["runs"]:
             log.error("the lake at %s has no committed run%s to check", lake.folder,
                       f" {args.run_id}" if args.run_id else "")
@@ -198,7 +199,7 @@ def cmd_maintain(args: argparse.Namespace) -> int:
 
     def run() -> int:
         summary = maintain(_lake(args), _now(), settings.snapshot_retention_days, settings.staging_retention_days)
-        print(json.dumps(summary, indent=2))
+        print(json.dumps(summary.to_xcom(), indent=2))
         return 0
 
     return _read_errors(run)
@@ -212,19 +213,19 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         log.error("%s", exc)
         return 2
-    print(json.dumps(result, indent=2, default=str))
+    print(json.dumps(result.to_xcom(), indent=2, default=str))
     return 0
 
 
 def cmd_stories(args: argparse.Namespace) -> int:
     from news_etl import lake as lakes
-    from news_etl import story_store
+    from news_etl.stages import stories as story_stage
 
     at = _now()
     run_id = f"stories-rebuild__{at:%Y%m%dT%H%M%S}"
 
     def run() -> int:
-        result = lakes.transaction(_lake(args), lambda con: story_store.rebuild(con, run_id, at),
+        result = lakes.transaction(_lake(args), lambda con: story_stage.rebuild(con, run_id, at),
                                    what="stories rebuild")
         print(json.dumps(result.to_xcom(), indent=2))
         return 0
@@ -297,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_migrate)
 
     p = sub.add_parser("stories", help="recompute every story from every published article (--rebuild): after a "
-                                       "change to rules/stories.yaml, or to check the incremental update")
+                                       "change to config/stories.yaml, or to check the incremental update")
     p.add_argument("--rebuild", action="store_true", required=True, help="the full recompute (required)")
     p.add_argument("--lake", help="lake folder (default: NEWS_ETL_LAKE)")
     p.set_defaults(func=cmd_stories)

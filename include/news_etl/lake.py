@@ -286,6 +286,10 @@ def _check_formats(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
 
 _ENSURED: set[tuple[str, str]] = set()
 
+#: Tables renamed since a lake may have been created: old name -> new. The first writer session renames them
+#: (DuckLake keeps their files, snapshots and partitioning).
+RENAMED = {"validation_results": "gate_results", "dq_results": "check_results", "dq_runs": "check_runs"}
+
 #: Options kept in the catalog (every client of the lake uses them), set once when missing.
 LAKE_OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("parquet_compression", "'zstd'", "bench-scale's 98,012 articles take 41.7 MB instead of 152 MB with snappy"),
@@ -294,6 +298,17 @@ LAKE_OPTIONS: tuple[tuple[str, str, str], ...] = (
     # duckdb/ducklake#1413, #1305). Every insert writes Parquet; maintenance merges the small files daily.
     ("data_inlining_row_limit", "0", "a reader never meets a flush of inlined rows"),
 )
+
+
+def lake_macros() -> dict[str, str]:
+    """name -> ``create macro`` statement (in the lake's catalog) of every macro in ``sql/macros.sql``."""
+    text = "\n".join(line for line in (SQL_DIR / "macros.sql").read_text(encoding="utf-8").splitlines()
+                     if not line.lstrip().startswith("--"))
+    out = {}
+    for statement in filter(str.strip, text.split(";")):
+        name = re.search(r"create or replace macro (\w+)\(", statement).group(1)
+        out[name] = statement.strip().replace(f"macro {name}(", f"macro {ALIAS}.main.{name}(", 1)
+    return out
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
@@ -311,15 +326,20 @@ def _create(con: duckdb.DuckDBPyConnection) -> None:
     and an empty commit would still be a snapshot)."""
     existing = {(s, t) for s, t in con.execute(
         f"select schema_name, table_name from duckdb_tables() where database_name = '{ALIAS}'").fetchall()}
-    columns = {(t, c) for t, c in con.execute(
+    columns = {(RENAMED.get(t, t), c) for t, c in con.execute(
         f"select table_name, column_name from duckdb_columns() where database_name = '{ALIAS}'").fetchall()}
-    has_macro = bool(con.execute(f"select 1 from duckdb_functions() where database_name = '{ALIAS}' "
-                                 "and function_name = 'source_of'").fetchall())
+    macros = {name for (name,) in con.execute(
+        f"select function_name from duckdb_functions() where database_name = '{ALIAS}'").fetchall()}
     steps: list[str] = []
     if (META_SCHEMA, "lake_state") not in existing:
         steps += [f"CREATE SCHEMA IF NOT EXISTS {ALIAS}.{META_SCHEMA}",
                   f"CREATE TABLE IF NOT EXISTS {ALIAS}.{META_SCHEMA}.lake_state (key varchar, value varchar)",
                   f"INSERT INTO {ALIAS}.{META_SCHEMA}.lake_state VALUES ('format', '{LAKE_FORMAT}'), ('publish', '0')"]
+    for old, new in RENAMED.items():
+        if ("main", old) in existing and ("main", new) not in existing:
+            log.info("renaming table %s to %s", old, new)
+            steps.append(f"ALTER TABLE {ALIAS}.main.{old} RENAME TO {new}")
+            existing.add(("main", new))
     for table, schema in ALL_TABLES.items():
         types = dict(zip(schema.names, (str(t) for t in duckdb.from_arrow(schema.empty_table()).types), strict=True))
         if ("main", table) not in existing:
@@ -334,10 +354,9 @@ def _create(con: duckdb.DuckDBPyConnection) -> None:
                 if (table, name) not in columns:
                     log.info("adding column %s.%s to the lake", table, name)
                     steps.append(f"ALTER TABLE {ALIAS}.main.{table} ADD COLUMN {name} {types[name]}")
-    if not has_macro:
-        # Kept in the catalog: every session that attaches the lake can call source_of(publisher, source_path).
-        steps.append((SQL_DIR / "source_of.sql").read_text(encoding="utf-8").replace(
-            "create or replace macro source_of(", f"create or replace macro {ALIAS}.main.source_of("))
+    for name, sql in lake_macros().items():
+        if name not in macros:  # kept in the catalog: every session that attaches the lake can call them
+            steps.append(sql)
     options = {name for (name,) in con.execute(f"select option_name from ducklake_options('{ALIAS}')").fetchall()}
     for name, value, why in LAKE_OPTIONS:
         if name not in options:
@@ -355,6 +374,19 @@ def _create(con: duckdb.DuckDBPyConnection) -> None:
         with contextlib.suppress(duckdb.Error):
             con.execute("ROLLBACK")
         raise
+
+
+def reports_dir(folder: Path) -> Path:
+    """The run report and the GX project (Data Docs) of the lake in ``folder``."""
+    return Path(folder) / "_reports"
+
+
+def gx_project_dir(folder: Path) -> Path:
+    return reports_dir(folder) / "gx"
+
+
+def data_docs_dir(folder: Path) -> Path:
+    return gx_project_dir(folder) / "gx" / "uncommitted" / "data_docs" / "local_site"
 
 
 @contextlib.contextmanager

@@ -3,7 +3,7 @@
 Features hold on any site (no word lists of particular pages): length and word counts, stop-word
 density, sentence shape and punctuation, link/menu-like marks, position in the text, the prose density
 of the neighbourhood, repeats, and whether a YAML rule fires. The model is a small gradient-boosted tree
-ensemble stored as JSON (``rules/line_model.json``), trained on newsbench ``dev/`` only by
+ensemble stored as JSON (``models/line_model.json``), trained on newsbench ``dev/`` only by
 ``benchmarks/train_line_model.py``; inference is a few numpy operations per document.
 """
 
@@ -18,17 +18,16 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import yaml
 
-from news_etl.cleaning import WORD
-from news_etl.settings import RULES_DIR
+from news_etl.settings import MODELS_DIR
+from news_etl.text import WORD, stopwords
 
 log = logging.getLogger(__name__)
 
-MODEL_FILE = RULES_DIR / "line_model.json"
+MODEL_FILE = MODELS_DIR / "line_model.json"
 
-_TERMINAL = tuple(".!?…\"”’'»)")
-_SEPARATORS = re.compile(r"[|•·»›/]|\s[-–—]\s")
+_SENTENCE_ENDS = tuple(".!?…\"”’'»)")
+_TITLE_SEPARATORS = re.compile(r"[|•·»›/]|\s[-–—]\s")
 # The next three run on the lower-cased line: case-sensitive searches are several times faster.
 _LINKISH = re.compile(r"https?://|www\.|@\w|\b[\w.+-]+@[\w-]+\.\w|\.(com|org|net|co\.\w\w)\b")
 _COPYRIGHT = re.compile(r"©|\(c\)\s*\d{4}|all rights reserved|copyright")
@@ -50,13 +49,6 @@ FEATURES = [
     "run_share", "doc_prose_share", "doc_lines", "in_main_span", "dist_main_span",
     "topic_overlap", "topic_overlap_w2", "has_content_words",
 ]
-
-
-@lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
-    with open(RULES_DIR / "stopwords.yaml", encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
-    return frozenset(w.casefold() for words in data.values() for w in str(words).split())
 
 
 def _smooth(x: np.ndarray, radius: int) -> np.ndarray:
@@ -86,7 +78,7 @@ def _line_counts(line: str, lower: str, stop: frozenset[str]) -> tuple[tuple, li
         nw,
         chars,
         sum(map(len, words)),
-        line.endswith(_TERMINAL),
+        line.endswith(_SENTENCE_ENDS),
         line.endswith(":"),
         sum(map(stop.__contains__, lower_words)),
         sum([w[0].isupper() for w in words]),  # list comprehensions: measurably faster than generators here
@@ -94,7 +86,7 @@ def _line_counts(line: str, lower: str, stop: frozenset[str]) -> tuple[tuple, li
         chars - alpha - digits - line.count(" "),  # punctuation and symbols
         # Each regex runs only when a substring it cannot match without is present (C-level checks):
         # most lines of a page are short menu items that need none of them. Same values, less time.
-        not _SEPARATOR_CHARS.isdisjoint(line) and bool(_SEPARATORS.search(line)),
+        not _SEPARATOR_CHARS.isdisjoint(line) and bool(_TITLE_SEPARATORS.search(line)),
         ("." in lower or "@" in lower or "://" in lower) and bool(_LINKISH.search(lower)),
         ("©" in lower or "(c)" in lower or "right" in lower) and bool(_COPYRIGHT.search(lower)),
         lower.startswith(("by", "written", "words", "reporting")) and bool(_BYLINE.match(line)),
@@ -108,7 +100,7 @@ def _line_counts(line: str, lower: str, stop: frozenset[str]) -> tuple[tuple, li
 def line_features(lines: list[str], rule_hits: list[bool]) -> np.ndarray:
     """Feature matrix (one row per line, columns as :data:`FEATURES`) for the non-empty lines of a text."""
     n = len(lines)
-    stop = _stopwords()
+    stop = stopwords()
     tokens: list[list[str]] = []
     raw: list[tuple] = []
     repeats: dict[str, int] = {}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from news_etl import staging
@@ -24,7 +25,22 @@ log = logging.getLogger(__name__)
 ORPHAN_GRACE = timedelta(hours=1)
 
 
-def maintain(lake: Lake, at: datetime, retention_days: int, staging_retention_days: int) -> dict:
+@dataclass(frozen=True)
+class MaintenanceResult:
+    """What one maintenance pass did to the lake's files."""
+
+    data_files_before: int
+    data_files_after: int
+    files_per_table: dict[str, int]
+    staging_pruned: int  # abandoned staging folders removed
+    steps_seconds: dict[str, float]
+    seconds: float
+
+    def to_xcom(self) -> dict:
+        return asdict(self)
+
+
+def maintain(lake: Lake, at: datetime, retention_days: int, staging_retention_days: int) -> MaintenanceResult:
     """Flush inlined rows to Parquet, merge small files, expire snapshots older than ``retention_days`` before
     ``at``, delete the files nothing references any more, and remove staging of runs abandoned before the
     staging retention. Safe to run beside publishers and readers: each step is its own DuckLake transaction."""
@@ -53,9 +69,9 @@ def maintain(lake: Lake, at: datetime, retention_days: int, staging_retention_da
         con.close()
     pruned = staging.prune(lake, at - timedelta(days=staging_retention_days))
     after = data_files(lake)
-    summary = {"data_files_before": sum(before.values()), "data_files_after": sum(after.values()),
-               "files_per_table": after, "staging_pruned": len(pruned), "steps_seconds": steps,
-               "seconds": round(time.perf_counter() - started, 2)}
+    result = MaintenanceResult(data_files_before=sum(before.values()), data_files_after=sum(after.values()),
+                               files_per_table=after, staging_pruned=len(pruned), steps_seconds=steps,
+                               seconds=round(time.perf_counter() - started, 2))
     log.info("lake maintenance: %d -> %d data files, %d abandoned staging folder(s) removed, %.1fs",
-             summary["data_files_before"], summary["data_files_after"], len(pruned), summary["seconds"])
-    return summary
+             result.data_files_before, result.data_files_after, len(pruned), result.seconds)
+    return result

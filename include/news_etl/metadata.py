@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -20,8 +19,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from news_etl.cleaning import count_words
 from news_etl.settings import RULES_DIR
+from news_etl.text import alnum_key, count_words, normalise_for_hash
 
 log = logging.getLogger(__name__)
 
@@ -272,10 +271,6 @@ def parse_byline(text: str) -> list[str]:
 # --------------------------------------------------------------------------- header lines
 
 
-def _norm(s: str | None) -> str:
-    return "".join(ch for ch in (s or "").casefold() if ch.isalnum())
-
-
 def is_headline(line: str) -> bool:
     """A line shaped like a headline: short, not a sentence ending in a full stop, not a label."""
     n = count_words(line)
@@ -396,7 +391,7 @@ def extract_header(
     if hint_title:
         h.title = hint_title.strip()
         for i in head:
-            if _norm(lines[i]) == _norm(hint_title):
+            if alnum_key(lines[i]) == alnum_key(hint_title):
                 h.marks[i] = "meta:title"
                 break
     else:
@@ -700,15 +695,6 @@ def known_languages() -> list[str]:
 
     langid.classify("warm up")  # builds the module's identifier on first use
     return sorted(str(c) for c in langid.IDENTIFIER.nb_classes)
-
-
-_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"',
-                         "«": '"', "»": '"', "–": "-", "—": "-"})
-
-
-def normalise_for_hash(body: str) -> str:
-    text = unicodedata.normalize("NFKC", body).translate(_QUOTES).casefold()
-    return " ".join(text.split())
 
 
 def content_hash(body: str) -> str:

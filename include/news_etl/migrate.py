@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from news_etl.schemas import TABLES
 
 log = logging.getLogger(__name__)
 
+_OLD_NAMES = {new: old for old, new in lakes.RENAMED.items()}
 _PART = re.compile(r"^part-(?P<slug>[A-Za-z0-9_]+)--(?P<tag>[A-Za-z0-9_]+)\.parquet$")
 
 
@@ -38,7 +40,8 @@ def _glob_escape(path: str) -> str:
 def _parts(old: Path, table: str) -> dict[str, list[Path]]:
     """slug -> the table's part files of that run."""
     out: dict[str, list[Path]] = {}
-    root = old / table
+    # The earlier layout named folders by the tables' names then (gate_results was validation_results).
+    root = old / _OLD_NAMES.get(table, table)
     if root.is_dir():
         for p in sorted(root.glob("*/part-*.parquet")):
             if m := _PART.match(p.name):
@@ -57,10 +60,25 @@ def _file_list(paths: list[Path]) -> str:
     return "[" + ", ".join("'" + _glob_escape(str(p)).replace("'", "''") + "'" for p in paths) + "]"
 
 
-def migrate_from(lake: Lake, old: Path, at: datetime) -> dict:
+@dataclass(frozen=True)
+class MigrationResult:
+    """What a migration imported, table by table."""
+
+    runs_imported: int
+    runs_already_there: int  # committed in the lake before (a re-run of the migration)
+    rows: dict[str, int]
+    stories: int | None  # stories after the rebuild (None: nothing imported)
+    uncommitted_parts_left_out: int  # files of runs that never committed in the old lake
+    seconds: float
+
+    def to_xcom(self) -> dict:
+        return asdict(self)
+
+
+def migrate_from(lake: Lake, old: Path, at: datetime) -> MigrationResult:
     """Import every committed run of the earlier-layout lake at ``old``; returns rows imported per table.
     ``at``: the migration's time (of the story index rows and any story merge it records)."""
-    from news_etl import story_store
+    from news_etl.stages import stories as story_stage
 
     old = Path(old)
     if not (old / "ingest_runs").is_dir():
@@ -92,15 +110,15 @@ def migrate_from(lake: Lake, old: Path, at: datetime) -> dict:
             if counts[table] != source_rows:  # cannot happen short of a bug: then nothing is committed
                 raise RuntimeError(f"migrating {table}: {source_rows} rows read but {counts[table]} inserted")
         con.execute("CALL ducklake_set_commit_message(?, ?, ?)", [lakes.ALIAS, "news-etl", f"migrate from {old}"])
-        stories = story_store.rebuild(con, f"migrate from {old}", at) if counts.get("articles") else None
+        stories = story_stage.rebuild(con, f"migrate from {old}", at) if counts.get("articles") else None
         return {"runs_imported": len(todo), "runs_already_there": len(run_ids) - len(todo), "rows": counts,
                 "stories": stories.stories if stories else None}
 
-    result = lakes.transaction(lake, body, what=f"migration from {old}")
-    result["uncommitted_parts_left_out"] = skipped_uncommitted
-    result["seconds"] = round(time.perf_counter() - started, 2)
+    done = lakes.transaction(lake, body, what=f"migration from {old}")
+    result = MigrationResult(**done, uncommitted_parts_left_out=skipped_uncommitted,
+                             seconds=round(time.perf_counter() - started, 2))
     log.info("migrated %d run(s) from %s (%d already there, %d uncommitted part(s) left out): %s",
-             result["runs_imported"], old, result["runs_already_there"], skipped_uncommitted, result["rows"])
+             result.runs_imported, old, result.runs_already_there, skipped_uncommitted, result.rows)
     return result
 
 

@@ -23,7 +23,7 @@ from functools import lru_cache
 
 import yaml
 
-from news_etl.settings import RULES_DIR
+from news_etl.settings import CONFIG_DIR, MODELS_DIR
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class NlpConfig:
 
 @lru_cache(maxsize=1)
 def load_config() -> NlpConfig:
-    with open(RULES_DIR / "nlp.yaml", encoding="utf-8") as fh:
+    with open(CONFIG_DIR / "nlp.yaml", encoding="utf-8") as fh:
         raw = yaml.safe_load(fh)
     ents, quotes, keys = raw["entities"], raw["quotes"], raw["keywords"]
     return NlpConfig(
@@ -76,7 +76,7 @@ def load_config() -> NlpConfig:
 
 @dataclass(frozen=True)
 class Idf:
-    """Document frequencies of words in a reference news corpus (rules/idf.json, built by a script)."""
+    """Document frequencies of words in a reference news corpus (models/idf.json, built by a script)."""
 
     n_docs: int
     df: dict[str, int]
@@ -87,7 +87,7 @@ class Idf:
 
 @lru_cache(maxsize=1)
 def load_idf() -> Idf:
-    path = RULES_DIR / "idf.json"
+    path = MODELS_DIR / "idf.json"
     if not path.is_file():  # keywords still work, ranked by frequency and position only
         log.warning("%s is missing: key phrases are ranked without corpus statistics", path)
         return Idf(1, {})
@@ -439,7 +439,7 @@ _WORKER: tuple | None = None
 
 def _init_worker(model: str, batch_size: int) -> None:
     # BLAS threads left as they are, as in spaCy's own n_process workers (the benchmark compares the two);
-    # the pipeline's batch pool (pipeline._init_extract_worker) holds its workers to one thread.
+    # the pipeline's batch pool (news_etl.stages.extract.init_worker) holds its workers to one thread.
     global _WORKER
     _WORKER = (load_pipeline(model), load_config(), load_idf(), batch_size)
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from html import unescape
 
+from news_etl.text import alnum_key
+
 log = logging.getLogger(__name__)
 
 _ARTICLE_TYPES = {
@@ -48,12 +50,8 @@ class PageMeta:
     locale: str | None = None  # the language tag the page declares (<html lang>, og:locale): "en-US"
 
 
-def _norm(s: str | None) -> str:
-    return "".join(ch for ch in (s or "").casefold() if ch.isalnum())
-
-
 def _similar(a: str, b: str) -> float:
-    return SequenceMatcher(None, _norm(a), _norm(b)).ratio()
+    return SequenceMatcher(None, alnum_key(a), alnum_key(b)).ratio()
 
 
 def _ld_objects(root) -> list[dict]:
@@ -137,7 +135,8 @@ def read_page_meta(html: str) -> PageMeta:
         # The visible headline, the one closest to what the metadata calls the title.
         best = max(h1s, key=lambda h: max([_similar(h, c) for c in candidates] + [0.0]))
         # A metadata title contained in the h1 is the h1 minus a kicker ("Opinion | ...", "SNYDE | ...").
-        inner = [c for c in candidates if _norm(c) and _norm(c) in _norm(best) and _norm(c) != _norm(best)
+        key = alnum_key(best)
+        inner = [c for c in candidates if alnum_key(c) and alnum_key(c) in key and alnum_key(c) != key
                  and len(c.split()) >= 3]
         meta.title = max(inner, key=len) if inner else best
     elif candidates:
@@ -171,5 +170,5 @@ def read_page_meta(html: str) -> PageMeta:
     meta.authors = list(dict.fromkeys(a.strip() for a in meta.authors if a.strip()))
     if len(meta.authors) > 1 and meta.publisher:
         # JSON-LD often lists the publishing organisation beside the writers: it is not one of them.
-        meta.authors = [a for a in meta.authors if _norm(a) != _norm(meta.publisher)] or meta.authors
+        meta.authors = [a for a in meta.authors if alnum_key(a) != alnum_key(meta.publisher)] or meta.authors
     return meta

@@ -17,8 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from news_etl import lake as lakes
-from news_etl.lake import Lake
-from news_etl.quality import data_docs_dir, reports_dir
+from news_etl.lake import Lake, data_docs_dir, reports_dir
 from news_etl.settings import SQL_DIR
 
 log = logging.getLogger(__name__)
@@ -214,7 +213,7 @@ def _build(lake: Lake, cat, generated_at: datetime, out: Path | None) -> Path:
 
     fills = _query(cat, "fill_rates")
     fill_labels = [by_run.get(r, r[:12]) for r in fills.col("run_id")]
-    passes = _query(cat, "dq_pass_rates")
+    passes = _query(cat, "check_pass_rates")
     pass_labels = [by_run.get(r, r[:12]) for r in passes.col("run_id")]
     rules = _query(cat, "top_rules")
     sources = _query(cat, "sources")

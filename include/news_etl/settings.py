@@ -13,7 +13,14 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_DIR = Path(__file__).resolve().parent
+#: Rules that decide what text is (boilerplate, dates, time zones, stopwords): edit these to change extraction.
 RULES_DIR = PACKAGE_DIR / "rules"
+#: Settings of the NLP and story stages (labels, key phrases, story thresholds).
+CONFIG_DIR = PACKAGE_DIR / "config"
+#: Trained artefacts, rebuilt by `make train-line-model` and `make build-idf` (not edited by hand).
+MODELS_DIR = PACKAGE_DIR / "models"
+#: The Great Expectations suites (the validation gate and the checks of published data).
+EXPECTATIONS_DIR = PACKAGE_DIR / "expectations"
 SQL_DIR = PACKAGE_DIR / "sql"
 
 _PREFIX = "NEWS_ETL_"
@@ -112,7 +119,7 @@ class Settings:
     snapshot_retention_days: int = 7  # time travel reaches this far back; maintenance expires older snapshots
     nlp_batch_size: int = 64
     nlp_max_chars: int = 200_000
-    # What happens to an inbox file once its outcome is committed (news_etl.archive): keep | archive | delete.
+    # What happens to an inbox file once its outcome is committed (news_etl.stages.settle): keep | archive | delete.
     done_files: str = "keep"
     archive_path: Path | None = None  # default: a folder beside the inbox, <inbox>-archive
     # full: every run stats every inbox file; watermark: folders unchanged since a committed run are not

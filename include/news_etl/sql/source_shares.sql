@@ -6,7 +6,7 @@ articles_of_runs as (
         run_id,
         article_id,
         source_of(publisher, source_path) as source,
-        length(body) - length(replace(body, chr(10) || chr(10), '')) as sep_chars
+        kept_paragraphs(body) as kept
     from articles
 ),
 
@@ -21,7 +21,7 @@ per_run as (
         a.run_id,
         a.source,
         sum(coalesce(r.n, 0)) as removed,
-        sum(a.sep_chars / 2 + 1) as kept
+        sum(a.kept) as kept
     from articles_of_runs as a
     left join removed_per_article as r using (article_id)
     group by a.run_id, a.source

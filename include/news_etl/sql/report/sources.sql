@@ -7,7 +7,7 @@ with arts as (
         authors,
         published_at,
         source_of(publisher, source_path) as source,
-        length(body) - length(replace(body, chr(10) || chr(10), '')) as sep_chars
+        kept_paragraphs(body) as kept
     from articles
 ),
 
@@ -23,7 +23,7 @@ select
     a.source,
     count(*) as articles,
     round(avg(a.word_count)) as avg_words,
-    round(sum(coalesce(r.n, 0)) / (sum(coalesce(r.n, 0)) + sum(a.sep_chars / 2 + 1)), 3) as share_removed,
+    round(sum(coalesce(r.n, 0)) / (sum(coalesce(r.n, 0)) + sum(a.kept)), 3) as share_removed,
     round(avg(case when a.title is not null then 1 else 0 end), 2) as title_fill,
     round(avg(case when len(coalesce(a.authors, [])) > 0 then 1 else 0 end), 2) as authors_fill,
     round(avg(case when a.published_at is not null then 1 else 0 end), 2) as date_fill

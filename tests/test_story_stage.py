@@ -11,8 +11,9 @@ import pyarrow as pa
 import pytest
 
 from news_etl import lake as lakes
-from news_etl import stories, story_store
+from news_etl import similarity
 from news_etl.schemas import ARTICLE_VECTORS, ARTICLES
+from news_etl.stages import stories
 
 from .conftest import lake_of
 
@@ -67,13 +68,13 @@ def _tables(batch: list[dict], run_id: str, at: datetime) -> tuple[pa.Table, pa.
     return pa.Table.from_pylist(arts, schema=ARTICLES), pa.Table.from_pylist(vecs, schema=ARTICLE_VECTORS)
 
 
-def publish(lake: lakes.Lake, batch: list[dict], run_id: str, at: datetime) -> story_store.StoriesResult:
+def publish(lake: lakes.Lake, batch: list[dict], run_id: str, at: datetime) -> stories.StoriesResult:
     articles, vectors = _tables(batch, run_id, at)
 
     def body(con):
         lakes.insert(con, "articles", articles)
         lakes.insert(con, "article_vectors", vectors)
-        return story_store.publish(con, run_id, at, articles, vectors)
+        return stories.publish(con, run_id, at, articles, vectors)
 
     return lakes.transaction(lake, body)
 
@@ -88,18 +89,18 @@ def story_tables(lake: lakes.Lake) -> dict[str, list[tuple]]:
 
 
 def rebuild(lake: lakes.Lake) -> None:
-    lakes.transaction(lake, lambda con: story_store.rebuild(con, "rebuild", AT))
+    lakes.transaction(lake, lambda con: stories.rebuild(con, "rebuild", AT))
 
 
 @pytest.fixture
 def small_postings(monkeypatch):
     """Terms retire (become too common to block on) after 6 articles: every code path of the update runs."""
-    config = dataclasses.replace(stories.load_config(), max_posting=6)
-    monkeypatch.setattr(stories, "load_config", lambda: config)
+    config = dataclasses.replace(similarity.load_config(), max_posting=6)
+    monkeypatch.setattr(similarity, "load_config", lambda: config)
     return config
 
 
-def _feed(lake: lakes.Lake, articles: list[dict], batch_size: int) -> list[story_store.StoriesResult]:
+def _feed(lake: lakes.Lake, articles: list[dict], batch_size: int) -> list[stories.StoriesResult]:
     results = []
     for k in range(0, len(articles), batch_size):
         at = AT + timedelta(minutes=k)
@@ -150,8 +151,8 @@ def test_merges_are_recorded_and_a_saved_story_id_still_resolves(tmp_path, small
     assert result.mode == "incremental" and result.merges == 2
     with lakes.reader(lake) as con:
         now = dict(con.execute("select article_id, story_id from article_stories").fetchall())
-        assert now["a1"] == now["b2"] == now["c3"] == stories.story_id_of(["a1"])
-        sql = (story_store.SQL_DIR / "examples" / "story_of_saved_id.sql").read_text()
+        assert now["a1"] == now["b2"] == now["c3"] == similarity.story_id_of(["a1"])
+        sql = (stories.SQL_DIR / "examples" / "story_of_saved_id.sql").read_text()
         resolved = dict(con.execute(f"select saved_story_id, current_story_id from ({sql})").fetchall())
         assert resolved == {saved["b2"]: now["a1"], saved["c3"]: now["a1"]}
         assert con.execute("select count(*) from story_merges").fetchone()[0] == 2
@@ -162,8 +163,8 @@ def test_a_lake_whose_stories_were_off_or_built_with_other_rules_is_rebuilt_once
     lake = lake_of(tmp_path / "lake")
     assert publish(lake, articles[:10], "run-1", AT).mode == "rebuild"
     assert publish(lake, articles[10:15], "run-2", AT).mode == "incremental"
-    config = dataclasses.replace(stories.load_config(), same_story=0.5)
-    monkeypatch.setattr(stories, "load_config", lambda: config)
+    config = dataclasses.replace(similarity.load_config(), same_story=0.5)
+    monkeypatch.setattr(similarity, "load_config", lambda: config)
     assert publish(lake, articles[15:], "run-3", AT).mode == "rebuild"
     with lakes.reader(lake) as con:
         assert con.execute("select count(*) from article_stories").fetchone()[0] == 20

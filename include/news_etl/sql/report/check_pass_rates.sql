@@ -6,6 +6,6 @@ select
     d.passed,
     d.pass_rate,
     d.success
-from dq_runs as d
+from check_runs as d
 inner join ingest_runs as r on d.run_id = r.run_id
 order by r.started_at, d.run_id

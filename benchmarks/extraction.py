@@ -1,9 +1,9 @@
 """Extraction quality on newsbench: runs the real `news-etl ingest` on each track and scores it.
 
-    python benchmarks/quality.py [--newsbench ../shared/newsbench/dev] [--out bench-results] [--tracks ...]
+    python benchmarks/extraction.py [--newsbench ../shared/newsbench/dev] [--out bench-results] [--tracks ...]
 
 Prints a markdown table (body F1/P/R per track, title/authors/date) plus per-stage speed, and writes
-bench-results/quality.md and bench-results/quality.json.
+bench-results/extraction.md and bench-results/extraction.json.
 """
 
 from __future__ import annotations
@@ -137,8 +137,9 @@ def stage_speed(bench: Path, track: str) -> dict:
 def clean_text_losses(corpus: Path, limit: int = 500) -> dict:
     """On already-clean articles (the BBC corpus: title line, then paragraphs) nearly nothing should go:
     the share of body words the cleaner removes there is its false-removal rate."""
-    from news_etl.cleaning import clean, count_words, load_rules
+    from news_etl.cleaning import clean, load_rules
     from news_etl.linemodel import default_model
+    from news_etl.text import count_words
 
     rules, model = load_rules(), default_model()
     files = sorted(corpus.glob("*/*.txt"))[:: max(1, len(sorted(corpus.glob("*/*.txt"))) // limit)][:limit]
@@ -163,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     bench = args.newsbench.resolve()
     scorer = load_scorer(bench)
     truth = scorer.read_jsonl(str(bench / "truth.jsonl"))
-    workdir = Path(tempfile.mkdtemp(prefix="news-etl-quality-"))
+    workdir = Path(tempfile.mkdtemp(prefix="news-etl-extraction-"))
     results = {}
     for track in args.tracks:
         preds, stats = run_track(bench, track, workdir)
@@ -237,9 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     table = "\n".join(lines)
     print(table)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "quality.md").write_text(table + "\n")
-    (args.out / "quality.json").write_text(json.dumps(results, indent=2))
-    print(f"\nwritten: {args.out / 'quality.md'}, {args.out / 'quality.json'}; work folder {workdir}")
+    (args.out / "extraction.md").write_text(table + "\n")
+    (args.out / "extraction.json").write_text(json.dumps(results, indent=2))
+    print(f"\nwritten: {args.out / 'extraction.md'}, {args.out / 'extraction.json'}; work folder {workdir}")
     if not args.keep:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0

@@ -23,9 +23,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-import pyarrow as pa
-
 from news_etl import lake as lakes
+from news_etl.duplicates import file_keys
 from news_etl.reading import discover
 from news_etl.settings import Settings
 
@@ -46,12 +45,13 @@ class SettleResult:
     def to_xcom(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_xcom(cls, data: dict) -> SettleResult:
+        return cls(**data)
+
 
 def committed_files(con_or_lake, keys: list[tuple[str, int, int]]) -> dict[tuple[str, int, int], datetime]:
     """Which of these ``(path, size, mtime)`` a committed run published (or found a duplicate), and when."""
-    table = pa.table({"source_path": pa.array([k[0] for k in keys], pa.string()),
-                      "size_bytes": pa.array([k[1] for k in keys], pa.int64()),
-                      "mtime_ns": pa.array([k[2] for k in keys], pa.int64())})
     outcomes = ", ".join(f"'{o}'" for o in COMMITTED)
     rows = lakes.lookup(con_or_lake, f"""
         select f.source_path, f.size_bytes, f.mtime_ns, max(f.ingested_at)
@@ -59,7 +59,7 @@ def committed_files(con_or_lake, keys: list[tuple[str, int, int]]) -> dict[tuple
         join _keys
           on f.source_path = _keys.source_path and f.size_bytes = _keys.size_bytes and f.mtime_ns = _keys.mtime_ns
         where f.outcome in ({outcomes})
-        group by all""", table)
+        group by all""", file_keys(keys))
     return {(p, s, m): at for p, s, m, at in rows}
 
 

@@ -4,8 +4,8 @@ A publish brings a few articles; their stories are found without touching the re
 
 1. **Candidates from the blocking index** (``story_terms``: each article's strongest terms). A new article is
    compared only with the articles that share one of its blocking terms, and only through a term that is not
-   among the blocking terms of more than ``max_posting`` articles of the lake (rules/stories.yaml).
-2. **Exact similarities** (integer dot products, :mod:`news_etl.stories`): a pair at least ``same_story``
+   among the blocking terms of more than ``max_posting`` articles of the lake (config/stories.yaml).
+2. **Exact similarities** (integer dot products, :mod:`news_etl.similarity`): a pair at least ``same_story``
    similar links two stories, at least ``near_duplicate`` makes the later article a near copy of the earlier.
 3. **Stories join**: the new articles and the stories they link are merged (union-find over whole stories; a
    story's own links never need to be looked at again). The merged story takes the id of its smallest
@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 from scipy.sparse import csr_matrix
 
 from news_etl import lake as lakes
-from news_etl import stories
+from news_etl import similarity
 from news_etl.schemas import ARTICLE_STORIES, STORY_MERGES, STORY_TERMS, to_table
 from news_etl.settings import SQL_DIR
 
@@ -68,9 +68,9 @@ class StoriesResult:
         return cls(**data)
 
 
-def fingerprint(config: stories.StoryConfig | None = None) -> str:
+def fingerprint(config: similarity.StoryConfig | None = None) -> str:
     """What the stored story tables depend on besides the vectors: the clustering rules and algorithm."""
-    c = config or stories.load_config()
+    c = config or similarity.load_config()
     return (f"v{ALGORITHM};blocking_terms={c.blocking_terms};max_posting={c.max_posting};"
             f"same_story={c.same_story};near_duplicate={c.near_duplicate}")
 
@@ -204,7 +204,7 @@ def _matrix(vectors: pa.Table) -> csr_matrix:
     """The vectors as one sparse matrix of integer weights (rows in table order)."""
     codes, lengths, weights, vocab = _flat(vectors)
     indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    matrix = csr_matrix((stories.int_weights(weights), codes, indptr), shape=(len(lengths), max(len(vocab), 1)))
+    matrix = csr_matrix((similarity.int_weights(weights), codes, indptr), shape=(len(lengths), max(len(vocab), 1)))
     matrix.sort_indices()
     return matrix
 
@@ -213,14 +213,14 @@ def _blocking(terms: list[list[str]], n: int) -> list[list[str]]:
     return [ts[:n] for ts in terms]
 
 
-def _cluster(vectors: pa.Table, config: stories.StoryConfig, too_common: set[str] | None) -> stories.Clustering:
-    """:func:`stories.cluster_arrays` on vectors read from the lake; ``too_common``: the lake's too-common
+def _cluster(vectors: pa.Table, config: similarity.StoryConfig, too_common: set[str] | None) -> similarity.Clustering:
+    """:func:`similarity.cluster_arrays` on vectors read from the lake; ``too_common``: the lake's too-common
     blocking terms (None: the vectors are the whole lake, count here)."""
     ids = vectors.column("article_id").to_pylist()
     codes, lengths, weights, vocab = _flat(vectors)
     mask = None if too_common is None else np.array([t in too_common for t in vocab] or [False], dtype=bool)
     keys = list(zip(vectors.column("seen_at").to_pylist(), ids, strict=True))
-    return stories.cluster_arrays(ids, codes, lengths, weights, len(vocab), keys, config, too_common=mask)
+    return similarity.cluster_arrays(ids, codes, lengths, weights, len(vocab), keys, config, too_common=mask)
 
 
 # --------------------------------------------------------------------------- incremental update
@@ -248,8 +248,8 @@ class _UnionFind:
 def update(con, run_id: str, at: datetime, articles: pa.Table, vectors: pa.Table) -> StoriesResult:
     """The incremental update (see the module's docstring)."""
     started = time.perf_counter()
-    config = stories.load_config()
-    same_dot, near_dot = stories.dot_threshold(config.same_story), stories.dot_threshold(config.near_duplicate)
+    config = similarity.load_config()
+    same_dot, near_dot = similarity.dot_threshold(config.same_story), similarity.dot_threshold(config.near_duplicate)
 
     # This run's articles, once each, not clustered yet (a retried publish finds them clustered).
     seen_at = {r["article_id"]: r["published_at"] or r["ingested_at"]
@@ -314,7 +314,7 @@ def update(con, run_id: str, at: datetime, articles: pa.Table, vectors: pa.Table
     if missing := [a for a in cand_ids if a not in old_story]:
         raise RuntimeError(f"story tables out of step with the index: {len(missing)} indexed article(s) have no "
                            f"story (e.g. {missing[0]}); run `news-etl stories --rebuild`")
-    old_near = {a: (b, stories.dot_of(s)) for a, b, s in zip(
+    old_near = {a: (b, similarity.dot_of(s)) for a, b, s in zip(
         links.column("article_id").to_pylist(), links.column("near_duplicate_of").to_pylist(),
         links.column("near_duplicate_similarity").to_pylist(), strict=True) if b is not None}
 
@@ -344,7 +344,7 @@ def update(con, run_id: str, at: datetime, articles: pa.Table, vectors: pa.Table
     pair_codes = np.unique(np.concatenate(codes)) if codes else np.empty(0, dtype=np.int64)
     pairs += len(pair_codes)
     pa_, pb_ = pair_codes // m, pair_codes % m
-    dots = stories.pair_dots(_matrix(rows), np.stack([pa_, pb_], axis=1)) if len(pair_codes) else \
+    dots = similarity.pair_dots(_matrix(rows), np.stack([pa_, pb_], axis=1)) if len(pair_codes) else \
         np.empty(0, dtype=np.int64)
     ids = rows.column("article_id").to_pylist()
     seen = rows.column("seen_at").to_pylist()
@@ -392,7 +392,7 @@ def update(con, run_id: str, at: datetime, articles: pa.Table, vectors: pa.Table
     for part in first_of:
         r = uf.find(part)
         roots[r] = min(roots.get(r, first_of[part]), first_of[part])
-    final = {part: stories.story_id_of([roots[uf.find(part)]]) for part in first_of}
+    final = {part: similarity.story_id_of([roots[uf.find(part)]]) for part in first_of}
     touched_roots = {uf.find(p) for p in first_of if not p.startswith("o:")}
 
     relabel = {s: final["o:" + s] for s in involved if final["o:" + s] != s}
@@ -446,7 +446,7 @@ def _keys_of(con, article_ids) -> dict[str, tuple]:
 
 def _links_table(rows: list[tuple[str, str, str | None, int]]) -> pa.Table:
     return to_table([{"article_id": a, "story_id": s, "near_duplicate_of": f,
-                      "near_duplicate_similarity": stories.similarity(d) if f is not None else None}
+                      "near_duplicate_similarity": similarity.similarity(d) if f is not None else None}
                      for a, s, f, d in rows], ARTICLE_STORIES)
 
 
@@ -469,7 +469,7 @@ def rebuild(con, run_id: str, at: datetime) -> StoriesResult:
     """Recompute every story from every published article and rewrite the story tables (``story_merges`` keeps
     its history and gains a row for each story id that went away), inside the caller's transaction."""
     started = time.perf_counter()
-    config = stories.load_config()
+    config = similarity.load_config()
     vectors = con.execute(f"""
         select v.article_id, any_value(v.terms) as terms, any_value(v.weights) as weights,
                any_value(coalesce(a.published_at, a.ingested_at)) as seen_at,

@@ -1,10 +1,10 @@
 """Stories: one story across outlets, near-duplicates, and exact duplicates of published bodies.
 
 Each article gets a *story vector*: its content words weighted by TF-IDF against the reference news
-corpus (``rules/idf.json``), L2-normalised and cut to its strongest terms. Two articles are
+corpus (``models/idf.json``), L2-normalised and cut to its strongest terms. Two articles are
 
 - **exact duplicates** when their normalised bodies are equal (``content_hash``);
-- **near-duplicates** when the cosine of their vectors is at least ``near_duplicate`` (rules/stories.yaml);
+- **near-duplicates** when the cosine of their vectors is at least ``near_duplicate`` (config/stories.yaml);
 - **the same story** when a chain of pairs with cosine at least ``same_story`` links them.
 
 Why not shingle MinHash: measured on the seeds (five outlets, one story) the word 5-shingle Jaccard of
@@ -16,7 +16,7 @@ so the work grows with the number of articles that share rare words, not with al
 The result is a function of the set of articles: it does not depend on the order files arrived in, and a
 story's id is derived from its smallest article id. Every similarity is an exact integer (weights are kept
 to 5 decimals, so ``weight * 10**5`` is an integer and a dot product of two vectors is exact whatever the
-order of its terms): the incremental update of :mod:`news_etl.story_store` and a full recompute therefore
+order of its terms): the incremental update of :mod:`news_etl.stages.stories` and a full recompute therefore
 agree to the last bit, thresholds and ties included.
 """
 
@@ -34,14 +34,14 @@ from functools import lru_cache
 import numpy as np
 import yaml
 
-from news_etl.linemodel import _stopwords
-from news_etl.metadata import normalise_for_hash
 from news_etl.nlp import load_idf
-from news_etl.settings import RULES_DIR
+from news_etl.settings import CONFIG_DIR
+from news_etl.text import normalise_for_hash, stopwords
 
 log = logging.getLogger(__name__)
 
-_WORD = re.compile(r"[^\W\d_]{3,}")
+#: A story term: letters only, three or more (numbers and short words say little about what a story is).
+_TERM = re.compile(r"[^\W\d_]{3,}")
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class StoryConfig:
 
 @lru_cache(maxsize=1)
 def load_config() -> StoryConfig:
-    with open(RULES_DIR / "stories.yaml", encoding="utf-8") as fh:
+    with open(CONFIG_DIR / "stories.yaml", encoding="utf-8") as fh:
         raw = yaml.safe_load(fh)
     return StoryConfig(
         terms_per_article=int(raw["terms_per_article"]),
@@ -69,8 +69,8 @@ def load_config() -> StoryConfig:
 def story_vector(body: str, config: StoryConfig | None = None) -> tuple[list[str], list[float]]:
     """The article's strongest content words and their weights (TF-IDF, unit length), strongest first."""
     config = config or load_config()
-    stop, idf = _stopwords(), load_idf()
-    counts = Counter(w for w in _WORD.findall(normalise_for_hash(body)) if w not in stop)
+    stop, idf = stopwords(), load_idf()
+    counts = Counter(w for w in _TERM.findall(normalise_for_hash(body)) if w not in stop)
     if not counts:
         return [], []
     weights = {w: (1.0 + math.log(n)) * idf(w) for w, n in counts.items()}
