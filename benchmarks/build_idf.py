@@ -39,11 +39,24 @@ def main(argv: list[str] | None = None) -> int:
         seen_texts.add(text)
         df.update({w.casefold() for w in WORD.findall(text)})
     kept = {w: n for w, n in sorted(df.items()) if n >= args.min_df}
-    OUT.write_text(json.dumps({"source": "BBC News corpus (2004-2005), exact duplicates removed",
-                               "n_docs": len(seen_texts), "min_df": args.min_df, "df": kept},
-                              ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
-    print(f"{len(seen_texts)} documents, {len(kept):,} words with df >= {args.min_df}: {OUT} "
-          f"({OUT.stat().st_size / 1024:.0f} KiB)")
+    OUT.write_text(
+        json.dumps(
+            {
+                "source": "BBC News corpus (2004-2005), exact duplicates removed",
+                "n_docs": len(seen_texts),
+                "min_df": args.min_df,
+                "df": kept,
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    print(
+        f"{len(seen_texts)} documents, {len(kept):,} words with df >= {args.min_df}: {OUT} "
+        f"({OUT.stat().st_size / 1024:.0f} KiB)"
+    )
     return 0
 
 

@@ -69,9 +69,18 @@ def run_track(bench: Path, track: str, workdir: Path) -> tuple[list[dict], dict]
             shutil.copy(src, inbox / src.name)
     started = time.perf_counter()
     done = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "news-etl"), "ingest", "--inbox", str(inbox), "--lake", str(lake),
-         "--run-id", f"bench-{track}"],
-        capture_output=True, text=True,
+        [
+            str(ROOT / ".venv" / "bin" / "news-etl"),
+            "ingest",
+            "--inbox",
+            str(inbox),
+            "--lake",
+            str(lake),
+            "--run-id",
+            f"bench-{track}",
+        ],
+        capture_output=True,
+        text=True,
     )
     seconds = time.perf_counter() - started
     if done.returncode != 0:
@@ -87,8 +96,12 @@ def run_track(bench: Path, track: str, workdir: Path) -> tuple[list[dict], dict]
     for path, body, title, authors, date in rows:
         preds.append({"id": path.split(".")[0], "body": body, "title": title, "authors": authors, "date": date})
     input_bytes = sum(p.stat().st_size for p in inbox.iterdir())
-    stats = {"seconds": round(seconds, 2), "files": len(list(inbox.iterdir())), "articles": len(rows),
-             "input_mb": round(input_bytes / 1e6, 2)}
+    stats = {
+        "seconds": round(seconds, 2),
+        "files": len(list(inbox.iterdir())),
+        "articles": len(rows),
+        "input_mb": round(input_bytes / 1e6, 2),
+    }
     return preds, stats
 
 
@@ -98,9 +111,10 @@ def stage_speed(bench: Path, track: str) -> dict:
 
     from news_etl import metadata
     from news_etl.articles import build_article
-    from news_etl.cleaning import clean, load_rules
+    from news_etl.cleaning import clean
     from news_etl.linemodel import default_model
     from news_etl.reading import read_file
+    from news_etl.ruleset import load_rules
     from news_etl.settings import Limits
 
     rules, model = load_rules(), default_model()
@@ -123,12 +137,13 @@ def stage_speed(bench: Path, track: str) -> dict:
         "read_s": best_of_3(lambda: [read_file(folder, n, Limits()) for n in names]),
         "clean_rules_s": best_of_3(lambda: [clean(r.text, rules) for r in records]),
         "clean_model_s": best_of_3(lambda: [clean(r.text, rules, model=model) for r in records]),
-        "header_s": best_of_3(lambda: [metadata.extract_header(r.text.split("\n"), reference=at)
-                                       for r in records]),
-        "build_article_s": best_of_3(lambda: [
-            build_article(r, source_path=n, file_hash="x", run_id="bench", ingested_at=at, rules=rules, model=model)
-            for r, n in zip(records, names, strict=True)
-        ]),
+        "header_s": best_of_3(lambda: [metadata.extract_header(r.text.split("\n"), reference=at) for r in records]),
+        "build_article_s": best_of_3(
+            lambda: [
+                build_article(r, source_path=n, file_hash="x", run_id="bench", ingested_at=at, rules=rules, model=model)
+                for r, n in zip(records, names, strict=True)
+            ]
+        ),
     }
     speeds = {k.replace("_s", "_mb_per_s"): round(mb / v, 2) for k, v in out.items()}
     return {"text_mb": round(mb, 2), "files": len(names), **speeds}
@@ -137,8 +152,9 @@ def stage_speed(bench: Path, track: str) -> dict:
 def clean_text_losses(corpus: Path, limit: int = 500) -> dict:
     """On already-clean articles (the BBC corpus: title line, then paragraphs) nearly nothing should go:
     the share of body words the cleaner removes there is its false-removal rate."""
-    from news_etl.cleaning import clean, load_rules
+    from news_etl.cleaning import clean
     from news_etl.linemodel import default_model
+    from news_etl.ruleset import load_rules
     from news_etl.text import count_words
 
     rules, model = load_rules(), default_model()
@@ -150,8 +166,12 @@ def clean_text_losses(corpus: Path, limit: int = 500) -> dict:
         result = clean("\n".join(body_lines), rules, model=model)
         total += sum(count_words(ln) for ln in body_lines)
         lost += sum(count_words(r.text) for r in result.removed)
-    return {"files": len(files), "words": total, "words_removed": lost,
-            "false_removal_rate": round(lost / total, 4) if total else 0.0}
+    return {
+        "files": len(files),
+        "words": total,
+        "words_removed": lost,
+        "false_removal_rate": round(lost / total, 4) if total else 0.0,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -192,10 +212,14 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['title_accuracy']} | {r['author_f1']} | {r['date_accuracy']} | "
             f"{r['files'] / r['seconds']:.1f} |"
         )
-    lines += ["", "Metadata (title exact after normalising, author-set F1, same day):", "",
-              "| input | title | authors | date | goal (title / authors / date) | trafilatura (HTML) | "
-              "labels present in the input (title / all authors) |",
-              "|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "Metadata (title exact after normalising, author-set F1, same day):",
+        "",
+        "| input | title | authors | date | goal (title / authors / date) | trafilatura (HTML) | "
+        "labels present in the input (title / all authors) |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for track, r in [(k, v) for k, v in results.items() if k in TRACKS]:
         goal = META_GOALS.get(track)
         got = (r["title_accuracy"] or 0, r["author_f1"] or 0, r["date_accuracy"] or 0)
@@ -209,8 +233,10 @@ def main(argv: list[str] | None = None) -> int:
             ceiling = label_ceiling(bench, track, truth)
             results[track]["labels_present"] = ceiling
             present = f"{ceiling['title']} / {ceiling['authors']}"
-        lines.append(f"| {TRACKS[track][2]} | **{got[0]:.3f}** | **{got[1]:.3f}** | **{got[2]:.3f}** | {goal_txt} | "
-                     f"{traf} | {present} |")
+        lines.append(
+            f"| {TRACKS[track][2]} | **{got[0]:.3f}** | **{got[1]:.3f}** | **{got[2]:.3f}** | {goal_txt} | "
+            f"{traf} | {present} |"
+        )
     for track in ("article", "full"):
         speed = stage_speed(bench, track)
         results[f"speed_one_core_{track}"] = speed
@@ -223,10 +249,14 @@ def main(argv: list[str] | None = None) -> int:
             f"{speed['header_mb_per_s']} MB/s, whole article (clean + metadata + language) "
             f"{speed['build_article_mb_per_s']} MB/s.",
         ]
-    lines += ["", "Unseen sites: the body figure is the line model's 5-fold cross-validation grouped by site, from its "
-              "training run (`make train-line-model`; it does not include the rules and the prose guard, which were "
-              "not trained). Title, authors and dates have no trained part: their only figure is dev's, and their "
-              "rules were written looking at dev, so it is optimistic; the hidden split is the honest judge.", ""]
+    lines += [
+        "",
+        "Unseen sites: the body figure is the line model's 5-fold cross-validation grouped by site, from its "
+        "training run (`make train-line-model`; it does not include the rules and the prose guard, which were "
+        "not trained). Title, authors and dates have no trained part: their only figure is dev's, and their "
+        "rules were written looking at dev, so it is optimistic; the hidden split is the honest judge.",
+        "",
+    ]
     bbc = bench.parent.parent / "corpora" / "bbc"
     if bbc.is_dir():
         losses = clean_text_losses(bbc)

@@ -76,8 +76,11 @@ def _mtime_ns(k: int) -> int:
 
 def _set(table: pa.Table, name: str, values) -> pa.Table:
     i = table.column_names.index(name)
-    return table.set_column(i, table.schema.field(i), pa.array(values, table.schema.field(i).type)
-                            if not isinstance(values, pa.Array) else values)
+    return table.set_column(
+        i,
+        table.schema.field(i),
+        pa.array(values, table.schema.field(i).type) if not isinstance(values, pa.Array) else values,
+    )
 
 
 def prefill(settings, tpl: dict[str, pa.Table], n: int) -> None:
@@ -101,9 +104,14 @@ def prefill(settings, tpl: dict[str, pa.Table], n: int) -> None:
         day = [T0 + timedelta(days=k * 365 // n) for k in ks]
         ids = _ids("p", start, m)
         a = arts.take(picks)
-        for name, values in (("article_id", ids), ("run_id", [f"prefill-{start // CHUNK:03d}"] * m),
-                             ("source_path", [_path(k) for k in ks]), ("file_hash", _ids("h", start, m)),
-                             ("content_hash", _ids("c", start, m)), ("ingested_at", day)):
+        for name, values in (
+            ("article_id", ids),
+            ("run_id", [f"prefill-{start // CHUNK:03d}"] * m),
+            ("source_path", [_path(k) for k in ks]),
+            ("file_hash", _ids("h", start, m)),
+            ("content_hash", _ids("c", start, m)),
+            ("ingested_at", day),
+        ):
             a = _set(a, name, values)
         v = vecs.take(picks)
         terms = v.column("terms").combine_chunks()
@@ -114,22 +122,58 @@ def prefill(settings, tpl: dict[str, pa.Table], n: int) -> None:
         shared = pc.is_in(flat, value_set=common)
         new_flat = pc.if_else(shared, flat, pc.binary_join_element_wise(flat, suffix, ""))
         v = _set(v, "terms", pa.ListArray.from_arrays(terms.offsets, new_flat))
-        for name, values in (("article_id", ids), ("run_id", [f"prefill-{start // CHUNK:03d}"] * m),
-                             ("ingested_at", day)):
+        for name, values in (
+            ("article_id", ids),
+            ("run_id", [f"prefill-{start // CHUNK:03d}"] * m),
+            ("ingested_at", day),
+        ):
             v = _set(v, name, values)
-        ledger = pa.Table.from_pylist([
-            {"run_id": f"prefill-{start // CHUNK:03d}", "source_path": _path(k), "file_hash": f"h{k:09d}",
-             "size_bytes": len(_content(k)), "mtime_ns": _mtime_ns(k), "outcome": "published",
-             "duplicate_of": None, "n_articles": 1, "n_quarantined": 0, "ingested_at": d}
-            for k, d in zip(ks, day, strict=True)], schema=INGEST_FILES)
-        run = pa.Table.from_pylist([{
-            "run_id": f"prefill-{start // CHUNK:03d}", "inbox": str(settings.inbox), "started_at": day[0],
-            "finished_at": day[-1], "files_seen": m, "files_published": m, "files_duplicate": 0,
-            "files_quarantined": 0, "articles_published": m, "articles_quarantined": 0, "articles_repaired": 0,
-            "lines_removed": 0, "validation_success": True, "status": "success"}], schema=INGEST_RUNS)
+        ledger = pa.Table.from_pylist(
+            [
+                {
+                    "run_id": f"prefill-{start // CHUNK:03d}",
+                    "source_path": _path(k),
+                    "file_hash": f"h{k:09d}",
+                    "size_bytes": len(_content(k)),
+                    "mtime_ns": _mtime_ns(k),
+                    "outcome": "published",
+                    "duplicate_of": None,
+                    "n_articles": 1,
+                    "n_quarantined": 0,
+                    "ingested_at": d,
+                }
+                for k, d in zip(ks, day, strict=True)
+            ],
+            schema=INGEST_FILES,
+        )
+        run = pa.Table.from_pylist(
+            [
+                {
+                    "run_id": f"prefill-{start // CHUNK:03d}",
+                    "inbox": str(settings.inbox),
+                    "started_at": day[0],
+                    "finished_at": day[-1],
+                    "files_seen": m,
+                    "files_published": m,
+                    "files_duplicate": 0,
+                    "files_quarantined": 0,
+                    "articles_published": m,
+                    "articles_quarantined": 0,
+                    "articles_repaired": 0,
+                    "lines_removed": 0,
+                    "validation_success": True,
+                    "status": "success",
+                }
+            ],
+            schema=INGEST_RUNS,
+        )
 
-        rows = {"articles": a.cast(ARTICLES), "article_vectors": v.cast(ARTICLE_VECTORS), "ingest_files": ledger,
-                "ingest_runs": run}
+        rows = {
+            "articles": a.cast(ARTICLES),
+            "article_vectors": v.cast(ARTICLE_VECTORS),
+            "ingest_files": ledger,
+            "ingest_runs": run,
+        }
 
         def body(con, rows=rows) -> None:
             for table, data in rows.items():
@@ -193,9 +237,12 @@ def _plan_only(args: tuple) -> dict:
 
     t = time.perf_counter()
     plan = plan_run(settings, run_id, at)
-    return {"seconds": round(time.perf_counter() - t, 2), "new_files": plan.n_files,
-            "unchanged": plan.n_unchanged,
-            "peak_rss_mb": round(_peak_mb())}
+    return {
+        "seconds": round(time.perf_counter() - t, 2),
+        "new_files": plan.n_files,
+        "unchanged": plan.n_unchanged,
+        "peak_rss_mb": round(_peak_mb()),
+    }
 
 
 def in_fresh_process(fn, args: tuple) -> dict:
@@ -221,8 +268,7 @@ def main() -> int:
     for n in sizes:
         print(f"lake of {n:,} articles", flush=True)
         folder = args.work / f"lake-{n}"
-        settings = get_settings(nlp=False, catalog=None, data_path=None).with_paths(folder / "inbox",
-                                                                                     folder / "lake")
+        settings = get_settings(nlp=False, catalog=None, data_path=None).with_paths(folder / "inbox", folder / "lake")
         (folder / "inbox").mkdir(parents=True)
         t = time.perf_counter()
         prefill(settings, tpl, n)
@@ -230,7 +276,7 @@ def main() -> int:
         runs = []
         for r in range(args.runs):
             inbox = folder / "inbox"
-            for p in bbc[r * 20: (r + 1) * 20]:
+            for p in bbc[r * 20 : (r + 1) * 20]:
                 shutil.copy(p, inbox / f"new-{r}-{p.parent.name}-{p.name}")
             at = T0 + timedelta(days=366, minutes=15 * r)
             runs.append(in_fresh_process(_measured_run, (settings, f"measured-{r}", at)))
@@ -273,25 +319,39 @@ def main() -> int:
         f"20-article run on {sizes[-1]:,}: plan + publish <= 5 s": big["plan_publish"] <= GOALS["run_seconds"],
         f"... <= 2x the same on {sizes[0]:,}": ratio is not None and ratio <= GOALS["ratio"],
         "memory of that run < 1 GB": big["peak_rss_mb"] < GOALS["memory_mb"],
-        "nothing new (watermark or archived) < 15 s":
-            min(nothing["watermark"]["seconds"], nothing["archived"]["seconds"]) < GOALS["nothing_new_seconds"],
+        "nothing new (watermark or archived) < 15 s": min(
+            nothing["watermark"]["seconds"], nothing["archived"]["seconds"]
+        )
+        < GOALS["nothing_new_seconds"],
         "nothing new, full discovery < 15 s": nothing["full"]["seconds"] < GOALS["nothing_new_seconds"],
     }
     results["wall_seconds"] = round(time.perf_counter() - started)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "history.json").write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
-    lines = [f"# A run's cost against the lake's history ({', '.join(f'{s:,}' for s in sizes)} articles)", "",
-             f"`{results['command']}` on {len(os.sched_getaffinity(0))} CPUs; NLP off, stories on; median of "
-             f"{args.runs} runs of 20 new BBC articles, each in a fresh process.", "",
-             "| lake articles | plan s | process s | validate s | publish s (stories s) | plan + publish s | "
-             "peak MB |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        f"# A run's cost against the lake's history ({', '.join(f'{s:,}' for s in sizes)} articles)",
+        "",
+        f"`{results['command']}` on {len(os.sched_getaffinity(0))} CPUs; NLP off, stories on; median of "
+        f"{args.runs} runs of 20 new BBC articles, each in a fresh process.",
+        "",
+        "| lake articles | plan s | process s | validate s | publish s (stories s) | plan + publish s | peak MB |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for s in sizes:
         m = results["sizes"][s]["median"]
-        lines.append(f"| {s:,} | {m['plan']} | {m['process']} | {m['validate']} | {m['publish']} "
-                     f"({m['stories_seconds']}) | {m['plan_publish']} | {m['peak_rss_mb']:.0f} |")
-    lines += ["", f"Plan + publish, biggest / smallest lake: {results['ratio_biggest_to_smallest']}.", "",
-              f"Nothing new, inbox of {n:,} processed files (a plan in a fresh process):", "",
-              "| discovery | seconds | files looked up as unchanged | peak MB |", "|---|---|---|---|"]
+        lines.append(
+            f"| {s:,} | {m['plan']} | {m['process']} | {m['validate']} | {m['publish']} "
+            f"({m['stories_seconds']}) | {m['plan_publish']} | {m['peak_rss_mb']:.0f} |"
+        )
+    lines += [
+        "",
+        f"Plan + publish, biggest / smallest lake: {results['ratio_biggest_to_smallest']}.",
+        "",
+        f"Nothing new, inbox of {n:,} processed files (a plan in a fresh process):",
+        "",
+        "| discovery | seconds | files looked up as unchanged | peak MB |",
+        "|---|---|---|---|",
+    ]
     for k, v in nothing.items():
         lines.append(f"| {k} | {v['seconds']} | {v['unchanged']:,} | {v['peak_rss_mb']} |")
     lines += ["", "Goals: " + "; ".join(f"{k}: {'met' if v else 'NOT met'}" for k, v in results["goals"].items())]

@@ -135,8 +135,9 @@ def stage_run(settings, tpl: dict[str, pa.Table], k: int, per_run: int, at: date
     stage.write_table("validated/articles.parquet", articles)
     stage.write_table("validated/quarantine.parquet", QUARANTINE.empty_table())
     results = tpl["gate_results"]
-    results = _replace(_replace(results, "run_id", [run_id] * results.num_rows), "validated_at",
-                       [at] * results.num_rows)
+    results = _replace(
+        _replace(results, "run_id", [run_id] * results.num_rows), "validated_at", [at] * results.num_rows
+    )
     stage.write_table("validated/gate_results.parquet", results)
     return run_id
 
@@ -173,10 +174,13 @@ def main() -> int:
     args.work.mkdir(parents=True)
     started = time.perf_counter()
     tpl = template(args.work, 400)
-    print(f"template: {tpl['validated_articles'].num_rows} articles staged in {time.perf_counter() - started:.0f}s",
-          flush=True)
+    print(
+        f"template: {tpl['validated_articles'].num_rows} articles staged in {time.perf_counter() - started:.0f}s",
+        flush=True,
+    )
     settings = get_settings(nlp=False, stories=False, catalog=None, data_path=None).with_paths(
-        args.work / "inbox", args.work / "lake")
+        args.work / "inbox", args.work / "lake"
+    )
     (args.work / "inbox").mkdir()
     lake = lakes.Lake.of(settings)
     publish_s: list[float] = []
@@ -191,9 +195,11 @@ def main() -> int:
             m = maintain(lake, datetime.now(UTC), 0, 7)
             maint.append({"after_run": k + 1, "seconds": m["seconds"], "files_after": m["data_files_after"]})
         if (k + 1) % 250 == 0 or k + 1 == args.runs:
-            print(f"run {k + 1}/{args.runs}: publish {publish_s[-1]:.2f}s (median of last 50 "
-                  f"{statistics.median(publish_s[-50:]):.2f}s), {time.perf_counter() - started:.0f}s so far",
-                  flush=True)
+            print(
+                f"run {k + 1}/{args.runs}: publish {publish_s[-1]:.2f}s (median of last 50 "
+                f"{statistics.median(publish_s[-50:]):.2f}s), {time.perf_counter() - started:.0f}s so far",
+                flush=True,
+            )
     final_maint = maintain(lake, datetime.now(UTC), 0, 7)
 
     def around(n: int) -> float | None:
@@ -203,27 +209,37 @@ def main() -> int:
         return round(statistics.median(publish_s[lo:hi]), 3)
 
     with lakes.reader(lake) as con:
-        per_table = {t: con.execute(f"select count(*) from ducklake_list_files('lake', '{t}')").fetchone()[0]
-                     for t in lakes.ALL_TABLES}
+        per_table = {
+            t: con.execute(f"select count(*) from ducklake_list_files('lake', '{t}')").fetchone()[0]
+            for t in lakes.ALL_TABLES
+        }
         articles = con.execute("select count(*) from articles").fetchone()[0]
     n_days = len({(T0 + k * STEP).date() for k in range(args.runs)})
     results = {
-        "runs": args.runs, "per_run": args.per_run, "articles": articles, "simulated_days": n_days,
+        "runs": args.runs,
+        "per_run": args.per_run,
+        "articles": articles,
+        "simulated_days": n_days,
         "publish_seconds": {"run_100": around(100), "run_1000": around(1000), "last": around(args.runs)},
         "publish_seconds_mean": round(statistics.mean(publish_s), 3),
         "data_files_after_maintenance": per_table,
         "data_files_limit_per_table": n_days + 1,
         "files_on_disk": sum(1 for _ in (args.work / "lake" / "tables").rglob("*.parquet")),
         "catalog_mb": round((args.work / "lake" / "catalog.sqlite").stat().st_size / 2**20, 1),
-        "maintenance_seconds": {"median": round(statistics.median(m["seconds"] for m in maint), 2) if maint else None,
-                                "final": final_maint["seconds"]},
+        "maintenance_seconds": {
+            "median": round(statistics.median(m["seconds"] for m in maint), 2) if maint else None,
+            "final": final_maint["seconds"],
+        },
         "queries": (queries := time_queries(lake))[0],
         "session_open_seconds": queries[1],
         "wall_seconds": round(time.perf_counter() - started),
         "command": f"make bench-longrun RUNS={args.runs}",
     }
-    last_vs_100 = (results["publish_seconds"]["last"] / results["publish_seconds"]["run_100"]
-                   if results["publish_seconds"]["run_100"] and results["publish_seconds"]["last"] else None)
+    last_vs_100 = (
+        results["publish_seconds"]["last"] / results["publish_seconds"]["run_100"]
+        if results["publish_seconds"]["run_100"] and results["publish_seconds"]["last"]
+        else None
+    )
     results["last_vs_run_100"] = round(last_vs_100, 2) if last_vs_100 else None
     worst_query = max(q["cold_seconds"] for q in results["queries"].values())
     results["goals"] = {
@@ -233,23 +249,41 @@ def main() -> int:
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "longrun.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    lines = [f"# Long run: {args.runs} runs of {args.per_run} articles into one lake", "",
-             f"`{results['command']}` on {len(os.sched_getaffinity(0))} CPUs; stories off, maintenance daily "
-             f"(every {RUNS_PER_DAY} runs), retention 0. {articles:,} articles over {n_days} simulated days.", "",
-             "| publish seconds (median of 21 runs) | |", "|---|---|"]
+    lines = [
+        f"# Long run: {args.runs} runs of {args.per_run} articles into one lake",
+        "",
+        f"`{results['command']}` on {len(os.sched_getaffinity(0))} CPUs; stories off, maintenance daily "
+        f"(every {RUNS_PER_DAY} runs), retention 0. {articles:,} articles over {n_days} simulated days.",
+        "",
+        "| publish seconds (median of 21 runs) | |",
+        "|---|---|",
+    ]
     for k, v in results["publish_seconds"].items():
         lines.append(f"| {k} | {v} |")
-    lines += ["", f"Last / run 100: {results['last_vs_run_100']}. "
-              f"Mean publish {results['publish_seconds_mean']} s.", "",
-              f"Data files in the current snapshot after maintenance (limit {n_days + 1} per table):", "",
-              "| table | files |", "|---|---|"]
+    lines += [
+        "",
+        f"Last / run 100: {results['last_vs_run_100']}. Mean publish {results['publish_seconds_mean']} s.",
+        "",
+        f"Data files in the current snapshot after maintenance (limit {n_days + 1} per table):",
+        "",
+        "| table | files |",
+        "|---|---|",
+    ]
     lines += [f"| {t} | {n} |" for t, n in per_table.items()]
-    lines += ["", f"Files on disk: {results['files_on_disk']}; catalog {results['catalog_mb']} MB; maintenance "
-              f"median {results['maintenance_seconds']['median']} s.", "", "| example query | cold s | best s |",
-              "|---|---|---|"]
+    lines += [
+        "",
+        f"Files on disk: {results['files_on_disk']}; catalog {results['catalog_mb']} MB; maintenance "
+        f"median {results['maintenance_seconds']['median']} s.",
+        "",
+        "| example query | cold s | best s |",
+        "|---|---|---|",
+    ]
     lines += [f"| {n} | {q['cold_seconds']} | {q['best_seconds']} |" for n, q in results["queries"].items()]
-    lines += ["", f"Opening a session (extensions loaded, catalog attached): {results['session_open_seconds']} s, "
-              "once per session (each `news-etl sql` call pays it)."]
+    lines += [
+        "",
+        f"Opening a session (extensions loaded, catalog attached): {results['session_open_seconds']} s, "
+        "once per session (each `news-etl sql` call pays it).",
+    ]
     lines += ["", "Goals: " + "; ".join(f"{k}: {'met' if v else 'NOT met'}" for k, v in results["goals"].items())]
     (args.out / "longrun.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))

@@ -49,9 +49,22 @@ def tree_rss(proc: psutil.Process) -> int:
 def ingest(inbox: Path, lake: Path, workers: int, nlp: str) -> dict:
     env = {**dict(__import__("os").environ), "NEWS_ETL_NLP": nlp}
     started = time.perf_counter()
-    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "news-etl"), "ingest", "--inbox", str(inbox), "--lake",
-                             str(lake), "--workers", str(workers)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "news-etl"),
+            "ingest",
+            "--inbox",
+            str(inbox),
+            "--lake",
+            str(lake),
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     ps = psutil.Process(proc.pid)
     peak = 0
     while proc.poll() is None:
@@ -61,12 +74,22 @@ def ingest(inbox: Path, lake: Path, workers: int, nlp: str) -> dict:
     if proc.returncode != 0:
         sys.exit(f"ingest failed:\n{err[-3000:]}")
     summary = json.loads(out)
-    return {"seconds": round(time.perf_counter() - started, 1), "peak_rss_mb": round(peak / 2**20),
-            "files_seen": summary.get("files_seen"), "articles": summary.get("articles_published")}
+    return {
+        "seconds": round(time.perf_counter() - started, 1),
+        "peak_rss_mb": round(peak / 2**20),
+        "files_seen": summary.get("files_seen"),
+        "articles": summary.get("articles_published"),
+    }
 
 
-SHARE_LINES = ["Share this: Twitter", "Facebook", "Share on WhatsApp", "Click to email a link to a friend",
-               "Related: More news from our team", "Follow us on Instagram"]
+SHARE_LINES = [
+    "Share this: Twitter",
+    "Facebook",
+    "Share on WhatsApp",
+    "Click to email a link to a friend",
+    "Related: More news from our team",
+    "Follow us on Instagram",
+]
 
 
 def share_text(chars: int, lede: str) -> str:
@@ -99,11 +122,11 @@ def build_hostile(inbox: Path, lede: str) -> dict:
     lines22 = "\n".join([lede] + [(SHARE_LINES[i % 6] + " ") * 16 for i in range(60_000)])  # ~22 MB
     for k in range(4):
         (inbox / f"shares-22mb-{k}.txt").write_text(lines22 + f"\nCopy {k}.", encoding="utf-8")
-        (inbox / f"at-record-limit-{k}.txt").write_text(share_text(limits.max_record_chars - 100, lede + f" ({k})"),
-                                                         encoding="utf-8")
+        (inbox / f"at-record-limit-{k}.txt").write_text(
+            share_text(limits.max_record_chars - 100, lede + f" ({k})"), encoding="utf-8"
+        )
     # Pages of markup just under NEWS_ETL_MAX_HTML_CHARS (a big inline script, then many small blocks).
-    blocks = "".join(f"<div><p>Paragraph {i}: {lede[:120]}</p><a href='/x/{i}'>Link {i}</a></div>"
-                     for i in range(2000))
+    blocks = "".join(f"<div><p>Paragraph {i}: {lede[:120]}</p><a href='/x/{i}'>Link {i}</a></div>" for i in range(2000))
     for k in range(2):
         head = f"<html><head><title>Page {k}</title><script>{'var x=1;' * 100_000}</script></head><body><article>"
         body = blocks * max(1, (limits.max_html_chars - len(head) - 1000) // len(blocks))
@@ -117,8 +140,12 @@ def build_hostile(inbox: Path, lede: str) -> dict:
             fh.write(line)
             written += len(line)
             k += 1
-    return {"files": len(list(inbox.iterdir())), "bytes": sum(p.stat().st_size for p in inbox.iterdir()),
-            "record_limit": limits.max_record_chars, "inflate_limit": limits.max_inflated_bytes}
+    return {
+        "files": len(list(inbox.iterdir())),
+        "bytes": sum(p.stat().st_size for p in inbox.iterdir()),
+        "record_limit": limits.max_record_chars,
+        "inflate_limit": limits.max_inflated_bytes,
+    }
 
 
 def bbc_texts(bbc: Path) -> list[str]:
@@ -141,8 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if "hostile" in cases:
             built = build_hostile(work / "hostile" / "inbox", texts[0].strip())
-            results["hostile"] = {**built, **ingest(work / "hostile" / "inbox", work / "hostile" / "lake",
-                                                    args.workers, args.nlp)}
+            results["hostile"] = {
+                **built,
+                **ingest(work / "hostile" / "inbox", work / "hostile" / "lake", args.workers, args.nlp),
+            }
             print("hostile:", results["hostile"], flush=True)
         if "big" in cases:
             big = work / "big" / "inbox"
@@ -167,28 +196,38 @@ def main(argv: list[str] | None = None) -> int:
             folder = many / f"d{k // 1000:04d}"  # 1,000 files a folder, as scrapers usually shard
             if k % 1000 == 0:
                 folder.mkdir(parents=True)
-            (folder / f"{k:07d}.txt").write_text(texts[k % len(texts)] + f"\n\nArchive copy {k}.\n",
-                                                  encoding="utf-8")
+            (folder / f"{k:07d}.txt").write_text(texts[k % len(texts)] + f"\n\nArchive copy {k}.\n", encoding="utf-8")
         if args.files:
-            results["many_files"] = {"files": args.files, **ingest(many, work / "many" / "lake", args.workers,
-                                                                  args.nlp)}
+            results["many_files"] = {
+                "files": args.files,
+                **ingest(many, work / "many" / "lake", args.workers, args.nlp),
+            }
             print("many files:", results["many_files"], flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    lines = [f"Peak memory (PSS summed over the CLI and its worker processes), `--workers {args.workers}`, "
-             f"NLP {args.nlp}:", "", "| input | seconds | peak memory | goal |", "|---|---|---|---|"]
+    lines = [
+        f"Peak memory (PSS summed over the CLI and its worker processes), `--workers {args.workers}`, NLP {args.nlp}:",
+        "",
+        "| input | seconds | peak memory | goal |",
+        "|---|---|---|---|",
+    ]
     if "hostile" in results:
         h = results["hostile"]
-        lines.append(f"| worst cases within the limits: {h['files']} files, {h['bytes'] / 2**20:,.0f} MB on disk "
-                     f"({h['articles']} articles) | {h['seconds']} | {h['peak_rss_mb']:,} MB | < 2,048 MB |")
+        lines.append(
+            f"| worst cases within the limits: {h['files']} files, {h['bytes'] / 2**20:,.0f} MB on disk "
+            f"({h['articles']} articles) | {h['seconds']} | {h['peak_rss_mb']:,} MB | < 2,048 MB |"
+        )
     if "big_file" in results:
         b = results["big_file"]
-        lines.append(f"| one article of {b['chars']:,} characters | {b['seconds']} | {b['peak_rss_mb']:,} MB "
-                     "| < 2,048 MB |")
+        lines.append(
+            f"| one article of {b['chars']:,} characters | {b['seconds']} | {b['peak_rss_mb']:,} MB | < 2,048 MB |"
+        )
     if "many_files" in results:
         m = results["many_files"]
-        lines.append(f"| {m['files']:,} files ({m['articles']:,} articles) | {m['seconds']} | "
-                     f"{m['peak_rss_mb']:,} MB | < 2,048 MB |")
+        lines.append(
+            f"| {m['files']:,} files ({m['articles']:,} articles) | {m['seconds']} | "
+            f"{m['peak_rss_mb']:,} MB | < 2,048 MB |"
+        )
     table = "\n".join(lines)
     print(table)
     args.out.mkdir(parents=True, exist_ok=True)

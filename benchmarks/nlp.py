@@ -57,20 +57,31 @@ def main(argv: list[str] | None = None) -> int:
         with nlp.select_pipes(disable=[nlp_mod.PARAGRAPH_COMPONENT]):
             plain = best_of(2, lambda k=k: list(nlp.pipe(texts, n_process=k, batch_size=64)))
         ours = best_of(2, lambda k=k: list(nlp_mod.analyse(texts, nlp, n_process=k, batch_size=64)))
-        rows.append({"processes": k, "plain_seconds": round(plain, 2), "news_etl_seconds": round(ours, 2),
-                     "plain_articles_per_s": round(len(texts) / plain, 1),
-                     "news_etl_articles_per_s": round(len(texts) / ours, 1),
-                     "news_etl_words_per_s": round(words / ours),
-                     "ratio": round(plain / ours, 3)})
+        rows.append(
+            {
+                "processes": k,
+                "plain_seconds": round(plain, 2),
+                "news_etl_seconds": round(ours, 2),
+                "plain_articles_per_s": round(len(texts) / plain, 1),
+                "news_etl_articles_per_s": round(len(texts) / ours, 1),
+                "news_etl_words_per_s": round(words / ours),
+                "ratio": round(plain / ours, 3),
+            }
+        )
     components = ", ".join(c for c in nlp.pipe_names if c != nlp_mod.PARAGRAPH_COMPONENT)
-    lines = [f"NLP stage on {len(texts)} BBC articles ({words:,} words), model {nlp.meta.get('name')} "
-             f"{nlp.meta.get('version')}, components {components}; best of 2 runs.", "",
-             "| processes | plain nlp.pipe art/s | news-etl NLP art/s | news-etl words/s | news-etl / plain | goal |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        f"NLP stage on {len(texts)} BBC articles ({words:,} words), model {nlp.meta.get('name')} "
+        f"{nlp.meta.get('version')}, components {components}; best of 2 runs.",
+        "",
+        "| processes | plain nlp.pipe art/s | news-etl NLP art/s | news-etl words/s | news-etl / plain | goal |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in rows:
         met = "met" if r["ratio"] >= 0.9 else "not met"
-        lines.append(f"| {r['processes']} | {r['plain_articles_per_s']} | {r['news_etl_articles_per_s']} | "
-                     f"{r['news_etl_words_per_s']:,} | **{r['ratio']:.2f}** | >= 0.90 ({met}) |")
+        lines.append(
+            f"| {r['processes']} | {r['plain_articles_per_s']} | {r['news_etl_articles_per_s']} | "
+            f"{r['news_etl_words_per_s']:,} | **{r['ratio']:.2f}** | >= 0.90 ({met}) |"
+        )
     table = "\n".join(lines)
     print(table)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -46,17 +46,24 @@ SHARED = ROOT.parent / "shared"
 OUTLETS = ["daily-wire", "metro-news", "world-desk", "the-ledger", "bbc"]
 # Scraper furniture of the kinds the seeds and newsbench show; the pipeline has no rule naming these lines.
 FURNITURE_TOP = [
-    "Skip to main content", "Home | News | Sport | Business | Culture | Travel", "Advertisement",
-    "Share this article", "Share on Facebook Share on Twitter Email", "Listen to this article 4 min",
+    "Skip to main content",
+    "Home | News | Sport | Business | Culture | Travel",
+    "Advertisement",
+    "Share this article",
+    "Share on Facebook Share on Twitter Email",
+    "Listen to this article 4 min",
 ]
 FURNITURE_BOTTOM = [
     "Sign up for our morning newsletter and get the day's top stories in your inbox.",
     "We use cookies to improve your experience. By continuing you agree to our cookie policy.",
-    "Related Topics", "Most read", "More from this section", "© {year} {outlet}. All rights reserved.",
-    "Comments are closed for this article.", "Follow us on social media",
+    "Related Topics",
+    "Most read",
+    "More from this section",
+    "© {year} {outlet}. All rights reserved.",
+    "Comments are closed for this article.",
+    "Follow us on social media",
 ]
-GOALS = {"articles_per_hour": 100_000, "peak_memory_mb": 4096, "nothing_new_task_seconds": 15,
-         "query_seconds": 1.0}
+GOALS = {"articles_per_hour": 100_000, "peak_memory_mb": 4096, "nothing_new_task_seconds": 15, "query_seconds": 1.0}
 
 
 # --------------------------------------------------------------------------- inbox
@@ -126,14 +133,17 @@ def build_inbox(n: int, inbox: Path, seed: int = 8) -> dict:
             paras = "".join(f"<p>{html.escape(p)}</p>" for p in body.split("\n\n"))
             nav = "".join(f"<li>{html.escape(t)}</li>" for t in top)
             foot = "".join(f"<p>{html.escape(t)}</p>" for t in bottom)
-            text = (f"<!doctype html><html><head><title>{html.escape(title)} - {outlet}</title></head><body>"
-                    f"<nav><ul>{nav}</ul></nav><article><h1>{html.escape(title)}</h1>{paras}</article>"
-                    f"<footer>{foot}</footer></body></html>")
+            text = (
+                f"<!doctype html><html><head><title>{html.escape(title)} - {outlet}</title></head><body>"
+                f"<nav><ul>{nav}</ul></nav><article><h1>{html.escape(title)}</h1>{paras}</article>"
+                f"<footer>{foot}</footer></body></html>"
+            )
             dest = folder / f"a{i:06d}.html"
             counts["html"] += 1
         elif kind < 0.15:
-            text = json.dumps({"url": f"https://{outlet}.example/news/{i}", "title": title,
-                               "text": "\n".join([*top, body, *bottom])})
+            text = json.dumps(
+                {"url": f"https://{outlet}.example/news/{i}", "title": title, "text": "\n".join([*top, body, *bottom])}
+            )
             dest = folder / f"a{i:06d}.json"
             counts["json"] += 1
         else:
@@ -197,12 +207,19 @@ class Sampler(threading.Thread):
 
 def airflow_env(home: Path, inbox: Path, lake: Path) -> dict:
     env = dict(os.environ)
-    env.update({
-        "AIRFLOW_HOME": str(home), "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__UNIT_TEST_MODE": "False", "NO_PROXY": "*", "NEWS_ETL_INBOX": str(inbox),
-        "NEWS_ETL_LAKE": str(lake), "PATH": f"{BIN}:{env.get('PATH', '')}",
-    })
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+            "NO_PROXY": "*",
+            "NEWS_ETL_INBOX": str(inbox),
+            "NEWS_ETL_LAKE": str(lake),
+            "PATH": f"{BIN}:{env.get('PATH', '')}",
+        }
+    )
     return env
 
 
@@ -210,8 +227,20 @@ def dag_run(env: dict, home: Path, log_path: Path, profile: Path | None = None) 
     """One ``airflow dags test news_ingest``; its wall time, memory and what Airflow recorded."""
     cmd = [str(BIN / "airflow"), "dags", "test", "news_ingest"]
     if profile:
-        cmd = [str(BIN / "py-spy"), "record", "--subprocesses", "--rate", "20", "--nonblocking", "--format", "raw",
-               "--output", str(profile), "--", *cmd]
+        cmd = [
+            str(BIN / "py-spy"),
+            "record",
+            "--subprocesses",
+            "--rate",
+            "20",
+            "--nonblocking",
+            "--format",
+            "raw",
+            "--output",
+            str(profile),
+            "--",
+            *cmd,
+        ]
     started = time.perf_counter()
     with open(log_path, "w") as log:
         proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -228,11 +257,14 @@ def dag_run(env: dict, home: Path, log_path: Path, profile: Path | None = None) 
     run_id = con.execute("select run_id from dag_run where dag_id='news_ingest' order by id desc limit 1").fetchone()[0]
     tasks = con.execute(
         "select task_id, map_index, state, (julianday(end_date) - julianday(start_date)) * 86400.0 "
-        "from task_instance where dag_id='news_ingest' and run_id=?", (run_id,)).fetchall()
+        "from task_instance where dag_id='news_ingest' and run_id=?",
+        (run_id,),
+    ).fetchall()
     xcoms = {}
     for task_id, map_index, value in con.execute(
-            "select task_id, map_index, value from xcom where dag_id='news_ingest' and run_id=? and key='return_value'",
-            (run_id,)):
+        "select task_id, map_index, value from xcom where dag_id='news_ingest' and run_id=? and key='return_value'",
+        (run_id,),
+    ):
         with contextlib.suppress(Exception):
             xcoms[(task_id, map_index)] = json.loads(value if isinstance(value, str) else value.decode())
     con.close()
@@ -243,8 +275,11 @@ def dag_run(env: dict, home: Path, log_path: Path, profile: Path | None = None) 
     batches = [v for (t, _), v in xcoms.items() if t == "process_batch" and isinstance(v, dict)]
     publish = xcoms.get(("publish_articles", -1)) or {}
     return {
-        "run_id": run_id, "wall_seconds": round(wall, 1), "task_seconds": {k: round(v, 1) for k, v in per_task.items()},
-        "batches": len(batches), "files": sum(b.get("files", 0) for b in batches),
+        "run_id": run_id,
+        "wall_seconds": round(wall, 1),
+        "task_seconds": {k: round(v, 1) for k, v in per_task.items()},
+        "batches": len(batches),
+        "files": sum(b.get("files", 0) for b in batches),
         "articles_published": publish.get("articles_published", 0) if isinstance(publish, dict) else 0,
         "read_seconds": round(sum(b.get("read_seconds", 0) for b in batches), 1),
         "extract_seconds": round(sum(b.get("extract_seconds", 0) for b in batches), 1),
@@ -252,8 +287,9 @@ def dag_run(env: dict, home: Path, log_path: Path, profile: Path | None = None) 
         "processes": max((b.get("processes", 1) for b in batches), default=0),
         "stories_seconds": (publish.get("stories_seconds") if isinstance(publish, dict) else None),
         "peak_memory_mb": round(sampler.peak_total / 2**20),
-        "per_process_peak_mb": sorted(((role, round(mem / 2**20)) for role, mem in sampler.per_pid.values()),
-                                      key=lambda x: -x[1]),
+        "per_process_peak_mb": sorted(
+            ((role, round(mem / 2**20)) for role, mem in sampler.per_pid.values()), key=lambda x: -x[1]
+        ),
     }
 
 
@@ -273,24 +309,43 @@ def run_queries(lake: Path) -> dict:
 def profile_summary(raw: Path, top: int = 15) -> dict:
     """Leaf functions and libraries from py-spy's collapsed stacks ("frame;frame;... count" per line)."""
     leaves, libs, total = collections.Counter(), collections.Counter(), 0
-    lib_of = [("gemm (news_etl/nlp", "spaCy (model + pipeline)"),  # thinc's matrix products, routed via numpy
-              ("spacy", "spaCy (model + pipeline)"), ("thinc", "spaCy (model + pipeline)"),
-              ("numpy", "numpy"), ("trafilatura", "trafilatura (HTML)"), ("lxml", "trafilatura (HTML)"),
-              ("great_expectations", "Great Expectations"), ("pandas", "pandas"), ("pyarrow", "pyarrow"),
-              ("duckdb", "DuckDB"), ("news_etl/cleaning", "news_etl cleaning"),
-              ("news_etl/linemodel", "news_etl line model"), ("news_etl/metadata", "news_etl metadata"),
-              ("news_etl/nlp", "news_etl NLP walk"), ("news_etl/similarity", "news_etl stories"),
-              ("news_etl/stages/stories", "news_etl stories"),
-              ("news_etl/reading", "news_etl reading"), ("news_etl/quality", "news_etl quality"),
-              ("airflow", "Airflow"), ("sqlalchemy", "Airflow (SQLAlchemy)"), ("importlib", "imports")]
+    lib_of = [
+        ("gemm (news_etl/nlp", "spaCy (model + pipeline)"),  # thinc's matrix products, routed via numpy
+        ("spacy", "spaCy (model + pipeline)"),
+        ("thinc", "spaCy (model + pipeline)"),
+        ("numpy", "numpy"),
+        ("trafilatura", "trafilatura (HTML)"),
+        ("lxml", "trafilatura (HTML)"),
+        ("great_expectations", "Great Expectations"),
+        ("pandas", "pandas"),
+        ("pyarrow", "pyarrow"),
+        ("duckdb", "DuckDB"),
+        ("news_etl/cleaning", "news_etl cleaning"),
+        ("news_etl/linemodel", "news_etl line model"),
+        ("news_etl/metadata", "news_etl metadata"),
+        ("news_etl/nlp", "news_etl NLP walk"),
+        ("news_etl/similarity", "news_etl stories"),
+        ("news_etl/stages/stories", "news_etl stories"),
+        ("news_etl/reading", "news_etl reading"),
+        ("news_etl/quality", "news_etl quality"),
+        ("airflow", "Airflow"),
+        ("sqlalchemy", "Airflow (SQLAlchemy)"),
+        ("importlib", "imports"),
+    ]
     for line in raw.read_text(errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
         if not count.isdigit():
             continue
         n = int(count)
         frames = stack.split(";")
-        if any(f.startswith("process_idle") or "wait (threading" in f or "select (selectors" in f
-               or "_recv_bytes" in f or ("poll (" in f and "multiprocessing" in f) for f in frames[-3:]):
+        if any(
+            f.startswith("process_idle")
+            or "wait (threading" in f
+            or "select (selectors" in f
+            or "_recv_bytes" in f
+            or ("poll (" in f and "multiprocessing" in f)
+            for f in frames[-3:]
+        ):
             continue  # a process waiting is not where the time goes
         total += n
         leaves[frames[-1]] += n
@@ -301,9 +356,11 @@ def profile_summary(raw: Path, top: int = 15) -> dict:
                 break
         else:
             libs["other"] += n
-    return {"samples": total,
-            "libraries": [(k, round(100 * v / total, 1)) for k, v in libs.most_common()] if total else [],
-            "functions": [(k[:120], round(100 * v / total, 1)) for k, v in leaves.most_common(top)] if total else []}
+    return {
+        "samples": total,
+        "libraries": [(k, round(100 * v / total, 1)) for k, v in libs.most_common()] if total else [],
+        "functions": [(k[:120], round(100 * v / total, 1)) for k, v in leaves.most_common(top)] if total else [],
+    }
 
 
 def dir_mb(path: Path) -> float:
@@ -326,15 +383,22 @@ def main() -> None:
         t = time.perf_counter()
         mix = build_inbox(args.n, inbox)
         (inbox / ".complete").write_text(json.dumps(mix))
-        print(f"inbox: {args.n:,} files, {mix['bytes'] / 2**20:.0f} MB in {time.perf_counter() - t:.0f} s: {mix}",
-              flush=True)
+        print(
+            f"inbox: {args.n:,} files, {mix['bytes'] / 2**20:.0f} MB in {time.perf_counter() - t:.0f} s: {mix}",
+            flush=True,
+        )
     mix = json.loads((inbox / ".complete").read_text())
     shutil.rmtree(lake, ignore_errors=True)
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
     env = airflow_env(home, inbox, lake)
-    subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [str(BIN / "airflow"), "db", "migrate"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
     runs = []
     started = time.perf_counter()
@@ -343,9 +407,12 @@ def main() -> None:
         prof = work / "profile.txt" if args.profile and k == 1 else None
         r = dag_run(env, home, work / f"run-{k}.log", prof)
         runs.append(r)
-        print(f"run {k}: {r['files']:,} files, {r['articles_published']:,} articles in {r['wall_seconds']} s "
-              f"({r['batches']} batches x {r['processes']} processes); tasks {r['task_seconds']}; "
-              f"peak {r['peak_memory_mb']} MB", flush=True)
+        print(
+            f"run {k}: {r['files']:,} files, {r['articles_published']:,} articles in {r['wall_seconds']} s "
+            f"({r['batches']} batches x {r['processes']} processes); tasks {r['task_seconds']}; "
+            f"peak {r['peak_memory_mb']} MB",
+            flush=True,
+        )
         if r["files"] == 0:
             break
     ingest = [r for r in runs if r["files"]]
@@ -359,17 +426,25 @@ def main() -> None:
     task_total = sum(stage_totals.values())
     queries = run_queries(lake)
     results = {
-        "n": args.n, "inbox": mix, "runs": runs, "end_to_end_seconds": round(time.perf_counter() - started, 1),
-        "ingest_wall_seconds": round(wall, 1), "articles_published": articles,
+        "n": args.n,
+        "inbox": mix,
+        "runs": runs,
+        "end_to_end_seconds": round(time.perf_counter() - started, 1),
+        "ingest_wall_seconds": round(wall, 1),
+        "articles_published": articles,
         "files": sum(r["files"] for r in ingest),
         "articles_per_hour": round(articles / wall * 3600) if wall else 0,
         "files_per_hour": round(sum(r["files"] for r in ingest) / wall * 3600) if wall else 0,
         "stages": {k: {"seconds": round(v, 1), "share": round(v / task_total, 3)} for k, v in stage_totals.items()},
-        "process_batch_inside": {k: round(sum(r[k] for r in ingest), 1)
-                                 for k in ("read_seconds", "extract_seconds", "nlp_cpu_seconds")},
+        "process_batch_inside": {
+            k: round(sum(r[k] for r in ingest), 1) for k in ("read_seconds", "extract_seconds", "nlp_cpu_seconds")
+        },
         "peak_memory_mb": max(r["peak_memory_mb"] for r in runs),
-        "nothing_new": {"task_seconds": round(sum(nothing_new["task_seconds"].values()), 1),
-                        "tasks": nothing_new["task_seconds"], "wall_seconds": nothing_new["wall_seconds"]},
+        "nothing_new": {
+            "task_seconds": round(sum(nothing_new["task_seconds"].values()), 1),
+            "tasks": nothing_new["task_seconds"],
+            "wall_seconds": nothing_new["wall_seconds"],
+        },
         "output_mb": {p.name: dir_mb(p) for p in sorted((lake / "tables" / "main").iterdir()) if p.is_dir()},
         "catalog_mb": round((lake / "catalog.sqlite").stat().st_size / 2**20, 1),
         "queries": queries,
@@ -378,14 +453,26 @@ def main() -> None:
     if args.profile and (work / "profile.txt").is_file():
         results["profile"] = profile_summary(work / "profile.txt")
     results["goals"] = {
-        "articles_per_hour": [results["articles_per_hour"], GOALS["articles_per_hour"],
-                              results["articles_per_hour"] >= GOALS["articles_per_hour"]],
-        "peak_memory_mb": [results["peak_memory_mb"], GOALS["peak_memory_mb"],
-                           results["peak_memory_mb"] < GOALS["peak_memory_mb"]],
-        "nothing_new_task_seconds": [results["nothing_new"]["task_seconds"], GOALS["nothing_new_task_seconds"],
-                                     results["nothing_new"]["task_seconds"] < GOALS["nothing_new_task_seconds"]],
-        "slowest_query_seconds": [max(q["best_seconds"] for q in queries.values()), GOALS["query_seconds"],
-                                  max(q["best_seconds"] for q in queries.values()) < GOALS["query_seconds"]],
+        "articles_per_hour": [
+            results["articles_per_hour"],
+            GOALS["articles_per_hour"],
+            results["articles_per_hour"] >= GOALS["articles_per_hour"],
+        ],
+        "peak_memory_mb": [
+            results["peak_memory_mb"],
+            GOALS["peak_memory_mb"],
+            results["peak_memory_mb"] < GOALS["peak_memory_mb"],
+        ],
+        "nothing_new_task_seconds": [
+            results["nothing_new"]["task_seconds"],
+            GOALS["nothing_new_task_seconds"],
+            results["nothing_new"]["task_seconds"] < GOALS["nothing_new_task_seconds"],
+        ],
+        "slowest_query_seconds": [
+            max(q["best_seconds"] for q in queries.values()),
+            GOALS["query_seconds"],
+            max(q["best_seconds"] for q in queries.values()) < GOALS["query_seconds"],
+        ],
     }
     args.out.mkdir(exist_ok=True)
     (args.out / "scale.json").write_text(json.dumps(results, indent=2))
@@ -426,28 +513,46 @@ def render(r: dict) -> str:
     for name, s in sorted(r["stages"].items(), key=lambda kv: -kv[1]["seconds"]):
         lines.append(f"| {name} | {s['seconds']:,} | {100 * s['share']:.1f}% |")
     inside = r["process_batch_inside"]
-    lines += ["", f"Inside process_batch: reading {inside['read_seconds']} s, cleaning + metadata + NLP + vectors "
-              f"{inside['extract_seconds']} s wall ({inside['nlp_cpu_seconds']} CPU-seconds of it in spaCy).", "",
-              "| run | files | articles | wall s | batches x processes | peak MB | tasks (s) |",
-              "|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        f"Inside process_batch: reading {inside['read_seconds']} s, cleaning + metadata + NLP + vectors "
+        f"{inside['extract_seconds']} s wall ({inside['nlp_cpu_seconds']} CPU-seconds of it in spaCy).",
+        "",
+        "| run | files | articles | wall s | batches x processes | peak MB | tasks (s) |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for k, run in enumerate(r["runs"], 1):
-        lines.append(f"| {k} | {run['files']:,} | {run['articles_published']:,} | {run['wall_seconds']} | "
-                     f"{run['batches']} x {run['processes']} | {run['peak_memory_mb']:,} | "
-                     + ", ".join(f"{t} {s}" for t, s in run["task_seconds"].items()) + " |")
+        lines.append(
+            f"| {k} | {run['files']:,} | {run['articles_published']:,} | {run['wall_seconds']} | "
+            f"{run['batches']} x {run['processes']} | {run['peak_memory_mb']:,} | "
+            + ", ".join(f"{t} {s}" for t, s in run["task_seconds"].items())
+            + " |"
+        )
     worst = max(r["runs"], key=lambda x: x["peak_memory_mb"])
-    lines += ["", "Peak memory per process in the run with the highest total: "
-              + ", ".join(f"{role} {mb} MB" for role, mb in worst["per_process_peak_mb"][:8]), "",
-              f"Nothing-new run: {r['nothing_new']['task_seconds']} s of task time ({r['nothing_new']['tasks']}), "
-              f"{r['nothing_new']['wall_seconds']} s wall including `airflow dags test` start-up.", "",
-              "Output: " + ", ".join(f"{k} {v} MB" for k, v in r["output_mb"].items())
-              + f"; catalog {r['catalog_mb']} MB.",
-              "", "| example query | cold s | best of 3 s | rows |", "|---|---|---|---|"]
+    lines += [
+        "",
+        "Peak memory per process in the run with the highest total: "
+        + ", ".join(f"{role} {mb} MB" for role, mb in worst["per_process_peak_mb"][:8]),
+        "",
+        f"Nothing-new run: {r['nothing_new']['task_seconds']} s of task time ({r['nothing_new']['tasks']}), "
+        f"{r['nothing_new']['wall_seconds']} s wall including `airflow dags test` start-up.",
+        "",
+        "Output: " + ", ".join(f"{k} {v} MB" for k, v in r["output_mb"].items()) + f"; catalog {r['catalog_mb']} MB.",
+        "",
+        "| example query | cold s | best of 3 s | rows |",
+        "|---|---|---|---|",
+    ]
     for name, q in r["queries"].items():
         lines.append(f"| {name} | {q['cold_seconds']} | {q['best_seconds']} | {q['rows']} |")
     if "profile" in r:
         p = r["profile"]
-        lines += ["", f"py-spy, first run, {p['samples']:,} samples of busy processes, by library:", "",
-                  "| library | share |", "|---|---|"]
+        lines += [
+            "",
+            f"py-spy, first run, {p['samples']:,} samples of busy processes, by library:",
+            "",
+            "| library | share |",
+            "|---|---|",
+        ]
         lines += [f"| {k} | {v}% |" for k, v in p["libraries"][:12]]
         lines += ["", "| hottest leaf function | share |", "|---|---|"]
         lines += [f"| `{k}` | {v}% |" for k, v in p["functions"]]

@@ -62,8 +62,11 @@ def seeds_figures(work: Path) -> dict:
     lake = work / "seeds-lake"
     ingest(ROOT / "seeds", lake)
     stories_n = q(lake, "select count(*) from stories")[0][0]
-    near = q(lake, "select a.source_path, n.source_path from article_stories s join articles a using (article_id) "
-                   "join articles n on n.article_id = s.near_duplicate_of order by 1")
+    near = q(
+        lake,
+        "select a.source_path, n.source_path from article_stories s join articles a using (article_id) "
+        "join articles n on n.article_id = s.near_duplicate_of order by 1",
+    )
     return {"stories": stories_n, "near_duplicates": [list(r) for r in near]}
 
 
@@ -72,10 +75,12 @@ def bbc_figures(bbc: Path, work: Path, n_pairs: int) -> dict:
     ingest(bbc, lake, files_per_run=250)  # nine runs: the stories of runs 2-9 are incremental updates
     incremental_equals_rebuild = equals_rebuild(lake)
     dup_files = q(lake, "select count(*) from ingest_files where outcome = 'duplicate'")[0][0]
-    same_bytes = q(lake, "select count(*) from ingest_files f join ingest_files o on o.source_path = f.duplicate_of "
-                         "where f.outcome = 'duplicate' and f.file_hash = o.file_hash")[0][0]
-    rows = q(lake, "select a.source_path, a.body, s.story_id from articles a join article_stories s "
-                   "using (article_id)")
+    same_bytes = q(
+        lake,
+        "select count(*) from ingest_files f join ingest_files o on o.source_path = f.duplicate_of "
+        "where f.outcome = 'duplicate' and f.file_hash = o.file_hash",
+    )[0][0]
+    rows = q(lake, "select a.source_path, a.body, s.story_id from articles a join article_stories s using (article_id)")
     story = {p: s for p, _, s in rows}
     texts = {p: (bbc / p).read_text(encoding="utf-8", errors="replace") for p, _, _ in rows}
     by_title: dict[str, list[str]] = defaultdict(list)
@@ -100,12 +105,19 @@ def bbc_figures(bbc: Path, work: Path, n_pairs: int) -> dict:
         checked += 1
         merged += story[a] == story[b]
     sizes = q(lake, "select n_articles, count(*) from stories group by 1 order by 1")
-    return {"files": sum(1 for _ in bbc.rglob("*.txt")), "articles": len(rows), "exact_duplicate_files": dup_files,
-            "byte_identical_files": same_bytes,
-            "same_title_pairs_with_different_text": same_title_pairs, "same_title_pairs_linked": linked,
-            "random_cross_section_pairs": checked, "false_merges": merged,
-            "incremental_equals_rebuild": incremental_equals_rebuild,
-            "false_merge_rate": round(merged / checked, 5), "story_sizes": [list(s) for s in sizes]}
+    return {
+        "files": sum(1 for _ in bbc.rglob("*.txt")),
+        "articles": len(rows),
+        "exact_duplicate_files": dup_files,
+        "byte_identical_files": same_bytes,
+        "same_title_pairs_with_different_text": same_title_pairs,
+        "same_title_pairs_linked": linked,
+        "random_cross_section_pairs": checked,
+        "false_merges": merged,
+        "incremental_equals_rebuild": incremental_equals_rebuild,
+        "false_merge_rate": round(merged / checked, 5),
+        "story_sizes": [list(s) for s in sizes],
+    }
 
 
 def _perturbed(base: list[tuple[list[str], list[float]]], n: int, seed: int) -> tuple[list, list, list]:
@@ -134,9 +146,14 @@ def _scale_child(args: tuple) -> dict:
     result = similarity.cluster(ids, terms, weights)
     seconds = time.perf_counter() - t0
     n_stories = len(set(result.story_of.values()))
-    return {"articles": n, "seconds": round(seconds, 1), "stories": n_stories,
-            "near_duplicates": len(result.near_duplicate_of), "pairs_compared": result.pairs_checked,
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+    return {
+        "articles": n,
+        "seconds": round(seconds, 1),
+        "stories": n_stories,
+        "near_duplicates": len(result.near_duplicate_of),
+        "pairs_compared": result.pairs_checked,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
 
 
 def scale_figures(bbc: Path, n: int) -> dict:

@@ -22,9 +22,10 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from news_etl.cleaning import load_rules, rule_reasons
+from news_etl.cleaning import rule_reasons
 from news_etl.linemodel import FEATURES, MODEL_FILE, Trees, decode, line_features
 from news_etl.reading import read_file
+from news_etl.ruleset import load_rules
 from news_etl.settings import Limits
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,8 +71,19 @@ def load_docs(bench: Path, tracks: list[str]) -> list[dict]:
             X = line_features(lines, hits)
             y = label_lines(lines, t["body"])
             ntok = np.array([max(1, len(TOK.findall(ln))) for ln in lines], dtype=float)
-            docs.append({"id": doc_id, "track": track, "site": urlparse(t["url"]).hostname, "lines": lines,
-                         "X": X, "y": y, "w": ntok / ntok.sum(), "hits": np.array(hits), "truth": t})
+            docs.append(
+                {
+                    "id": doc_id,
+                    "track": track,
+                    "site": urlparse(t["url"]).hostname,
+                    "lines": lines,
+                    "X": X,
+                    "y": y,
+                    "w": ntok / ntok.sum(),
+                    "hits": np.array(hits),
+                    "truth": t,
+                }
+            )
     return docs
 
 
@@ -86,16 +98,22 @@ def _bins(X: np.ndarray, n_bins: int) -> list[np.ndarray]:
     return edges
 
 
-def _grow_tree(Xb: np.ndarray, edges: list[np.ndarray], g: np.ndarray, h: np.ndarray, depth: int, lam: float,
-               min_hess: float) -> dict:
+def _grow_tree(
+    Xb: np.ndarray, edges: list[np.ndarray], g: np.ndarray, h: np.ndarray, depth: int, lam: float, min_hess: float
+) -> dict:
     """One regression tree on gradients g and hessians h, split by histogram (Xb holds bin numbers)."""
     tree: dict[str, list] = {"feature": [], "threshold": [], "left": [], "right": [], "value": []}
 
     def build(idx: np.ndarray, level: int) -> int:
         node = len(tree["feature"])
         G, H = g[idx].sum(), h[idx].sum()
-        for key, val in (("feature", -1), ("threshold", 0.0), ("left", -1), ("right", -1),
-                         ("value", float(-G / (H + lam)))):
+        for key, val in (
+            ("feature", -1),
+            ("threshold", 0.0),
+            ("left", -1),
+            ("right", -1),
+            ("value", float(-G / (H + lam))),
+        ):
             tree[key].append(val)
         if level == depth or len(idx) < 2:
             return node
@@ -178,9 +196,15 @@ def main(argv: list[str] | None = None) -> int:
     fold_of = {s: int(f) for s, f in zip(sites, rng.integers(0, 5, len(sites)), strict=True)}
 
     def fit(train: list[dict]) -> dict:
-        return fit_gbdt(np.vstack([d["X"] for d in train]), np.concatenate([d["y"] for d in train]),
-                        np.concatenate([d["w"] for d in train]), n_trees=args.trees, depth=args.depth,
-                        lam=args.lam, min_hess=args.min_hess)
+        return fit_gbdt(
+            np.vstack([d["X"] for d in train]),
+            np.concatenate([d["y"] for d in train]),
+            np.concatenate([d["w"] for d in train]),
+            n_trees=args.trees,
+            depth=args.depth,
+            lam=args.lam,
+            min_hess=args.min_hess,
+        )
 
     probs: list[np.ndarray] = [np.zeros(0)] * len(docs)
     for fold in range(5):
@@ -211,8 +235,10 @@ def main(argv: list[str] | None = None) -> int:
     best_t, best_switch = best[0], best[1]
     for track in TRACKS:
         s = report[(best_t, best_switch, track)]
-        print(f"cross-validated (unseen sites) {track}: F1 {s['body_f1']} P {s['body_precision']} "
-              f"R {s['body_recall']} at threshold {best_t:.2f}, switch cost {best_switch}")
+        print(
+            f"cross-validated (unseen sites) {track}: F1 {s['body_f1']} P {s['body_precision']} "
+            f"R {s['body_recall']} at threshold {best_t:.2f}, switch cost {best_switch}"
+        )
     if args.cv_only:
         return 0
     raw = {

@@ -49,24 +49,33 @@ def _target(params: dict, triggering_asset_events) -> tuple:
     tags=["news", "quality"],
     default_args={"retries": 1, "retry_delay": timedelta(minutes=1), "owner": "news-etl"},
     params={
-        "lake": Param(None, type=["null", "string"],
-                      description="Lake folder (default: the Asset event's, else NEWS_ETL_LAKE)"),
-        "run_id": Param(None, type=["null", "string"],
-                        description="Ingest run to (re-)check (default: every run not checked yet, else the latest)"),
+        "lake": Param(
+            None, type=["null", "string"], description="Lake folder (default: the Asset event's, else NEWS_ETL_LAKE)"
+        ),
+        "run_id": Param(
+            None,
+            type=["null", "string"],
+            description="Ingest run to (re-)check (default: every run not checked yet, else the latest)",
+        ),
     },
 )
 def news_quality_report() -> None:
     @task
     def check_published_data(params: dict | None = None, triggering_asset_events=None, dag_run=None) -> dict:
-        from news_etl.cleaning import load_rules
         from news_etl.lake import Lake
         from news_etl.quality import published
+        from news_etl.ruleset import load_rules
 
         params = params or {}
         settings, named = _target(params, triggering_asset_events)
         checked_at = datetime.fromtimestamp(dag_run.run_after.timestamp(), tz=UTC)
-        return published.check_runs(Lake.of(settings), named, checked_at, load_rules(settings.extra_rules),
-                                    backlog=0 if params.get("run_id") else published.MAX_BACKLOG_CHECKS).to_xcom()
+        return published.check_runs(
+            Lake.of(settings),
+            named,
+            checked_at,
+            load_rules(settings.extra_rules),
+            backlog=0 if params.get("run_id") else published.MAX_BACKLOG_CHECKS,
+        ).to_xcom()
 
     @task
     def build_run_report(checks: dict, dag_run=None) -> dict:

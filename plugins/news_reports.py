@@ -28,20 +28,38 @@ DATA_DOCS_DIR = "gx/gx/uncommitted/data_docs/local_site"
 DATA_DOCS = f"{DATA_DOCS_DIR}/index.html"
 
 #: The report is static HTML with inline SVG and CSS: no script of any kind may run in it.
-REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; "
-              "form-action 'none'; frame-ancestors 'self'")
+REPORT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'self'"
+)
 #: The Data Docs need their own scripts (GX's inline table set-up and the vendored libraries). Values from the
 #: data are escaped before GX renders them (news_etl.published.escape_result_values); this policy is the second
 #: line: scripts and styles only from this server (no CDN: the pages use local copies), no connections, no
 #: plugins, no forms, so a script that slipped through could neither call the API nor send anything out.
 #: (A CSP sandbox would isolate them further, but the Airflow UI's iframe for external views cannot show a
 #: page whose origin is opaque: it stays blank. Checked in a browser.)
-DATA_DOCS_CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-                 "img-src 'self' data:; font-src 'self' data:; connect-src 'none'; object-src 'none'; "
-                 "base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
+DATA_DOCS_CSP = (
+    "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'none'; object-src 'none'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+)
 #: What the Data Docs site is made of; any other file under it is not served.
-DATA_DOCS_TYPES = {".html", ".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".woff", ".woff2",
-                   ".ttf", ".eot", ".map"}
+DATA_DOCS_TYPES = {
+    ".html",
+    ".css",
+    ".js",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".svg",
+    ".ico",
+    ".woff",
+    ".woff2",
+    ".ttf",
+    ".eot",
+    ".map",
+}
 _COMMON_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
@@ -53,9 +71,12 @@ def _login_required():
 
 
 def _page(title: str, text: str, status: int) -> HTMLResponse:
-    return HTMLResponse(f"<!doctype html><meta charset='utf-8'><title>{html.escape(title)}</title>"
-                        f"<h1>{html.escape(title)}</h1><p>{text}</p>", status_code=status,
-                        headers={**_COMMON_HEADERS, "Content-Security-Policy": REPORT_CSP})
+    return HTMLResponse(
+        f"<!doctype html><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<h1>{html.escape(title)}</h1><p>{text}</p>",
+        status_code=status,
+        headers={**_COMMON_HEADERS, "Content-Security-Policy": REPORT_CSP},
+    )
 
 
 def _not_found() -> HTMLResponse:
@@ -77,6 +98,7 @@ def _resolve(reports: Path, rel: str) -> Path | None:
 
 def create_app(reports: Path | None = None, *, require_login: bool = True) -> FastAPI:
     """The app, serving ``reports`` (default: ``<NEWS_ETL_LAKE>/_reports``, read at each request)."""
+
     def folder() -> Path:
         return Path(reports) if reports else get_settings().lake / "_reports"
 
@@ -92,8 +114,10 @@ def create_app(reports: Path | None = None, *, require_login: bool = True) -> Fa
         path = _resolve(folder(), f"{DATA_DOCS_DIR}/static/{rel}")
         if path is None:
             return _not_found()
-        return FileResponse(path, headers={**_COMMON_HEADERS, "Access-Control-Allow-Origin": "*",
-                                           "Cache-Control": "public, max-age=86400"})
+        return FileResponse(
+            path,
+            headers={**_COMMON_HEADERS, "Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=86400"},
+        )
 
     @app.get("/", include_in_schema=False, dependencies=login)
     def index() -> RedirectResponse:
@@ -103,18 +127,28 @@ def create_app(reports: Path | None = None, *, require_login: bool = True) -> Fa
     @app.get("/status", include_in_schema=False, dependencies=login)
     def status() -> HTMLResponse:
         found = _resolve(folder(), REPORT) is not None
-        return _page("News reports", f"reports folder {html.escape(str(folder()))}: "
-                                     f"{'report present' if found else 'no report yet'}", 200)
+        return _page(
+            "News reports",
+            f"reports folder {html.escape(str(folder()))}: {'report present' if found else 'no report yet'}",
+            200,
+        )
 
     @app.get(f"/files/{REPORT}", include_in_schema=False, dependencies=login)
     def report() -> Response:
         path = _resolve(folder(), REPORT)
         if path is None:
-            return _page("No run report yet", "It is written by the <code>news_quality_report</code> DAG after "
-                                              "each publish of <code>news_ingest</code>, or by "
-                                              "<code>news-etl report</code>.", 404)
-        return FileResponse(path, media_type="text/html; charset=utf-8",
-                            headers={**_COMMON_HEADERS, "Content-Security-Policy": REPORT_CSP})
+            return _page(
+                "No run report yet",
+                "It is written by the <code>news_quality_report</code> DAG after "
+                "each publish of <code>news_ingest</code>, or by "
+                "<code>news-etl report</code>.",
+                404,
+            )
+        return FileResponse(
+            path,
+            media_type="text/html; charset=utf-8",
+            headers={**_COMMON_HEADERS, "Content-Security-Policy": REPORT_CSP},
+        )
 
     @app.get(f"/files/{DATA_DOCS_DIR}/{{rel:path}}", include_in_schema=False, dependencies=login)
     def data_docs(rel: str) -> Response:
@@ -123,8 +157,12 @@ def create_app(reports: Path | None = None, *, require_login: bool = True) -> Fa
         path = _resolve(folder(), f"{DATA_DOCS_DIR}/{rel}")
         if path is None:
             if rel == "index.html":
-                return _page("No Data Docs yet", "They are built by the <code>news_quality_report</code> DAG "
-                                                 "(or <code>news-etl report</code>) after a publish.", 404)
+                return _page(
+                    "No Data Docs yet",
+                    "They are built by the <code>news_quality_report</code> DAG "
+                    "(or <code>news-etl report</code>) after a publish.",
+                    404,
+                )
             return _not_found()
         return FileResponse(path, headers={**_COMMON_HEADERS, "Content-Security-Policy": DATA_DOCS_CSP})
 
@@ -143,8 +181,20 @@ class NewsReportsPlugin(AirflowPlugin):
     ]
     # nav_top_level: a button each in the navigation bar, not two levels down under Plugins > News.
     external_views = [  # noqa: RUF012 - the plugin interface
-        {"name": "News report", "href": f"news/files/{REPORT}", "destination": "nav", "category": "News",
-         "url_route": "news-run-report", "nav_top_level": True},
-        {"name": "Data Docs", "href": f"news/files/{DATA_DOCS}", "destination": "nav", "category": "News",
-         "url_route": "news-data-docs", "nav_top_level": True},
+        {
+            "name": "News report",
+            "href": f"news/files/{REPORT}",
+            "destination": "nav",
+            "category": "News",
+            "url_route": "news-run-report",
+            "nav_top_level": True,
+        },
+        {
+            "name": "Data Docs",
+            "href": f"news/files/{DATA_DOCS}",
+            "destination": "nav",
+            "category": "News",
+            "url_route": "news-data-docs",
+            "nav_top_level": True,
+        },
     ]

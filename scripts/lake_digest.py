@@ -17,10 +17,11 @@ import argparse
 import hashlib
 import json
 import logging
+import os
 import shutil
 import sys
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -31,11 +32,16 @@ def _inbox_copy(inbox: Path, into: Path) -> Path:
     """The inbox without label files, as a scraper would have dropped it."""
     target = into / "inbox"
     shutil.copytree(inbox, target, ignore=lambda _d, names: [n for n in names if n in SKIP])
+    # A checkout gives files the time it was made: fix every mtime so the ledger's rows are the same anywhere.
+    stamp = (AT - timedelta(days=1)).timestamp()
+    for path in sorted(target.rglob("*"), reverse=True):
+        os.utime(path, (stamp, stamp))
     return target
 
 
 def digest(inbox: Path, workdir: Path) -> dict[str, dict]:
     from news_etl import lake as lakes
+
     try:
         from news_etl.runner import run_ingest
     except ImportError:  # before the stages moved into their own modules
@@ -50,8 +56,10 @@ def digest(inbox: Path, workdir: Path) -> dict[str, dict]:
         for name in ALL_TABLES:
             table = lakes.read(con, name)
             # The inbox's absolute path (ingest_runs.inbox) is this run's temp folder: not part of the result.
-            rows = sorted(json.dumps(r, default=str, sort_keys=True, ensure_ascii=False).replace(str(workdir), "<tmp>")
-                          for r in table.to_pylist())
+            rows = sorted(
+                json.dumps(r, default=str, sort_keys=True, ensure_ascii=False).replace(str(workdir), "<tmp>")
+                for r in table.to_pylist()
+            )
             out[name] = {"rows": len(rows), "sha256": hashlib.sha256("\n".join(rows).encode()).hexdigest()}
     return out
 

@@ -86,8 +86,10 @@ def render() -> str:
         lines += ["| column | type | required | meaning |", "|---|---|---|---|"]
         for field in schema:
             meaning = field_doc[const].get(field.name) or COMMON.get(field.name, "")
-            lines.append(f"| `{field.name}` | {_type(field.type)} | {'no' if field.nullable else 'yes'} | "
-                         f"{meaning.replace('|', '/')} |")
+            lines.append(
+                f"| `{field.name}` | {_type(field.type)} | {'no' if field.nullable else 'yes'} | "
+                f"{meaning.replace('|', '/')} |"
+            )
     return "\n".join(lines) + "\n"
 
 

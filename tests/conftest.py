@@ -95,16 +95,30 @@ def pg_server():
     if os.geteuid() == 0:
         shutil.chown(data, "postgres")
         shutil.chown(sock, "postgres")
-    for cmd in ([pg_tool("initdb"), "-D", str(data), "-U", "lake", "--auth=trust", "-E", "UTF8"],
-                [pg_tool("pg_ctl"), "-D", str(data), "-w", "-l", str(data / "server.log"), "-o",
-                 f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off", "start"]):
+    for cmd in (
+        [pg_tool("initdb"), "-D", str(data), "-U", "lake", "--auth=trust", "-E", "UTF8"],
+        [
+            pg_tool("pg_ctl"),
+            "-D",
+            str(data),
+            "-w",
+            "-l",
+            str(data / "server.log"),
+            "-o",
+            f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        ],
+    ):
         done = subprocess.run(as_postgres(cmd), capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     try:
         yield "127.0.0.1", port, "lake"
     finally:
-        subprocess.run(as_postgres([pg_tool("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-                       capture_output=True, timeout=60)
+        subprocess.run(
+            as_postgres([pg_tool("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+            capture_output=True,
+            timeout=60,
+        )
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -115,8 +129,12 @@ def pg_catalog(pg_server) -> str:
 
     host, port, user = pg_server
     name = f"lake_{uuid.uuid4().hex[:12]}"
-    done = subprocess.run(as_postgres([pg_tool("createdb"), "-h", host, "-p", str(port), "-U", user, name]),
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        as_postgres([pg_tool("createdb"), "-h", host, "-p", str(port), "-U", user, name]),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     return f"postgres:dbname={name} host={host} port={port} user={user}"
 
@@ -139,19 +157,37 @@ def s3_server():
         pytest.skip("s3rver (npm) is not installed; `sudo make test-deps` installs it, as .ci/run does")
     base = Path(tempfile.mkdtemp(prefix="news-etl-s3-"))
     port = free_port()
-    server = subprocess.Popen([s3rver_bin(), "-d", str(base), "--port", str(port), "--address", "127.0.0.1",
-                               "--configure-bucket", "news", "--silent"], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
+    server = subprocess.Popen(
+        [
+            s3rver_bin(),
+            "-d",
+            str(base),
+            "--port",
+            str(port),
+            "--address",
+            "127.0.0.1",
+            "--configure-bucket",
+            "news",
+            "--silent",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 break
         time.sleep(0.2)
-    env = {"AWS_ACCESS_KEY_ID": "S3RVER", "AWS_SECRET_ACCESS_KEY": "S3RVER",
-           # s3rver predates the AWS SDK's default aws-chunked checksums (as older MinIO and Ceph releases do).
-           "AWS_REQUEST_CHECKSUM_CALCULATION": "WHEN_REQUIRED",
-           "NEWS_ETL_S3_ENDPOINT": f"127.0.0.1:{port}", "NEWS_ETL_S3_USE_SSL": "false"}
+    env = {
+        "AWS_ACCESS_KEY_ID": "S3RVER",
+        "AWS_SECRET_ACCESS_KEY": "S3RVER",
+        # s3rver predates the AWS SDK's default aws-chunked checksums (as older MinIO and Ceph releases do).
+        "AWS_REQUEST_CHECKSUM_CALCULATION": "WHEN_REQUIRED",
+        "NEWS_ETL_S3_ENDPOINT": f"127.0.0.1:{port}",
+        "NEWS_ETL_S3_USE_SSL": "false",
+    }
     try:
         yield env
     finally:

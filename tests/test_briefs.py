@@ -8,17 +8,31 @@ from pathlib import Path
 import pytest
 
 from news_etl.articles import build_article
-from news_etl.cleaning import clean, load_rules
+from news_etl.cleaning import clean
 from news_etl.linemodel import default_model
 from news_etl.reading import Record
+from news_etl.ruleset import load_rules
 
 from .conftest import ROOT, RUN_AT
 
 BBC = ROOT.parent / "shared" / "corpora" / "bbc"
 #: Furniture of the kinds boilerplate.yaml knows: share bars, "Also Read" links, ads, related boxes, credits.
-FURNITURE = ["Share this: Twitter", "Facebook", "WhatsApp", "Also Read: {title}", "Advertisement", "Read more: {title}",
-             "Related stories", "Most read", "Share on Facebook", "Like this: Like Loading...", "Copy link",
-             "Story continues below advertisement", "Photo: Reuters", "Trending now"]
+FURNITURE = [
+    "Share this: Twitter",
+    "Facebook",
+    "WhatsApp",
+    "Also Read: {title}",
+    "Advertisement",
+    "Read more: {title}",
+    "Related stories",
+    "Most read",
+    "Share on Facebook",
+    "Like this: Like Loading...",
+    "Copy link",
+    "Story continues below advertisement",
+    "Photo: Reuters",
+    "Trending now",
+]
 
 
 def make_briefs(bbc: Path, n: int, seed: int) -> list[dict]:
@@ -68,12 +82,14 @@ def test_briefs_keep_all_their_prose_and_lose_their_furniture(seed: int) -> None
 
 def test_a_short_brief_keeps_its_three_paragraphs_and_says_so() -> None:
     # The shape the issue reported: three prose lines among a share bar and an "Also Read" link.
-    text = ("Also Read: Mayor opens new bus station\n"
-            "The city council approved a new budget on Monday that raises spending on schools and buses.\n"
-            "Share this: Twitter\nFacebook\n"
-            "Council members voted eleven to four after a long debate.\n"
-            "Advertisement\n"
-            "The budget takes effect in January.")
+    text = (
+        "Also Read: Mayor opens new bus station\n"
+        "The city council approved a new budget on Monday that raises spending on schools and buses.\n"
+        "Share this: Twitter\nFacebook\n"
+        "Council members voted eleven to four after a long debate.\n"
+        "Advertisement\n"
+        "The budget takes effect in January."
+    )
     rules, model = load_rules(None), default_model()
     unguarded = clean(text, rules.__class__(rules.rules, brief_max_words=0), model=model)
     guarded = clean(text, rules, model=model)
@@ -81,15 +97,24 @@ def test_a_short_brief_keeps_its_three_paragraphs_and_says_so() -> None:
     assert guarded.paragraphs == prose
     assert unguarded.paragraphs == []  # the model alone emptied it: the guard is what keeps the article
     assert guarded.notes and "prose guard" in guarded.notes[0]
-    built = build_article(Record(record_index=0, source_format="txt", text=text), source_path="brief.txt",
-                          file_hash="h", run_id="r", ingested_at=RUN_AT, rules=rules, model=model)
+    built = build_article(
+        Record(record_index=0, source_format="txt", text=text),
+        source_path="brief.txt",
+        file_hash="h",
+        run_id="r",
+        ingested_at=RUN_AT,
+        rules=rules,
+        model=model,
+    )
     assert any("prose guard" in r for r in built.row["repairs"])
 
 
 def test_long_pages_are_left_to_the_model() -> None:
     # A teaser sentence among furniture on a page whose prose is long: the guard does not apply.
-    body = [f"Paragraph {i} of the long article tells the story of the bridge and the council in some detail here."
-            for i in range(20)]
+    body = [
+        f"Paragraph {i} of the long article tells the story of the bridge and the council in some detail here."
+        for i in range(20)
+    ]
     teaser = "Subscribers can read the whole investigation into the bridge contract in our weekend magazine now."
     text = "\n".join(["Home", "News", "Sport", teaser, "Weather", *body])
     rules, model = load_rules(None), default_model()

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from news_etl.cleaning import BATCH_REPEAT, REPEATED_LINE, batch_repeats, clean, is_heading, load_rules
+from news_etl.cleaning import BATCH_REPEAT, REPEATED_LINE, batch_repeats, clean, is_heading
+from news_etl.ruleset import load_rules
 from news_etl.text import count_words
 
 RULES = load_rules()
@@ -63,7 +64,9 @@ def test_clean_records_every_removed_line_with_its_rule() -> None:
     result = clean(text, RULES)
     assert result.paragraphs == [PARA, PARA + " Again."]
     assert [(r.line_no, r.rule) for r in result.removed] == [
-        (3, "share_widget"), (5, "social_network_names"), (9, "like_widget")
+        (3, "share_widget"),
+        (5, "social_network_names"),
+        (9, "like_widget"),
     ]
     assert result.body == f"{PARA}\n\n{PARA} Again."
 
@@ -150,8 +153,10 @@ PITCH = "Get our morning newsletter in your inbox"
 
 
 def _site_article(n: int) -> str:
-    return f"Story number {n} opens with a long sentence about topic {n} that only this article tells.\n" \
-           f"{PITCH}\nIt goes on with a second sentence on topic {n}, again specific to this article.\n{FOOTER}"
+    return (
+        f"Story number {n} opens with a long sentence about topic {n} that only this article tells.\n"
+        f"{PITCH}\nIt goes on with a second sentence on topic {n}, again specific to this article.\n{FOOTER}"
+    )
 
 
 def test_batch_repeats_finds_a_sites_furniture() -> None:

@@ -12,8 +12,14 @@ import yaml
 from .conftest import ROOT
 
 COMPOSE = ROOT / "docker-compose.yaml"
-AIRFLOW_SERVICES = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-worker",
-                    "airflow-triggerer", "airflow-init"}
+AIRFLOW_SERVICES = {
+    "airflow-apiserver",
+    "airflow-scheduler",
+    "airflow-dag-processor",
+    "airflow-worker",
+    "airflow-triggerer",
+    "airflow-init",
+}
 
 
 @pytest.fixture(scope="module")
@@ -26,9 +32,13 @@ def test_services_of_the_celery_stack(compose: dict) -> None:
     # The object store is opt-in: a plain `docker compose up` starts the Airflow stack only.
     assert all(compose["services"][name].get("profiles") == ["object-store"] for name in ("minio", "minio-init"))
     commands = {name: compose["services"][name].get("command") for name in AIRFLOW_SERVICES - {"airflow-init"}}
-    assert commands == {"airflow-apiserver": "api-server", "airflow-scheduler": "scheduler",
-                        "airflow-dag-processor": "dag-processor", "airflow-worker": "celery worker",
-                        "airflow-triggerer": "triggerer"}
+    assert commands == {
+        "airflow-apiserver": "api-server",
+        "airflow-scheduler": "scheduler",
+        "airflow-dag-processor": "dag-processor",
+        "airflow-worker": "celery worker",
+        "airflow-triggerer": "triggerer",
+    }
 
 
 def test_airflow_services_build_the_project_image_and_mount_the_project(compose: dict) -> None:
@@ -37,8 +47,13 @@ def test_airflow_services_build_the_project_image_and_mount_the_project(compose:
         assert svc["build"] == "."
         # "${AIRFLOW_PROJ_DIR:-.}/dags:/opt/airflow/dags[:ro]" -> the container path
         mounts = {re.search(r":(/opt/airflow/[^:]*)", v).group(1) for v in svc["volumes"]}
-        assert {"/opt/airflow/dags", "/opt/airflow/plugins", "/opt/airflow/include", "/opt/airflow/seeds",
-                "/opt/airflow/data"} <= mounts, name
+        assert {
+            "/opt/airflow/dags",
+            "/opt/airflow/plugins",
+            "/opt/airflow/include",
+            "/opt/airflow/seeds",
+            "/opt/airflow/data",
+        } <= mounts, name
         env = svc["environment"]
         assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
         assert env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "false"
@@ -69,11 +84,14 @@ def test_every_requirement_is_pinned_exactly() -> None:
                 assert "==" in line and not any(c in line for c in "<>~*"), f"{name}: {line}"
 
 
-@pytest.mark.skipif(shutil.which("docker-compose") is None,
-                    reason="docker-compose (Debian package) not installed; `sudo make test-deps` installs it")
+@pytest.mark.skipif(
+    shutil.which("docker-compose") is None,
+    reason="docker-compose (Debian package) not installed; `sudo make test-deps` installs it",
+)
 def test_docker_compose_accepts_the_file() -> None:
-    done = subprocess.run(["docker-compose", "-f", str(COMPOSE), "config", "-q"], capture_output=True, text=True,
-                          cwd=ROOT)
+    done = subprocess.run(
+        ["docker-compose", "-f", str(COMPOSE), "config", "-q"], capture_output=True, text=True, cwd=ROOT
+    )
     assert done.returncode == 0, done.stderr
 
 

@@ -44,8 +44,13 @@ def test_every_dag_follows_the_house_rules(dagbag) -> None:
 
 def test_news_ingest_shape(dagbag) -> None:
     dag = dagbag.dags["news_ingest"]
-    assert {t.task_id for t in dag.tasks} == {"discover_files", "process_batch", "validate_articles",
-                                              "publish_articles", "settle_inbox"}
+    assert {t.task_id for t in dag.tasks} == {
+        "discover_files",
+        "process_batch",
+        "validate_articles",
+        "publish_articles",
+        "settle_inbox",
+    }
     assert dag.schedule == "*/15 * * * *" or str(dag.timetable.summary) == "*/15 * * * *"
     process = dag.get_task("process_batch")
     assert process.is_mapped if hasattr(process, "is_mapped") else type(process).__name__ == "MappedOperator"
@@ -56,15 +61,27 @@ def test_news_ingest_shape(dagbag) -> None:
 def test_news_quality_report_runs_on_the_articles_asset(dagbag) -> None:
     dag = dagbag.dags["news_quality_report"]
     assert {t.task_id for t in dag.tasks} == {"check_published_data", "build_run_report", "enforce_severity"}
-    assets = [a.name for a in dag.timetable.asset_condition.iter_assets().values()] if hasattr(
-        dag.timetable.asset_condition, "iter_assets") else []
+    assets = (
+        [a.name for a in dag.timetable.asset_condition.iter_assets().values()]
+        if hasattr(dag.timetable.asset_condition, "iter_assets")
+        else []
+    )
     assert "news_articles" in assets or "news_articles" in str(dag.timetable.asset_condition)
 
 
 def test_dag_files_are_thin() -> None:
     """No heavy imports at module level of a DAG file: parsing must stay fast."""
-    heavy = {"pandas", "pyarrow", "duckdb", "great_expectations", "trafilatura", "spacy", "news_etl.pipeline",
-             "news_etl.quality", "news_etl.report"}
+    heavy = {
+        "pandas",
+        "pyarrow",
+        "duckdb",
+        "great_expectations",
+        "trafilatura",
+        "spacy",
+        "news_etl.pipeline",
+        "news_etl.quality",
+        "news_etl.report",
+    }
     for path in DAGS.glob("*.py"):
         tree = ast.parse(path.read_text())
         for node in tree.body:
@@ -84,8 +101,12 @@ def test_dag_test_end_to_end_on_the_seeds(dagbag, seed_inbox: Path, lake: Path) 
     assert str(run.state) in {"success", "DagRunState.SUCCESS"}
 
     con = lakes.connect(lake_of(lake), read_only=True)
-    rows = {r[0]: r for r in con.execute(
-        "select source_path, title, authors, published_at, modified_at, dateline, body from articles").fetchall()}
+    rows = {
+        r[0]: r
+        for r in con.execute(
+            "select source_path, title, authors, published_at, modified_at, dateline, body from articles"
+        ).fetchall()
+    }
     assert len(rows) == 5
     a003 = rows["003_ddabe0bb499dbc38.txt"]
     assert a003[1] == "Kim Jong-un likely to meet Putin in Russia for arms deal negotiations, claims US"
@@ -93,8 +114,15 @@ def test_dag_test_end_to_end_on_the_seeds(dagbag, seed_inbox: Path, lake: Path) 
     assert a003[3] == a003[4] == datetime(2023, 9, 6, 7, 47, tzinfo=UTC)
     assert rows["002_f8178e955944c9a2.txt"][5] == "Seoul"
     for row in rows.values():
-        for needle in ["Share this", "Like Loading", "Also Read:", "Keep Reading", "Related stories",
-                       "Most viewed articles", "Please direct questions"]:
+        for needle in [
+            "Share this",
+            "Like Loading",
+            "Also Read:",
+            "Keep Reading",
+            "Related stories",
+            "Most viewed articles",
+            "Please direct questions",
+        ]:
             assert needle not in row[6]
     runs = con.execute("select run_id, articles_published, files_seen from ingest_runs").fetchall()
     assert runs == [(run.run_id, 5, 5)]
@@ -119,8 +147,9 @@ def test_dag_test_quality_report_after_an_ingest(dagbag, seed_inbox: Path, lake:
     conf = {"inbox": str(seed_inbox), "lake": str(lake)}
     ingest = dagbag.dags["news_ingest"].test(run_after=datetime(2026, 11, 24, 6, 0, tzinfo=UTC), run_conf=conf)
     assert str(ingest.state) in {"success", "DagRunState.SUCCESS"}
-    run = dagbag.dags["news_quality_report"].test(run_after=datetime(2026, 11, 24, 6, 5, tzinfo=UTC),
-                                                  run_conf={"lake": str(lake)})
+    run = dagbag.dags["news_quality_report"].test(
+        run_after=datetime(2026, 11, 24, 6, 5, tzinfo=UTC), run_conf={"lake": str(lake)}
+    )
     assert str(run.state) in {"success", "DagRunState.SUCCESS"}
     assert (lake / "_reports" / "report.html").is_file()
     assert (lake / "_reports" / "gx" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").is_file()
@@ -134,8 +163,9 @@ def test_dag_test_lake_maintenance_after_an_ingest(dagbag, seed_inbox: Path, lak
     ingest = dagbag.dags["news_ingest"].test(run_after=datetime(2026, 11, 25, 6, 0, tzinfo=UTC), run_conf=conf)
     assert str(ingest.state) in {"success", "DagRunState.SUCCESS"}
     written = lakes.data_files(lake_of(lake))["articles"]
-    run = dagbag.dags["news_lake_maintenance"].test(run_after=datetime(2026, 11, 25, 7, 0, tzinfo=UTC),
-                                                    run_conf={"lake": str(lake)})
+    run = dagbag.dags["news_lake_maintenance"].test(
+        run_after=datetime(2026, 11, 25, 7, 0, tzinfo=UTC), run_conf={"lake": str(lake)}
+    )
     assert str(run.state) in {"success", "DagRunState.SUCCESS"}
     # No rows are inlined in the catalog (data_inlining_row_limit 0: see lake.LAKE_OPTIONS): the publish wrote
     # one Parquet file, and maintenance keeps the table at one file.

@@ -40,15 +40,18 @@ N_ARTICLES = 240
 BATCH_SIZE = 30
 
 
-MISSING = [what for what, ok in [
-    ("PostgreSQL (initdb, pg_ctl)", pg_tool("initdb") and pg_tool("pg_ctl")),
-    ("redis-server", shutil.which("redis-server")),
-    ("celery provider", importlib.util.find_spec("airflow.providers.celery")),
-    ("psycopg2", importlib.util.find_spec("psycopg2")),
-    ("asyncpg", importlib.util.find_spec("asyncpg")),
-] if not ok]
-pytestmark = [pytest.mark.distributed,
-              pytest.mark.skipif(bool(MISSING), reason=f"not installed: {', '.join(MISSING)}")]
+MISSING = [
+    what
+    for what, ok in [
+        ("PostgreSQL (initdb, pg_ctl)", pg_tool("initdb") and pg_tool("pg_ctl")),
+        ("redis-server", shutil.which("redis-server")),
+        ("celery provider", importlib.util.find_spec("airflow.providers.celery")),
+        ("psycopg2", importlib.util.find_spec("psycopg2")),
+        ("asyncpg", importlib.util.find_spec("asyncpg")),
+    ]
+    if not ok
+]
+pytestmark = [pytest.mark.distributed, pytest.mark.skipif(bool(MISSING), reason=f"not installed: {', '.join(MISSING)}")]
 
 
 def make_inbox(inbox: Path, n: int) -> None:
@@ -86,13 +89,30 @@ class Cluster:
         if os.geteuid() == 0:
             shutil.chown(self.pgdata, "postgres")
             shutil.chown(sock, "postgres")
-        self._run(as_postgres([pg_tool("initdb"), "-D", str(self.pgdata), "-U", "airflow", "--auth=trust",
-                                "-E", "UTF8"]), "initdb")
-        self._run(as_postgres([
-            pg_tool("pg_ctl"), "-D", str(self.pgdata), "-w", "-l", str(self.pgdata / "server.log"), "-o",
-            f"-p {self.pg_port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off", "start"]), "pg_ctl start")
-        self._run(as_postgres([pg_tool("createdb"), "-h", "127.0.0.1", "-p",
-                                str(self.pg_port), "-U", "airflow", "airflow"]), "createdb")
+        self._run(
+            as_postgres([pg_tool("initdb"), "-D", str(self.pgdata), "-U", "airflow", "--auth=trust", "-E", "UTF8"]),
+            "initdb",
+        )
+        self._run(
+            as_postgres(
+                [
+                    pg_tool("pg_ctl"),
+                    "-D",
+                    str(self.pgdata),
+                    "-w",
+                    "-l",
+                    str(self.pgdata / "server.log"),
+                    "-o",
+                    f"-p {self.pg_port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off",
+                    "start",
+                ]
+            ),
+            "pg_ctl start",
+        )
+        self._run(
+            as_postgres([pg_tool("createdb"), "-h", "127.0.0.1", "-p", str(self.pg_port), "-U", "airflow", "airflow"]),
+            "createdb",
+        )
 
     def _run(self, cmd: list[str], what: str, env: dict | None = None) -> None:
         result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
@@ -100,8 +120,9 @@ class Cluster:
 
     def start(self, name: str, cmd: list[str], env: dict) -> None:
         log = open(self.logs / f"{name}.log", "w")  # noqa: SIM115 - closed with the process at stop()
-        self.procs[name] = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                            start_new_session=True, cwd=self.base)
+        self.procs[name] = subprocess.Popen(
+            cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=self.base
+        )
 
     def log(self, name: str) -> str:
         path = self.logs / f"{name}.log"
@@ -123,15 +144,20 @@ class Cluster:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
         if (self.pgdata / "postmaster.pid").exists():
-            subprocess.run(as_postgres([pg_tool("pg_ctl"), "-D", str(self.pgdata), "-m", "immediate", "stop"]),
-                           capture_output=True)
+            subprocess.run(
+                as_postgres([pg_tool("pg_ctl"), "-D", str(self.pgdata), "-m", "immediate", "stop"]), capture_output=True
+            )
 
 
 def _query(cluster: Cluster, sql: str, *args) -> list[tuple]:
     import psycopg2
 
-    with contextlib.closing(psycopg2.connect(host="127.0.0.1", port=cluster.pg_port, user="airflow",
-                                             dbname="airflow")) as con, con.cursor() as cur:
+    with (
+        contextlib.closing(
+            psycopg2.connect(host="127.0.0.1", port=cluster.pg_port, user="airflow", dbname="airflow")
+        ) as con,
+        con.cursor() as cur,
+    ):
         cur.execute(sql, args)
         return cur.fetchall()
 
@@ -148,8 +174,9 @@ def _wait(what: str, check, cluster: Cluster, timeout: float) -> None:
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\n{logs}")
 
 
-def test_news_ingest_on_two_celery_workers_equals_a_single_process_run(tmp_path: Path, s3_server: dict,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_news_ingest_on_two_celery_workers_equals_a_single_process_run(
+    tmp_path: Path, s3_server: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # /tmp, not pytest's tmp_path: the postgres user must be able to reach the data directory.
     base = Path(tempfile.mkdtemp(prefix="news-etl-cluster-"))
     os.chmod(base, 0o755)
@@ -160,17 +187,35 @@ def test_news_ingest_on_two_celery_workers_equals_a_single_process_run(tmp_path:
     # Both workers run on this one machine: each reports its own name as the task's hostname, so the
     # test can tell from Airflow's own records which worker ran which batch.
     (hostmod / "news_test_hostname.py").write_text(
-        "import os\n\ndef name():\n    return os.environ.get('NEWS_TEST_WORKER', 'not-a-worker')\n")
+        "import os\n\ndef name():\n    return os.environ.get('NEWS_TEST_WORKER', 'not-a-worker')\n"
+    )
     cluster = Cluster(base)
     try:
         cluster.start_postgres()
-        cluster._run(as_postgres([pg_tool("createdb"), "-h", "127.0.0.1", "-p", str(cluster.pg_port), "-U",
-                                   "airflow", "lake"]), "createdb lake")
-        lake_env = {**s3_server, "NEWS_ETL_CATALOG": f"postgres:dbname=lake host=127.0.0.1 port={cluster.pg_port} "
-                                                      "user=airflow",
-                    "NEWS_ETL_DATA_PATH": f"s3://news/{base.name}/lake"}
-        cluster.start("redis", ["redis-server", "--port", str(cluster.redis_port), "--bind", "127.0.0.1",
-                                "--save", "", "--appendonly", "no"], os.environ.copy())
+        cluster._run(
+            as_postgres([pg_tool("createdb"), "-h", "127.0.0.1", "-p", str(cluster.pg_port), "-U", "airflow", "lake"]),
+            "createdb lake",
+        )
+        lake_env = {
+            **s3_server,
+            "NEWS_ETL_CATALOG": f"postgres:dbname=lake host=127.0.0.1 port={cluster.pg_port} user=airflow",
+            "NEWS_ETL_DATA_PATH": f"s3://news/{base.name}/lake",
+        }
+        cluster.start(
+            "redis",
+            [
+                "redis-server",
+                "--port",
+                str(cluster.redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            os.environ.copy(),
+        )
         db = f"postgresql+psycopg2://airflow@127.0.0.1:{cluster.pg_port}/airflow"
         env = {
             **os.environ,
@@ -206,13 +251,32 @@ def test_news_ingest_on_two_celery_workers_equals_a_single_process_run(tmp_path:
         cluster.start("dag-processor", [str(AIRFLOW), "dag-processor"], env)
         for worker in ("worker-a", "worker-b"):
             # Each worker its own lake folder (nothing shared on disk): catalog and data are remote.
-            cluster.start(worker, [str(AIRFLOW), "celery", "worker", "--celery-hostname", f"{worker}@%h",
-                                   "--concurrency", "1", "--skip-serve-logs"],
-                          {**env, "NEWS_TEST_WORKER": worker, "NEWS_ETL_LAKE": str(base / worker / "lake")})
-        _wait("both Celery workers ready", lambda: all(" ready." in cluster.log(w) for w in ("worker-a", "worker-b")),
-              cluster, 180)
-        _wait("news_ingest parsed", lambda: _query(
-            cluster, "select 1 from dag where dag_id = 'news_ingest' and is_stale = false"), cluster, 180)
+            cluster.start(
+                worker,
+                [
+                    str(AIRFLOW),
+                    "celery",
+                    "worker",
+                    "--celery-hostname",
+                    f"{worker}@%h",
+                    "--concurrency",
+                    "1",
+                    "--skip-serve-logs",
+                ],
+                {**env, "NEWS_TEST_WORKER": worker, "NEWS_ETL_LAKE": str(base / worker / "lake")},
+            )
+        _wait(
+            "both Celery workers ready",
+            lambda: all(" ready." in cluster.log(w) for w in ("worker-a", "worker-b")),
+            cluster,
+            180,
+        )
+        _wait(
+            "news_ingest parsed",
+            lambda: _query(cluster, "select 1 from dag where dag_id = 'news_ingest' and is_stale = false"),
+            cluster,
+            180,
+        )
         cluster._run([str(AIRFLOW), "dags", "unpause", "news_ingest"], "unpause", env)
         cluster._run([str(AIRFLOW), "dags", "trigger", "news_ingest"], "trigger", env)
 
@@ -223,8 +287,11 @@ def test_news_ingest_on_two_celery_workers_equals_a_single_process_run(tmp_path:
 
         _wait("the news_ingest run to succeed", finished, cluster, 600)
 
-        ran_on = _query(cluster, "select map_index, hostname, state from task_instance "
-                                 "where dag_id = 'news_ingest' and task_id = 'process_batch' order by map_index")
+        ran_on = _query(
+            cluster,
+            "select map_index, hostname, state from task_instance "
+            "where dag_id = 'news_ingest' and task_id = 'process_batch' order by map_index",
+        )
         n_batches = -(-N_ARTICLES // BATCH_SIZE)
         assert len(ran_on) == n_batches and all(state == "success" for _, _, state in ran_on), ran_on
         hosts = {host for _, host, _ in ran_on}
@@ -235,8 +302,14 @@ def test_news_ingest_on_two_celery_workers_equals_a_single_process_run(tmp_path:
         dist_lake = lakes.Lake.of(get_settings().with_paths(lake=base / "reader" / "lake"))
         # The same inbox in one process (the CLI's path), into a second, embedded lake.
         single = lakes.Lake.of(get_settings(catalog=None, data_path=None).with_paths(lake=tmp_path / "single-lake"))
-        run_ingest(get_settings(batch_size=10_000, batch_processes=1, catalog=None, data_path=None)
-                   .with_paths(inbox, single.folder), "single", RUN_AT, clock=lambda: RUN_AT)
+        run_ingest(
+            get_settings(batch_size=10_000, batch_processes=1, catalog=None, data_path=None).with_paths(
+                inbox, single.folder
+            ),
+            "single",
+            RUN_AT,
+            clock=lambda: RUN_AT,
+        )
         for table, key, cols in [
             ("articles", ["article_id"], ["article_id", "source_path", "title", "body", "keywords", "content_hash"]),
             ("entities", ["article_id", "entity_id"], ["article_id", "entity_id", "name", "label", "mention_count"]),
@@ -258,6 +331,9 @@ def test_news_ingest_on_two_celery_workers_equals_a_single_process_run(tmp_path:
 
 def _failure_logs(cluster: Cluster, base: Path) -> str:
     task_logs = sorted((base / "airflow" / "logs").rglob("*.log"))[-3:]
-    return "news_ingest failed\n" + "\n".join(
-        f"--- {p}\n{p.read_text(errors='replace')[-2000:]}" for p in task_logs) + "\n--- scheduler\n" + \
-        cluster.log("scheduler")[-2000:]
+    return (
+        "news_ingest failed\n"
+        + "\n".join(f"--- {p}\n{p.read_text(errors='replace')[-2000:]}" for p in task_logs)
+        + "\n--- scheduler\n"
+        + cluster.log("scheduler")[-2000:]
+    )

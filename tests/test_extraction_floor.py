@@ -19,8 +19,12 @@ pytestmark = pytest.mark.slow
 
 @pytest.mark.skipif(not BENCH.is_dir(), reason="../shared/newsbench is not beside the project")
 def test_body_f1_does_not_fall_below_the_floor(tmp_path) -> None:
-    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "extraction.py"), "--out", str(tmp_path)],
-                          capture_output=True, text=True, timeout=1800)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "extraction.py"), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads((tmp_path / "extraction.json").read_text())
     for track, floor in FLOORS.items():

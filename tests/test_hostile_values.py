@@ -21,9 +21,9 @@ import pyarrow as pa
 import pytest
 
 from news_etl import lake as lakes
-from news_etl.cleaning import load_rules
 from news_etl.cli import format_table
 from news_etl.quality import published
+from news_etl.ruleset import load_rules
 from news_etl.runner import run_ingest
 from news_etl.settings import ConfigError, Limits, get_settings
 from news_etl.stages.process import _extracted_tables
@@ -31,9 +31,11 @@ from news_etl.values import printable
 
 from .conftest import ROOT, RUN_AT, lake_of
 
-ARTICLE = ("The council voted on Thursday to close the old bridge to all traffic from next month, after engineers "
-           "found deep cracks in two of its piers. The mayor said the closure would last at least a year while "
-           "contractors rebuild them, and that drivers would be sent over the northern crossing instead.")
+ARTICLE = (
+    "The council voted on Thursday to close the old bridge to all traffic from next month, after engineers "
+    "found deep cracks in two of its piers. The mayor said the closure would last at least a year while "
+    "contractors rebuild them, and that drivers would be sent over the northern crossing instead."
+)
 LATER = RUN_AT.replace(hour=13)
 LETTERS = [chr(c) for c in range(ord("a"), ord("z") + 1)] + ["ab", "ce", "di", "el", "ox"]
 
@@ -54,8 +56,13 @@ def _q(lake: Path, sql: str) -> list[tuple]:
 def test_a_lone_surrogate_in_a_json_title_costs_nothing_and_is_recorded(inbox: Path, lake: Path) -> None:
     # json.dumps would escape a lone surrogate the same way; written out so the input is plain to see.
     (inbox / "emoji.json").write_text('{"title": "Bridge closes \\ud83d", "text": ' + json.dumps(_text(1)) + "}")
-    (inbox / "emoji.jsonl").write_text('{"authors": ["Ann \\udc00Lee"], "text": ' + json.dumps(_text(2)) + "}\n"
-                                       + json.dumps({"text": _text(3)}) + "\n")
+    (inbox / "emoji.jsonl").write_text(
+        '{"authors": ["Ann \\udc00Lee"], "text": '
+        + json.dumps(_text(2))
+        + "}\n"
+        + json.dumps({"text": _text(3)})
+        + "\n"
+    )
     (inbox / "plain.txt").write_text(_text(4))
     summary = _ingest(inbox, lake)
     assert summary.files_quarantined == 0 and summary.articles_published == 4
@@ -103,8 +110,15 @@ def test_an_unreadable_folder_and_file_end_in_the_ledger_and_quarantine_not_sile
     (inbox / "noperm.txt").chmod(0o000)
     (inbox / "locked").chmod(0o000)
     try:
-        cli = [*_without_root_override(), str(Path(sys.executable).with_name("news-etl")), "ingest",
-               "--inbox", str(inbox), "--lake", str(lake)]
+        cli = [
+            *_without_root_override(),
+            str(Path(sys.executable).with_name("news-etl")),
+            "ingest",
+            "--inbox",
+            str(inbox),
+            "--lake",
+            str(lake),
+        ]
         env = {**os.environ, "NEWS_ETL_NLP": "off"}
         done = subprocess.run(cli, capture_output=True, text=True, env=env, timeout=300)
         assert done.returncode == 0, done.stderr[-3000:]
@@ -139,14 +153,20 @@ def test_a_path_longer_than_path_max_is_quarantined(inbox: Path, lake: Path) -> 
     (inbox / "ok.txt").write_text(_text(2))
     summary = _ingest(inbox, lake)
     assert summary.articles_published == 1 and summary.files_quarantined == 1
-    (code, path), = _q(lake, "select reason_code, source_path from quarantine")
+    ((code, path),) = _q(lake, "select reason_code, source_path from quarantine")
     assert code == "path_too_long" and len(path) > 3500
     assert _ingest(inbox, lake, "r2", LATER).nothing_new
 
 
 def test_dates_out_of_range_keep_the_article_and_the_raw_text(inbox: Path, lake: Path) -> None:
-    raws = ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "9999-12-31", "1970-01-01", "1989-12-31",
-            "2023-12-22T10:00:00Z"]
+    raws = [
+        "0001-01-01T00:00:00+05:00",
+        "9999-12-31T23:59:59-05:00",
+        "9999-12-31",
+        "1970-01-01",
+        "1989-12-31",
+        "2023-12-22T10:00:00Z",
+    ]
     for i, raw in enumerate(raws):
         (inbox / f"d{i}.json").write_text(json.dumps({"published": raw, "text": _text(i)}))
     summary = _ingest(inbox, lake)
@@ -164,28 +184,39 @@ def test_dates_out_of_range_keep_the_article_and_the_raw_text(inbox: Path, lake:
 
 
 def test_odd_json_numbers_cost_one_record_and_nan_is_no_title(inbox: Path, lake: Path) -> None:
-    (inbox / "big.jsonl").write_text(json.dumps({"text": _text(1)}) + "\n"
-                                     + '{"text": "x", "count": ' + "7" * 5000 + "}\n"
-                                     + json.dumps({"text": _text(2)}) + "\n")
+    (inbox / "big.jsonl").write_text(
+        json.dumps({"text": _text(1)})
+        + "\n"
+        + '{"text": "x", "count": '
+        + "7" * 5000
+        + "}\n"
+        + json.dumps({"text": _text(2)})
+        + "\n"
+    )
     (inbox / "nan.json").write_text('{"title": NaN, "section": Infinity, "text": ' + json.dumps(_text(3)) + "}")
     summary = _ingest(inbox, lake)
     assert summary.articles_published == 3
     assert _q(lake, "select outcome from ingest_files where source_path = 'big.jsonl'") == [("partial",)]
-    (code, index), = _q(lake, "select reason_code, record_index from quarantine")
+    ((code, index),) = _q(lake, "select reason_code, record_index from quarantine")
     assert (code, index) == ("bad_json", 1)
     title, section, repairs = _q(lake, "select title, section, repairs from articles where source_path = 'nan.json'")[0]
     assert title != "nan" and section is None and any("NaN" in r for r in repairs)
 
 
 def test_giant_fields_are_cut_to_the_limits_and_noted(inbox: Path, lake: Path) -> None:
-    record = {"title": "Bridge " * 1_500_000, "section": "S" * 5_000_000, "url": "https://x.test/" + "u" * 2_000_000,
-              "authors": [f"Ann {''.join(p)}".title()
-                          for p in itertools.islice(itertools.product(LETTERS, repeat=4), 100_000)], "text": _text(1)}
+    record = {
+        "title": "Bridge " * 1_500_000,
+        "section": "S" * 5_000_000,
+        "url": "https://x.test/" + "u" * 2_000_000,
+        "authors": [
+            f"Ann {''.join(p)}".title() for p in itertools.islice(itertools.product(LETTERS, repeat=4), 100_000)
+        ],
+        "text": _text(1),
+    }
     (inbox / "huge.json").write_text(json.dumps(record))
     summary = _ingest(inbox, lake)
     assert summary.articles_published == 1
-    title, section, url, authors, repairs = _q(
-        lake, "select title, section, url, authors, repairs from articles")[0]
+    title, section, url, authors, repairs = _q(lake, "select title, section, url, authors, repairs from articles")[0]
     limits = Limits()
     assert len(title) <= limits.max_title_chars and title.endswith("…")
     assert len(section) <= limits.max_field_chars and len(url) <= limits.max_url_chars
@@ -201,7 +232,7 @@ def test_a_record_over_max_record_chars_is_quarantined_and_a_small_gz_counts_inf
     (inbox / "ok.txt").write_text(_text(1))
     summary = _ingest(inbox, lake, limits=Limits(max_record_chars=100_000))
     assert summary.articles_published == 1
-    (code, reason), = _q(lake, "select reason_code, reason from quarantine")
+    ((code, reason),) = _q(lake, "select reason_code, reason from quarantine")
     assert code == "record_too_large" and "NEWS_ETL_MAX_RECORD_CHARS" in reason
 
 
@@ -222,16 +253,47 @@ def test_an_article_with_a_value_arrow_refuses_is_quarantined_alone() -> None:
     bad = {"article_id": "a2", "source_path": "b.txt", "record_index": 0, "file_hash": "h2"}
 
     def article(base: dict, title: str) -> dict:
-        return {**base, "run_id": "r", "content_hash": "c", "source_format": "txt", "encoding": "utf-8", "url": None,
-                "title": title, "authors": None, "published_at": None, "published_at_raw": None,
-                "published_date": None, "modified_at": None, "modified_at_raw": None, "dateline": None,
-                "publisher": None, "language": "en", "description": None, "section": None, "word_count": 20,
-                "sentence_count": None, "reading_time_minutes": 0.1, "keywords": None, "headings": [],
-                "body": ARTICLE, "lines_removed": 0, "repairs": None, "ingested_at": RUN_AT}
+        return {
+            **base,
+            "run_id": "r",
+            "content_hash": "c",
+            "source_format": "txt",
+            "encoding": "utf-8",
+            "url": None,
+            "title": title,
+            "authors": None,
+            "published_at": None,
+            "published_at_raw": None,
+            "published_date": None,
+            "modified_at": None,
+            "modified_at_raw": None,
+            "dateline": None,
+            "publisher": None,
+            "language": "en",
+            "description": None,
+            "section": None,
+            "word_count": 20,
+            "sentence_count": None,
+            "reading_time_minutes": 0.1,
+            "keywords": None,
+            "headings": [],
+            "body": ARTICLE,
+            "lines_removed": 0,
+            "repairs": None,
+            "ingested_at": RUN_AT,
+        }
 
-    extracted = {"articles": [article(good, "fine"), article(bad, "broken \udc80")], "removed": [], "entities": [],
-                 "quotes": [], "vectors": [{"article_id": i, "run_id": "r", "terms": ["x"], "weights": [1.0],
-                                             "ingested_at": RUN_AT} for i in ("a1", "a2")], "quarantine": []}
+    extracted = {
+        "articles": [article(good, "fine"), article(bad, "broken \udc80")],
+        "removed": [],
+        "entities": [],
+        "quotes": [],
+        "vectors": [
+            {"article_id": i, "run_id": "r", "terms": ["x"], "weights": [1.0], "ingested_at": RUN_AT}
+            for i in ("a1", "a2")
+        ],
+        "quarantine": [],
+    }
     tables, quarantined = _extracted_tables(extracted, "r", RUN_AT)
     assert tables["articles"].column("article_id").to_pylist() == ["a1"]
     assert tables["article_vectors"].column("article_id").to_pylist() == ["a1"]
@@ -244,14 +306,21 @@ def test_an_article_with_a_value_arrow_refuses_is_quarantined_alone() -> None:
 @pytest.mark.parametrize("layout", ["same", "lake_in_inbox", "inbox_in_lake"])
 def test_an_inbox_and_lake_that_overlap_are_refused_at_start(tmp_path: Path, layout: str) -> None:
     base = tmp_path / "data"
-    inbox, lake = {"same": (base, base), "lake_in_inbox": (base, base / "lake"),
-                   "inbox_in_lake": (base / "inbox", base)}[layout]
+    inbox, lake = {
+        "same": (base, base),
+        "lake_in_inbox": (base, base / "lake"),
+        "inbox_in_lake": (base / "inbox", base),
+    }[layout]
     inbox.mkdir(parents=True, exist_ok=True)
     (inbox / "a.txt").write_text(_text(1))
     with pytest.raises(ConfigError, match="NEWS_ETL_LAKE and NEWS_ETL_INBOX"):
         _ingest(inbox, lake)
-    done = subprocess.run([str(Path(sys.executable).with_name("news-etl")), "ingest", "--inbox", str(inbox),
-                           "--lake", str(lake)], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("news-etl")), "ingest", "--inbox", str(inbox), "--lake", str(lake)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2 and "would be read as articles" in done.stderr and "Traceback" not in done.stderr
 
 
@@ -281,8 +350,10 @@ def test_escape_sequences_never_reach_the_terminal(inbox: Path, lake: Path) -> N
     (inbox / "evil\x1b[31mname.json").write_text(json.dumps(record))
     _ingest(inbox, lake)
     cli = str(Path(sys.executable).with_name("news-etl"))
-    for args in (["sql", "select source_path, title from articles", "--lake", str(lake)],
-                 ["summary", "--lake", str(lake)]):
+    for args in (
+        ["sql", "select source_path, title from articles", "--lake", str(lake)],
+        ["summary", "--lake", str(lake)],
+    ):
         done = subprocess.run([cli, *args], capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr[-2000:]
         assert "evil\\x1b[31mname.json" in done.stdout

@@ -11,7 +11,7 @@ import pytest
 
 from news_etl import duplicates
 from news_etl import lake as lakes
-from news_etl.reading import discover
+from news_etl.discovery import discover
 from news_etl.runner import run_ingest
 from news_etl.settings import ConfigError, get_settings
 from news_etl.stages import plan, settle
@@ -46,8 +46,9 @@ def test_archive_moves_committed_files_by_ingest_date_and_leaves_quarantined_one
     assert sql_rows(lake, "select count(*) from articles") == [(5,)]
 
 
-def test_a_crash_between_commit_and_move_loses_nothing_and_publishes_nothing_twice(seed_inbox, lake,
-                                                                                   monkeypatch) -> None:
+def test_a_crash_between_commit_and_move_loses_nothing_and_publishes_nothing_twice(
+    seed_inbox, lake, monkeypatch
+) -> None:
     settings = _settings(seed_inbox, lake, done_files="archive")
 
     def crash(*args, **kwargs):

@@ -20,8 +20,9 @@ from .conftest import RUN_AT, free_port, lake_of
 
 def test_a_lake_written_by_a_newer_news_etl_is_refused_unchanged(tmp_path: Path) -> None:
     lake = lake_of(tmp_path / "lake")
-    lakes.transaction(lake, lambda con: con.execute(
-        "update lake._meta.lake_state set value = '99' where key = 'format'"), guard=False)
+    lakes.transaction(
+        lake, lambda con: con.execute("update lake._meta.lake_state set value = '99' where key = 'format'"), guard=False
+    )
     with pytest.raises(ConfigError, match="newer news-etl"):
         lakes.connect(lake)
     with pytest.raises(ConfigError, match="newer news-etl"):
@@ -44,18 +45,27 @@ def test_an_unreachable_catalog_names_the_setting(tmp_path: Path) -> None:
         lakes.connect(lake)
 
 
-def test_a_catalog_that_stays_locked_fails_the_publish_whole_and_a_retry_publishes(seed_inbox: Path,
-                                                                                   tmp_path: Path) -> None:
+def test_a_catalog_that_stays_locked_fails_the_publish_whole_and_a_retry_publishes(
+    seed_inbox: Path, tmp_path: Path
+) -> None:
     settings = get_settings(nlp=False, publish_retries=2).with_paths(seed_inbox, tmp_path / "lake")
     lake = lakes.Lake.of(settings)
     lakes.connect(lake).close()
     # Another process holding the catalog's write lock (in this process SQLite's POSIX locks would not
     # exclude a second SQLite library: the lock must come from elsewhere, as it would in production).
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sqlite3, sys, time\n"
-        f"db = sqlite3.connect({str(lake.sqlite_file())!r}, isolation_level=None)\n"
-        "db.execute('begin exclusive')\nprint('locked', flush=True)\ntime.sleep(120)\n")],
-        stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sqlite3, sys, time\n"
+                f"db = sqlite3.connect({str(lake.sqlite_file())!r}, isolation_level=None)\n"
+                "db.execute('begin exclusive')\nprint('locked', flush=True)\ntime.sleep(120)\n"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         with pytest.raises(lakes.LakeError, match="busy"):
@@ -71,8 +81,12 @@ def test_a_catalog_that_stays_locked_fails_the_publish_whole_and_a_retry_publish
 def test_any_duckdb_session_opens_the_lake_with_the_printed_lines(seed_inbox: Path, tmp_path: Path) -> None:
     settings = get_settings(nlp=False).with_paths(seed_inbox, tmp_path / "lake")
     run_ingest(settings, "r1", RUN_AT, clock=lambda: RUN_AT)
-    out = subprocess.run([sys.executable, "-m", "news_etl.cli", "attach", "--lake", str(settings.lake)],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "news_etl.cli", "attach", "--lake", str(settings.lake)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     con = duckdb.connect()  # a plain session: unsigned extensions stay refused
     for line in out.stdout.splitlines():
@@ -81,6 +95,33 @@ def test_any_duckdb_session_opens_the_lake_with_the_printed_lines(seed_inbox: Pa
     assert con.execute("select count(*) from articles").fetchone() == (5,)
     # The macro lives in the catalog: the same rule as articles.source_of in Python.
     assert con.execute("select source_of(null, 'outlet/a.txt'), source_of('Reuters', 'a.txt')").fetchone() == (
-        "outlet", "Reuters")
+        "outlet",
+        "Reuters",
+    )
     with pytest.raises(duckdb.Error):  # read-only
         con.execute("delete from articles")
+
+
+def test_a_lake_with_the_old_table_names_is_renamed_with_its_rows(seed_inbox: Path, tmp_path: Path) -> None:
+    """A lake written before validation_results / dq_results / dq_runs were renamed keeps its rows: the first
+    writer session renames the tables, and a new run appends to them."""
+    settings = get_settings(nlp=False, stories=False).with_paths(seed_inbox, tmp_path / "lake")
+    run_ingest(settings, "old", RUN_AT, clock=lambda: RUN_AT)
+    lake = lake_of(settings.lake)
+
+    def rename_back(con) -> None:
+        for old, new in lakes.RENAMED.items():
+            con.execute(f"ALTER TABLE lake.main.{new} RENAME TO {old}")
+
+    lakes.transaction(lake, rename_back, guard=False)
+    with lakes.reader(lake) as con:
+        assert con.execute("select count(*) from validation_results").fetchone()[0] == 8
+    lakes._ENSURED.clear()  # a new process: it has not looked at this lake's tables yet
+    (seed_inbox / "extra.txt").write_text("A new article. " * 40)
+    run_ingest(settings, "new", RUN_AT.replace(hour=13), clock=lambda: RUN_AT.replace(hour=13))
+    with lakes.reader(lake) as con:
+        sql = "select table_name from duckdb_tables() where database_name = 'lake'"
+        tables = {t for (t,) in con.execute(sql).fetchall()}
+        assert not tables & set(lakes.RENAMED) and set(lakes.RENAMED.values()) <= tables
+        runs = con.execute("select run_id, count(*) from gate_results group by 1 order by 1").fetchall()
+    assert runs == [("new", 8), ("old", 8)]

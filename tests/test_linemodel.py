@@ -5,12 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from news_etl.cleaning import MODEL_RULE, clean, load_rules
+from news_etl.cleaning import MODEL_RULE, clean
 from news_etl.linemodel import FEATURES, LineModel, Trees, decode, default_model, line_features
+from news_etl.ruleset import load_rules
 
 PROSE = "The minister said on Tuesday that the talks with the union would continue next week in the capital."
-LINES = ["Home", "World | Sport | Business", "Share", PROSE, PROSE.replace("Tuesday", "Monday"),
-         "Related: Another story about something else entirely", "© 2023 Example News. All rights reserved."]
+LINES = [
+    "Home",
+    "World | Sport | Business",
+    "Share",
+    PROSE,
+    PROSE.replace("Tuesday", "Monday"),
+    "Related: Another story about something else entirely",
+    "© 2023 Example News. All rights reserved.",
+]
 
 
 def _col(X: np.ndarray, name: str) -> np.ndarray:
@@ -40,8 +48,14 @@ def test_features_of_empty_and_single_line_texts() -> None:
 
 def test_tree_inference_follows_the_splits() -> None:
     # One stump: log_words <= 1.0 -> -2, else +2.
-    stump = {"feature": np.array([0, -1, -1]), "threshold": np.array([1.0, 0, 0]), "left": np.array([1, -1, -1]),
-             "right": np.array([2, -1, -1]), "value": np.array([0.0, -2.0, 2.0]), "depth": np.array(1)}
+    stump = {
+        "feature": np.array([0, -1, -1]),
+        "threshold": np.array([1.0, 0, 0]),
+        "left": np.array([1, -1, -1]),
+        "right": np.array([2, -1, -1]),
+        "value": np.array([0.0, -2.0, 2.0]),
+        "depth": np.array(1),
+    }
     model = LineModel(Trees(0.0, 1.0, [stump]), threshold=0.5)
     X = np.zeros((2, len(FEATURES)))
     X[1, 0] = 3.0
@@ -59,12 +73,21 @@ def test_decode_threshold_and_runs() -> None:
 def test_shipped_model_cleans_a_page_like_text() -> None:
     model = default_model()
     assert model is not None, "models/line_model.json must ship with the package"
-    text = "\n".join([
-        "Home", "News", "Sport", "Weather", "Sign in",
-        "Council approves new budget after long debate",
-        *(f"{PROSE} Paragraph {k} adds detail about the budget debate and the council vote." for k in range(6)),
-        "Most read", "Cookie settings", "Terms of use", "Contact us",
-    ])
+    text = "\n".join(
+        [
+            "Home",
+            "News",
+            "Sport",
+            "Weather",
+            "Sign in",
+            "Council approves new budget after long debate",
+            *(f"{PROSE} Paragraph {k} adds detail about the budget debate and the council vote." for k in range(6)),
+            "Most read",
+            "Cookie settings",
+            "Terms of use",
+            "Contact us",
+        ]
+    )
     result = clean(text, load_rules(), model=model)
     body = [p for p in result.paragraphs if p.startswith(PROSE)]
     assert len(body) == 6

@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from news_etl import metadata
+from news_etl.bylines import parse_byline
+from news_etl.datelines import find_dateline
+from news_etl.dates import parse_datetime
 from news_etl.metadata import (
     content_hash,
     detect_language,
     extract_header,
-    find_dateline,
     find_publisher,
-    parse_byline,
-    parse_datetime,
 )
 
 REF = datetime(2023, 12, 22, 18, 0, tzinfo=UTC)
@@ -140,8 +140,11 @@ def test_year_less_dates_resolve_against_the_reference_or_not_at_all() -> None:
 
 
 def test_a_label_inside_a_sentence_is_not_a_timestamp_line() -> None:
-    lines = ["Harry Potter and the Half-Blood Prince has topped the chart even though it will not be "
-             "published until 16 July 2005, the retailer said on Monday.", "More text follows here."]
+    lines = [
+        "Harry Potter and the Half-Blood Prince has topped the chart even though it will not be "
+        "published until 16 July 2005, the retailer said on Monday.",
+        "More text follows here.",
+    ]
     h = extract_header(lines, reference=REF)
     assert h.published_at is None and h.marks == {}
 
@@ -152,10 +155,22 @@ def test_published_date_is_the_sources_own_day() -> None:
     assert str(h.published_date) == "2023-12-21"  # ...the page's own date does not
 
 
-FURNITURE = ["Skip to content", "Home", "World", "Sports", "Sign in", "Subscribe now", "Search this site",
-             "Most read stories", "Newsletters and alerts", "Account settings"]
-BODY = ["The council voted on Thursday to close the old bridge to all traffic from next month, officials said.",
-        "Engineers found cracks in two of the supporting piers during an inspection earlier this year."]
+FURNITURE = [
+    "Skip to content",
+    "Home",
+    "World",
+    "Sports",
+    "Sign in",
+    "Subscribe now",
+    "Search this site",
+    "Most read stories",
+    "Newsletters and alerts",
+    "Account settings",
+]
+BODY = [
+    "The council voted on Thursday to close the old bridge to all traffic from next month, officials said.",
+    "Engineers found cracks in two of the supporting piers during an inspection earlier this year.",
+]
 
 
 def test_header_below_page_furniture_is_found() -> None:
@@ -186,8 +201,13 @@ def test_a_date_glued_to_a_name_and_role() -> None:
 
 
 def test_a_date_inside_a_body_sentence_is_not_the_publication_date() -> None:
-    h = extract_header([*BODY, "The bridge first opened to traffic on March 3, 1931, after four years of "
-                               "construction and many delays."], reference=REF)
+    h = extract_header(
+        [
+            *BODY,
+            "The bridge first opened to traffic on March 3, 1931, after four years of construction and many delays.",
+        ],
+        reference=REF,
+    )
     assert h.published_at is None
 
 
@@ -195,7 +215,7 @@ def test_a_date_inside_a_body_sentence_is_not_the_publication_date() -> None:
 
 
 def test_the_readers_zone_comes_from_the_language_tag_then_the_country_domain() -> None:
-    from news_etl.metadata import reader_zone
+    from news_etl.dates import reader_zone
 
     assert str(reader_zone("en-US", "https://www.eweek.com/x")) == "America/New_York"
     assert str(reader_zone("en_AU", None)) == "Australia/Sydney"  # og:locale style
@@ -226,44 +246,75 @@ def test_an_html_page_gives_its_locale_to_the_reader_day(tmp_path) -> None:
     from news_etl.reading import read_file
     from news_etl.settings import Limits
 
-    page = ("<html lang='en-US'><head><title>Council votes to close the bridge</title>"
-            "<meta property='article:published_time' content='2023-12-02T00:46:23Z'></head><body><article>"
-            "<h1>Council votes to close the bridge</h1>" + "".join(f"<p>{line}</p>" for line in BODY) +
-            "</article></body></html>")
+    page = (
+        "<html lang='en-US'><head><title>Council votes to close the bridge</title>"
+        "<meta property='article:published_time' content='2023-12-02T00:46:23Z'></head><body><article>"
+        "<h1>Council votes to close the bridge</h1>"
+        + "".join(f"<p>{line}</p>" for line in BODY)
+        + "</article></body></html>"
+    )
     (tmp_path / "p.html").write_text(page, encoding="utf-8")
     rec = read_file(tmp_path, "p.html", Limits()).records[0]
     assert rec.locale == "en-US"
     from news_etl.articles import build_article
-    from news_etl.cleaning import load_rules
+    from news_etl.ruleset import load_rules
 
-    row = build_article(rec, source_path="p.html", file_hash="h", run_id="r", ingested_at=REF + timedelta(days=400),
-                        rules=load_rules(None)).row
+    row = build_article(
+        rec,
+        source_path="p.html",
+        file_hash="h",
+        run_id="r",
+        ingested_at=REF + timedelta(days=400),
+        rules=load_rules(None),
+    ).row
     assert row["published_date"].isoformat() == "2023-12-01" and row["published_at_raw"] == "2023-12-02T00:46:23Z"
 
 
 def test_a_page_text_without_a_header_title_takes_the_headline_above_its_body() -> None:
     from news_etl.articles import build_article
-    from news_etl.cleaning import load_rules
     from news_etl.linemodel import default_model
     from news_etl.reading import Record
+    from news_etl.ruleset import load_rules
 
-    page = ["Home", "World", "Business", "Sport", "Most read",
-            "Haley warns Trump could try to use the party as a piggy bank",  # a related story's headline
-            "Subscribe", "Council votes to close the old bridge for a year", "Credit...Jane Roe for The Paper",
-            "Share this article",
-            "The council voted on Thursday to close the old bridge to all traffic from next month, after engineers "
-            "found deep cracks in two of its piers.",
-            "The mayor said the closure would last at least a year while contractors rebuild them, and that drivers "
-            "would be sent over the northern crossing instead.",
-            "Cookie settings", "Terms of use"]
-    built = build_article(Record(record_index=0, source_format="txt", text="\n".join(page)), source_path="p.txt",
-                          file_hash="h", run_id="r", ingested_at=REF, rules=load_rules(None), model=default_model())
+    page = [
+        "Home",
+        "World",
+        "Business",
+        "Sport",
+        "Most read",
+        "Haley warns Trump could try to use the party as a piggy bank",  # a related story's headline
+        "Subscribe",
+        "Council votes to close the old bridge for a year",
+        "Credit...Jane Roe for The Paper",
+        "Share this article",
+        "The council voted on Thursday to close the old bridge to all traffic from next month, after engineers "
+        "found deep cracks in two of its piers.",
+        "The mayor said the closure would last at least a year while contractors rebuild them, and that drivers "
+        "would be sent over the northern crossing instead.",
+        "Cookie settings",
+        "Terms of use",
+    ]
+    built = build_article(
+        Record(record_index=0, source_format="txt", text="\n".join(page)),
+        source_path="p.txt",
+        file_hash="h",
+        run_id="r",
+        ingested_at=REF,
+        rules=load_rules(None),
+        model=default_model(),
+    )
     assert built.row["title"] == "Council votes to close the old bridge for a year"
     assert [r["rule"] for r in built.removed if r["line_text"].startswith("Council votes")] == ["meta:title"]
     assert "Council votes" not in built.row["body"]
     # A title the header found is not replaced.
     with_header = ["Council votes to close the old bridge for a year", "By Jane Roe", "December 22, 2023", *page[10:]]
-    built = build_article(Record(record_index=0, source_format="txt", text="\n".join(with_header)),
-                          source_path="q.txt", file_hash="h", run_id="r", ingested_at=REF, rules=load_rules(None),
-                          model=default_model())
+    built = build_article(
+        Record(record_index=0, source_format="txt", text="\n".join(with_header)),
+        source_path="q.txt",
+        file_hash="h",
+        run_id="r",
+        ingested_at=REF,
+        rules=load_rules(None),
+        model=default_model(),
+    )
     assert built.row["title"] == "Council votes to close the old bridge for a year"

@@ -33,8 +33,11 @@ def _old_rows(table: str) -> pa.Table:
     files = "[" + ", ".join(f"'{p}'" for p in paths) + "]"
     have = {r[0] for r in con.execute(f"describe select * from read_parquet({files}, union_by_name = true)").fetchall()}
     cols = ", ".join(c if c in have else f"null as {c}" for c in TABLES[table].names)
-    return con.execute(f"select {cols} from read_parquet({files}, union_by_name = true, hive_partitioning = false)"
-                       ).to_arrow_table().cast(TABLES[table])
+    return (
+        con.execute(f"select {cols} from read_parquet({files}, union_by_name = true, hive_partitioning = false)")
+        .to_arrow_table()
+        .cast(TABLES[table])
+    )
 
 
 def _sorted(t: pa.Table) -> list[dict]:
@@ -61,10 +64,18 @@ def test_the_cli_migrates_and_refuses_a_folder_that_is_not_a_lake(tmp_path: Path
     old = tmp_path / "old [copy]"  # glob characters in the path are plain characters
     shutil.copytree(OLD, old)
     cli = [sys.executable, "-m", "news_etl.cli"]
-    done = subprocess.run([*cli, "migrate", "--from", str(old), "--lake", str(tmp_path / "lake")],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [*cli, "migrate", "--from", str(old), "--lake", str(tmp_path / "lake")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout)["rows"]["articles"] == 5
-    bad = subprocess.run([*cli, "migrate", "--from", str(tmp_path), "--lake", str(tmp_path / "lake2")],
-                         capture_output=True, text=True, timeout=300)
+    bad = subprocess.run(
+        [*cli, "migrate", "--from", str(tmp_path), "--lake", str(tmp_path / "lake2")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert bad.returncode == 2 and "not a lake in the earlier layout" in bad.stderr

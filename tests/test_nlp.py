@@ -28,16 +28,19 @@ def _one(model, text: str) -> nlp.Analysis:
 # --------------------------------------------------------------------------- names
 
 
-@pytest.mark.parametrize(("text", "label", "expected"), [
-    ("the White House", "ORG", "White House"),
-    ("North Korea\u2019s", "GPE", "North Korea"),
-    ("Putin's", "PERSON", "Putin"),
-    ("U.S.", "GPE", "US"),
-    ("Kim Jong-un", "PERSON", "Kim Jong Un"),
-    ("Rolls-Royce", "ORG", "Rolls-Royce"),
-    ("  Sergei \n Shoigu ", "PERSON", "Sergei Shoigu"),
-    ("The", "ORG", "The"),  # a lone word is never stripped to nothing
-])
+@pytest.mark.parametrize(
+    ("text", "label", "expected"),
+    [
+        ("the White House", "ORG", "White House"),
+        ("North Korea\u2019s", "GPE", "North Korea"),
+        ("Putin's", "PERSON", "Putin"),
+        ("U.S.", "GPE", "US"),
+        ("Kim Jong-un", "PERSON", "Kim Jong Un"),
+        ("Rolls-Royce", "ORG", "Rolls-Royce"),
+        ("  Sergei \n Shoigu ", "PERSON", "Sergei Shoigu"),
+        ("The", "ORG", "The"),  # a lone word is never stripped to nothing
+    ],
+)
 def test_canonical_name(text: str, label: str, expected: str) -> None:
     assert nlp.canonical_name(text, label) == expected
 
@@ -84,8 +87,10 @@ def test_quote_spans_never_raise_and_stay_inside_the_text(text: str) -> None:
 
 
 def test_short_names_and_spelling_variants_join_one_entity(model) -> None:
-    text = ("North Korean leader Kim Jong-un arrived in Moscow on Tuesday. Kim Jong Un met "
-            "President Vladimir Putin the next day, and Kim later toured a factory with Putin.")
+    text = (
+        "North Korean leader Kim Jong-un arrived in Moscow on Tuesday. Kim Jong Un met "
+        "President Vladimir Putin the next day, and Kim later toured a factory with Putin."
+    )
     result = _one(model, text)
     by_name = {e.name: e for e in result.entities}
     assert by_name["Kim Jong Un"].label == "PERSON"
@@ -97,10 +102,12 @@ def test_short_names_and_spelling_variants_join_one_entity(model) -> None:
 
 
 def test_quotes_are_attributed_to_subjects_pronouns_and_according_to(model) -> None:
-    text = ("John Smith, the club's manager, arrived late.\n\n"
-            "\u201cWe will win this match easily,\u201d he said after training.\n\n"
-            "Mary Jones told reporters that the plan was \u201ccompletely finished and ready to go.\u201d\n\n"
-            "The deal is \u201cthe best we have ever signed in this city,\u201d according to Mary Jones.")
+    text = (
+        "John Smith, the club's manager, arrived late.\n\n"
+        "\u201cWe will win this match easily,\u201d he said after training.\n\n"
+        "Mary Jones told reporters that the plan was \u201ccompletely finished and ready to go.\u201d\n\n"
+        "The deal is \u201cthe best we have ever signed in this city,\u201d according to Mary Jones."
+    )
     quotes = {q.text: q for q in _one(model, text).quotes}
     assert quotes["We will win this match easily"].speaker == "John Smith"
     assert quotes["We will win this match easily"].speaker_text == "he"
@@ -113,9 +120,11 @@ def test_quotes_are_attributed_to_subjects_pronouns_and_according_to(model) -> N
 
 
 def test_scare_quotes_without_a_cue_are_not_quotes_and_odd_marks_lose_nothing(model) -> None:
-    text = ("The so-called \u201cpeace plan\u201d was rejected.\n\n"
-            "An unclosed \u201cquote starts here and never ends in this paragraph at all\n\n"
-            "The minister said \u201cno\u201d once.")
+    text = (
+        "The so-called \u201cpeace plan\u201d was rejected.\n\n"
+        "An unclosed \u201cquote starts here and never ends in this paragraph at all\n\n"
+        "The minister said \u201cno\u201d once."
+    )
     result = _one(model, text)
     texts = [q.text for q in result.quotes]
     assert "peace plan" not in texts
@@ -124,9 +133,11 @@ def test_scare_quotes_without_a_cue_are_not_quotes_and_odd_marks_lose_nothing(mo
 
 
 def test_keywords_are_a_handful_of_distinct_phrases(model) -> None:
-    text = ("The central bank raised interest rates again on Thursday, the fifth rise this year. "
-            "Interest rates now stand at their highest level since 2008, and the bank said inflation "
-            "remained too high. Mortgage holders face higher monthly payments as interest rates climb.")
+    text = (
+        "The central bank raised interest rates again on Thursday, the fifth rise this year. "
+        "Interest rates now stand at their highest level since 2008, and the bank said inflation "
+        "remained too high. Mortgage holders face higher monthly payments as interest rates climb."
+    )
     keywords = _one(model, text).keywords
     assert 1 <= len(keywords) <= nlp.load_config().keyword_count
     assert "interest rates" in keywords
@@ -135,8 +146,9 @@ def test_keywords_are_a_handful_of_distinct_phrases(model) -> None:
 
 
 def test_two_processes_give_the_same_results_as_one(model) -> None:
-    texts = [f"Officials in Berlin said on day {i} that \u201cthe talks with Paris are going well.\u201d"
-             for i in range(6)]
+    texts = [
+        f"Officials in Berlin said on day {i} that \u201cthe talks with Paris are going well.\u201d" for i in range(6)
+    ]
     one = list(nlp.analyse(texts, model, n_process=1))
     two = list(nlp.analyse(texts, model, n_process=2, batch_size=2))
     assert one == two and len(one) == 6
@@ -166,8 +178,9 @@ def _q(lake: Path, sql: str) -> list[tuple]:
 
 
 def test_seed_entities_are_canonical_across_articles(seed_lake: Path) -> None:
-    rows = dict(_q(seed_lake, "select name, count(distinct article_id) from entities "
-                              "where label = 'PERSON' group by name"))
+    rows = dict(
+        _q(seed_lake, "select name, count(distinct article_id) from entities where label = 'PERSON' group by name")
+    )
     for person in ("Kim Jong Un", "Vladimir Putin", "Sergei Shoigu", "John Kirby"):
         assert rows.get(person, 0) >= 3, (person, rows)
     assert rows["Kim Jong Un"] == 5  # "Kim Jong-un" in 003 is the same person
@@ -179,21 +192,25 @@ def test_seed_entities_are_canonical_across_articles(seed_lake: Path) -> None:
 
 def test_seed_quotes_have_the_specified_speakers(seed_lake: Path) -> None:
     rows = _q(seed_lake, "select a.source_path, q.quote, q.speaker from quotes q join articles a using (article_id)")
+
     def speaker(prefix: str, words: str) -> set[str]:
         return {s for p, q, s in rows if p.startswith(prefix) and words in q}
+
     assert speaker("003", "Why not, these are our neighbors") == {"Sergei Shoigu"}
     assert speaker("001", "actively advancing") == {"White House"}
     assert speaker("002", "actively advancing") == {"Adrienne Watson"}
     assert speaker("003", "actively advancing") == {"John Kirby"}
     # Every quote points to a published article and lies inside its body.
-    bad = _q(seed_lake, "select count(*) from quotes q join articles a using (article_id) "
-                        "where substr(a.body, q.start_offset + 1, q.end_offset - q.start_offset) <> q.quote")
+    bad = _q(
+        seed_lake,
+        "select count(*) from quotes q join articles a using (article_id) "
+        "where substr(a.body, q.start_offset + 1, q.end_offset - q.start_offset) <> q.quote",
+    )
     assert bad == [(0,)]
 
 
 def test_seed_articles_have_keywords_sentences_and_reading_time(seed_lake: Path) -> None:
-    rows = _q(seed_lake, "select keywords, sentence_count, reading_time_minutes, word_count, description "
-                         "from articles")
+    rows = _q(seed_lake, "select keywords, sentence_count, reading_time_minutes, word_count, description from articles")
     assert len(rows) == 5
     for keywords, sentences, minutes, words, description in rows:
         assert 3 <= len(keywords) <= 6 and "Kim Jong Un" in keywords
@@ -210,9 +227,11 @@ def test_pos_from_tags_replaces_the_attribute_ruler_with_the_same_pos(model) -> 
 
     assert nlp.POS_COMPONENT in model.pipe_names and "attribute_ruler" not in model.pipe_names
     stock = spacy.load(model.meta["lang"] + "_" + model.meta["name"], exclude=["lemmatizer"])
-    text = ("That is what she said, but there's something else: it will be done. Who knows whether he'll "
-            "come? There are many reasons; \"We are ready,\" Mr Kirby told reporters on Tuesday.\n\n"
-            "The U.S. and its allies, who met in Seoul, said that anyone could ask.")
+    text = (
+        "That is what she said, but there's something else: it will be done. Who knows whether he'll "
+        'come? There are many reasons; "We are ready," Mr Kirby told reporters on Tuesday.\n\n'
+        "The U.S. and its allies, who met in Seoul, said that anyone could ask."
+    )
     ours = [(t.text, t.pos_) for t in model(text)]
     theirs = [(t.text, t.pos_) for t in stock(text)]
     assert ours == theirs
@@ -221,9 +240,12 @@ def test_pos_from_tags_replaces_the_attribute_ruler_with_the_same_pos(model) -> 
 def test_compile_pos_rules_refuses_what_it_cannot_apply() -> None:
     assert nlp.compile_pos_rules([{"patterns": [[{"TAG": "NN", "OP": "+"}]], "attrs": {"POS": "NOUN"}}]) is None
     assert nlp.compile_pos_rules([{"patterns": [[{"LEMMA": "be"}]], "attrs": {"POS": "AUX"}}]) is None
-    rules = nlp.compile_pos_rules([{"patterns": [[{"DEP": "expl"}, {"LOWER": {"IN": ["is"]}}]],
-                                    "attrs": {"POS": "VERB"}, "index": 1},
-                                   {"patterns": [[{"LOWER": "x"}]], "attrs": {"LEMMA": "x"}}])
+    rules = nlp.compile_pos_rules(
+        [
+            {"patterns": [[{"DEP": "expl"}, {"LOWER": {"IN": ["is"]}}]], "attrs": {"POS": "VERB"}, "index": 1},
+            {"patterns": [[{"LOWER": "x"}]], "attrs": {"LEMMA": "x"}},
+        ]
+    )
     assert rules == [(((-1, "dep_", False, frozenset({"expl"})), (0, "lower_", False, frozenset({"is"}))), "VERB")]
 
 

@@ -57,13 +57,19 @@ def test_tables_and_staging_live_in_the_bucket(seed_inbox: Path, s3_lake) -> Non
     assert sorted(p.name for p in folder.iterdir() if not p.name.startswith("catalog.sqlite")) == []
 
     # Any DuckDB session reads it too: the CLI in another process, with the same settings.
-    out = subprocess.run([sys.executable, "-m", "news_etl.cli", "sql", "select count(*) from stories",
-                          "--lake", str(folder)], capture_output=True, text=True, timeout=120, env=os.environ.copy())
+    out = subprocess.run(
+        [sys.executable, "-m", "news_etl.cli", "sql", "select count(*) from stories", "--lake", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ.copy(),
+    )
     assert out.returncode == 0 and out.stdout.splitlines()[2].strip() == "1", out.stderr[-2000:]
 
 
-def test_a_catalog_that_keeps_its_data_elsewhere_is_refused(seed_inbox: Path, s3_lake,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_catalog_that_keeps_its_data_elsewhere_is_refused(
+    seed_inbox: Path, s3_lake, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder, _ = s3_lake
     settings = get_settings(nlp=False).with_paths(seed_inbox, folder)
     lakes.connect(lakes.Lake.of(settings)).close()

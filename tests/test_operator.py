@@ -15,8 +15,8 @@ from types import SimpleNamespace
 import pytest
 
 from news_etl import lake as lakes
-from news_etl.cleaning import load_rules
 from news_etl.quality import published
+from news_etl.ruleset import load_rules
 from news_etl.runner import run_ingest
 from news_etl.settings import ConfigError, get_settings
 from news_etl.stages.plan import plan_run
@@ -64,8 +64,9 @@ def test_two_asset_events_in_one_report_run_check_both_runs(dagbag, tmp_path: Pa
 @pytest.mark.airflow
 def test_a_report_run_with_no_event_checks_every_published_run_not_checked_yet(dagbag, tmp_path: Path) -> None:
     lake, ids = _two_runs(tmp_path)
-    run = dagbag.dags["news_quality_report"].test(run_after=datetime(2026, 10, 2, 6, 5, tzinfo=UTC),
-                                                  run_conf={"lake": str(lake)})
+    run = dagbag.dags["news_quality_report"].test(
+        run_after=datetime(2026, 10, 2, 6, 5, tzinfo=UTC), run_conf={"lake": str(lake)}
+    )
     assert str(run.state) in {"success", "DagRunState.SUCCESS"}
     checked = lakes.query(lake_of(lake), "select run_id, count(*) from check_runs group by 1 order by 1")[1]
     assert checked == [(i, 1) for i in ids]
@@ -80,8 +81,11 @@ def test_a_missing_inbox_fails_the_run_at_once_naming_the_setting(dagbag, tmp_pa
     run = dagbag.dags["news_ingest"].test(run_after=datetime(2026, 10, 3, 6, 0, tzinfo=UTC), run_conf=conf)
     assert str(run.state) in {"failed", "DagRunState.FAILED"}
     with create_session() as session:
-        ti = session.query(TaskInstance).filter_by(dag_id="news_ingest", run_id=run.run_id,
-                                                   task_id="discover_files").one()
+        ti = (
+            session.query(TaskInstance)
+            .filter_by(dag_id="news_ingest", run_id=run.run_id, task_id="discover_files")
+            .one()
+        )
         # Failed on its first try, not up for retry: no retry can make a folder appear.
         assert str(ti.state) in {"failed", "TaskInstanceState.FAILED"} and ti.try_number == 1
 
@@ -108,11 +112,13 @@ def test_the_cli_reads_the_same_settings_as_the_dag(tmp_path: Path) -> None:
     done = subprocess.run([CLI, "ingest"], capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout)["articles_published"] == 1
-    rows = subprocess.run([CLI, "sql", "select count(*) as n from articles"], capture_output=True, text=True,
-                          env=env, timeout=120)
+    rows = subprocess.run(
+        [CLI, "sql", "select count(*) as n from articles"], capture_output=True, text=True, env=env, timeout=120
+    )
     assert rows.returncode == 0 and "1" in rows.stdout.splitlines()[2]
-    bad = subprocess.run([CLI, "summary"], capture_output=True, text=True, timeout=60,
-                         env={**env, "NEWS_ETL_MAX_BATCHES": "many"})
+    bad = subprocess.run(
+        [CLI, "summary"], capture_output=True, text=True, timeout=60, env={**env, "NEWS_ETL_MAX_BATCHES": "many"}
+    )
     assert bad.returncode == 2 and "NEWS_ETL_MAX_BATCHES must be an integer" in bad.stderr
     assert "Traceback" not in bad.stderr
 
@@ -146,7 +152,8 @@ def test_counts_name_what_they_count(tmp_path: Path) -> None:
 
 def test_report_on_a_run_that_is_not_committed_says_so_and_checks_nothing_else(tmp_path: Path) -> None:
     lake, _ = _two_runs(tmp_path)
-    done = subprocess.run([CLI, "report", "--lake", str(lake), "--run-id", "no-such-run"], capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [CLI, "report", "--lake", str(lake), "--run-id", "no-such-run"], capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 2 and "no committed run no-such-run" in done.stderr, done.stderr[-2000:]
     assert lakes.query(lake_of(lake), "select count(*) from check_runs")[1] == [(0,)]

@@ -12,13 +12,20 @@ def _page(head: str, body: str) -> str:
 
 
 def test_json_ld_graph_gives_dates_authors_publisher() -> None:
-    ld = {"@context": "https://schema.org", "@graph": [
-        {"@type": "WebSite", "name": "Example"},
-        {"@type": ["NewsArticle"], "headline": "Council Approves Budget", "datePublished": "2023-12-21T21:05:00-05:00",
-         "dateModified": "2023-12-22T08:00:00-05:00", "author": [{"@type": "Person", "name": "Jane Doe"},
-                                                                {"name": "John Roe"}],
-         "publisher": {"@type": "Organization", "name": "Example Daily"}},
-    ]}
+    ld = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {"@type": "WebSite", "name": "Example"},
+            {
+                "@type": ["NewsArticle"],
+                "headline": "Council Approves Budget",
+                "datePublished": "2023-12-21T21:05:00-05:00",
+                "dateModified": "2023-12-22T08:00:00-05:00",
+                "author": [{"@type": "Person", "name": "Jane Doe"}, {"name": "John Roe"}],
+                "publisher": {"@type": "Organization", "name": "Example Daily"},
+            },
+        ],
+    }
     html = _page(f'<script type="application/ld+json">{json.dumps(ld)}</script>', "<h1>Council Approves Budget</h1>")
     meta = read_page_meta(html)
     assert meta.title == "Council Approves Budget"
@@ -28,18 +35,27 @@ def test_json_ld_graph_gives_dates_authors_publisher() -> None:
 
 
 def test_h1_kicker_is_dropped_when_the_metadata_title_is_inside_it() -> None:
-    html = _page('<meta property="og:title" content="Let kids be kids and leave labor laws alone">',
-                 "<h1>Opinion | Let kids be kids and leave labor laws alone</h1>")
+    html = _page(
+        '<meta property="og:title" content="Let kids be kids and leave labor laws alone">',
+        "<h1>Opinion | Let kids be kids and leave labor laws alone</h1>",
+    )
     assert read_page_meta(html).title == "Let kids be kids and leave labor laws alone"
 
 
 def test_meta_tags_and_title_fallbacks() -> None:
-    html = _page('<title>Big Story Here | Example News</title>'
-                 '<meta property="article:published_time" content="2023-05-01T10:00:00Z">'
-                 '<meta name="author" content="Sam Lee"><meta property="og:site_name" content="Example News">', "")
+    html = _page(
+        "<title>Big Story Here | Example News</title>"
+        '<meta property="article:published_time" content="2023-05-01T10:00:00Z">'
+        '<meta name="author" content="Sam Lee"><meta property="og:site_name" content="Example News">',
+        "",
+    )
     meta = read_page_meta(html)
     assert (meta.title, meta.published, meta.authors, meta.publisher) == (
-        "Big Story Here", "2023-05-01T10:00:00Z", ["Sam Lee"], "Example News")
+        "Big Story Here",
+        "2023-05-01T10:00:00Z",
+        ["Sam Lee"],
+        "Example News",
+    )
 
 
 def test_broken_json_ld_and_empty_pages_do_not_raise() -> None:
@@ -55,7 +71,11 @@ def test_escaped_author_names_are_unescaped_before_splitting() -> None:
 
 
 def test_the_publisher_listed_among_authors_is_dropped() -> None:
-    ld = {"@type": "NewsArticle", "headline": "H", "author": [{"name": "Ann Lee"}, {"name": "Example Times"}],
-          "publisher": {"name": "Example Times"}}
+    ld = {
+        "@type": "NewsArticle",
+        "headline": "H",
+        "author": [{"name": "Ann Lee"}, {"name": "Example Times"}],
+        "publisher": {"name": "Example Times"},
+    }
     html = _page(f'<script type="application/ld+json">{json.dumps(ld)}</script>', "")
     assert read_page_meta(html).authors == ["Ann Lee"]

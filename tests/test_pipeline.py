@@ -29,8 +29,16 @@ from news_etl.staging import RunStage, run_slug
 from .conftest import RUN_AT, SEEDS, lake_of
 
 BOILERPLATE = [
-    "Share this:", "Like this:", "Like Loading", "Also Read:", "Keep Reading", "Related stories",
-    "Most viewed articles", "Please direct questions or comments", "(KCNA/Yonhap)", "By Lee Bon-young",
+    "Share this:",
+    "Like this:",
+    "Like Loading",
+    "Also Read:",
+    "Keep Reading",
+    "Related stories",
+    "Most viewed articles",
+    "Please direct questions or comments",
+    "(KCNA/Yonhap)",
+    "By Lee Bon-young",
 ]
 
 
@@ -57,9 +65,13 @@ def test_seeds_land_with_the_specified_values(seed_inbox: Path, lake: Path) -> N
     for name in ("ducklake", "sqlite_scanner"):
         con.execute(f"LOAD '{lakes.extension_path(name)}'")
     con.execute(lk.attach_sql())
-    arts = {r[0]: r for r in con.execute(
-        "select source_path, title, authors, published_at, modified_at, dateline, publisher, language, body, "
-        "word_count, headings, published_at_raw from lake.articles").fetchall()}
+    arts = {
+        r[0]: r
+        for r in con.execute(
+            "select source_path, title, authors, published_at, modified_at, dateline, publisher, language, body, "
+            "word_count, headings, published_at_raw from lake.articles"
+        ).fetchall()
+    }
     con.close()
     assert sorted(arts) == sorted(p.name for p in SEEDS.iterdir())
 
@@ -88,8 +100,16 @@ def test_seeds_land_with_the_specified_values(seed_inbox: Path, lake: Path) -> N
     captions = _rows(lake, "select count(*) from boilerplate_removed where rule = 'photo_credit_caption'")
     assert captions[0][0] == 2
     rules = {r[0] for r in _rows(lake, "select distinct rule from boilerplate_removed")}
-    assert {"share_widget", "social_network_names", "like_widget", "also_read", "keep_reading",
-            "related_heading", "most_viewed", "contact_footer"} <= rules
+    assert {
+        "share_widget",
+        "social_network_names",
+        "like_widget",
+        "also_read",
+        "keep_reading",
+        "related_heading",
+        "most_viewed",
+        "contact_footer",
+    } <= rules
 
 
 def test_rerun_adds_no_rows_and_new_file_is_picked_up_alone(seed_inbox: Path, lake: Path) -> None:
@@ -132,11 +152,20 @@ def test_bad_files_are_quarantined_and_the_run_goes_on(inbox: Path, lake: Path) 
     (inbox / "mixed.jsonl").write_text(json.dumps({"text": "Good record. " * 20}) + "\n{oops\n")
     summary = _ingest(inbox, lake)
 
-    reasons = dict(_rows(lake, "select source_path, reason_code from quarantine where record_index is null "
-                               "or source_path != 'mixed.jsonl'"))
+    reasons = dict(
+        _rows(
+            lake,
+            "select source_path, reason_code from quarantine where record_index is null "
+            "or source_path != 'mixed.jsonl'",
+        )
+    )
     assert reasons == {
-        "empty.txt": "empty", "binary.txt": "binary", "broken.json": "bad_json",
-        "truncated.txt.gz": "corrupt_gzip", "slides.pptx": "unsupported_type", "short.txt": "expectation_failed",
+        "empty.txt": "empty",
+        "binary.txt": "binary",
+        "broken.json": "bad_json",
+        "truncated.txt.gz": "corrupt_gzip",
+        "slides.pptx": "unsupported_type",
+        "short.txt": "expectation_failed",
     }
     failed = _rows(lake, "select expectation, payload is not null from quarantine where source_path = 'short.txt'")
     assert ("expect_column_values_to_be_between(word_count)", True) in failed
@@ -162,8 +191,13 @@ def test_future_date_and_leftover_boilerplate_fail_validation(inbox: Path, lake:
     rows = _rows(lake, "select source_path, expectation from quarantine")
     assert rows == [("future.txt", "expect_column_pair_values_a_to_be_greater_than_b(ingested_at, published_at)")]
     assert _rows(lake, "select source_path from articles") == [("ok.txt",)]
-    results = dict(_rows(lake, "select expectation || '(' || column_name || ')', success from gate_results "
-                               "where expectation = 'expect_column_pair_values_a_to_be_greater_than_b'"))
+    results = dict(
+        _rows(
+            lake,
+            "select expectation || '(' || column_name || ')', success from gate_results "
+            "where expectation = 'expect_column_pair_values_a_to_be_greater_than_b'",
+        )
+    )
     assert list(results.values()) == [False]
 
 
@@ -173,13 +207,17 @@ def test_tables_follow_their_schema_and_partitioning(seed_inbox: Path, lake: Pat
     for table, schema in ALL_TABLES.items():
         assert lakes.read(lk, table).schema == schema, table  # the lake's columns are the contract's
     with lakes.reader(lk) as con:
-        parts = dict(con.execute("select t.table_name, list(c.column_name order by p.partition_key_index) "
-                                 "from __ducklake_metadata_lake.ducklake_partition_column as p "
-                                 "join __ducklake_metadata_lake.ducklake_table as t using (table_id) "
-                                 "join __ducklake_metadata_lake.ducklake_column as c "
-                                 "  on c.table_id = p.table_id and c.column_id = p.column_id "
-                                 "where t.end_snapshot is null and c.end_snapshot is null "
-                                 "group by 1").fetchall())
+        parts = dict(
+            con.execute(
+                "select t.table_name, list(c.column_name order by p.partition_key_index) "
+                "from __ducklake_metadata_lake.ducklake_partition_column as p "
+                "join __ducklake_metadata_lake.ducklake_table as t using (table_id) "
+                "join __ducklake_metadata_lake.ducklake_column as c "
+                "  on c.table_id = p.table_id and c.column_id = p.column_id "
+                "where t.end_snapshot is null and c.end_snapshot is null "
+                "group by 1"
+            ).fetchall()
+        )
     assert {t: set(cols) for t, cols in parts.items()} == {t: {c} for t, c in PARTITION_COLUMN.items()}
     from news_etl.maintenance import maintain
 
@@ -194,16 +232,19 @@ def test_tables_follow_their_schema_and_partitioning(seed_inbox: Path, lake: Pat
 
 
 def test_a_publish_killed_before_its_commit_leaves_nothing_visible_and_the_retry_publishes(
-        seed_inbox: Path, lake: Path) -> None:
+    seed_inbox: Path, lake: Path
+) -> None:
     """A publisher that died inside its transaction: its data files exist, no snapshot references them."""
     settings = get_settings().with_paths(seed_inbox, lake)
     plan = plan_run(settings, "dead-run", RUN_AT)
     for batch in plan.batches:
         process_batch(settings, batch, RUN_AT)
     validate_run(settings, "dead-run", RUN_AT)
-    code = ("import sys; from datetime import datetime, UTC; from news_etl.settings import get_settings; "
-            "from news_etl.stages.publish import publish_run; at = datetime(2026, 11, 23, 12, tzinfo=UTC); "
-            f"publish_run(get_settings().with_paths({str(seed_inbox)!r}, {str(lake)!r}), 'dead-run', at, at)")
+    code = (
+        "import sys; from datetime import datetime, UTC; from news_etl.settings import get_settings; "
+        "from news_etl.stages.publish import publish_run; at = datetime(2026, 11, 23, 12, tzinfo=UTC); "
+        f"publish_run(get_settings().with_paths({str(seed_inbox)!r}, {str(lake)!r}), 'dead-run', at, at)"
+    )
     env = {**__import__("os").environ, "NEWS_ETL_CRASH_AT": "before_commit"}
     died = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert died.returncode == -9, died.stderr[-2000:]
@@ -242,29 +283,40 @@ def test_time_travel_shows_the_lake_before_a_publish(seed_inbox: Path, lake: Pat
     assert _count(lake, "articles") == 6
     assert lakes.query(lake_of(lake), "select count(*) from articles", at=first)[1] == [(5,)]
     cli = [sys.executable, "-m", "news_etl.cli"]
-    out = subprocess.run([*cli, "sql", "select count(*) as n from articles", "--lake", str(lake), "--at", str(first)],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [*cli, "sql", "select count(*) as n from articles", "--lake", str(lake), "--at", str(first)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0 and out.stdout.splitlines()[2].strip() == "5", out.stderr
     snaps = subprocess.run([*cli, "snapshots", "--lake", str(lake)], capture_output=True, text=True, timeout=120)
     assert snaps.returncode == 0 and "publish run-2" in snaps.stdout and "publish run-1" in snaps.stdout
-    bad = subprocess.run([*cli, "sql", "select 1", "--lake", str(lake), "--at", "999999"], capture_output=True,
-                         text=True, timeout=120)
+    bad = subprocess.run(
+        [*cli, "sql", "select 1", "--lake", str(lake), "--at", "999999"], capture_output=True, text=True, timeout=120
+    )
     assert bad.returncode == 2 and "snapshot" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_cli_ingest_sql_and_summary(seed_inbox: Path, lake: Path) -> None:
     cli = [sys.executable, "-m", "news_etl.cli"]
-    done = subprocess.run([*cli, "ingest", "--inbox", str(seed_inbox), "--lake", str(lake)],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [*cli, "ingest", "--inbox", str(seed_inbox), "--lake", str(lake)], capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads(done.stdout)["articles_published"] == 5
     assert "batch 1/1" in done.stderr  # progress is reported
-    out = subprocess.run([*cli, "sql", "select count(*) as n from articles", "--lake", str(lake)],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [*cli, "sql", "select count(*) as n from articles", "--lake", str(lake)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0 and "5" in out.stdout.splitlines()[2]
     for name in example_queries():
-        ex = subprocess.run([*cli, "sql", "--example", name, "--lake", str(lake)], capture_output=True, text=True,
-                            timeout=120)
+        ex = subprocess.run(
+            [*cli, "sql", "--example", name, "--lake", str(lake)], capture_output=True, text=True, timeout=120
+        )
         assert ex.returncode == 0, ex.stderr
     bad = subprocess.run([*cli, "sql", "select * from nope", "--lake", str(lake)], capture_output=True, text=True)
     assert bad.returncode == 1 and "nope" in bad.stderr and "Traceback" not in bad.stderr
@@ -290,8 +342,9 @@ def test_site_furniture_repeated_across_files_is_removed(inbox: Path, lake: Path
     for n in range(4):
         fact = f"of story {n} reports a distinct fact about council matter {n}."
         prose = " ".join(f"Sentence {k} {fact}" for k in range(8))
-        (site / f"story{n}.txt").write_text(f"{prose}\nSubscribe for unlimited access today\n{prose} More.\n"
-                                            "Copyright Example Daily Media Group")
+        (site / f"story{n}.txt").write_text(
+            f"{prose}\nSubscribe for unlimited access today\n{prose} More.\nCopyright Example Daily Media Group"
+        )
     _ingest(inbox, lake)
     rows = _rows(lake, "select rule, count(*) from boilerplate_removed where rule = 'batch_repeat' group by 1")
     assert rows == [("batch_repeat", 8)]
@@ -317,7 +370,8 @@ def test_identical_files_in_one_run_publish_once_with_their_removals_once(inbox:
     assert (summary.articles_published, summary.files_duplicate) == (1, 2)
     assert _rows(lake, "select distinct source_path from boilerplate_removed") == [("a.txt",)]
     assert _rows(lake, "select count(*) from boilerplate_removed") == _rows(
-        lake, "select sum(lines_removed) from articles")
+        lake, "select sum(lines_removed) from articles"
+    )
 
 
 def test_abandoned_staging_is_pruned_after_the_retention(seed_inbox: Path, lake: Path) -> None:
@@ -366,10 +420,18 @@ def test_a_run_takes_at_most_max_files_per_run_and_the_rest_follows(seed_inbox: 
     assert _count(lake, "articles") == 5 and _count(lake, "ingest_runs") == 3
 
 
-@pytest.mark.parametrize(("n_files", "batch_size", "max_batches", "expected"), [
-    (0, 2000, 64, 0), (1, 2000, 64, 1), (2000, 2000, 64, 2000), (2001, 2000, 64, 1001), (20_000, 2000, 64, 2000),
-    (20_000, 100, 64, 313), (240, 30, 64, 30),
-])
+@pytest.mark.parametrize(
+    ("n_files", "batch_size", "max_batches", "expected"),
+    [
+        (0, 2000, 64, 0),
+        (1, 2000, 64, 1),
+        (2000, 2000, 64, 2000),
+        (2001, 2000, 64, 1001),
+        (20_000, 2000, 64, 2000),
+        (20_000, 100, 64, 313),
+        (240, 30, 64, 30),
+    ],
+)
 def test_batches_follow_the_inbox_and_settings(n_files: int, batch_size: int, max_batches: int, expected: int) -> None:
     settings = get_settings(batch_size=batch_size, max_batches=max_batches)
     size = plan.batch_files(n_files, settings)
@@ -387,8 +449,9 @@ def test_batch_processes_use_the_workers_cpus_but_not_for_small_batches(monkeypa
     assert extract.batch_processes(get_settings(batch_processes=1), 10_000) == 1
 
 
-def test_a_batch_on_two_processes_equals_one_process(seed_inbox: Path, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_batch_on_two_processes_equals_one_process(
+    seed_inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The pool's chunks come back in order: the staged tables are the same row for row."""
     for n in range(6):  # a few more files so that several chunks exist
         (seed_inbox / f"extra-{n}.txt").write_text(f"Report {n}\n\n" + f"Officials met on day {n} to talk. " * 12)
@@ -402,7 +465,9 @@ def test_a_batch_on_two_processes_equals_one_process(seed_inbox: Path, tmp_path:
         result = process_batch(settings, batch, RUN_AT)
         assert result.processes == processes
         out = lake / "staging" / run_slug("run-1") / "batch-00000"
-        staged[processes] = {name: pq.read_table(out / f"{name}.parquet").to_pylist()
-                             for name in ("articles", "entities", "quotes", "boilerplate_removed", "article_vectors")}
+        staged[processes] = {
+            name: pq.read_table(out / f"{name}.parquet").to_pylist()
+            for name in ("articles", "entities", "quotes", "boilerplate_removed", "article_vectors")
+        }
     assert staged[1]["articles"] and staged[1]["entities"]
     assert staged[1] == staged[2]

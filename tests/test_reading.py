@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from news_etl.reading import ReadError, decode_bytes, discover, gunzip_bounded, read_file
+from news_etl.decoding import ReadError, decode_bytes, gunzip_bounded
+from news_etl.discovery import discover
+from news_etl.reading import read_file
 from news_etl.settings import Limits
 
 TEXT = "Café owners in Zürich say “prices” rose — a lot.\nSecond paragraph here."
@@ -81,8 +83,13 @@ def test_json_and_jsonl_records(inbox: Path) -> None:
     rec = read_file(inbox, _write(inbox, "a.json", json.dumps(obj).encode()), Limits()).records[0]
     assert (rec.text, rec.url, rec.title, rec.published) == ("Body text here.", obj["url"], "T", "2023-01-02")
 
-    lines = [json.dumps({"text": "First."}), "{not json", json.dumps({"html": "<p>Second one.</p>"}),
-             json.dumps({"url": "x"}), json.dumps([1, 2])]
+    lines = [
+        json.dumps({"text": "First."}),
+        "{not json",
+        json.dumps({"html": "<p>Second one.</p>"}),
+        json.dumps({"url": "x"}),
+        json.dumps([1, 2]),
+    ]
     read = read_file(inbox, _write(inbox, "b.jsonl", "\n".join(lines).encode()), Limits())
     assert [r.record_index for r in read.records] == [0, 2]
     assert "Second one." in read.records[1].text
@@ -120,7 +127,7 @@ def test_gzip_bomb_stops_at_limit() -> None:
         ("blank.txt", b"  \n\t\n ", "empty"),
         ("image.txt", bytes(range(256)) * 40, "binary"),
         ("notes.docx", b"PK\x03\x04", "unsupported_type"),
-        ("bad.json", b"{\"text\": ", "bad_json"),
+        ("bad.json", b'{"text": ', "bad_json"),
     ],
 )
 def test_unreadable_files_raise_with_a_code(inbox: Path, name: str, data: bytes, code: str) -> None:

@@ -24,17 +24,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from news_etl import lake as lakes
-from news_etl.cleaning import clean, load_rules
+from news_etl.cleaning import clean
+from news_etl.decoding import ReadError
 from news_etl.metadata import extract_header
-from news_etl.reading import ReadError, parse_bytes
+from news_etl.reading import parse_bytes
+from news_etl.ruleset import load_rules
 from news_etl.runner import run_ingest
 from news_etl.settings import Limits, get_settings
 
 from .conftest import RUN_AT
 
-ARTICLE = ("The council voted on Thursday to close the old bridge to all traffic from next month, after engineers "
-           "found deep cracks in two of its piers. The mayor said the closure would last at least a year while "
-           "contractors rebuild them, and that drivers would be sent over the northern crossing instead.")
+ARTICLE = (
+    "The council voted on Thursday to close the old bridge to all traffic from next month, after engineers "
+    "found deep cracks in two of its piers. The mayor said the closure would last at least a year while "
+    "contractors rebuild them, and that drivers would be sent over the northern crossing instead."
+)
 
 
 def _article(i: int) -> str:
@@ -63,8 +67,11 @@ def build_hostile_inbox(inbox: Path, outside: Path) -> dict[str, str]:
     put("latin1.txt", (_article(6) + " na\u00efve fa\u00e7ade").encode("latin-1"), "published")
     put("crlf.txt", _article(7).replace("\n", "\r\n").encode(), "published")
     put("cr_only.txt", _article(8).replace("\n", "\r").encode(), "published")
-    put("html_in_txt.txt", f"<html><body><article><h1>Bridge</h1><p>{ARTICLE}</p><p>Report 9.</p>"
-                           f"</article></body></html>".encode(), "published")
+    put(
+        "html_in_txt.txt",
+        f"<html><body><article><h1>Bridge</h1><p>{ARTICLE}</p><p>Report 9.</p></article></body></html>".encode(),
+        "published",
+    )
     put("html_no_body.html", b"<html><head><title>nothing</title></head></html>", "no_text")
     put("nested.html", ("<div>" * 20000 + "deep" + "</div>" * 20000).encode(), "no_text")
     put("one_huge_line.txt", b"word " * 300_000, "line_too_long")  # 1.5M characters: under max_record_chars
@@ -77,11 +84,24 @@ def build_hostile_inbox(inbox: Path, outside: Path) -> dict[str, str]:
     put("bomb.txt.gz", b"".join(bomb.compress(chunk) for _ in range(300)) + bomb.flush(), "inflated_too_large")
     put("malformed.json", b'{"text": "unclosed', "bad_json")
     put("wrong_types.json", json.dumps({"text": 42, "title": ["x"]}).encode(), "bad_field")
-    put("escape_attempt.json", json.dumps({"text": _article(12), "url": "../../../etc/passwd",
-                                           "id": "../../../../tmp/evil", "title": "../../lake/articles/x",
-                                           "extra": {"nested": [1, 2]}}).encode(), "published")
-    put("records.jsonl", (json.dumps({"text": _article(13)}) + "\nnot json\n" + json.dumps({"text": 5}) + "\n"
-                          ).encode(), "partial")
+    put(
+        "escape_attempt.json",
+        json.dumps(
+            {
+                "text": _article(12),
+                "url": "../../../etc/passwd",
+                "id": "../../../../tmp/evil",
+                "title": "../../lake/articles/x",
+                "extra": {"nested": [1, 2]},
+            }
+        ).encode(),
+        "published",
+    )
+    put(
+        "records.jsonl",
+        (json.dumps({"text": _article(13)}) + "\nnot json\n" + json.dumps({"text": 5}) + "\n").encode(),
+        "partial",
+    )
     put("name with spaces é ü 東京.txt", _article(14).encode(), "published")
     put("semi;colon $(rm -rf x) `echo` 'q' \"dq\" & | > <.txt", _article(15).encode(), "published")
     put("sub dir/nested file.txt", _article(16).encode(), "published")
@@ -119,8 +139,9 @@ def _lake(lake: Path, catalog: str | None = None) -> lakes.Lake:
 def test_a_hostile_inbox_ends_in_articles_or_specific_quarantine_reasons(hostile, tmp_path: Path) -> None:
     inbox, lake, expect = hostile
     limits = Limits(max_file_bytes=5 * 1024 * 1024)
-    summary = run_ingest(get_settings(nlp=False, limits=limits).with_paths(inbox, lake), "hostile", RUN_AT,
-                         clock=lambda: RUN_AT)
+    summary = run_ingest(
+        get_settings(nlp=False, limits=limits).with_paths(inbox, lake), "hostile", RUN_AT, clock=lambda: RUN_AT
+    )
     ledger = {p: o for p, o in _q(lake, "select source_path, outcome from ingest_files")}
     reasons: dict[str, set[str]] = {}
     for path, code, reason in _q(lake, "select source_path, reason_code, reason from quarantine"):
@@ -133,11 +154,13 @@ def test_a_hostile_inbox_ends_in_articles_or_specific_quarantine_reasons(hostile
             assert ledger.get(name) == outcome, (name, ledger.get(name), reasons.get(name))
         else:
             assert ledger.get(name) == "quarantined" and outcome in reasons.get(name, set()), (
-                name, ledger.get(name), reasons.get(name))
+                name,
+                ledger.get(name),
+                reasons.get(name),
+            )
     # The run's counts add up: every file seen is published, partial, a duplicate or quarantined.
     seen = len(ledger)
-    assert seen == summary.files_seen == (summary.files_published + summary.files_duplicate
-                                             + summary.files_quarantined)
+    assert seen == summary.files_seen == (summary.files_published + summary.files_duplicate + summary.files_quarantined)
     # Nothing of the symlinked secret, and nothing written outside the lake.
     assert _q(lake, "select count(*) from articles where body like '%TOP SECRET%'") == [(0,)]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["inbox", "lake", "outside"]
@@ -155,7 +178,8 @@ def test_a_file_over_its_time_budget_is_quarantined_with_the_limit_named(tmp_pat
     (inbox / "fine.txt").write_text(_article(1), encoding="utf-8")
     # (9.6 M characters: over the default max_record_chars, which would refuse it before the clock mattered)
     settings_ = get_settings(nlp=False, limits=Limits(max_file_seconds=1, max_record_chars=20_000_000)).with_paths(
-        inbox, lake)
+        inbox, lake
+    )
     run_ingest(settings_, "budget", RUN_AT, clock=lambda: RUN_AT)
     rows = _q(lake, "select source_path, reason_code, reason from quarantine")
     assert [(p, c) for p, c, _ in rows] == [("slow.txt", "time_budget")]
@@ -174,8 +198,9 @@ def _inbox_of(n: int, root: Path) -> Path:
     return inbox
 
 
-def _cli(inbox: Path, lake: Path, crash_at: str | None = None, catalog: str | None = None,
-         **env: str) -> subprocess.Popen:
+def _cli(
+    inbox: Path, lake: Path, crash_at: str | None = None, catalog: str | None = None, **env: str
+) -> subprocess.Popen:
     environ = {**os.environ, "NEWS_ETL_NLP": "off", **env}
     if catalog:
         environ["NEWS_ETL_CATALOG"] = catalog
@@ -183,8 +208,13 @@ def _cli(inbox: Path, lake: Path, crash_at: str | None = None, catalog: str | No
         environ["NEWS_ETL_CRASH_AT"] = crash_at
     else:
         environ.pop("NEWS_ETL_CRASH_AT", None)
-    return subprocess.Popen([sys.executable, "-m", "news_etl.cli", "ingest", "--inbox", str(inbox), "--lake",
-                             str(lake)], env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "news_etl.cli", "ingest", "--inbox", str(inbox), "--lake", str(lake)],
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _assert_exactly_once(lake: Path, n: int, catalog: str | None = None) -> None:
@@ -204,8 +234,15 @@ def _assert_exactly_once(lake: Path, n: int, catalog: str | None = None) -> None
     assert not (lake / "staging").exists() or not list((lake / "staging").rglob("*"))
 
 
-CRASH_POINTS = ["creating_tables", "mid_batch", "mid_write:validated", "after_insert:articles",
-                "after_insert:article_vectors", "before_commit", "after_commit"]
+CRASH_POINTS = [
+    "creating_tables",
+    "mid_batch",
+    "mid_write:validated",
+    "after_insert:articles",
+    "after_insert:article_vectors",
+    "before_commit",
+    "after_commit",
+]
 
 
 @pytest.mark.parametrize("point", CRASH_POINTS)
@@ -285,13 +322,16 @@ def test_readers_during_maintenance_see_a_consistent_lake(tmp_path: Path) -> Non
     for run in range(12):  # twelve small publishes: small files for maintenance to rewrite
         for i in range(run * 3, run * 3 + 3):
             (inbox / f"{i:04d}.txt").write_text(_article(i), encoding="utf-8")
-        run_ingest(settings, f"run-{run}", RUN_AT + timedelta(minutes=15 * run),
-                   clock=lambda: RUN_AT + timedelta(hours=4))
+        run_ingest(
+            settings, f"run-{run}", RUN_AT + timedelta(minutes=15 * run), clock=lambda: RUN_AT + timedelta(hours=4)
+        )
     expected = _q(lake, "select count(*), sum(word_count), count(distinct run_id) from articles")
-    code = ("from datetime import datetime, timedelta, UTC; from news_etl.lake import Lake; "
-            "from news_etl.maintenance import maintain; from news_etl.settings import get_settings; "
-            f"maintain(Lake.of(get_settings().with_paths(lake={str(lake)!r})), "
-            "datetime.now(UTC) + timedelta(hours=2), 7, 7)")  # the default retention: a reader's snapshot stays
+    code = (
+        "from datetime import datetime, timedelta, UTC; from news_etl.lake import Lake; "
+        "from news_etl.maintenance import maintain; from news_etl.settings import get_settings; "
+        f"maintain(Lake.of(get_settings().with_paths(lake={str(lake)!r})), "
+        "datetime.now(UTC) + timedelta(hours=2), 7, 7)"
+    )  # the default retention: a reader's snapshot stays
     proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
     seen = []
     while proc.poll() is None:
@@ -324,9 +364,15 @@ def test_the_reader_never_raises_anything_but_a_read_error(data: bytes, ext: str
         assert isinstance(err, ReadError)
 
 
-_LINES = st.lists(st.one_of(st.text(max_size=120), st.sampled_from(
-    ["Share this:", "ADVERTISEMENT", "By Jane Doe", "Dec. 22, 2023 11:48 a.m. ET", ARTICLE, "", "Also Read: X"])),
-    max_size=30)
+_LINES = st.lists(
+    st.one_of(
+        st.text(max_size=120),
+        st.sampled_from(
+            ["Share this:", "ADVERTISEMENT", "By Jane Doe", "Dec. 22, 2023 11:48 a.m. ET", ARTICLE, "", "Also Read: X"]
+        ),
+    ),
+    max_size=30,
+)
 
 
 @_FAST

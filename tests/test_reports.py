@@ -16,8 +16,8 @@ import pytest
 
 from news_etl import lake as lakes
 from news_etl import report
-from news_etl.cleaning import load_rules
 from news_etl.quality import gate, published, suites
+from news_etl.ruleset import load_rules
 from news_etl.runner import run_ingest
 from news_etl.settings import get_settings
 
@@ -53,9 +53,18 @@ def test_published_suites_pass_on_the_seeds_with_fill_rate_warnings(checked_lake
 
 
 def _articles(**overrides) -> pd.DataFrame:
-    rows = [{"article_id": f"a{i}", "title": "A title", "body": BODY, "word_count": 20,
-             "published_at": RUN_AT - timedelta(hours=2), "ingested_at": RUN_AT, "language": "en"}
-            for i in range(3)]
+    rows = [
+        {
+            "article_id": f"a{i}",
+            "title": "A title",
+            "body": BODY,
+            "word_count": 20,
+            "published_at": RUN_AT - timedelta(hours=2),
+            "ingested_at": RUN_AT,
+            "language": "en",
+        }
+        for i in range(3)
+    ]
     for key, value in overrides.items():
         rows[1][key] = value
     return pd.DataFrame(rows)
@@ -63,8 +72,9 @@ def _articles(**overrides) -> pd.DataFrame:
 
 def _failed(df: pd.DataFrame) -> set[str]:
     rules = load_rules(None)
-    outcome = gate.validate_frame(df, "articles", id_column="article_id", run_id="t", validated_at=RUN_AT,
-                                     variables=suites.suite_variables(rules))
+    outcome = gate.validate_frame(
+        df, "articles", id_column="article_id", run_id="t", validated_at=RUN_AT, variables=suites.suite_variables(rules)
+    )
     return {f"{r['expectation']}({r['column_name']})" for r in outcome.results if not r["success"]}
 
 
@@ -72,22 +82,34 @@ def test_articles_suite_passes_on_good_rows_and_fails_each_crafted_bad_batch() -
     assert _failed(_articles()) == set()
     assert _failed(_articles(article_id="a0")) == {"expect_column_values_to_be_unique(article_id)"}
     assert "expect_column_value_lengths_to_be_between(body)" in _failed(_articles(body=""))
-    assert _failed(_articles(body=BODY + "\n\nShare this:")) == {
-        "expect_column_values_to_not_match_regex_list(body)"}
+    assert _failed(_articles(body=BODY + "\n\nShare this:")) == {"expect_column_values_to_not_match_regex_list(body)"}
     assert _failed(_articles(published_at=RUN_AT + timedelta(days=2))) == {
-        "expect_column_pair_values_a_to_be_greater_than_b(ingested_at,published_at)"}
+        "expect_column_pair_values_a_to_be_greater_than_b(ingested_at,published_at)"
+    }
 
 
 def test_entities_suite_catches_a_dangling_article_id_and_an_unknown_label() -> None:
     from news_etl.nlp import load_config
 
-    df = pd.DataFrame([{"article_id": "a1", "entity_id": "e1", "name": "Kim", "label": "PERSON", "mention_count": 2},
-                       {"article_id": "zz", "entity_id": "e2", "name": "X", "label": "MONEY", "mention_count": 1}])
-    outcome = gate.validate_frame(df, "entities", id_column="entity_id", run_id="t", validated_at=RUN_AT,
-                                     variables={"article_ids": ["a1"], "entity_labels": sorted(load_config().labels)})
+    df = pd.DataFrame(
+        [
+            {"article_id": "a1", "entity_id": "e1", "name": "Kim", "label": "PERSON", "mention_count": 2},
+            {"article_id": "zz", "entity_id": "e2", "name": "X", "label": "MONEY", "mention_count": 1},
+        ]
+    )
+    outcome = gate.validate_frame(
+        df,
+        "entities",
+        id_column="entity_id",
+        run_id="t",
+        validated_at=RUN_AT,
+        variables={"article_ids": ["a1"], "entity_labels": sorted(load_config().labels)},
+    )
     failed = {(r["expectation"], r["column_name"]) for r in outcome.results if not r["success"]}
-    assert failed == {("expect_column_values_to_be_in_set", "article_id"),
-                      ("expect_column_values_to_be_in_set", "label")}
+    assert failed == {
+        ("expect_column_values_to_be_in_set", "article_id"),
+        ("expect_column_values_to_be_in_set", "label"),
+    }
 
 
 def test_a_failed_error_expectation_fails_the_report_run_with_its_name(tmp_path: Path) -> None:
@@ -95,13 +117,18 @@ def test_a_failed_error_expectation_fails_the_report_run_with_its_name(tmp_path:
     run_ingest(get_settings(nlp=False).with_paths(SEEDS, lake), "bad", RUN_AT, clock=lambda: RUN_AT)
     # Someone's rule file now calls "Kim" boilerplate: published bodies no longer pass the check.
     rules_file = tmp_path / "rules.yaml"
-    rules_file.write_text("rules:\n  - name: kim_is_boilerplate\n    pattern: 'Kim Jong'\n    check: true\n",
-                          encoding="utf-8")
+    rules_file.write_text(
+        "rules:\n  - name: kim_is_boilerplate\n    pattern: 'Kim Jong'\n    check: true\n", encoding="utf-8"
+    )
     summary = published.check_published(lake_of(lake), "bad", RUN_AT, load_rules(rules_file))
     assert not summary.success
     assert summary.failed_errors == ("articles_published: expect_column_values_to_not_match_regex_list(body)",)
-    cli = subprocess.run([sys.executable, "-m", "news_etl.cli", "report", "--lake", str(lake)],
-                         capture_output=True, text=True, env={**os.environ, "NEWS_ETL_RULES": str(rules_file)})
+    cli = subprocess.run(
+        [sys.executable, "-m", "news_etl.cli", "report", "--lake", str(lake)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NEWS_ETL_RULES": str(rules_file)},
+    )
     assert cli.returncode == 1
     assert "expect_column_values_to_not_match_regex_list(body)" in cli.stderr
     assert "Traceback" not in cli.stderr
@@ -121,14 +148,20 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollb
 @pytest.mark.skipif(_chromium() is None, reason=NO_CHROMIUM)
 def test_the_report_renders_in_a_real_browser_with_its_headings_and_plots(checked_lake: Path, tmp_path: Path) -> None:
     page = report.report_path(checked_lake)
-    dom = subprocess.run([_chromium(), *CHROMIUM_FLAGS, "--dump-dom", page.as_uri()], capture_output=True,
-                         text=True, timeout=120)
+    dom = subprocess.run(
+        [_chromium(), *CHROMIUM_FLAGS, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120
+    )
     assert dom.returncode == 0, dom.stderr[-2000:]
     headings = re.findall(r"<h2>(.*?)</h2>", dom.stdout)
-    assert headings == ["Files in, articles published and quarantined per run", "Quarantined by reason per run",
-                        "Fill rates per field over time", "Expectation pass rate",
-                        "Failed expectations in the latest checked run", "Top boilerplate rules fired",
-                        "Per-source table"]
+    assert headings == [
+        "Files in, articles published and quarantined per run",
+        "Quarantined by reason per run",
+        "Fill rates per field over time",
+        "Expectation pass rate",
+        "Failed expectations in the latest checked run",
+        "Top boilerplate rules fired",
+        "Per-source table",
+    ]
     assert dom.stdout.count("<svg") == 4  # files/articles, fill rates, pass rate, rules (nothing quarantined)
     assert "<b>5</b><span>articles published</span>" in dom.stdout
     assert "<b>19/22</b><span>expectations passed</span>" in dom.stdout
@@ -136,8 +169,13 @@ def test_the_report_renders_in_a_real_browser_with_its_headings_and_plots(checke
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "report.png"
     shot.unlink(missing_ok=True)
-    done = subprocess.run([_chromium(), *CHROMIUM_FLAGS, "--window-size=1100,2600", f"--screenshot={shot}",
-                           page.as_uri()], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    done = subprocess.run(
+        [_chromium(), *CHROMIUM_FLAGS, "--window-size=1100,2600", f"--screenshot={shot}", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert shot.stat().st_size > 30_000  # a blank page is a few kB; this one has plots and tables
 
@@ -187,15 +225,27 @@ def test_report_builds_without_checks_on_an_unchecked_lake(tmp_path: Path) -> No
 def test_chunked_validation_matches_one_pass_and_catches_duplicates_across_chunks() -> None:
     import pyarrow as pa
 
-    rows = [{"article_id": "dup" if i in (1, 11) else f"a{i}", "title": "t", "body": BODY, "word_count": 20,
-             "published_at": RUN_AT, "ingested_at": RUN_AT, "language": "en"} for i in range(13)]
+    rows = [
+        {
+            "article_id": "dup" if i in (1, 11) else f"a{i}",
+            "title": "t",
+            "body": BODY,
+            "word_count": 20,
+            "published_at": RUN_AT,
+            "ingested_at": RUN_AT,
+            "language": "en",
+        }
+        for i in range(13)
+    ]
     table = pa.Table.from_pylist(rows)
     rules = load_rules(None)
     chunked = gate.validate_articles(table, rules, run_id="r", validated_at=RUN_AT, chunk_rows=5)
     whole = gate.validate_articles(table, rules, run_id="r", validated_at=RUN_AT, chunk_rows=100)
     assert chunked.failed_ids == whole.failed_ids == {"dup"}
-    summary = lambda o: [(r["expectation"], r["success"], r["element_count"], r["unexpected_count"])  # noqa: E731
-                         for r in o.results]
+
+    def summary(o):
+        return [(r["expectation"], r["success"], r["element_count"], r["unexpected_count"]) for r in o.results]
+
     assert summary(chunked) == summary(whole)
 
 
@@ -205,8 +255,10 @@ def test_chunked_validation_matches_one_pass_and_catches_duplicates_across_chunk
 #: appears in the data (it is assembled by the script), so finding it in the DOM means a script ran.
 MARKER = "XSS" + "RAN"
 RUNS = "document.title='XSS'+'RAN'"
-HOSTILE = (f"<script>{RUNS}</script><img src=x onerror=\"{RUNS}\"><svg onload=\"{RUNS}\"></svg>"
-           f"\"'><iframe srcdoc=\"<script>parent.{RUNS}</script>\"></iframe>")
+HOSTILE = (
+    f'<script>{RUNS}</script><img src=x onerror="{RUNS}"><svg onload="{RUNS}"></svg>'
+    f'"\'><iframe srcdoc="<script>parent.{RUNS}</script>"></iframe>'
+)
 #: The same in names a file system takes (no slash).
 HOSTILE_NAME = f"<img src=x onerror={RUNS.replace(' ', '')}>"
 
@@ -227,9 +279,16 @@ def _hostile_inbox(inbox: Path) -> None:
 <p>Engineers from {esc} Engineering found deep cracks in two of the piers of the bridge last month.</p>
 </article></body></html>"""
     (folder / f"page {HOSTILE_NAME}.html").write_text(html_page, encoding="utf-8")
-    record = {"title": f"Council {HOSTILE}", "authors": [f"Ann {HOSTILE}"], "url": f"https://x.test/?q={HOSTILE}",
-              "section": HOSTILE, "text": (f"The council voted on Thursday to close the bridge, {HOSTILE} said.\n\n"
-                                           f"“{quote} {HOSTILE}” said Mayor John Smith.\n\n{BODY}")}
+    record = {
+        "title": f"Council {HOSTILE}",
+        "authors": [f"Ann {HOSTILE}"],
+        "url": f"https://x.test/?q={HOSTILE}",
+        "section": HOSTILE,
+        "text": (
+            f"The council voted on Thursday to close the bridge, {HOSTILE} said.\n\n"
+            f"“{quote} {HOSTILE}” said Mayor John Smith.\n\n{BODY}"
+        ),
+    }
     (folder / f"record {HOSTILE_NAME}.json").write_text(json.dumps(record), encoding="utf-8")
 
 
@@ -248,8 +307,12 @@ def hostile_lake(tmp_path_factory) -> Path:
 def _dom(page: Path | str) -> str:
     uri = page.as_uri() if isinstance(page, Path) else page
     # No network: the Data Docs' CDN links fail at once instead of waiting on DNS.
-    done = subprocess.run([_chromium(), *CHROMIUM_FLAGS, "--host-resolver-rules=MAP * ~NOTFOUND", "--dump-dom",
-                           uri], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [_chromium(), *CHROMIUM_FLAGS, "--host-resolver-rules=MAP * ~NOTFOUND", "--dump-dom", uri],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
 
@@ -290,8 +353,9 @@ def _plugin():
     return news_reports
 
 
-def test_the_plugin_serves_only_the_report_and_data_docs_and_follows_no_symlink(checked_lake: Path,
-                                                                               tmp_path: Path) -> None:
+def test_the_plugin_serves_only_the_report_and_data_docs_and_follows_no_symlink(
+    checked_lake: Path, tmp_path: Path
+) -> None:
     from fastapi.testclient import TestClient
 
     plugin = _plugin()
@@ -305,8 +369,13 @@ def test_the_plugin_serves_only_the_report_and_data_docs_and_follows_no_symlink(
     policy = docs.headers["content-security-policy"]
     assert docs.status_code == 200 and "connect-src 'none'" in policy and "script-src 'self'" in policy
     assert client.get(f"/files/{plugin.DATA_DOCS_DIR}/static/styles/data_docs_default_styles.css").status_code == 200
-    for refused in ("gx/gx/great_expectations.yml", "gx/gx/uncommitted/config_variables.yml",
-                    f"{plugin.DATA_DOCS_DIR}/../validations/x.json", "../../catalog.sqlite", "%2e%2e/secret"):
+    for refused in (
+        "gx/gx/great_expectations.yml",
+        "gx/gx/uncommitted/config_variables.yml",
+        f"{plugin.DATA_DOCS_DIR}/../validations/x.json",
+        "../../catalog.sqlite",
+        "%2e%2e/secret",
+    ):
         assert client.get(f"/files/{refused}").status_code == 404, refused
     validation_json = next((reports / "gx" / "gx" / "uncommitted" / "validations").rglob("*.json"))
     assert client.get(f"/files/{validation_json.relative_to(reports).as_posix()}").status_code == 404

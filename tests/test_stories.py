@@ -15,19 +15,25 @@ from news_etl.settings import get_settings
 
 from .conftest import RUN_AT, SEEDS, lake_of
 
-BRIDGE = ("The city council voted on Thursday to close the Riverside Bridge to all traffic from next month, after "
-          "engineers found deep cracks in two of its supporting piers. Mayor Helen Carter said the closure would "
-          "last at least a year while contractors rebuild the piers. Commuters will be diverted to the Northgate "
-          "crossing, where the council expects long queues during the morning rush. The Riverside Bridge, opened "
-          "in 1931, carries about 40,000 vehicles a day.")
-BRIDGE_REWORDED = ("Riverside Bridge will shut to every vehicle next month, the city council decided on Thursday, "
-                   "because inspectors discovered deep cracks in two supporting piers. The closure is expected to "
-                   "last at least a year as contractors rebuild the piers, Mayor Helen Carter said. Drivers will be "
-                   "sent over the Northgate crossing, and the council warned of long morning queues. The 1931 "
-                   "bridge carries some 40,000 vehicles daily.")
-FOOTBALL = ("United beat City 3-1 on Saturday with two late goals from their new striker, who has now scored in "
-            "five straight league matches. The manager praised his team's patience after a goalless first half, "
-            "and said the squad was ready for next week's cup final against Rovers at the national stadium.")
+BRIDGE = (
+    "The city council voted on Thursday to close the Riverside Bridge to all traffic from next month, after "
+    "engineers found deep cracks in two of its supporting piers. Mayor Helen Carter said the closure would "
+    "last at least a year while contractors rebuild the piers. Commuters will be diverted to the Northgate "
+    "crossing, where the council expects long queues during the morning rush. The Riverside Bridge, opened "
+    "in 1931, carries about 40,000 vehicles a day."
+)
+BRIDGE_REWORDED = (
+    "Riverside Bridge will shut to every vehicle next month, the city council decided on Thursday, "
+    "because inspectors discovered deep cracks in two supporting piers. The closure is expected to "
+    "last at least a year as contractors rebuild the piers, Mayor Helen Carter said. Drivers will be "
+    "sent over the Northgate crossing, and the council warned of long morning queues. The 1931 "
+    "bridge carries some 40,000 vehicles daily."
+)
+FOOTBALL = (
+    "United beat City 3-1 on Saturday with two late goals from their new striker, who has now scored in "
+    "five straight league matches. The manager praised his team's patience after a goalless first half, "
+    "and said the squad was ready for next week's cup final against Rovers at the national stadium."
+)
 
 
 def _vec(text: str):
@@ -80,8 +86,13 @@ def test_the_seeds_are_one_story_and_000_nearly_copies_001(tmp_path: Path) -> No
     lake = tmp_path / "lake"
     run_ingest(get_settings(nlp=False).with_paths(SEEDS, lake), "stories-1", RUN_AT, clock=lambda: RUN_AT)
     assert _q(lake, "select n_articles, n_sources from stories") == [(5, 5)]
-    near = dict(_q(lake, "select a.source_path, n.source_path from article_stories s join articles a "
-                         "using (article_id) left join articles n on n.article_id = s.near_duplicate_of"))
+    near = dict(
+        _q(
+            lake,
+            "select a.source_path, n.source_path from article_stories s join articles a "
+            "using (article_id) left join articles n on n.article_id = s.near_duplicate_of",
+        )
+    )
     assert near["000_0c3f8b5bdfad040c.txt"] == "001_d4a9da04ce5f80a8.txt"
 
 
@@ -96,13 +107,16 @@ def test_an_exact_body_duplicate_is_recorded_not_published(tmp_path: Path) -> No
     run_ingest(settings, "dup-1", RUN_AT, clock=lambda: RUN_AT)
     assert _q(lake, "select count(*) from articles") == [(1,)]
     assert _q(lake, "select source_path, outcome, duplicate_of from ingest_files order by 1") == [
-        ("a.txt", "published", None), ("b.txt", "duplicate", "a.txt")]
+        ("a.txt", "published", None),
+        ("b.txt", "duplicate", "a.txt"),
+    ]
     # A later run with the same body in a third file: also a duplicate, of the first one.
     (inbox / "c.txt").write_text(text.upper(), encoding="utf-8")
     run_ingest(settings, "dup-2", RUN_AT, clock=lambda: RUN_AT)
     assert _q(lake, "select count(*) from articles") == [(1,)]
     assert _q(lake, "select outcome, duplicate_of from ingest_files where source_path = 'c.txt'") == [
-        ("duplicate", "a.txt")]
+        ("duplicate", "a.txt")
+    ]
 
 
 def test_stories_grow_across_runs_and_match_a_single_run(tmp_path: Path) -> None:
@@ -141,12 +155,19 @@ def test_news_etl_stories_rebuild_recomputes_what_the_publishes_built(tmp_path: 
     assert _q(lake, "select n_articles from stories") == [(5,)]
 
 
-@pytest.mark.parametrize(("publisher", "source_path", "source"), [
-    ("Reuters", "feeds/wire/a.txt", "Reuters"), (None, "feeds/wire/a.txt", "feeds/wire"), (None, "a.txt", "a.txt"),
-    ("", "x/y.html", "x"), (None, "outlet one/dir/b.json", "outlet one/dir"),
-])
-def test_source_of_is_the_publisher_else_the_folder_else_the_file(publisher: str | None, source_path: str,
-                                                                  source: str) -> None:
+@pytest.mark.parametrize(
+    ("publisher", "source_path", "source"),
+    [
+        ("Reuters", "feeds/wire/a.txt", "Reuters"),
+        (None, "feeds/wire/a.txt", "feeds/wire"),
+        (None, "a.txt", "a.txt"),
+        ("", "x/y.html", "x"),
+        (None, "outlet one/dir/b.json", "outlet one/dir"),
+    ],
+)
+def test_source_of_is_the_publisher_else_the_folder_else_the_file(
+    publisher: str | None, source_path: str, source: str
+) -> None:
     """One rule in SQL (the catalog's macro): stories' n_sources, the per-source cleaning check, the report."""
     import duckdb
 

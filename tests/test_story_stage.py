@@ -47,24 +47,54 @@ def synthetic_articles(n: int = 70, seed: int = 5) -> list[dict]:
             if kind > 0.9:
                 words += rng.sample(rng.choice(topics), 4)  # a bridge to another topic
             terms, weights = _vector(rng, words)
-        out.append({"article_id": f"a{rng.getrandbits(40):010x}", "terms": terms, "weights": weights,
-                    "published_at": AT + timedelta(hours=rng.randrange(20)) if rng.random() < 0.8 else None,
-                    "title": rng.choice([None, "", f"Title {i}"]), "publisher": rng.choice(["p1", "p2", None]),
-                    "source_path": f"outlet{rng.randrange(3)}/f{i}.txt",
-                    # the article's own time, whichever batch brings it: orders then compare like for like
-                    "ingested_at": AT + timedelta(hours=rng.randrange(30))})
+        out.append(
+            {
+                "article_id": f"a{rng.getrandbits(40):010x}",
+                "terms": terms,
+                "weights": weights,
+                "published_at": AT + timedelta(hours=rng.randrange(20)) if rng.random() < 0.8 else None,
+                "title": rng.choice([None, "", f"Title {i}"]),
+                "publisher": rng.choice(["p1", "p2", None]),
+                "source_path": f"outlet{rng.randrange(3)}/f{i}.txt",
+                # the article's own time, whichever batch brings it: orders then compare like for like
+                "ingested_at": AT + timedelta(hours=rng.randrange(30)),
+            }
+        )
     return out
 
 
 def _tables(batch: list[dict], run_id: str, at: datetime) -> tuple[pa.Table, pa.Table]:
-    arts = [{f.name: None for f in ARTICLES} | {
-        "article_id": a["article_id"], "run_id": run_id, "source_path": a["source_path"], "record_index": 0,
-        "file_hash": a["article_id"], "content_hash": a["article_id"], "source_format": "txt",
-        "title": a["title"], "published_at": a["published_at"], "publisher": a["publisher"], "word_count": 100,
-        "reading_time_minutes": 0.5, "body": "text", "lines_removed": 0, "ingested_at": a.get("ingested_at", at)}
-        for a in batch]
-    vecs = [{"article_id": a["article_id"], "run_id": run_id, "terms": a["terms"], "weights": a["weights"],
-             "ingested_at": at} for a in batch]
+    arts = [
+        {f.name: None for f in ARTICLES}
+        | {
+            "article_id": a["article_id"],
+            "run_id": run_id,
+            "source_path": a["source_path"],
+            "record_index": 0,
+            "file_hash": a["article_id"],
+            "content_hash": a["article_id"],
+            "source_format": "txt",
+            "title": a["title"],
+            "published_at": a["published_at"],
+            "publisher": a["publisher"],
+            "word_count": 100,
+            "reading_time_minutes": 0.5,
+            "body": "text",
+            "lines_removed": 0,
+            "ingested_at": a.get("ingested_at", at),
+        }
+        for a in batch
+    ]
+    vecs = [
+        {
+            "article_id": a["article_id"],
+            "run_id": run_id,
+            "terms": a["terms"],
+            "weights": a["weights"],
+            "ingested_at": at,
+        }
+        for a in batch
+    ]
     return pa.Table.from_pylist(arts, schema=ARTICLES), pa.Table.from_pylist(vecs, schema=ARTICLE_VECTORS)
 
 
@@ -104,7 +134,7 @@ def _feed(lake: lakes.Lake, articles: list[dict], batch_size: int) -> list[stori
     results = []
     for k in range(0, len(articles), batch_size):
         at = AT + timedelta(minutes=k)
-        results.append(publish(lake, articles[k:k + batch_size], f"run-{k}", at))
+        results.append(publish(lake, articles[k : k + batch_size], f"run-{k}", at))
     return results
 
 
@@ -135,8 +165,17 @@ def test_incremental_equals_full_recompute_in_any_order_and_batches(tmp_path, sm
 def test_merges_are_recorded_and_a_saved_story_id_still_resolves(tmp_path, small_postings) -> None:
     rng = random.Random(3)
     shared = [f"bridge{i}" for i in range(5)]
-    left = [{"article_id": "b2", "terms": [], "weights": [], "published_at": AT, "title": "B", "publisher": "p",
-             "source_path": "x/b2.txt"}]
+    left = [
+        {
+            "article_id": "b2",
+            "terms": [],
+            "weights": [],
+            "published_at": AT,
+            "title": "B",
+            "publisher": "p",
+            "source_path": "x/b2.txt",
+        }
+    ]
     left[0]["terms"], left[0]["weights"] = _vector(rng, [*shared[:3], "leftonly1", "leftonly2"])
     right = {"article_id": "c3", "published_at": AT, "title": "C", "publisher": "q", "source_path": "y/c3.txt"}
     right["terms"], right["weights"] = _vector(rng, [*shared[2:], "rightonly1", "rightonly2"])

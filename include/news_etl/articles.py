@@ -6,10 +6,11 @@ import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from news_etl import metadata
-from news_etl.cleaning import Cleaned, Removed, RuleSet, clean
+from news_etl import datelines, dates, metadata
+from news_etl.cleaning import Cleaned, Removed, clean
 from news_etl.linemodel import LineModel
 from news_etl.reading import Record
+from news_etl.ruleset import RuleSet
 from news_etl.settings import Limits
 from news_etl.text import count_words
 from news_etl.values import bound_list, bound_text
@@ -42,8 +43,10 @@ def _title_above_body(lines: list[str], header: metadata.Header, cleaned: Cleane
         cleaned.headings = [h for h in cleaned.headings if h != title]
         cleaned.removed.append(Removed(found + 1, title, "meta:title"))
     else:
-        cleaned.removed = [replace(r, rule="meta:title", body_probability=None) if r.line_no == found + 1 else r
-                           for r in cleaned.removed]
+        cleaned.removed = [
+            replace(r, rule="meta:title", body_probability=None) if r.line_no == found + 1 else r
+            for r in cleaned.removed
+        ]
 
 
 def bound_fields(row: dict, limits: Limits, repairs: list[str]) -> None:
@@ -54,8 +57,7 @@ def bound_fields(row: dict, limits: Limits, repairs: list[str]) -> None:
     for name in ("publisher", "section", "description", "dateline", "published_at_raw", "modified_at_raw"):
         row[name] = bound_text(row[name], limits.max_field_chars, name, repairs)
     row["authors"] = bound_list(row["authors"], limits.max_authors, limits.max_author_chars, "authors", repairs)
-    row["headings"] = bound_list(row["headings"], limits.max_authors * 10, limits.max_title_chars, "headings",
-                                 repairs)
+    row["headings"] = bound_list(row["headings"], limits.max_authors * 10, limits.max_title_chars, "headings", repairs)
 
 
 def article_id_for(file_hash: str, record_index: int) -> str:
@@ -94,7 +96,7 @@ def build_article(
         hint_modified=record.modified,
         reference=ingested_at,
         default_tz=default_tz,
-        reader_tz=metadata.reader_zone(record.locale, record.url),
+        reader_tz=dates.reader_zone(record.locale, record.url),
     )
     cleaned = clean(record.text, rules, preassigned={**(extra_marks or {}), **header.marks}, model=model)
     if header.title is None:
@@ -102,9 +104,9 @@ def build_article(
     body = cleaned.body
     # A wire dateline ("MARSEILLE, July 22 (Reuters) -") dates the story when nothing else does, and names
     # the agency when the page names no publisher.
-    dateline = metadata.parse_dateline(cleaned.paragraphs[0] if cleaned.paragraphs else None)
+    dateline = datelines.parse_dateline(cleaned.paragraphs[0] if cleaned.paragraphs else None)
     if dateline and dateline.date and header.published_at is None:
-        local = metadata.parse_local_datetime(dateline.date, ingested_at, default_tz)
+        local = dates.parse_local_datetime(dateline.date, ingested_at, default_tz)
         if local is not None:
             header.set_published(dateline.date, local)
     article_id = article_id_for(file_hash, record.record_index)
@@ -126,8 +128,10 @@ def build_article(
         "modified_at": header.modified_at,
         "modified_at_raw": header.modified_raw,
         "dateline": dateline.place if dateline else None,
-        "publisher": (metadata.find_publisher(record.text, record.url, record.publisher)
-                      or (dateline.agency if dateline else None)),
+        "publisher": (
+            metadata.find_publisher(record.text, record.url, record.publisher)
+            or (dateline.agency if dateline else None)
+        ),
         "language": metadata.detect_language(body),
         "description": record.description or lede(cleaned.paragraphs),
         "section": record.section,

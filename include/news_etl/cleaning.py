@@ -1,225 +1,25 @@
 """Cleaning: decide, line by line, what is article body and what is boilerplate.
 
-Rules are data (``rules/boilerplate.yaml`` plus an optional user file named by ``NEWS_ETL_RULES``).
+Rules are data (``rules/boilerplate.yaml`` plus an optional user file named by ``NEWS_ETL_RULES``), loaded
+by :mod:`news_etl.ruleset`.
 Every removed line is returned with the name of the rule that removed it; nothing disappears unrecorded.
 Section headings stay in the body and are reported separately so they can be told apart from prose.
 """
 
 from __future__ import annotations
 
-import logging
-import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
-
-import yaml
 
 from news_etl.linemodel import decode, line_features
-from news_etl.settings import RULES_DIR
+from news_etl.ruleset import RuleSet
 from news_etl.text import WORD, count_words
 
-log = logging.getLogger(__name__)
-
-_LABEL_SEPARATORS = re.compile(r"[\s,|·•/]+")  # between the words of a label line ("Share | Tweet")
-_FIRST_TOKEN = re.compile(r"[^\s,|·•/]+")
-_CLAUSE_ENDS = (".", "!", "?", ":", ";", ",", "…", "\"", "”", "’", "'")  # a line ending so is not a heading
+_CLAUSE_ENDS = (".", "!", "?", ":", ";", ",", "…", '"', "”", "’", "'")  # a line ending so is not a heading
 
 #: rule name used for exact repeats of an earlier line (a duplicated caption, a widget shown twice)
 REPEATED_LINE = "repeated_line"
 #: rule name recorded for lines the learned line classifier judged to be page furniture
 MODEL_RULE = "line_model"
-
-
-@dataclass(frozen=True)
-class Rule:
-    name: str
-    why: str = ""
-    pattern: re.Pattern[str] | None = None
-    words: frozenset[str] = frozenset()
-    max_words: int | None = None
-    check: bool = False
-
-    def matches(self, line: str, n_words: int) -> bool:
-        if self.max_words is not None and n_words > self.max_words:
-            return False
-        if self.pattern is not None and self.pattern.search(line):
-            return True
-        if self.words:
-            return _only_words(line, self.words)
-        return False
-
-
-@dataclass(frozen=True)
-class RuleSet:
-    rules: tuple[Rule, ...]
-    #: A text whose prose (sentence lines no rule removed) is at most this many words is a brief: the line
-    #: model may not remove its prose (``prose_guard`` in boilerplate.yaml). 0 switches the guard off.
-    brief_max_words: int = 150
-
-    def __post_init__(self) -> None:
-        # One combined search per line rules out most lines at once; only a line that some pattern
-        # matches (or that could be a word-list line) is checked rule by rule, in order.
-        alts = {flag: [f"(?:{r.pattern.pattern})" for r in self.rules
-                       if r.pattern is not None and bool(r.pattern.flags & re.IGNORECASE) == flag]
-                for flag in (True, False)}
-        prefilter = [re.compile("|".join(alts[True]), re.IGNORECASE) if alts[True] else None,
-                     re.compile("|".join(alts[False])) if alts[False] else None]
-        first_words = frozenset(w.split()[0] for r in self.rules for w in r.words)
-        object.__setattr__(self, "_prefilter", [p for p in prefilter if p is not None])
-        object.__setattr__(self, "_first_words", first_words)
-
-    def match(self, line: str) -> Rule | None:
-        if not any(p.search(line) for p in self._prefilter):
-            first = _FIRST_TOKEN.search(line.casefold())
-            if first is None or first.group(0).strip(":.") not in self._first_words:
-                return None
-        n = count_words(line)
-        for rule in self.rules:
-            if rule.matches(line, n):
-                return rule
-        return None
-
-    @property
-    def check_patterns(self) -> list[str]:
-        """Regexes that must not match any line of a published body (used by the quality suite)."""
-        out = []
-        for rule in self.rules:
-            if rule.check and rule.pattern is not None:
-                flags = "" if rule.pattern.flags & re.IGNORECASE == 0 else "i"
-                pattern = _per_line(rule.pattern.pattern)
-                if rule.max_words is not None:
-                    # Same word limit as the cleaner, so a long real paragraph the cleaner kept is not
-                    # flagged. Possessive quantifiers keep the count linear on long lines.
-                    words = rf"(?:[^\w\n]*+\w++(?:['’\-]\w++)*+){{0,{rule.max_words}}}+[^\w\n]*+$"
-                    pattern = rf"^(?={words})[^\n]*?(?:{pattern})"
-                # (?m) so that ^/$ anchor at every line of a multi-line body.
-                out.append(f"(?m{flags})" + pattern)
-        return out
-
-
-def _per_line(pattern: str) -> str:
-    """Rewrite a line rule for a search over a whole multi-line body.
-
-    ``\\s`` becomes "space or tab" so that ``^...$`` stays inside one line, and groups become
-    non-capturing (pandas' ``str.contains``, which GX uses, warns about capturing groups).
-    """
-    out: list[str] = []
-    in_class = False
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\" and i + 1 < len(pattern):
-            pair = pattern[i : i + 2]
-            if pair == "\\s":
-                out.append(" \\t" if in_class else "[ \\t]")
-            else:
-                out.append(pair)
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-            if pattern[i + 1 : i + 2] == "]":  # "[]...]": a literal "]" first does not close the class
-                out.append("[]")
-                i += 2
-                continue
-        elif ch == "(" and pattern[i + 1 : i + 2] != "?":
-            out.append("(?:")
-            i += 1
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
-
-
-def _only_words(line: str, words: frozenset[str]) -> bool:
-    text = line.strip().casefold()
-    if not text:
-        return False
-    # Multi-word entries ("copy link") are matched first by substitution.
-    for phrase in sorted((w for w in words if " " in w), key=len, reverse=True):
-        text = text.replace(phrase, " ")
-    tokens = [t for t in _LABEL_SEPARATORS.split(text) if t]
-    return all(t.strip(":.") in words for t in tokens)
-
-
-def _compile_rule(raw: dict, origin: str) -> Rule:
-    try:
-        name = str(raw["name"])
-    except KeyError as exc:
-        raise ValueError(f"a rule in {origin} has no 'name': {raw!r}") from exc
-    pattern = None
-    if raw.get("pattern"):
-        flags = 0 if raw.get("case") else re.IGNORECASE
-        try:
-            pattern = re.compile(str(raw["pattern"]), flags)
-        except re.error as exc:
-            raise ValueError(f"rule {name!r} in {origin}: bad regex: {exc}") from exc
-    words = frozenset(str(w).casefold() for w in raw.get("words") or [])
-    if pattern is None and not words:
-        raise ValueError(f"rule {name!r} in {origin} needs a 'pattern' or 'words'")
-    max_words = raw.get("max_words")
-    return Rule(
-        name=name,
-        why=str(raw.get("why", "")),
-        pattern=pattern,
-        words=words,
-        max_words=int(max_words) if max_words is not None else None,
-        check=bool(raw.get("check", False)),
-    )
-
-
-def _read_rules_file(path: Path) -> dict:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            doc = yaml.safe_load(fh) or {}
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{path} is not valid YAML: {exc}") from exc
-    rules = doc.get("rules", []) if isinstance(doc, dict) else None
-    if not isinstance(rules, list):
-        raise ValueError(f"{path}: expected a mapping with a 'rules:' list")
-    return doc
-
-
-def load_rules(extra: Path | None = None) -> RuleSet:
-    """The built-in rules, with a user's rules file merged over them (same name replaces).
-
-    Cached per file version: an edited rules file is read again by the next batch, without a restart.
-    """
-    if extra is not None and not Path(extra).is_file():
-        raise FileNotFoundError(f"NEWS_ETL_RULES points at {extra}, which does not exist")
-    st = Path(extra).stat() if extra is not None else None
-    return _load_rules(extra, (st.st_mtime_ns, st.st_size) if st else None)
-
-
-@lru_cache(maxsize=8)
-def _load_rules(extra: Path | None, _version: tuple[int, int] | None) -> RuleSet:
-    merged: dict[str, dict] = {}
-    sources = [(RULES_DIR / "boilerplate.yaml", "built-in rules")]
-    if extra is not None:
-        sources.append((Path(extra), str(extra)))
-    origins: dict[str, str] = {}
-    brief_max_words = RuleSet.brief_max_words
-    for path, origin in sources:
-        doc = _read_rules_file(path)
-        guard = doc.get("prose_guard")
-        if guard is not None:  # a user's file may set it too; the last one read wins
-            try:
-                brief_max_words = max(0, int(guard["brief_max_words"]))
-            except (TypeError, KeyError, ValueError) as exc:
-                raise ValueError(f"{origin}: prose_guard needs an integer brief_max_words") from exc
-        for raw in doc["rules"]:
-            if not isinstance(raw, dict) or "name" not in raw:
-                raise ValueError(f"{origin}: every rule needs a 'name': {raw!r}")
-            merged[str(raw["name"])] = raw
-            origins[str(raw["name"])] = origin
-    rules = tuple(
-        _compile_rule(raw, origins[name]) for name, raw in merged.items() if raw.get("enabled", True)
-    )
-    log.debug("loaded %d boilerplate rules", len(rules))
-    return RuleSet(rules, brief_max_words=brief_max_words)
 
 
 # --------------------------------------------------------------------------- cleaning
@@ -326,24 +126,35 @@ def clean(text: str, rules: RuleSet, preassigned: dict[int, str] | None = None, 
         keep = decode(p_body, model.threshold, model.switch_cost)
         # A section heading between two kept paragraphs belongs to the body, whatever the model thinks.
         for k in range(1, len(lines) - 1):
-            if not keep[k] and reasons[k] is None and keep[k - 1] and keep[k + 1] and reasons[k - 1] is None \
-                    and reasons[k + 1] is None and is_heading(lines[k], lines[k + 1]):
+            if (
+                not keep[k]
+                and reasons[k] is None
+                and keep[k - 1]
+                and keep[k + 1]
+                and reasons[k - 1] is None
+                and reasons[k + 1] is None
+                and is_heading(lines[k], lines[k + 1])
+            ):
                 keep[k] = True
         guarded = _prose_guard(lines, reasons, keep, rules.brief_max_words)
         if guarded:
-            notes.append(f"body: kept {guarded} prose paragraph(s) of a short text that the line model would have "
-                         "removed (prose guard)")
+            notes.append(
+                f"body: kept {guarded} prose paragraph(s) of a short text that the line model would have "
+                "removed (prose guard)"
+            )
         reasons = [r if r is not None or k else MODEL_RULE for r, k in zip(reasons, keep, strict=True)]
-    removed = [Removed(i + 1, line, r, p if r == MODEL_RULE else None)
-               for i, line, r, p in zip(index, lines, reasons, probs, strict=True) if r is not None]
+    removed = [
+        Removed(i + 1, line, r, p if r == MODEL_RULE else None)
+        for i, line, r, p in zip(index, lines, reasons, probs, strict=True)
+        if r is not None
+    ]
     gone = {i for i, r in zip(index, reasons, strict=True) if r is not None}
     blocks = _blocks([("" if i in gone else raw) for i, raw in enumerate(raw_lines)])
     # Hard-wrapped prose: a block is one paragraph. Otherwise each line is a block of its own.
     paragraphs = [" ".join(b) for b in blocks] if _hard_wrapped(blocks) else [ln for b in blocks for ln in b]
 
     headings = [
-        p for k, p in enumerate(paragraphs)
-        if is_heading(p, paragraphs[k + 1] if k + 1 < len(paragraphs) else None)
+        p for k, p in enumerate(paragraphs) if is_heading(p, paragraphs[k + 1] if k + 1 < len(paragraphs) else None)
     ]
     return Cleaned(paragraphs=paragraphs, headings=headings, removed=removed, notes=notes)
 
@@ -383,7 +194,7 @@ def _is_prose(line: str) -> bool:
     return count_words(line) >= 12 and line.rstrip().endswith(_CLAUSE_ENDS)
 
 
-_SENTENCE_END = (".", "!", "?", "…", "\"", "”", "’", "'")
+_SENTENCE_END = (".", "!", "?", "…", '"', "”", "’", "'")
 
 
 def _sentence_words(line: str) -> int:
@@ -407,6 +218,7 @@ def batch_repeats(docs: list[tuple[str, str]], min_docs: int = 3) -> list[dict[i
     (the same wire story twice) is left alone: its shared lines are content, not furniture.
     Returns, per document, ``{line index: reason}``.
     """
+
     def key(line: str) -> str:
         return " ".join(line.casefold().split())
 

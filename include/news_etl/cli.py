@@ -132,13 +132,16 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
     def run() -> int:
         with lakes.reader(lake) as con:
-            counts = [(t, con.execute(f"select count(*) from {t}").fetchone()[0]) for t in ALL_TABLES]
+            counts = [(t, lakes.scalar(con, f"select count(*) from {t}")) for t in ALL_TABLES]
             print(f"lake: {lake.folder}\n{lake.describe()}\n")
             print(format_table(["table", "rows"], counts))
             examples = example_queries()
             sections = [
-                ("articles", "select source_path, title, authors, published_at, dateline, publisher, language, "
-                             "word_count from articles order by source_path limit 20"),
+                (
+                    "articles",
+                    "select source_path, title, authors, published_at, dateline, publisher, language, "
+                    "word_count from articles order by source_path limit 20",
+                ),
                 ("boilerplate removed, by rule", examples["boilerplate_by_rule"]),
                 ("biggest stories", examples["biggest_stories"]),
                 ("most quoted", examples["most_quoted"]),
@@ -155,8 +158,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from news_etl import report
-    from news_etl.cleaning import load_rules
     from news_etl.quality import published
+    from news_etl.ruleset import load_rules
 
     lake = _lake(args)
     if not lake.exists():
@@ -166,12 +169,17 @@ def cmd_report(args: argparse.Namespace) -> int:
     summary: dict = {}
     if not args.no_checks:
         # One run when named; else every run no check has seen yet (else the latest), as the DAG does.
-        summary = published.check_runs(lake, [args.run_id] if args.run_id else [], now,
-                                       load_rules(_settings(args).extra_rules), backlog=0 if args.run_id else
-                                       published.MAX_BACKLOG_CHECKS).to_xcom()
+        summary = published.check_runs(
+            lake,
+            [args.run_id] if args.run_id else [],
+            now,
+            load_rules(_settings(args).extra_rules),
+            backlog=0 if args.run_id else published.MAX_BACKLOG_CHECKS,
+        ).to_xcom()
         if not summary["runs"]:
-            log.error("the lake at %s has no committed run%s to check", lake.folder,
-                      f" {args.run_id}" if args.run_id else "")
+            log.error(
+                "the lake at %s has no committed run%s to check", lake.folder, f" {args.run_id}" if args.run_id else ""
+            )
             return 2
     path = report.build_report(lake, now)
     print(json.dumps({**summary, "report": str(path)}, indent=2, default=str))
@@ -225,8 +233,9 @@ def cmd_stories(args: argparse.Namespace) -> int:
     run_id = f"stories-rebuild__{at:%Y%m%dT%H%M%S}"
 
     def run() -> int:
-        result = lakes.transaction(_lake(args), lambda con: story_stage.rebuild(con, run_id, at),
-                                   what="stories rebuild")
+        result = lakes.transaction(
+            _lake(args), lambda con: story_stage.rebuild(con, run_id, at), what="stories rebuild"
+        )
         print(json.dumps(result.to_xcom(), indent=2))
         return 0
 
@@ -237,8 +246,10 @@ def cmd_attach(args: argparse.Namespace) -> int:
     from news_etl.lake import extension_path
 
     lake = _lake(args)
-    print("-- DuckDB 1.5.5 with the ducklake extension (offline: pip install duckdb-extension-ducklake==1.5.5 "
-          "and LOAD the file below)")
+    print(
+        "-- DuckDB 1.5.5 with the ducklake extension (offline: pip install duckdb-extension-ducklake==1.5.5 "
+        "and LOAD the file below)"
+    )
     kind = "sqlite_scanner" if lake.kind == "sqlite" else "postgres_scanner"
     for name in ("ducklake", kind) + (("httpfs",) if lake.remote else ()):
         try:
@@ -251,8 +262,9 @@ def cmd_attach(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="news-etl", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="news-etl", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -267,16 +279,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", nargs="?", help="SQL text")
     p.add_argument("--example", help="run a shipped example query by name")
     p.add_argument("--lake", help="lake folder (default: NEWS_ETL_LAKE)")
-    p.add_argument("--at", help="time travel: a snapshot id (news-etl snapshots) or a timestamp "
-                                "('2026-11-30 09:00:00+00')")
+    p.add_argument(
+        "--at", help="time travel: a snapshot id (news-etl snapshots) or a timestamp ('2026-11-30 09:00:00+00')"
+    )
     p.set_defaults(func=cmd_sql)
 
     p = sub.add_parser("summary", help="print what has landed in the lake")
     p.add_argument("--lake", help="lake folder (default: NEWS_ETL_LAKE)")
     p.set_defaults(func=cmd_summary)
 
-    p = sub.add_parser("report", help="check published runs not checked yet, else the latest (GX Data Docs), "
-                                      "and write the run report")
+    p = sub.add_parser(
+        "report", help="check published runs not checked yet, else the latest (GX Data Docs), and write the run report"
+    )
     p.add_argument("--lake", help="lake folder (default: NEWS_ETL_LAKE)")
     p.add_argument("--run-id", help="the run to check (default: the latest committed run)")
     p.add_argument("--no-checks", action="store_true", help="only rebuild the HTML report from the lake")
@@ -287,8 +301,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=50, help="how many (default 50)")
     p.set_defaults(func=cmd_snapshots)
 
-    p = sub.add_parser("maintain", help="flush inlined rows, merge small files, expire snapshots older than "
-                                        "NEWS_ETL_SNAPSHOT_RETENTION_DAYS, delete unreferenced files")
+    p = sub.add_parser(
+        "maintain",
+        help="flush inlined rows, merge small files, expire snapshots older than "
+        "NEWS_ETL_SNAPSHOT_RETENTION_DAYS, delete unreferenced files",
+    )
     p.add_argument("--lake", help="lake folder (default: NEWS_ETL_LAKE)")
     p.set_defaults(func=cmd_maintain)
 
@@ -297,8 +314,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lake", help="lake folder (default: NEWS_ETL_LAKE)")
     p.set_defaults(func=cmd_migrate)
 
-    p = sub.add_parser("stories", help="recompute every story from every published article (--rebuild): after a "
-                                       "change to config/stories.yaml, or to check the incremental update")
+    p = sub.add_parser(
+        "stories",
+        help="recompute every story from every published article (--rebuild): after a "
+        "change to config/stories.yaml, or to check the incremental update",
+    )
     p.add_argument("--rebuild", action="store_true", required=True, help="the full recompute (required)")
     p.add_argument("--lake", help="lake folder (default: NEWS_ETL_LAKE)")
     p.set_defaults(func=cmd_stories)

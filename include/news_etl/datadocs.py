@@ -26,6 +26,8 @@ VENDOR_DIR = PACKAGE_DIR / "static" / "datadocs"
 SITE_VENDOR = "static/vendor"
 
 #: CDN URL (as GX's templates write it) -> the vendored file, relative to ``VENDOR_DIR``.
+# The CDN URLs GX writes are too long for a line: a long one's file is on the line below it.
+# fmt: off
 ASSETS: dict[str, str] = {
     "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css": "bootstrap/bootstrap.min.css",
     "https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js": "bootstrap/bootstrap.min.js",
@@ -50,13 +52,15 @@ ASSETS: dict[str, str] = {
     "https://cdn.jsdelivr.net/npm/vega-lite@5": "vega/vega-lite.min.js",
     "https://cdn.jsdelivr.net/npm/vega-embed@6": "vega/vega-embed.min.js",
 }
+# fmt: on
 #: GX's images bucket; its files are also in every site's ``static/images`` (the dark logo is not: the light
 #: one stands in for it).
 _IMAGES = re.compile(r"https://great-expectations-web-assets\.s3\.us-east-2\.amazonaws\.com/([\w.-]+)(?:\?[^\"')\s]*)?")
 _CDN = re.compile("|".join(re.escape(url) for url in sorted(ASSETS, key=len, reverse=True)))
 #: Any http(s) URL in a src= or href= of a link/script/img, or in a CSS url(): what a page would still fetch.
-REMOTE_LOAD = re.compile(r"""(?:<(?:script|link|img)\b[^>]*?\b(?:src|href)\s*=\s*["']?|url\(\s*["']?)https?://""",
-                         re.IGNORECASE)
+REMOTE_LOAD = re.compile(
+    r"""(?:<(?:script|link|img)\b[^>]*?\b(?:src|href)\s*=\s*["']?|url\(\s*["']?)https?://""", re.IGNORECASE
+)
 
 
 def make_offline(site: Path) -> int:
@@ -72,8 +76,14 @@ def make_offline(site: Path) -> int:
         text = page.read_text(encoding="utf-8")
         up = os.path.relpath(site, page.parent).replace(os.sep, "/")
         prefix = "" if up == "." else up + "/"
-        new = _CDN.sub(lambda m, p=prefix: f"{p}{SITE_VENDOR}/{ASSETS[m.group(0)]}", text)
-        new = _IMAGES.sub(lambda m, p=prefix: f"{p}static/images/{_local_image(site, m.group(1))}", new)
+
+        def vendored(m: re.Match[str], p: str = prefix) -> str:
+            return f"{p}{SITE_VENDOR}/{ASSETS[m.group(0)]}"
+
+        def image(m: re.Match[str], p: str = prefix) -> str:
+            return f"{p}static/images/{_local_image(site, m.group(1))}"
+
+        new = _IMAGES.sub(image, _CDN.sub(vendored, text))
         if new != text:
             page.write_text(new, encoding="utf-8")
             changed += 1
@@ -99,4 +109,4 @@ def _copy_assets(target: Path) -> None:
 
 def remote_loads(page_text: str) -> list[str]:
     """The remote resources a page would still load (a test holds this empty for every built page)."""
-    return [page_text[m.start(): m.end() + 60] for m in REMOTE_LOAD.finditer(page_text)]
+    return [page_text[m.start() : m.end() + 60] for m in REMOTE_LOAD.finditer(page_text)]

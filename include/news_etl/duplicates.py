@@ -19,20 +19,30 @@ def run_published(con_or_lake, run_id: str) -> bool:
 
 def file_keys(keys: list[tuple[str, int, int]]) -> pa.Table:
     """``(path, size, mtime)`` keys as the ``_keys`` table of a ledger lookup (:func:`news_etl.lake.lookup`)."""
-    return pa.table({"source_path": pa.array([k[0] for k in keys], pa.string()),
-                     "size_bytes": pa.array([k[1] for k in keys], pa.int64()),
-                     "mtime_ns": pa.array([k[2] for k in keys], pa.int64())})
+    return pa.table(
+        {
+            "source_path": pa.array([k[0] for k in keys], pa.string()),
+            "size_bytes": pa.array([k[1] for k in keys], pa.int64()),
+            "mtime_ns": pa.array([k[2] for k in keys], pa.int64()),
+        }
+    )
 
 
 def ledger_keys(con_or_lake, keys: list[tuple[str, int, int]]) -> set[tuple[str, int, int]]:
     """Which of these ``(path, size, mtime)`` a committed run has already seen (discovery skips them): one
     join of the walk's keys against the ledger, which is never loaded whole."""
-    return set(lakes.lookup(con_or_lake, f"""
+    return set(
+        lakes.lookup(
+            con_or_lake,
+            f"""
         select distinct _keys.source_path, _keys.size_bytes, _keys.mtime_ns
         from _keys
         join {lakes.ALIAS}.main.ingest_files as f
           on f.source_path = _keys.source_path and f.size_bytes = _keys.size_bytes and f.mtime_ns = _keys.mtime_ns
-        """, file_keys(keys)))
+        """,
+            file_keys(keys),
+        )
+    )
 
 
 def published_hashes(con_or_lake, files: pa.Table) -> dict[str, str]:
@@ -41,24 +51,32 @@ def published_hashes(con_or_lake, files: pa.Table) -> dict[str, str]:
     Quarantined files do not count: re-processing one after a fix to the rules or settings (``touch`` it)
     must not be turned away as a duplicate of itself.
     """
-    rows = lakes.lookup(con_or_lake, f"""
+    rows = lakes.lookup(
+        con_or_lake,
+        f"""
         select f.file_hash, arg_min(f.source_path, f.ingested_at)
         from {lakes.ALIAS}.main.ingest_files as f
         join _keys on f.file_hash = _keys.k
         where f.outcome in ('published', 'partial')
-        group by f.file_hash""", lakes.key_table(files.column("file_hash").to_pylist()))
+        group by f.file_hash""",
+        lakes.key_table(files.column("file_hash").to_pylist()),
+    )
     return dict(rows)
 
 
 def published_bodies(con, articles: pa.Table) -> dict[str, tuple[str, str]]:
     """content_hash -> (article_id, source_path) of the first published article with that normalised body,
     for this run's content hashes."""
-    rows = lakes.lookup(con, f"""
+    rows = lakes.lookup(
+        con,
+        f"""
         select content_hash, article_id, source_path
         from {lakes.ALIAS}.main.articles as a
         join _keys on a.content_hash = _keys.k
         qualify row_number() over (partition by content_hash order by ingested_at, source_path, article_id) = 1
-        """, lakes.key_table(articles.column("content_hash").to_pylist()))
+        """,
+        lakes.key_table(articles.column("content_hash").to_pylist()),
+    )
     return {h: (a, p) for h, a, p in rows}
 
 
@@ -69,8 +87,7 @@ def file_duplicates(files: pa.Table, known: dict[str, str]) -> dict[str, str]:
     """
     seen = dict(known)
     dup_of: dict[str, str] = {}
-    rows = sorted(zip(files.column("source_path").to_pylist(), files.column("file_hash").to_pylist(),
-                      strict=True))
+    rows = sorted(zip(files.column("source_path").to_pylist(), files.column("file_hash").to_pylist(), strict=True))
     for path, file_hash in rows:
         if file_hash is None:
             continue
@@ -89,9 +106,15 @@ def body_duplicates(articles: pa.Table, known: dict[str, tuple[str, str]]) -> di
     """
     seen = dict(known)
     out: dict[str, tuple[str, str]] = {}
-    rows = sorted(zip(articles.column("source_path").to_pylist(), articles.column("record_index").to_pylist(),
-                      articles.column("article_id").to_pylist(), articles.column("content_hash").to_pylist(),
-                      strict=True))
+    rows = sorted(
+        zip(
+            articles.column("source_path").to_pylist(),
+            articles.column("record_index").to_pylist(),
+            articles.column("article_id").to_pylist(),
+            articles.column("content_hash").to_pylist(),
+            strict=True,
+        )
+    )
     for path, _, article_id, content_hash in rows:
         first = seen.get(content_hash)
         if first is None:

@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -92,10 +92,16 @@ class Lake:
                 raise ConfigError(f"NEWS_ETL_DATA_PATH must be a folder or s3://bucket/prefix, got {root!r}")
         else:
             root = str(Path(root).expanduser().resolve())
-        return cls(folder=folder, catalog=catalog, data_root=root, s3_endpoint=settings.s3_endpoint,
-                   s3_region=settings.s3_region, s3_url_style=settings.s3_url_style or
-                   ("path" if settings.s3_endpoint else "vhost"), s3_use_ssl=settings.s3_use_ssl,
-                   retries=settings.publish_retries)
+        return cls(
+            folder=folder,
+            catalog=catalog,
+            data_root=root,
+            s3_endpoint=settings.s3_endpoint,
+            s3_region=settings.s3_region,
+            s3_url_style=settings.s3_url_style or ("path" if settings.s3_endpoint else "vhost"),
+            s3_use_ssl=settings.s3_use_ssl,
+            retries=settings.publish_retries,
+        )
 
     @property
     def kind(self) -> str:
@@ -156,13 +162,22 @@ def extension_path(name: str) -> str:
     package = f"duckdb_extension_{name}"
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise ConfigError(f"the DuckDB extension {name} is not installed: pip install "
-                          f"duckdb-extension-{name.replace('_', '-')}=={DUCKDB_VERSION}")
-    found = sorted(glob.glob(os.path.join(spec.submodule_search_locations[0], "extensions", f"v{duckdb.__version__}",
-                                          "*.duckdb_extension")))
+        raise ConfigError(
+            f"the DuckDB extension {name} is not installed: pip install "
+            f"duckdb-extension-{name.replace('_', '-')}=={DUCKDB_VERSION}"
+        )
+    found = sorted(
+        glob.glob(
+            os.path.join(
+                spec.submodule_search_locations[0], "extensions", f"v{duckdb.__version__}", "*.duckdb_extension"
+            )
+        )
+    )
     if not found:
-        raise ConfigError(f"duckdb-extension-{name.replace('_', '-')} holds no build for DuckDB {duckdb.__version__}: "
-                          f"install the package version that matches duckdb ({duckdb.__version__})")
+        raise ConfigError(
+            f"duckdb-extension-{name.replace('_', '-')} holds no build for DuckDB {duckdb.__version__}: "
+            f"install the package version that matches duckdb ({duckdb.__version__})"
+        )
     return found[0]
 
 
@@ -174,22 +189,32 @@ def _extensions(lake: Lake) -> list[str]:
 
 
 def _s3_secret(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
-    params = {"TYPE": "s3", "REGION": lake.s3_region, "URL_STYLE": lake.s3_url_style,
-              "USE_SSL": "true" if lake.s3_use_ssl else "false",
-              "KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", ""),
-              "SECRET": os.environ.get("AWS_SECRET_ACCESS_KEY", "")}
+    params = {
+        "TYPE": "s3",
+        "REGION": lake.s3_region,
+        "URL_STYLE": lake.s3_url_style,
+        "USE_SSL": "true" if lake.s3_use_ssl else "false",
+        "KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", ""),
+        "SECRET": os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
+    }
     if lake.s3_endpoint:
         params["ENDPOINT"] = lake.s3_endpoint
     if os.environ.get("AWS_SESSION_TOKEN"):
         params["SESSION_TOKEN"] = os.environ["AWS_SESSION_TOKEN"]
-    body = ", ".join(f"{k} {v}" if v in ("true", "false") or k == "TYPE" else f"{k} '{_q(v)}'"
-                     for k, v in params.items())
+    body = ", ".join(
+        f"{k} {v}" if v in ("true", "false") or k == "TYPE" else f"{k} '{_q(v)}'" for k, v in params.items()
+    )
     con.execute(f"CREATE OR REPLACE TEMPORARY SECRET news_etl_s3 ({body})")
 
 
 def _new_connection(lake: Lake) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(config={"allow_unsigned_extensions": False, "autoload_known_extensions": False,
-                                 "autoinstall_known_extensions": False})
+    con = duckdb.connect(
+        config={
+            "allow_unsigned_extensions": False,
+            "autoload_known_extensions": False,
+            "autoinstall_known_extensions": False,
+        }
+    )
     con.execute("SET TimeZone = 'UTC'")  # partition days and timestamps in UTC, whatever the machine's zone
     for name in _extensions(lake):
         con.execute(f"LOAD '{_q(extension_path(name))}'")
@@ -257,12 +282,16 @@ def _attach_error(lake: Lake, exc: duckdb.Error) -> Exception:
     text = str(exc)
     if "version mismatch" in text.lower() or ("version" in text.lower() and "newer" in text.lower()):
         # Never migrated silently: a newer format needs a newer release, an older one a deliberate upgrade.
-        return ConfigError(f"the lake's catalog ({lake.describe()}) is in a DuckLake format this release does not "
-                           f"read ({text.splitlines()[0]}). The lake was not changed: use the news-etl release that "
-                           "wrote it, or upgrade news-etl")
+        return ConfigError(
+            f"the lake's catalog ({lake.describe()}) is in a DuckLake format this release does not "
+            f"read ({text.splitlines()[0]}). The lake was not changed: use the news-etl release that "
+            "wrote it, or upgrade news-etl"
+        )
     if "does not match existing data path" in text:
-        return ConfigError(f"the catalog {lake.describe()} keeps its data elsewhere: {text.splitlines()[0]} Point "
-                           "NEWS_ETL_DATA_PATH at the lake's data (or unset it for the default)")
+        return ConfigError(
+            f"the catalog {lake.describe()} keeps its data elsewhere: {text.splitlines()[0]} Point "
+            "NEWS_ETL_DATA_PATH at the lake's data (or unset it for the default)"
+        )
     if "snapshot" in text.lower():
         return ConfigError(f"no such snapshot in the lake: {text}. `news-etl snapshots` lists them")
     return LakeError(f"cannot open the lake ({lake.describe()}; NEWS_ETL_CATALOG / NEWS_ETL_DATA_PATH): {text}")
@@ -273,15 +302,20 @@ def _check_formats(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
     opts = dict(con.execute(f"select option_name, value from ducklake_options('{ALIAS}')").fetchall())
     stored = str(opts.get("data_path", "")).rstrip("/")
     if stored and stored != lake.tables_path.rstrip("/"):
-        raise ConfigError(f"the catalog {lake.catalog} keeps its data at {stored}, but NEWS_ETL_DATA_PATH says "
-                          f"{lake.data_root} (tables at {lake.tables_path}): point NEWS_ETL_DATA_PATH at the "
-                          "lake's data")
-    if (META_SCHEMA,) in con.execute(f"select schema_name from duckdb_schemas() where database_name = '{ALIAS}'"
-                                     ).fetchall():
+        raise ConfigError(
+            f"the catalog {lake.catalog} keeps its data at {stored}, but NEWS_ETL_DATA_PATH says "
+            f"{lake.data_root} (tables at {lake.tables_path}): point NEWS_ETL_DATA_PATH at the "
+            "lake's data"
+        )
+    if (META_SCHEMA,) in con.execute(
+        f"select schema_name from duckdb_schemas() where database_name = '{ALIAS}'"
+    ).fetchall():
         row = con.execute(f"select value from {ALIAS}.{META_SCHEMA}.lake_state where key = 'format'").fetchone()
         if row and int(row[0]) > LAKE_FORMAT:
-            raise ConfigError(f"the lake ({lake.describe()}) was written by a newer news-etl (lake format {row[0]}, "
-                              f"this release writes {LAKE_FORMAT}): upgrade news-etl; the lake was not changed")
+            raise ConfigError(
+                f"the lake ({lake.describe()}) was written by a newer news-etl (lake format {row[0]}, "
+                f"this release writes {LAKE_FORMAT}): upgrade news-etl; the lake was not changed"
+            )
 
 
 _ENSURED: set[tuple[str, str]] = set()
@@ -302,11 +336,17 @@ LAKE_OPTIONS: tuple[tuple[str, str, str], ...] = (
 
 def lake_macros() -> dict[str, str]:
     """name -> ``create macro`` statement (in the lake's catalog) of every macro in ``sql/macros.sql``."""
-    text = "\n".join(line for line in (SQL_DIR / "macros.sql").read_text(encoding="utf-8").splitlines()
-                     if not line.lstrip().startswith("--"))
+    text = "\n".join(
+        line
+        for line in (SQL_DIR / "macros.sql").read_text(encoding="utf-8").splitlines()
+        if not line.lstrip().startswith("--")
+    )
     out = {}
     for statement in filter(str.strip, text.split(";")):
-        name = re.search(r"create or replace macro (\w+)\(", statement).group(1)
+        found = re.search(r"create or replace macro (\w+)\(", statement)
+        if found is None:
+            raise ValueError(f"sql/macros.sql: a statement that creates no macro: {statement.strip()[:80]}")
+        name = found.group(1)
         out[name] = statement.strip().replace(f"macro {name}(", f"macro {ALIAS}.main.{name}(", 1)
     return out
 
@@ -324,17 +364,31 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
 def _create(con: duckdb.DuckDBPyConnection) -> None:
     """One transaction for whatever is missing; none at all when nothing is (every task process opens the lake,
     and an empty commit would still be a snapshot)."""
-    existing = {(s, t) for s, t in con.execute(
-        f"select schema_name, table_name from duckdb_tables() where database_name = '{ALIAS}'").fetchall()}
-    columns = {(RENAMED.get(t, t), c) for t, c in con.execute(
-        f"select table_name, column_name from duckdb_columns() where database_name = '{ALIAS}'").fetchall()}
-    macros = {name for (name,) in con.execute(
-        f"select function_name from duckdb_functions() where database_name = '{ALIAS}'").fetchall()}
+    existing = {
+        (s, t)
+        for s, t in con.execute(
+            f"select schema_name, table_name from duckdb_tables() where database_name = '{ALIAS}'"
+        ).fetchall()
+    }
+    columns = {
+        (RENAMED.get(t, t), c)
+        for t, c in con.execute(
+            f"select table_name, column_name from duckdb_columns() where database_name = '{ALIAS}'"
+        ).fetchall()
+    }
+    macros = {
+        name
+        for (name,) in con.execute(
+            f"select function_name from duckdb_functions() where database_name = '{ALIAS}'"
+        ).fetchall()
+    }
     steps: list[str] = []
     if (META_SCHEMA, "lake_state") not in existing:
-        steps += [f"CREATE SCHEMA IF NOT EXISTS {ALIAS}.{META_SCHEMA}",
-                  f"CREATE TABLE IF NOT EXISTS {ALIAS}.{META_SCHEMA}.lake_state (key varchar, value varchar)",
-                  f"INSERT INTO {ALIAS}.{META_SCHEMA}.lake_state VALUES ('format', '{LAKE_FORMAT}'), ('publish', '0')"]
+        steps += [
+            f"CREATE SCHEMA IF NOT EXISTS {ALIAS}.{META_SCHEMA}",
+            f"CREATE TABLE IF NOT EXISTS {ALIAS}.{META_SCHEMA}.lake_state (key varchar, value varchar)",
+            f"INSERT INTO {ALIAS}.{META_SCHEMA}.lake_state VALUES ('format', '{LAKE_FORMAT}'), ('publish', '0')",
+        ]
     for old, new in RENAMED.items():
         if ("main", old) in existing and ("main", new) not in existing:
             log.info("renaming table %s to %s", old, new)
@@ -343,12 +397,14 @@ def _create(con: duckdb.DuckDBPyConnection) -> None:
     for table, schema in ALL_TABLES.items():
         types = dict(zip(schema.names, (str(t) for t in duckdb.from_arrow(schema.empty_table()).types), strict=True))
         if ("main", table) not in existing:
-            cols = ", ".join(f"{name} {types[name]}{'' if schema.field(name).nullable else ' NOT NULL'}"
-                             for name in schema.names)
+            cols = ", ".join(
+                f"{name} {types[name]}{'' if schema.field(name).nullable else ' NOT NULL'}" for name in schema.names
+            )
             steps.append(f"CREATE TABLE IF NOT EXISTS {ALIAS}.main.{table} ({cols})")
             if (part := PARTITION_COLUMN.get(table)) is not None:
-                steps.append(f"ALTER TABLE {ALIAS}.main.{table} SET PARTITIONED BY "
-                             f"(year({part}), month({part}), day({part}))")
+                steps.append(
+                    f"ALTER TABLE {ALIAS}.main.{table} SET PARTITIONED BY (year({part}), month({part}), day({part}))"
+                )
         else:  # schema evolution: a column added in a later release
             for name in schema.names:
                 if (table, name) not in columns:
@@ -398,23 +454,36 @@ def reader(lake: Lake, at: str | int | None = None) -> Iterator[duckdb.DuckDBPyC
         con.close()
 
 
-def rows_of(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None
-            ) -> tuple[list[str], list[tuple]]:
+def rows_of(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple[list[str], list[tuple]]:
     """``(column names, rows)`` of one query in an open session."""
     cur = con.execute(sql, params or [])
     columns = [d[0] for d in cur.description] if cur.description else []
     return columns, cur.fetchall()
 
 
-def query(lake: Lake, sql: str, params: list | None = None, at: str | int | None = None
-          ) -> tuple[list[str], list[tuple]]:
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> Any:
+    """The one value of a query that returns one row (a count, a max)."""
+    row = con.execute(sql, params or []).fetchone()
+    if row is None:
+        raise LakeError(f"expected one row from: {sql[:200]}")
+    return row[0]
+
+
+def query(
+    lake: Lake, sql: str, params: list | None = None, at: str | int | None = None
+) -> tuple[list[str], list[tuple]]:
     """Run one read-only query in a session of its own; ``(column names, rows)``."""
     with reader(lake, at) as con:
         return rows_of(con, sql, params)
 
 
-def read(lake: Lake | duckdb.DuckDBPyConnection, table: str, columns: list[str] | None = None,
-         where: str | None = None, params: list | None = None) -> pa.Table:
+def read(
+    lake: Lake | duckdb.DuckDBPyConnection,
+    table: str,
+    columns: list[str] | None = None,
+    where: str | None = None,
+    params: list | None = None,
+) -> pa.Table:
     """A table (or some columns, some rows) as Arrow in its schema's types; empty when the lake has none yet."""
     schema = ALL_TABLES[table]
     if columns:
@@ -430,8 +499,9 @@ def read(lake: Lake | duckdb.DuckDBPyConnection, table: str, columns: list[str] 
         return lake.execute(sql, params or []).to_arrow_table().cast(schema)
     except duckdb.CatalogException:
         # A lake whose first writer died between creating the catalog and its tables: nothing published yet.
-        if (table,) in lake.execute(f"select table_name from duckdb_tables() where database_name = '{ALIAS}' "
-                                    "and schema_name = 'main'").fetchall():
+        if (table,) in lake.execute(
+            f"select table_name from duckdb_tables() where database_name = '{ALIAS}' and schema_name = 'main'"
+        ).fetchall():
             raise
         return schema.empty_table()
 
@@ -489,14 +559,22 @@ def insert(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> None:
 
 def retryable(exc: BaseException) -> bool:
     text = str(exc).lower()
-    return any(s in text for s in ("conflict", "database is locked", "busy", "could not serialize",
-                                   "deadlock", "the database file is locked"))
+    return any(
+        s in text
+        for s in (
+            "conflict",
+            "database is locked",
+            "busy",
+            "could not serialize",
+            "deadlock",
+            "the database file is locked",
+        )
+    )
 
 
 def backoff(attempt: int, what: str) -> None:
-    wait = min(5.0, 0.1 * 1.6 ** attempt) * (0.5 + random.random())
-    (log.warning if attempt >= 5 else log.info)("%s: the lake is busy (another commit); retrying in %.1fs", what,
-                                                wait)
+    wait = min(5.0, 0.1 * 1.6**attempt) * (0.5 + random.random())
+    (log.warning if attempt >= 5 else log.info)("%s: the lake is busy (another commit); retrying in %.1fs", what, wait)
     time.sleep(wait)
 
 
@@ -511,14 +589,20 @@ def retrying(lake: Lake, what: str, attempt: Callable[[], T]) -> T:
             if not retryable(exc):
                 raise
             if n == lake.retries - 1:
-                raise LakeError(f"{what}: the lake stayed busy through {lake.retries} attempts "
-                                f"({lake.describe()}): {exc}") from exc
+                raise LakeError(
+                    f"{what}: the lake stayed busy through {lake.retries} attempts ({lake.describe()}): {exc}"
+                ) from exc
             backoff(n, what)
     raise AssertionError("unreachable")
 
 
-def transaction(lake: Lake, body: Callable[[duckdb.DuckDBPyConnection], T], what: str = "publish",
-                guard: bool = True, con: duckdb.DuckDBPyConnection | None = None) -> T:
+def transaction(
+    lake: Lake,
+    body: Callable[[duckdb.DuckDBPyConnection], T],
+    what: str = "publish",
+    guard: bool = True,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> T:
     """Run ``body(con)`` in one DuckLake transaction and commit it; all of it lands or none of it.
 
     ``guard``: the transaction also bumps the publish guard row, so two guarded transactions never both commit
@@ -535,8 +619,10 @@ def transaction(lake: Lake, body: Callable[[duckdb.DuckDBPyConnection], T], what
         try:
             result = body(con)
             if guard:
-                con.execute(f"UPDATE {ALIAS}.{META_SCHEMA}.lake_state SET value = "
-                            "(cast(value as bigint) + 1)::varchar WHERE key = 'publish'")
+                con.execute(
+                    f"UPDATE {ALIAS}.{META_SCHEMA}.lake_state SET value = "
+                    "(cast(value as bigint) + 1)::varchar WHERE key = 'publish'"
+                )
             crash_point("before_commit")
             con.execute("COMMIT")
             return result
@@ -564,19 +650,24 @@ def crash_point(name: str) -> None:
 
 def snapshots(lake: Lake, limit: int = 50) -> tuple[list[str], list[tuple]]:
     """The newest ``limit`` snapshots: id, time, what changed, the commit message (the run that made it)."""
-    return query(lake, "select snapshot_id, snapshot_time, changes, commit_message "
-                       f"from ducklake_snapshots('{ALIAS}') order by snapshot_id desc limit {int(limit)}")
+    return query(
+        lake,
+        "select snapshot_id, snapshot_time, changes, commit_message "
+        f"from ducklake_snapshots('{ALIAS}') order by snapshot_id desc limit {int(limit)}",
+    )
 
 
 def referenced_files(lake: Lake) -> set[str]:
     """Every data and delete file the current snapshot references, over all the lake's tables."""
     out: set[str] = set()
     with reader(lake) as con:
-        tables = con.execute(f"select schema_name, table_name from duckdb_tables() where database_name = '{ALIAS}'"
-                             ).fetchall()
+        tables = con.execute(
+            f"select schema_name, table_name from duckdb_tables() where database_name = '{ALIAS}'"
+        ).fetchall()
         for schema, table in tables:
-            for data, delete in con.execute(f"select data_file, delete_file from ducklake_list_files('{ALIAS}', ?, "
-                                            "schema => ?)", [table, schema]).fetchall():
+            for data, delete in con.execute(
+                f"select data_file, delete_file from ducklake_list_files('{ALIAS}', ?, schema => ?)", [table, schema]
+            ).fetchall():
                 out.add(data)
                 if delete:
                     out.add(delete)
@@ -588,7 +679,7 @@ def data_files(lake: Lake) -> dict[str, int]:
     with reader(lake) as con:
         out = {}
         for table in ALL_TABLES:
-            out[table] = con.execute(f"select count(*) from ducklake_list_files('{ALIAS}', '{table}')").fetchone()[0]
+            out[table] = scalar(con, f"select count(*) from ducklake_list_files('{ALIAS}', '{table}')")
         return out
 
 
@@ -599,12 +690,13 @@ def filesystem(lake: Lake) -> tuple[pafs.FileSystem, str]:
     """The pyarrow filesystem of the data root, and the root as a path on it."""
     if not lake.remote:
         return pafs.LocalFileSystem(), lake.data_root
-    bucket_path = lake.data_root[len("s3://"):]
+    bucket_path = lake.data_root[len("s3://") :]
     fs = pafs.S3FileSystem(
         access_key=os.environ.get("AWS_ACCESS_KEY_ID") or None,
         secret_key=os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
         session_token=os.environ.get("AWS_SESSION_TOKEN") or None,
-        region=lake.s3_region, endpoint_override=lake.s3_endpoint,
+        region=lake.s3_region,
+        endpoint_override=lake.s3_endpoint,
         scheme="https" if lake.s3_use_ssl else "http",
         force_virtual_addressing=lake.s3_url_style == "vhost" and not lake.s3_endpoint,
     )

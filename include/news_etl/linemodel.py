@@ -42,12 +42,44 @@ _SENTENCE_CHARS = frozenset(".!?")
 _SENTENCE_END = re.compile(r"[.!?][\"”’)]?\s+[A-Z“\"]")
 
 FEATURES = [
-    "log_words", "log_chars", "mean_word_len", "ends_terminal", "ends_colon", "stop_ratio", "cap_ratio",
-    "digit_ratio", "punct_ratio", "has_separator", "linkish", "copyright", "byline", "dateish", "rule_hit",
-    "all_caps", "sentences", "rel_pos", "from_start", "from_end", "repeats", "prose",
-    "prose_w2", "prose_w5", "prose_w15", "words_w2", "stop_w2", "terminal_w2", "prev_prose", "next_prose",
-    "run_share", "doc_prose_share", "doc_lines", "in_main_span", "dist_main_span",
-    "topic_overlap", "topic_overlap_w2", "has_content_words",
+    "log_words",
+    "log_chars",
+    "mean_word_len",
+    "ends_terminal",
+    "ends_colon",
+    "stop_ratio",
+    "cap_ratio",
+    "digit_ratio",
+    "punct_ratio",
+    "has_separator",
+    "linkish",
+    "copyright",
+    "byline",
+    "dateish",
+    "rule_hit",
+    "all_caps",
+    "sentences",
+    "rel_pos",
+    "from_start",
+    "from_end",
+    "repeats",
+    "prose",
+    "prose_w2",
+    "prose_w5",
+    "prose_w15",
+    "words_w2",
+    "stop_w2",
+    "terminal_w2",
+    "prev_prose",
+    "next_prose",
+    "run_share",
+    "doc_prose_share",
+    "doc_lines",
+    "in_main_span",
+    "dist_main_span",
+    "topic_overlap",
+    "topic_overlap_w2",
+    "has_content_words",
 ]
 
 
@@ -115,13 +147,36 @@ def line_features(lines: list[str], rule_hits: list[bool]) -> np.ndarray:
     nw, chars = c[:, 0], c[:, 1]
     safe_nw, safe_chars = np.maximum(nw, 1), np.maximum(chars, 1)
     pos = np.arange(n, dtype=np.float64)
-    base = np.column_stack([
-        np.log1p(nw), np.log1p(chars), c[:, 2] / safe_nw, c[:, 3], c[:, 4], c[:, 5] / safe_nw, c[:, 6] / safe_nw,
-        c[:, 7] / safe_chars, c[:, 8] / safe_chars, c[:, 9], c[:, 10], c[:, 11], c[:, 12], c[:, 13],
-        np.asarray(rule_hits, dtype=np.float64).reshape(n), c[:, 14], np.log1p(c[:, 15]),
-        pos / max(1, n - 1), np.minimum(pos, 20) / 20, np.minimum(n - 1 - pos, 20) / 20,
-        np.log1p(np.array([repeats[k] - 1 for k in keys], dtype=np.float64)), np.zeros(n),
-    ]) if n else np.zeros((0, 22))
+    base = (
+        np.column_stack(
+            [
+                np.log1p(nw),
+                np.log1p(chars),
+                c[:, 2] / safe_nw,
+                c[:, 3],
+                c[:, 4],
+                c[:, 5] / safe_nw,
+                c[:, 6] / safe_nw,
+                c[:, 7] / safe_chars,
+                c[:, 8] / safe_chars,
+                c[:, 9],
+                c[:, 10],
+                c[:, 11],
+                c[:, 12],
+                c[:, 13],
+                np.asarray(rule_hits, dtype=np.float64).reshape(n),
+                c[:, 14],
+                np.log1p(c[:, 15]),
+                pos / max(1, n - 1),
+                np.minimum(pos, 20) / 20,
+                np.minimum(n - 1 - pos, 20) / 20,
+                np.log1p(np.array([repeats[k] - 1 for k in keys], dtype=np.float64)),
+                np.zeros(n),
+            ]
+        )
+        if n
+        else np.zeros((0, 22))
+    )
     words_n = nw
     # "Prose": a line that reads like article text (long enough, sentence-shaped, function words).
     prose = ((words_n >= 12) & (base[:, 3] > 0) & (base[:, 5] >= 0.2)).astype(np.float64)
@@ -157,13 +212,13 @@ def line_features(lines: list[str], rule_hits: list[bool]) -> np.ndarray:
         ctx[:, 9] = prose.mean()
         ctx[:, 10] = math.log1p(n)
         # The main span: from the first to the last line of the biggest prose run.
-        main = max(run_words, key=run_words.get) if run_words else None
+        main = max(run_words, key=lambda r: run_words[r]) if run_words else None
         if main is not None:
             idx = np.flatnonzero(run_id == main)
             lo, hi = idx.min(), idx.max()
             ctx[lo : hi + 1, 11] = 1.0
-            pos = np.arange(n)
-            ctx[:, 12] = np.log1p(np.maximum(lo - pos, 0) + np.maximum(pos - hi, 0))
+            at = np.arange(n)
+            ctx[:, 12] = np.log1p(np.maximum(lo - at, 0) + np.maximum(at - hi, 0))
     return np.hstack([base, ctx, _topic_features(tokens, prose, ctx[:, 11] if n else np.zeros(0), stop)])
 
 
@@ -250,7 +305,7 @@ class Trees:
         # In slices of rows: the trees are walked for all rows at once, which holds a (rows x trees) array
         # per step; a text of 180,000 short lines would need a gigabyte for it. Rows are independent.
         step = PROBA_ROWS
-        margins = [self.margin(X[i: i + step]) for i in range(0, len(X), step)] or [self.margin(X)]
+        margins = [self.margin(X[i : i + step]) for i in range(0, len(X), step)] or [self.margin(X)]
         return 1.0 / (1.0 + np.exp(-np.concatenate(margins)))
 
 

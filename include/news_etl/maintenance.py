@@ -58,20 +58,35 @@ def maintain(lake: Lake, at: datetime, retention_days: int, staging_retention_da
     try:
         step("flush_inlined_data", f"CALL ducklake_flush_inlined_data('{ALIAS}')")
         step("merge_adjacent_files", f"CALL ducklake_merge_adjacent_files('{ALIAS}')")
-        step("expire_snapshots", f"CALL ducklake_expire_snapshots('{ALIAS}', older_than => "
-                                 f"'{cutoff.isoformat()}'::timestamptz)")
+        step(
+            "expire_snapshots",
+            f"CALL ducklake_expire_snapshots('{ALIAS}', older_than => '{cutoff.isoformat()}'::timestamptz)",
+        )
         # Merged-away files stay while an unexpired snapshot needs them; once expired they go at once.
         step("cleanup_old_files", f"CALL ducklake_cleanup_old_files('{ALIAS}', cleanup_all => true)")
         # Files of transactions that never committed (a killed publisher, a lost retry).
-        step("delete_orphaned_files", f"CALL ducklake_delete_orphaned_files('{ALIAS}', older_than => "
-                                      f"'{(at - ORPHAN_GRACE).isoformat()}'::timestamptz)")
+        step(
+            "delete_orphaned_files",
+            f"CALL ducklake_delete_orphaned_files('{ALIAS}', older_than => "
+            f"'{(at - ORPHAN_GRACE).isoformat()}'::timestamptz)",
+        )
     finally:
         con.close()
     pruned = staging.prune(lake, at - timedelta(days=staging_retention_days))
     after = data_files(lake)
-    result = MaintenanceResult(data_files_before=sum(before.values()), data_files_after=sum(after.values()),
-                               files_per_table=after, staging_pruned=len(pruned), steps_seconds=steps,
-                               seconds=round(time.perf_counter() - started, 2))
-    log.info("lake maintenance: %d -> %d data files, %d abandoned staging folder(s) removed, %.1fs",
-             result.data_files_before, result.data_files_after, len(pruned), result.seconds)
+    result = MaintenanceResult(
+        data_files_before=sum(before.values()),
+        data_files_after=sum(after.values()),
+        files_per_table=after,
+        staging_pruned=len(pruned),
+        steps_seconds=steps,
+        seconds=round(time.perf_counter() - started, 2),
+    )
+    log.info(
+        "lake maintenance: %d -> %d data files, %d abandoned staging folder(s) removed, %.1fs",
+        result.data_files_before,
+        result.data_files_after,
+        len(pruned),
+        result.seconds,
+    )
     return result

@@ -1,4 +1,5 @@
-"""Metadata: title, authors, dates, dateline, publisher, language, counts and hashes.
+"""Metadata: title, authors, dates, dateline, publisher, language, counts and hashes (dates are parsed by
+:mod:`news_etl.dates`, names by :mod:`news_etl.bylines`).
 
 Pure functions over text. A value nothing in the input supports is ``None``: never invented.
 Times are resolved against a ``reference`` time passed in by the caller (the run's time), never
@@ -8,265 +9,24 @@ Times are resolved against a ``reference`` time passed in by the caller (the run
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from functools import lru_cache
 from urllib.parse import urlparse
-from zoneinfo import ZoneInfo
 
-import yaml
-
-from news_etl.settings import RULES_DIR
+from news_etl.bylines import BYLINE, EMAIL, ROLE_WORDS, credit_names, parse_byline
+from news_etl.dates import (
+    DATE_EVIDENCE,
+    EXPLICIT_UTC,
+    FULL_DATE,
+    PUBLISHED_LABELS,
+    TIMESTAMP_LABEL,
+    out_of_range,
+    parse_local_datetime,
+)
 from news_etl.text import alnum_key, count_words, normalise_for_hash
-
-log = logging.getLogger(__name__)
-
-# --------------------------------------------------------------------------- dates
-
-_MONTHS = (
-    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
-)
-_DATE_EVIDENCE = re.compile(
-    rf"\b\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|\b\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}\b|"
-    rf"\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\b",
-    re.IGNORECASE,
-)
-_YEAR = re.compile(r"\b(?:1[89]|2[01])\d{2}\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b")
-_RELATIVE = re.compile(
-    r"\b(?P<n>\d+|an?|one)\s+(?P<unit>sec(?:ond)?|min(?:ute)?|h(?:ou)?r|day|week)s?\s+ago\b", re.IGNORECASE
-)
-_UNIT_SECONDS = {"sec": 1, "second": 1, "min": 60, "minute": 60, "hr": 3600, "hour": 3600, "day": 86400,
-                 "week": 604800}
-_LABEL = re.compile(
-    r"\b(?P<label>first published|published|posted|last updated|updated|last modified|modified|date)"
-    r"(?:\s+(?:on|at))?\s*[:|]?\s*",
-    re.IGNORECASE,
-)
-_PUBLISHED_LABELS = {"first published", "published", "posted", "date"}
-_WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-_WEEKDAY = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|rsday|urday)?\b\.?", re.IGNORECASE)
-#: A full date with its year inside a longer line ("Rob Dawson, CorrespondentDec 22, 2023, 10:15 PM").
-_FULL_DATE = re.compile(
-    rf"(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}}"
-    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\.?,?\s+(?:19|20)\d{{2}}"
-    rf"|\b(?:19|20)\d{{2}}-\d{{2}}-\d{{2}})"
-    rf"(?:,?\s*(?:at\s+)?\d{{1,2}}:\d{{2}}\s*(?:[ap]\.?m\.?)?(?:\s+[A-Z]{{2,4}}\b)?)?",
-    re.IGNORECASE,
-)
-
-
-@lru_cache(maxsize=1)
-def _tz_table() -> dict[str, tzinfo | int]:
-    with open(RULES_DIR / "timezones.yaml", encoding="utf-8") as fh:
-        zones = (yaml.safe_load(fh) or {}).get("zones", {})
-    table: dict[str, tzinfo | int] = {}
-    for name, value in zones.items():
-        table[str(name).upper()] = ZoneInfo(value) if isinstance(value, str) else int(float(value) * 3600)
-    return table
-
-
-@lru_cache(maxsize=1)
-def year_bounds() -> tuple[int, int]:
-    """The years a publication date may have (``rules/dates.yaml``), for ingest and the published check."""
-    with open(RULES_DIR / "dates.yaml", encoding="utf-8") as fh:
-        years = (yaml.safe_load(fh) or {})["published_years"]
-    return int(years["min"]), int(years["max"])
-
-
-def out_of_range(local: datetime) -> str | None:
-    """Why a parsed date cannot be a publication date (its year is outside ``rules/dates.yaml``), or None.
-
-    A date a little after the ingest time is not judged here: a naive time read in the wrong zone can be
-    hours ahead, and the ingest suite quarantines it with its row (``published_at`` after ``ingested_at``)."""
-    low, high = year_bounds()
-    if not low <= local.year <= high:
-        return f"is outside the years {low}-{high}"
-    return None
-
-
-@lru_cache(maxsize=1)
-def _reader_zones() -> tuple[dict[str, str], dict[str, str]]:
-    with open(RULES_DIR / "timezones.yaml", encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh) or {}
-    return ({str(k).upper(): v for k, v in (doc.get("regions") or {}).items()},
-            {str(k).lower(): v for k, v in (doc.get("domains") or {}).items()})
-
-
-def reader_zone(locale: str | None, url: str | None) -> tzinfo | None:
-    """The time zone a page's readers are in: its language tag's region ("en-AU", "en_US"), else its host's
-    country domain (".com.au", ".co.uk"); ``rules/timezones.yaml``. None when neither says."""
-    regions, domains = _reader_zones()
-    if locale:
-        parts = re.split(r"[-_]", locale.strip())
-        if len(parts) >= 2 and parts[1].upper() in regions:
-            return ZoneInfo(regions[parts[1].upper()])
-    host = urlparse(url).hostname if url else None
-    if host:
-        tld = host.rsplit(".", 1)[-1].lower()
-        if tld in domains:
-            return ZoneInfo(domains[tld])
-    return None
-
-
-#: A timestamp that states it is UTC ("...Z", "+00:00", "UTC", "GMT"): the writer's own zone is not in it.
-_EXPLICIT_UTC = re.compile(r"(?:\d(?:Z|[+-]00:?00)|\b(?:UTC|GMT|Z))\s*$", re.IGNORECASE)
-
-
-def _tzinfos(name: str | None, offset: int | None) -> tzinfo | int | None:
-    if name and name.upper() in _tz_table():
-        return _tz_table()[name.upper()]
-    return offset
-
-
-def _prepare(raw: str) -> str:
-    s = re.sub(r"\b([ap])\.\s?m\.?", r"\1m", raw, flags=re.IGNORECASE)  # 11:48 a.m. -> 11:48 am
-    s = re.sub(r"\b(sept)\b\.?", "Sep", s, flags=re.IGNORECASE)
-    s = re.sub(rf"\b({_MONTHS})\.", r"\1", s, flags=re.IGNORECASE)  # Dec. 22 -> Dec 22
-    s = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", s)
-    s = _LABEL.sub(" ", s)
-    s = re.sub(r"[|•·]|\bat\b|\bon\b", " ", s, flags=re.IGNORECASE)
-    s = re.sub(r"\bUTC([+-]\d)", r"GMT\1", s)  # dateutil reads "UTC+9" backwards (POSIX sign)
-    return " ".join(s.split())
-
-
-def parse_local_datetime(
-    raw: str | None, reference: datetime | None = None, default_tz: str = "UTC"
-) -> datetime | None:
-    """Parse a news timestamp into an aware datetime in the zone it was written in (or ``None``).
-
-    Handles ISO 8601, "Dec. 22, 2023 11:48 a.m. ET", "Posted on : 2023-09-06 16:47 KST", "22 December
-    2023", and relative forms ("3 hours ago", "yesterday") resolved against ``reference``.
-    Naive times are read in ``default_tz``.
-    """
-    if not raw or not raw.strip():
-        return None
-    text = raw.strip()
-    if reference is not None:
-        m = _RELATIVE.search(text)
-        if m:
-            n = 1 if m.group("n").lower() in {"a", "an", "one"} else int(m.group("n"))
-            unit = m.group("unit").lower().replace("hour", "hr").replace("hr", "hour")
-            seconds = _UNIT_SECONDS.get(unit) or _UNIT_SECONDS.get(unit[:3], 0)
-            return reference - timedelta(seconds=n * seconds)
-        lowered = text.lower()
-        if re.search(r"\byesterday\b", lowered) and not _DATE_EVIDENCE.search(text):
-            return reference - timedelta(days=1)
-        if re.search(r"\b(just now|today)\b", lowered) and not _DATE_EVIDENCE.search(text):
-            return reference
-    if not _DATE_EVIDENCE.search(text):
-        return None
-    from dateutil import parser as du  # lazy: only files with dates pay for it
-
-    has_year = bool(_YEAR.search(text))
-    if not has_year and reference is None:
-        return None  # "Tuesday, 1 March" with nothing to say which year: never invent one
-    default_year = reference.year if not has_year else 2000
-    try:
-        dt = du.parse(_prepare(text), fuzzy=True, tzinfos=_tzinfos, default=datetime(default_year, 1, 1))
-    except (ValueError, OverflowError, du.ParserError):
-        return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=ZoneInfo(default_tz))
-    if out_of_range(dt):
-        return dt  # parsed, but no publication date: the caller keeps the raw text and says why
-    if not has_year:
-        weekday = _WEEKDAY.search(text)
-        if weekday:
-            # "Tuesday, Dec. 19": the latest year, up to the reference, in which that day is a Tuesday.
-            wanted = _WEEKDAYS.index(weekday.group(1).lower()[:3])
-            for back in range(0, 12):
-                try:
-                    candidate = dt.replace(year=reference.year - back)
-                except ValueError:  # 29 February of a common year
-                    continue
-                if candidate.weekday() == wanted and candidate.astimezone(UTC) <= reference + timedelta(days=1):
-                    return candidate
-        if dt.astimezone(UTC) > reference + timedelta(days=1):
-            # A year-less date after the reference time is last year's ("1 March" read on 20 February).
-            try:
-                dt = dt.replace(year=dt.year - 1)
-            except ValueError:  # 29 February
-                return None
-    return dt
-
-
-def parse_datetime(raw: str | None, reference: datetime | None = None, default_tz: str = "UTC") -> datetime | None:
-    """Parse a news timestamp into an aware UTC datetime, or ``None`` when the text holds no date.
-
-    Handles ISO 8601, "Dec. 22, 2023 11:48 a.m. ET", "Posted on : 2023-09-06 16:47 KST", "22 December
-    2023", and relative forms ("3 hours ago", "yesterday") resolved against ``reference``.
-    Naive times are read in ``default_tz``.
-    """
-    local = parse_local_datetime(raw, reference, default_tz)
-    if local is None or out_of_range(local):
-        return None
-    return local.astimezone(UTC)
-
-
-# --------------------------------------------------------------------------- authors
-
-_BYLINE = re.compile(
-    r"^(?:(?:written|words|story|text|reporting|report|article|posted|compiled)\s+)?by\s*[:\-]?\s+(?P<names>.+)$",
-    re.IGNORECASE,
-)
-_ROLE_WORDS = re.compile(
-    r"\b(correspondent|reporter|editor|writer|staff|bureau|contributor|columnist|journalist|analyst|"
-    r"producer|chief|senior|deputy|desk|team|newsroom|intern|freelance|photographer|updated|published|"
-    r"minutes?|read|hours?|ago|sponsored|link|copied|share|follow|subscribe|"
-    r"january|february|march|april|june|july|august|september|october|november|december|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
-    re.IGNORECASE,
-)
-_AGENCIES = re.compile(
-    r"^(the )?(associated press|ap|reuters|afp|agence france-presse|bloomberg|upi|dpa|efe|ansa|xinhua|"
-    r"yonhap|kyodo|pti|ians|ani|bbc news|cnn wire|press association|pa media|canadian press)$",
-    re.IGNORECASE,
-)
-_CREDENTIAL = re.compile(r"^(?!(?:II|III|IV)$)(?:[A-Z]{2,4}|Ph\.?D\.?|M\.?D\.?)$")  # "III" is part of a name
-_EMAIL = re.compile(r"[\w.+\-]+@((?:[\w\-]+\.)+[A-Za-z]{2,})")
-_NAME_TOKEN = re.compile(r"^(?:[A-Z][\w'’.\-]*|de|da|di|del|della|van|von|der|den|bin|al|el|la|le|du|dos|y)$")
-
-
-def _clean_name(part: str) -> str | None:
-    part = _EMAIL.sub("", part)
-    part = re.sub(r"\s+", " ", part).strip(" .,;:-–—|()[]")
-    if not part:
-        return None
-    if _AGENCIES.match(part):
-        return part
-    if _ROLE_WORDS.search(part) or any(ch.isdigit() for ch in part):
-        return None
-    tokens = part.split()
-    # Credentials after a name ("Lauren Manaker MS", "RDN", "PhD") are not part of it; an all-caps
-    # name ("JANE DOE") keeps its last token.
-    while tokens and _CREDENTIAL.match(tokens[-1]) and not all(t.isupper() for t in tokens[:-1] or ["x"]):
-        tokens.pop()
-    if not 1 <= len(tokens) <= 5:
-        return None
-    if not all(_NAME_TOKEN.match(t) for t in tokens) or not tokens[0][:1].isupper():
-        return None
-    return " ".join(tokens)
-
-
-def parse_byline(text: str) -> list[str]:
-    """Names in a byline: "By Lee Bon-young, Washington correspondent" -> ["Lee Bon-young"].
-
-    Roles, emails and dates are dropped; news agencies ("The Associated Press") are kept as authors.
-    """
-    m = _BYLINE.match(text.strip())
-    names = m.group("names") if m else text.strip()
-    names = re.split(r"\s+(?:and|&)\s+|\s*[,;|/]\s*|\s+with\s+", names, flags=re.IGNORECASE)
-    out: list[str] = []
-    for part in names:
-        name = _clean_name(part)
-        if name and name not in out:
-            out.append(name)
-    return out
-
 
 # --------------------------------------------------------------------------- header lines
 
@@ -276,15 +36,21 @@ def is_headline(line: str) -> bool:
     n = count_words(line)
     if not 3 <= n <= 30 or len(line) > 250:
         return False
-    if line.endswith((".", ",", ";", ":")) or _BYLINE.match(line) or _LABEL.match(line) or _FULL_DATE.search(line):
+    if (
+        line.endswith((".", ",", ";", ":"))
+        or BYLINE.match(line)
+        or TIMESTAMP_LABEL.match(line)
+        or FULL_DATE.search(line)
+    ):
         return False
     first = line.lstrip("“\"'‘")[:1]
     return first.isupper() or first.isdigit()
 
 
 #: Lines above a body that are furniture of the headline's neighbourhood, not the headline.
-_NOT_TITLE = re.compile(r"^(credit|photo|image|picture|video|listen|watch|advertisement|updated|published|share)\b",
-                        re.IGNORECASE)
+_NOT_TITLE = re.compile(
+    r"^(credit|photo|image|picture|video|listen|watch|advertisement|updated|published|share)\b", re.IGNORECASE
+)
 #: How far above the body's first paragraph the headline is looked for (byline, date, image and share lines
 #: sit between them on most pages).
 TITLE_SEARCH_LINES = 12
@@ -295,8 +61,9 @@ def title_above_body(lines: list[str], marks: dict[int, str], paragraphs: list[s
     line within :data:`TITLE_SEARCH_LINES` lines above the body's first sentence paragraph (kept teaser
     headlines can come before it), skipping byline and date lines, captions and credits, and lines
     ``is_furniture(line)`` (a rule) removes. None when there is none."""
-    first = next((p for p in paragraphs if count_words(p) >= 12 and p.rstrip().endswith((".", "!", "?", '"', "”"))),
-                 None)
+    first = next(
+        (p for p in paragraphs if count_words(p) >= 12 and p.rstrip().endswith((".", "!", "?", '"', "”"))), None
+    )
     if first is None:
         return None
     start = next((i for i, line in enumerate(lines) if line.strip() == first.strip()), None)
@@ -338,7 +105,7 @@ class Header:
         if self._refused("published", raw, local):
             return False
         day = local.date()
-        if self.reader_zone is not None and _EXPLICIT_UTC.search(raw.strip()):
+        if self.reader_zone is not None and EXPLICIT_UTC.search(raw.strip()):
             day = local.astimezone(self.reader_zone).date()
         self.published_raw, self.published_at, self.published_date = raw, local.astimezone(UTC), day
         return True
@@ -359,7 +126,7 @@ class Header:
 
 def _timestamp_segments(line: str) -> list[tuple[str, str]]:
     """("label", "date text") pairs of a line like "Posted on : X Modified on : Y"."""
-    found = list(_LABEL.finditer(line))
+    found = list(TIMESTAMP_LABEL.finditer(line))
     out = []
     for k, m in enumerate(found):
         end = found[k + 1].start() if k + 1 < len(found) else len(line)
@@ -407,7 +174,7 @@ def extract_header(
             continue
         # A label opens the line, or the line is short: "will be published on 16 July" inside a
         # sentence is not a timestamp line.
-        labelled = _LABEL.match(line) or (_LABEL.search(line) and count_words(line) <= 15)
+        labelled = TIMESTAMP_LABEL.match(line) or (TIMESTAMP_LABEL.search(line) and count_words(line) <= 15)
         segments = _timestamp_segments(line) if labelled else []
         parsed_any = False
         for label, raw in segments:
@@ -415,15 +182,15 @@ def extract_header(
             if local is None:
                 continue
             parsed_any = True
-            if label in _PUBLISHED_LABELS and h.published_at is None:
+            if label in PUBLISHED_LABELS and h.published_at is None:
                 h.set_published(raw, local)
                 h.date_line = i
-            elif label not in _PUBLISHED_LABELS and h.modified_at is None:
+            elif label not in PUBLISHED_LABELS and h.modified_at is None:
                 h.set_modified(raw, local)
         if not segments and i in head and count_words(line) <= 12 and h.published_at is None:
             local = parse_local_datetime(line, reference, default_tz)
             # A bare date line: most of its words must be the date itself.
-            if local is not None and _DATE_EVIDENCE.search(line) and count_words(_DATE_EVIDENCE.sub("", line)) <= 6:
+            if local is not None and DATE_EVIDENCE.search(line) and count_words(DATE_EVIDENCE.sub("", line)) <= 6:
                 h.set_published(line, local)
                 h.date_line = i
                 parsed_any = True
@@ -445,7 +212,7 @@ def extract_header(
     rest = [i for i in nonblank if i not in set(head + tail)]
     for i in dict.fromkeys(head + tail + rest):
         line = lines[i].strip()
-        if i in h.marks or count_words(line) > 15 or not _BYLINE.match(line):
+        if i in h.marks or count_words(line) > 15 or not BYLINE.match(line):
             continue
         if i in rest and h.authors:
             break
@@ -465,15 +232,16 @@ def extract_header(
     return h
 
 
-def _find_loose_date(h: Header, lines: list[str], nonblank: list[int], reference: datetime | None,
-                     default_tz: str) -> None:
+def _find_loose_date(
+    h: Header, lines: list[str], nonblank: list[int], reference: datetime | None, default_tz: str
+) -> None:
     """No labelled or top-of-text date: the first short line anywhere that is a full date with its year,
     or that carries one glued to a name ("Rob Dawson, CorrespondentDec 22, 2023, 10:15 PM")."""
     for i in nonblank:
         line = lines[i].strip()
         if i in h.marks or count_words(line) > 14:
             continue
-        m = _FULL_DATE.search(line)
+        m = FULL_DATE.search(line)
         if m is None:
             continue
         local = parse_local_datetime(m.group(0), reference, default_tz)
@@ -481,7 +249,7 @@ def _find_loose_date(h: Header, lines: list[str], nonblank: list[int], reference
             continue
         if not h.set_published(m.group(0).strip(" ,"), local):
             continue
-        if count_words(_FULL_DATE.sub("", line)) <= 4:  # the line is the date: it is metadata, not body
+        if count_words(FULL_DATE.sub("", line)) <= 4:  # the line is the date: it is metadata, not body
             h.marks[i] = "meta:timestamp"
         h.date_line = i
         return
@@ -518,15 +286,15 @@ def _find_bare_byline(h: Header, lines: list[str], nonblank: list[int]) -> None:
     if anchor is None:
         return
     pos = nonblank.index(anchor)
-    for i in nonblank[max(0, pos - 2): pos + 3]:
+    for i in nonblank[max(0, pos - 2) : pos + 3]:
         if i != anchor and i in h.marks:
             continue
         line = lines[i].strip()
         first = re.split(r"\s*[,|]\s*", line, maxsplit=1)[0]
-        rest = line[len(first):]
+        rest = line[len(first) :]
         if count_words(line) > 14 or not _PLAIN_NAME.match(first):
             continue
-        if rest and not (_ROLE_WORDS.search(rest) or _FULL_DATE.search(rest)):
+        if rest and not (ROLE_WORDS.search(rest) or FULL_DATE.search(rest)):
             continue  # "Paris, France" is a place, "Rob Dawson, Correspondent" a byline
         names = parse_byline(first)
         if names:
@@ -549,8 +317,8 @@ def _title_near_header(h: Header, lines: list[str], nonblank: list[int]) -> None
         return  # the first-line title already sits right above the header
     # Nearest first: measured on newsbench, the line right above the header beats a top-down scan
     # (a page's furniture above a header is headline-shaped too more often than a standfirst is).
-    above = list(reversed(nonblank[max(0, pos - 4): pos]))
-    below = nonblank[pos + 1: pos + 4]
+    above = list(reversed(nonblank[max(0, pos - 4) : pos]))
+    below = nonblank[pos + 1 : pos + 4]
     for i in above + below:
         line = lines[i].strip()
         if i in h.marks or not is_headline(line) or count_words(line) < 3:
@@ -569,102 +337,24 @@ def _title_near_header(h: Header, lines: list[str], nonblank: list[int]) -> None
 
 # --------------------------------------------------------------------------- body-level fields
 
-_DATELINE = re.compile(
-    r"^(?P<place>[A-Z][A-Za-z.'’\-]+(?:[ ,]+[A-Z][A-Za-z.'’\-]+){0,3})"
-    r"(?:,\s*[A-Z][a-z]{1,5}\.?)?"
-    # A wire date: "July 22", "Sept. 6", "22 July", "July 22, 2024" (Reuters, Yonhap, Xinhua, AFP).
-    rf"(?:,?\s+(?P<date>(?i:{_MONTHS})\.?\s+\d{{1,2}}(?:,\s*(?:19|20)\d{{2}})?|\d{{1,2}}\s+(?i:{_MONTHS})\.?"
-    r"(?:\s+(?:19|20)\d{2})?))?"
-    r"\s*(?:\((?P<agency>[^)]{1,40})\))?\s*(?::|—|–|--|\s-\s)\s*(?=[A-Z“\"‘'0-9])"
-)
-_NOT_PLACES = {
-    "however", "meanwhile", "update", "updated", "note", "editor's note", "breaking", "exclusive", "watch",
-    "read", "photo", "video", "analysis", "opinion", "comment", "listen", "warning", "live", "advertisement",
-    "q", "a", "summary", "background", "correction", "disclaimer", "source", "sources", "by", "the",
+_FREEMAIL = {
+    "gmail.com",
+    "yahoo.com",
+    "hotmail.com",
+    "outlook.com",
+    "aol.com",
+    "icloud.com",
+    "proton.me",
+    "protonmail.com",
+    "example.com",
 }
-
-
-@dataclass(frozen=True)
-class Dateline:
-    """The opening of a wire story: "MARSEILLE, July 22 (Reuters) -" -> place, date text, agency."""
-
-    place: str
-    date: str | None = None  # as written, without a year when the wire leaves it out ("July 22")
-    agency: str | None = None  # the tag in parentheses ("Reuters", "AP", "Yonhap")
-
-
-def parse_dateline(first_paragraph: str | None) -> Dateline | None:
-    """"Seoul: In a rare move ..." -> Seoul; "MARSEILLE, July 22 (Reuters) - ..." -> Marseille, "July 22",
-    Reuters; "Rome, July 22, 2024 (AFP) - ..." -> Rome, "July 22, 2024", AFP."""
-    if not first_paragraph:
-        return None
-    m = _DATELINE.match(first_paragraph)
-    if not m:
-        return None
-    place = m.group("place").strip(" ,")
-    if place.casefold() in _NOT_PLACES or count_words(place) > 4:
-        return None
-    # Wire style shouts the city ("KYIV, Ukraine"): store it the way it is written elsewhere.
-    parts = [p.strip() for p in place.split(",")]
-    place = ", ".join(p.title() if p.isupper() and len(p) > 3 else p for p in parts)
-    agency = (m.group("agency") or "").strip() or None
-    return Dateline(place=place, date=m.group("date"), agency=agency)
-
-
-def find_dateline(first_paragraph: str | None) -> str | None:
-    """The place of :func:`parse_dateline`."""
-    dateline = parse_dateline(first_paragraph)
-    return dateline.place if dateline else None
-
-
-# --------------------------------------------------------------------------- wire credit lines
-
-#: "(Reporting by A and B in Paris; Additional reporting by C; Writing by D; Editing by E)": a Reuters-style
-#: credit line. The reporters and writers are the authors; editors and compilers are not.
-_CREDIT_LINE = re.compile(r"^\(?\s*(?:(?:additional\s+)?reporting|writing|editing|compiled|graphics|research)"
-                          r"(?:\s+and\s+\w+)?\s+by\s+.+\)?\.?$", re.IGNORECASE)
-_CREDIT_SEGMENT = re.compile(r"^(?P<role>(?:additional\s+)?reporting|writing|(?:reporting|writing)\s+and\s+\w+|"
-                             r"editing|compiled|graphics|research)\s+by\s+(?P<names>.+)$", re.IGNORECASE)
-#: "Associated Press writer Jane Doe in Paris contributed to this report." / "Jane Doe contributed reporting."
-_CONTRIBUTED = re.compile(
-    r"^(?:(?:the\s+)?(?:associated\s+press|ap|afp|reuters|bloomberg)\s+(?:staff\s+)?"
-    r"(?:writers?|reporters?|correspondents?|journalists?)\s+)?(?P<names>.+?)\s+contributed\s+"
-    r"(?:to\s+this\s+(?:report|story|article)|reporting|additional\s+reporting)\b.{0,60}$", re.IGNORECASE)
-
-
-def credit_names(line: str) -> tuple[list[str], bool] | None:
-    """Names a wire credit line gives authorship to, and whether they are the story's reporters (a "Reporting
-    by" line) or contributors ("... contributed to this report"); None when ``line`` is no credit line."""
-    text = line.strip()
-    if count_words(text) > 60:
-        return None
-    if _CREDIT_LINE.match(text):
-        names: list[str] = []
-        for segment in text.strip("().").split(";"):
-            m = _CREDIT_SEGMENT.match(segment.strip())
-            if m and m.group("role").lower().split()[0] in ("reporting", "writing"):
-                names += [n for n in parse_byline(_strip_places(m.group("names"))) if n not in names]
-        return names, True
-    m = _CONTRIBUTED.match(text)
-    if m:
-        return [n for n in parse_byline(_strip_places(m.group("names")))], False
-    return None
-
-
-def _strip_places(names: str) -> str:
-    """"Anna Weber in Paris and Paul Martin in Lyon" -> "Anna Weber and Paul Martin"."""
-    return re.sub(r"\s+(?:in|from)\s+[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*)*", "", names)
-
-
-_FREEMAIL = {"gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "aol.com", "icloud.com", "proton.me",
-             "protonmail.com", "example.com"}
 
 
 def find_publisher(text: str, url: str | None = None, hint: str | None = None) -> str | None:
     """The publishing site: the container's site name, else the domain of emails the text gives, else the URL's."""
     if hint:
         return hint.strip() or None
-    domains = Counter(d.lower() for d in _EMAIL.findall(text) if d.lower() not in _FREEMAIL)
+    domains = Counter(d.lower() for d in EMAIL.findall(text) if d.lower() not in _FREEMAIL)
     if domains:
         return domains.most_common(1)[0][0]
     if url:

@@ -52,8 +52,18 @@ def _parts(old: Path, table: str) -> dict[str, list[Path]]:
 def committed_parts(old: Path) -> dict[str, list[Path]]:
     """table -> part files of committed runs (a run whose ``ingest_runs`` part exists)."""
     committed = set(_parts(old, "ingest_runs"))
-    return {table: [p for slug, paths in sorted(_parts(old, table).items()) if slug in committed for p in paths]
-            for table in TABLES}
+    return {
+        table: [p for slug, paths in sorted(_parts(old, table).items()) if slug in committed for p in paths]
+        for table in TABLES
+    }
+
+
+def _slug(part: Path) -> str:
+    """The run slug in a part file's name (every part listed by :func:`_parts` has one)."""
+    m = _PART.match(part.name)
+    if m is None:
+        raise ValueError(f"{part} is not a part file of the earlier layout")
+    return m.group("slug")
 
 
 def _file_list(paths: list[Path]) -> str:
@@ -85,8 +95,9 @@ def migrate_from(lake: Lake, old: Path, at: datetime) -> MigrationResult:
         raise FileNotFoundError(f"{old} is not a lake in the earlier layout: it has no ingest_runs folder")
     started = time.perf_counter()
     parts = committed_parts(old)
-    skipped_uncommitted = sum(len(v) for t in TABLES for v in _parts(old, t).values()) - \
-        sum(len(v) for v in parts.values())
+    skipped_uncommitted = sum(len(v) for t in TABLES for v in _parts(old, t).values()) - sum(
+        len(v) for v in parts.values()
+    )
 
     def body(con: duckdb.DuckDBPyConnection) -> dict:
         present = {r for (r,) in con.execute(f"select run_id from {lakes.ALIAS}.main.ingest_runs").fetchall()}
@@ -94,31 +105,43 @@ def migrate_from(lake: Lake, old: Path, at: datetime) -> MigrationResult:
         todo = {slug for slug, run_id in run_ids.items() if run_id not in present}
         counts: dict[str, int] = {}
         for table, schema in TABLES.items():
-            paths = [p for p in parts[table] if _PART.match(p.name).group("slug") in todo]
+            paths = [p for p in parts[table] if _slug(p) in todo]
             if not paths:
                 counts[table] = 0
                 continue
             src = f"read_parquet({_file_list(paths)}, union_by_name = true, hive_partitioning = false)"
-            have = {name for (name,) in con.execute(f"select column_name from (describe select * from {src})"
-                                                    ).fetchall()}
+            have = {
+                name for (name,) in con.execute(f"select column_name from (describe select * from {src})").fetchall()
+            }
             # A column added since the part was written is NULL there, as the earlier views showed it.
             cols = ", ".join(name if name in have else f"null as {name}" for name in schema.names)
-            before = con.execute(f"select count(*) from {lakes.ALIAS}.main.{table}").fetchone()[0]
+            before = lakes.scalar(con, f"select count(*) from {lakes.ALIAS}.main.{table}")
             con.execute(f"INSERT INTO {lakes.ALIAS}.main.{table} BY NAME SELECT {cols} FROM {src}")
-            counts[table] = con.execute(f"select count(*) from {lakes.ALIAS}.main.{table}").fetchone()[0] - before
-            source_rows = con.execute(f"select count(*) from {src}").fetchone()[0]
+            counts[table] = lakes.scalar(con, f"select count(*) from {lakes.ALIAS}.main.{table}") - before
+            source_rows = lakes.scalar(con, f"select count(*) from {src}")
             if counts[table] != source_rows:  # cannot happen short of a bug: then nothing is committed
                 raise RuntimeError(f"migrating {table}: {source_rows} rows read but {counts[table]} inserted")
         con.execute("CALL ducklake_set_commit_message(?, ?, ?)", [lakes.ALIAS, "news-etl", f"migrate from {old}"])
         stories = story_stage.rebuild(con, f"migrate from {old}", at) if counts.get("articles") else None
-        return {"runs_imported": len(todo), "runs_already_there": len(run_ids) - len(todo), "rows": counts,
-                "stories": stories.stories if stories else None}
+        return {
+            "runs_imported": len(todo),
+            "runs_already_there": len(run_ids) - len(todo),
+            "rows": counts,
+            "stories": stories.stories if stories else None,
+        }
 
     done = lakes.transaction(lake, body, what=f"migration from {old}")
-    result = MigrationResult(**done, uncommitted_parts_left_out=skipped_uncommitted,
-                             seconds=round(time.perf_counter() - started, 2))
-    log.info("migrated %d run(s) from %s (%d already there, %d uncommitted part(s) left out): %s",
-             result.runs_imported, old, result.runs_already_there, skipped_uncommitted, result.rows)
+    result = MigrationResult(
+        **done, uncommitted_parts_left_out=skipped_uncommitted, seconds=round(time.perf_counter() - started, 2)
+    )
+    log.info(
+        "migrated %d run(s) from %s (%d already there, %d uncommitted part(s) left out): %s",
+        result.runs_imported,
+        old,
+        result.runs_already_there,
+        skipped_uncommitted,
+        result.rows,
+    )
     return result
 
 
@@ -128,5 +151,5 @@ def _run_ids(con: duckdb.DuckDBPyConnection, run_parts: list[Path]) -> dict[str,
     for p in run_parts:
         rows = con.execute(f"select run_id from read_parquet({_file_list([p])})").fetchall()
         for (run_id,) in rows:
-            out[_PART.match(p.name).group("slug")] = run_id
+            out[_slug(p)] = run_id
     return out

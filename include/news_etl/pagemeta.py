@@ -19,23 +19,52 @@ from news_etl.text import alnum_key
 log = logging.getLogger(__name__)
 
 _ARTICLE_TYPES = {
-    "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle",
-    "backgroundnewsarticle", "reviewnewsarticle", "blogposting", "liveblogposting", "scholarlyarticle",
-    "techarticle", "report", "webpage", "socialmediaposting",
+    "article",
+    "newsarticle",
+    "reportagenewsarticle",
+    "analysisnewsarticle",
+    "opinionnewsarticle",
+    "backgroundnewsarticle",
+    "reviewnewsarticle",
+    "blogposting",
+    "liveblogposting",
+    "scholarlyarticle",
+    "techarticle",
+    "report",
+    "webpage",
+    "socialmediaposting",
 }
 _TITLE_SPLIT = re.compile(r"\s+[|–—·•]\s+|\s+-\s+")
 _PUBLISHED_META = [
-    ("property", "article:published_time"), ("name", "article:published_time"), ("itemprop", "datePublished"),
-    ("name", "parsely-pub-date"), ("name", "sailthru.date"), ("name", "publish-date"), ("name", "pubdate"),
-    ("name", "date"), ("name", "dc.date"), ("name", "DC.date.issued"), ("name", "dcterms.created"),
-    ("property", "og:published_time"), ("name", "cXenseParse:recs:publishtime"),
+    ("property", "article:published_time"),
+    ("name", "article:published_time"),
+    ("itemprop", "datePublished"),
+    ("name", "parsely-pub-date"),
+    ("name", "sailthru.date"),
+    ("name", "publish-date"),
+    ("name", "pubdate"),
+    ("name", "date"),
+    ("name", "dc.date"),
+    ("name", "DC.date.issued"),
+    ("name", "dcterms.created"),
+    ("property", "og:published_time"),
+    ("name", "cXenseParse:recs:publishtime"),
 ]
 _MODIFIED_META = [
-    ("property", "article:modified_time"), ("itemprop", "dateModified"), ("property", "og:updated_time"),
-    ("name", "last-modified"), ("name", "dcterms.modified"),
+    ("property", "article:modified_time"),
+    ("itemprop", "dateModified"),
+    ("property", "og:updated_time"),
+    ("name", "last-modified"),
+    ("name", "dcterms.modified"),
 ]
-_AUTHOR_META = [("name", "author"), ("name", "parsely-author"), ("name", "sailthru.author"),
-                ("property", "article:author"), ("name", "byl"), ("name", "dc.creator")]
+_AUTHOR_META = [
+    ("name", "author"),
+    ("name", "parsely-author"),
+    ("name", "sailthru.author"),
+    ("property", "article:author"),
+    ("name", "byl"),
+    ("name", "dc.creator"),
+]
 
 
 @dataclass
@@ -94,7 +123,7 @@ def _names(value: object) -> list[str]:
 def _meta(root, pairs: list[tuple[str, str]]) -> list[str]:
     found = []
     for attr, name in pairs:
-        for value in root.xpath(f'//meta[@{attr}=$n]/@content', n=name):
+        for value in root.xpath(f"//meta[@{attr}=$n]/@content", n=name):
             value = " ".join(unescape(str(value)).split())
             if value:
                 found.append(value)
@@ -136,8 +165,11 @@ def read_page_meta(html: str) -> PageMeta:
         best = max(h1s, key=lambda h: max([_similar(h, c) for c in candidates] + [0.0]))
         # A metadata title contained in the h1 is the h1 minus a kicker ("Opinion | ...", "SNYDE | ...").
         key = alnum_key(best)
-        inner = [c for c in candidates if alnum_key(c) and alnum_key(c) in key and alnum_key(c) != key
-                 and len(c.split()) >= 3]
+        inner = [
+            c
+            for c in candidates
+            if alnum_key(c) and alnum_key(c) in key and alnum_key(c) != key and len(c.split()) >= 3
+        ]
         meta.title = max(inner, key=len) if inner else best
     elif candidates:
         meta.title = candidates[0]

@@ -13,10 +13,20 @@ from news_etl.schemas import QUARANTINE, to_table
 from news_etl.values import repair_text
 
 
-def quarantine_row(run_id: str, source_path: str, *, stage: str, code: str, reason: str, at: datetime,
-                   file_hash: str | None = None, record_index: int | None = None,
-                   article_id: str | None = None, expectation: str | None = None,
-                   payload: str | None = None) -> dict:
+def quarantine_row(
+    run_id: str,
+    source_path: str,
+    *,
+    stage: str,
+    code: str,
+    reason: str,
+    at: datetime,
+    file_hash: str | None = None,
+    record_index: int | None = None,
+    article_id: str | None = None,
+    expectation: str | None = None,
+    payload: str | None = None,
+) -> dict:
     """One ``quarantine`` row. Its id is a hash of what identifies the failure, so a re-run writes the same row."""
     key = f"{run_id}|{source_path}|{file_hash}|{record_index}|{stage}|{code}|{expectation}"
     return {

@@ -81,13 +81,18 @@ def _frame(y_max: float, percent: bool) -> list[str]:
 
 def _x_labels(labels: list[str], xs: list[float]) -> list[str]:
     step = max(1, len(labels) // 10)  # at most ~10 labels: runs every 15 minutes pile up
-    return [f'<text x="{x:.1f}" y="{_H - _B + 16}" text-anchor="middle" font-size="10">{_e(lab)}</text>'
-            for i, (lab, x) in enumerate(zip(labels, xs, strict=True)) if i % step == 0]
+    return [
+        f'<text x="{x:.1f}" y="{_H - _B + 16}" text-anchor="middle" font-size="10">{_e(lab)}</text>'
+        for i, (lab, x) in enumerate(zip(labels, xs, strict=True))
+        if i % step == 0
+    ]
 
 
 def _legend(names: list[str]) -> str:
-    items = "".join(f'<span class="key"><i style="background:{PALETTE[i % len(PALETTE)]}"></i>{_e(n)}</span>'
-                    for i, n in enumerate(names))
+    items = "".join(
+        f'<span class="key"><i style="background:{PALETTE[i % len(PALETTE)]}"></i>{_e(n)}</span>'
+        for i, n in enumerate(names)
+    )
     return f'<div class="legend">{items}</div>'
 
 
@@ -113,13 +118,17 @@ def bar_chart(labels: list[str], series: dict[str, list[float]], *, stacked: boo
             color = PALETTE[k % len(PALETTE)]
             if stacked:
                 y = _H - _B - plot_h * (base + v) / y_max
-                out.append(f'<rect x="{x0:.1f}" y="{y:.1f}" width="{group * 0.8:.1f}" height="{h:.1f}" '
-                           f'fill="{color}"><title>{_e(name)}: {v:g}</title></rect>')
+                out.append(
+                    f'<rect x="{x0:.1f}" y="{y:.1f}" width="{group * 0.8:.1f}" height="{h:.1f}" '
+                    f'fill="{color}"><title>{_e(name)}: {v:g}</title></rect>'
+                )
                 base += v
             else:
                 w = group * 0.8 / len(names)
-                out.append(f'<rect x="{x0 + k * w:.1f}" y="{_H - _B - h:.1f}" width="{w:.1f}" height="{h:.1f}" '
-                           f'fill="{color}"><title>{_e(name)}: {v:g}</title></rect>')
+                out.append(
+                    f'<rect x="{x0 + k * w:.1f}" y="{_H - _B - h:.1f}" width="{w:.1f}" height="{h:.1f}" '
+                    f'fill="{color}"><title>{_e(name)}: {v:g}</title></rect>'
+                )
     out += _x_labels(labels, xs)
     out.append("</svg>")
     return "".join(out) + _legend(names)
@@ -144,8 +153,9 @@ def line_chart(labels: list[str], series: dict[str, list[float | None]], *, perc
             out.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"/>')
         for (x, y), v in zip(pts, [v for v in vals if v is not None], strict=True):
             shown = f"{v * 100:.0f}%" if percent else f"{v:g}"
-            out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{color}"><title>{_e(name)}: {shown}'
-                       f"</title></circle>")
+            out.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{color}"><title>{_e(name)}: {shown}</title></circle>'
+            )
     out += _x_labels(labels, xs)
     out.append("</svg>")
     return "".join(out) + _legend(list(series))
@@ -223,44 +233,72 @@ def _build(lake: Lake, cat, generated_at: datetime, out: Path | None) -> Path:
     latest_pass = passes.rows[-1] if passes.rows else None
     cards = []
     if latest:
-        cards += [("files in", latest[2]), ("articles published", latest[3]), ("duplicates", latest[4]),
-                  ("files quarantined", latest[5])]
+        cards += [
+            ("files in", latest[2]),
+            ("articles published", latest[3]),
+            ("duplicates", latest[4]),
+            ("files quarantined", latest[5]),
+        ]
     if latest_pass:
         ok = latest_pass[5]
         cards.append(("expectations passed", f"{latest_pass[3]}/{latest_pass[2]}"))
         cards.append(("errors", '<span class="ok">none</span>' if ok else '<span class="bad">failed</span>'))
-    card_html = "".join(f'<div class="card"><b>{v if isinstance(v, str) and v.startswith("<") else _e(v)}</b>'
-                        f"<span>{_e(k)}</span></div>" for k, v in cards)
+    card_html = "".join(
+        f'<div class="card"><b>{v if isinstance(v, str) and v.startswith("<") else _e(v)}</b><span>{_e(k)}</span></div>'
+        for k, v in cards
+    )
     docs = data_docs_dir(lake.folder) / "index.html"
     out = Path(out) if out else report_path(lake.folder)
     # A relative link: it works from disk and through the Airflow plugin, which serves the reports folder.
     rel = os.path.relpath(docs, out.parent)
-    docs_link = (f'<a href="{_e(rel)}">Great Expectations Data Docs</a>' if docs.is_file()
-                 else "Data Docs not built yet (run the checks)")
+    docs_link = (
+        f'<a href="{_e(rel)}">Great Expectations Data Docs</a>'
+        if docs.is_file()
+        else "Data Docs not built yet (run the checks)"
+    )
 
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{TITLE}</title><style>{_CSS}</style></head>
 <body>
 <h1>{TITLE}</h1>
 <p class="meta">Lake <code>{_e(lake.folder)}</code> · {len(labels)} run(s) · latest run
-<code>{_e(latest[0] if latest else '-')}</code> · generated {_e(generated_at.strftime('%Y-%m-%d %H:%M UTC'))}
+<code>{_e(latest[0] if latest else "-")}</code> · generated {_e(generated_at.strftime("%Y-%m-%d %H:%M UTC"))}
 · {docs_link}</p>
 <div class="cards">{card_html}</div>
 
 <h2>Files in, articles published and quarantined per run</h2>
-{bar_chart(labels, {"files in": runs.col("files_seen"), "articles published": runs.col("articles_published"),
-                    "files quarantined": runs.col("files_quarantined"), "duplicates": runs.col("files_duplicate")})}
+{
+        bar_chart(
+            labels,
+            {
+                "files in": runs.col("files_seen"),
+                "articles published": runs.col("articles_published"),
+                "files quarantined": runs.col("files_quarantined"),
+                "duplicates": runs.col("files_duplicate"),
+            },
+        )
+    }
 
 <h2>Quarantined by reason per run</h2>
 {bar_chart(labels, stacked, stacked=True) if codes else '<p class="empty">Nothing quarantined.</p>'}
 
 <h2>Fill rates per field over time</h2>
-{line_chart(fill_labels, {f: [float(v) if v is not None else None for v in fills.col(f)]
-                          for f in ("title", "authors", "published_at", "keywords")})}
+{
+        line_chart(
+            fill_labels,
+            {
+                f: [float(v) if v is not None else None for v in fills.col(f)]
+                for f in ("title", "authors", "published_at", "keywords")
+            },
+        )
+    }
 
 <h2>Expectation pass rate</h2>
-{line_chart(pass_labels, {"pass rate": [float(v) for v in passes.col("pass_rate")]})
- if passes.rows else '<p class="empty">No run checked yet.</p>'}
+{
+        line_chart(pass_labels, {"pass rate": [float(v) for v in passes.col("pass_rate")]})
+        if passes.rows
+        else '<p class="empty">No run checked yet.</p>'
+    }
 
 <h2>Failed expectations in the latest checked run</h2>
 {table(failures.columns, failures.rows, "Every expectation passed.")}

@@ -50,8 +50,16 @@ class IngestResult:
         return {**asdict(self), "runs": list(self.runs)}
 
 
-_SUMMED = ("files_seen", "files_published", "files_duplicate", "files_quarantined", "articles_published",
-           "articles_quarantined", "articles_repaired", "lines_removed")
+_SUMMED = (
+    "files_seen",
+    "files_published",
+    "files_duplicate",
+    "files_quarantined",
+    "articles_published",
+    "articles_quarantined",
+    "articles_repaired",
+    "lines_removed",
+)
 
 
 @dataclass(frozen=True)
@@ -62,8 +70,9 @@ class _Round:
     settled: settle.SettleResult | None
 
 
-def run_ingest(settings: Settings, run_id: str, run_at: datetime, clock: Callable[[], datetime],
-               workers: int = 1) -> IngestResult:
+def run_ingest(
+    settings: Settings, run_id: str, run_at: datetime, clock: Callable[[], datetime], workers: int = 1
+) -> IngestResult:
     """Ingest the inbox: one run, then further runs while files wait; the counts of all runs added up."""
     rounds = [_run_once(settings, run_id, run_at, clock, workers)]
     while rounds[-1].waiting:
@@ -71,16 +80,20 @@ def run_ingest(settings: Settings, run_id: str, run_at: datetime, clock: Callabl
     published = [r.published for r in rounds if r.published is not None]
     totals = {k: sum(getattr(p, k) or 0 for p in published) for k in _SUMMED}
     return IngestResult(
-        run_id=run_id, runs=tuple(r.run_id for r in rounds), lake=str(settings.lake), **totals,
+        run_id=run_id,
+        runs=tuple(r.run_id for r in rounds),
+        lake=str(settings.lake),
+        **totals,
         validation_success=all(p.validation_success for p in published),
         stories=published[-1].stories if published else None,
         files_archived=sum(r.settled.moved for r in rounds if r.settled),
         files_deleted=sum(r.settled.deleted for r in rounds if r.settled),
-        nothing_new=not published, already_published=any(p.already_published for p in published))
+        nothing_new=not published,
+        already_published=any(p.already_published for p in published),
+    )
 
 
-def _run_once(settings: Settings, run_id: str, run_at: datetime, clock: Callable[[], datetime],
-              workers: int) -> _Round:
+def _run_once(settings: Settings, run_id: str, run_at: datetime, clock: Callable[[], datetime], workers: int) -> _Round:
     plan = plan_run(settings, run_id, run_at)
     if plan.already_published:
         published = publish_run(settings, run_id, run_at, clock())
@@ -105,9 +118,18 @@ def _process(settings: Settings, batches: tuple[Batch, ...], run_at: datetime, w
         elapsed = time.perf_counter() - t0
         rate = done_files / elapsed if elapsed else 0.0
         eta = (total - done_files) / rate if rate else 0.0
-        log.info("batch %d/%d: %d files -> %d articles, %d quarantined | %d/%d files, %.0f files/s, ETA %.0fs",
-                 result.batch_no + 1, len(batches), result.files, result.articles, result.quarantined,
-                 done_files, total, rate, eta)
+        log.info(
+            "batch %d/%d: %d files -> %d articles, %d quarantined | %d/%d files, %.0f files/s, ETA %.0fs",
+            result.batch_no + 1,
+            len(batches),
+            result.files,
+            result.articles,
+            result.quarantined,
+            done_files,
+            total,
+            rate,
+            eta,
+        )
 
     if workers > 1 and len(batches) > 1:
         # Processes, not threads: trafilatura and the regex-heavy cleaner are CPU-bound and not thread-safe.

@@ -10,6 +10,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -123,7 +124,7 @@ class Settings:
     done_files: str = "keep"
     archive_path: Path | None = None  # default: a folder beside the inbox, <inbox>-archive
     # full: every run stats every inbox file; watermark: folders unchanged since a committed run are not
-    # looked into again (for inboxes that only gain files; see news_etl.reading.discover).
+    # looked into again (for inboxes that only gain files; see news_etl.discovery.discover).
     discovery: str = "full"
     limits: Limits = field(default_factory=Limits)
 
@@ -137,17 +138,26 @@ class Settings:
         into the lake's folders. Raises :class:`ConfigError` naming the settings."""
         inbox, lake = Path(os.path.realpath(self.inbox)), Path(os.path.realpath(self.lake))
         if not inbox.is_dir():
-            raise ConfigError(f"the inbox {self.inbox} does not exist or is not a folder (NEWS_ETL_INBOX, or the "
-                              "run's inbox param / --inbox)")
+            raise ConfigError(
+                f"the inbox {self.inbox} does not exist or is not a folder (NEWS_ETL_INBOX, or the "
+                "run's inbox param / --inbox)"
+            )
         data = self.data_path
         if data and "://" not in data:  # the lake's data elsewhere on disk: it must not overlap the inbox either
             data_dir = Path(os.path.realpath(Path(data).expanduser()))
             if inbox == data_dir or inbox in data_dir.parents or data_dir in inbox.parents:
-                raise ConfigError(f"NEWS_ETL_DATA_PATH {data} and the inbox {self.inbox} overlap: the lake's files "
-                                  "would be read as articles. Put them side by side, neither inside the other")
+                raise ConfigError(
+                    f"NEWS_ETL_DATA_PATH {data} and the inbox {self.inbox} overlap: the lake's files "
+                    "would be read as articles. Put them side by side, neither inside the other"
+                )
         if inbox == lake or inbox in lake.parents or lake in inbox.parents:
-            where = ("the same folder" if inbox == lake else
-                     "inside the inbox" if inbox in lake.parents else "around the inbox")
+            where = (
+                "the same folder"
+                if inbox == lake
+                else "inside the inbox"
+                if inbox in lake.parents
+                else "around the inbox"
+            )
             raise ConfigError(
                 f"the lake {self.lake} is {where} ({self.inbox}): the lake's own files would be read as articles. "
                 "Put NEWS_ETL_LAKE and NEWS_ETL_INBOX (or --lake and --inbox) side by side, neither inside the other"
@@ -157,14 +167,18 @@ class Settings:
             with tempfile.NamedTemporaryFile(dir=lake, prefix=".write-check-"):
                 pass
         except OSError as exc:
-            raise ConfigError(f"the lake {self.lake} cannot be written ({exc.strerror or exc}): check "
-                              "NEWS_ETL_LAKE (or the run's lake param / --lake) and its permissions") from exc
+            raise ConfigError(
+                f"the lake {self.lake} cannot be written ({exc.strerror or exc}): check "
+                "NEWS_ETL_LAKE (or the run's lake param / --lake) and its permissions"
+            ) from exc
         if self.done_files == "archive":
             archive = Path(os.path.realpath(self.archive))
             for other, name in ((inbox, "the inbox"), (lake, "the lake")):
                 if archive == other or other in archive.parents or archive in other.parents:
-                    raise ConfigError(f"NEWS_ETL_ARCHIVE {self.archive} and {name} overlap: archived files would "
-                                      "be ingested again or mixed with the lake's. Put it beside them")
+                    raise ConfigError(
+                        f"NEWS_ETL_ARCHIVE {self.archive} and {name} overlap: archived files would "
+                        "be ingested again or mixed with the lake's. Put it beside them"
+                    )
 
     def with_paths(self, inbox: str | Path | None = None, lake: str | Path | None = None) -> Settings:
         """A copy pointing at another inbox/lake (DAG params and CLI flags use this)."""
@@ -175,7 +189,7 @@ class Settings:
         )
 
 
-def get_settings(**overrides: object) -> Settings:
+def get_settings(**overrides: Any) -> Settings:
     """Build settings from ``NEWS_ETL_*`` environment variables, then apply ``overrides``."""
     extra = _env("RULES", "")
     settings = Settings(

@@ -34,7 +34,7 @@ from functools import lru_cache
 import numpy as np
 import yaml
 
-from news_etl.nlp import load_idf
+from news_etl.nlp.config import load_idf
 from news_etl.settings import CONFIG_DIR
 from news_etl.text import normalise_for_hash, stopwords
 
@@ -265,6 +265,6 @@ def pair_dots(matrix, pairs: np.ndarray, chunk: int = 200_000) -> np.ndarray:
     """Integer dot products of the given row pairs of a sparse matrix of integer weights (exact)."""
     out = np.empty(len(pairs), dtype=np.int64)
     for start in range(0, len(pairs), chunk):
-        p = pairs[start: start + chunk]
-        out[start: start + len(p)] = np.asarray(matrix[p[:, 0]].multiply(matrix[p[:, 1]]).sum(axis=1)).ravel()
+        p = pairs[start : start + chunk]
+        out[start : start + len(p)] = np.asarray(matrix[p[:, 0]].multiply(matrix[p[:, 1]]).sum(axis=1)).ravel()
     return out

@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.fs as pafs
@@ -87,8 +88,11 @@ class RunStage:
     def read_batches(self, name: str, schema: pa.Schema) -> pa.Table:
         """``batch-*/<name>.parquet`` of every batch, in batch order."""
         infos = self.fs.get_file_info(pafs.FileSelector(self.dir, recursive=True, allow_not_found=True))
-        paths = sorted(i.path for i in infos if i.type == pafs.FileType.File
-                       and re.search(rf"/batch-\d+/{re.escape(name)}\.parquet$", i.path))
+        paths = sorted(
+            i.path
+            for i in infos
+            if i.type == pafs.FileType.File and re.search(rf"/batch-\d+/{re.escape(name)}\.parquet$", i.path)
+        )
         tables = [pq.read_table(p, filesystem=self.fs, schema=schema) for p in paths]
         return pa.concat_tables(tables) if tables else schema.empty_table()
 
@@ -102,7 +106,8 @@ class RunStage:
         self._write_whole(rel, write)
         return rel
 
-    def read_json(self, rel: str) -> object | None:
+    def read_json(self, rel: str) -> Any:
+        """The parsed JSON at ``rel`` in the run's staging; None when there is no such file."""
         try:
             with self.fs.open_input_stream(self.path(rel)) as src:
                 return json.loads(src.read().decode("utf-8"))
@@ -130,7 +135,7 @@ def prune(lake: Lake, older_than: datetime, keep: str | None = None) -> list[str
     for info in infos:
         if info.type != pafs.FileType.File:  # a folder's time changes when a file in it goes; files tell
             continue
-        rel = info.path[len(base):].lstrip("/")
+        rel = info.path[len(base) :].lstrip("/")
         run = rel.split("/", 1)[0]
         if not run:
             continue

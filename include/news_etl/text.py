@@ -16,8 +16,22 @@ from news_etl.settings import RULES_DIR
 #: A word; hyphens and apostrophes join its parts ("state-run", "don't" are one word each).
 WORD = re.compile(r"\w+(?:['’\-]\w+)*")
 
-_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"',
-                         "«": '"', "»": '"', "–": "-", "—": "-"})
+_QUOTES = str.maketrans(
+    {
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "‛": "'",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‟": '"',
+        "«": '"',
+        "»": '"',
+        "–": "-",
+        "—": "-",
+    }
+)
 
 
 def count_words(text: str) -> int:

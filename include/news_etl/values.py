@@ -68,8 +68,9 @@ def bound_text(value: str | None, limit: int, name: str, repairs: list[str]) -> 
     return cut
 
 
-def bound_list(values: list[str] | None, max_items: int, max_chars: int, name: str,
-               repairs: list[str]) -> list[str] | None:
+def bound_list(
+    values: list[str] | None, max_items: int, max_chars: int, name: str, repairs: list[str]
+) -> list[str] | None:
     """At most ``max_items`` values of at most ``max_chars`` characters each; cuts noted."""
     if values is None:
         return None

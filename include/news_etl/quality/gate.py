@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from news_etl.cleaning import RuleSet
 from news_etl.quality.suites import build_suite, column_of, label, load_suites, quiet_gx, suite_variables
+from news_etl.ruleset import RuleSet
 
 
 @dataclass(frozen=True)
@@ -70,17 +71,30 @@ class _SuiteValidator:
         )
         for r in result.results:
             cfg = r.expectation_config
+            if cfg is None:  # GX sets it on every result of a suite's validation
+                raise RuntimeError(f"suite {self.suite_name}: a result without its expectation")
             meta = cfg.meta or {}
             kwargs = dict(cfg.kwargs)
             name = label(cfg.type, kwargs)
             if r.exception_info and r.exception_info.get("raised_exception"):
                 raise RuntimeError(f"expectation {name} could not run: {r.exception_info.get('exception_message')}")
             res = r.result or {}
-            entry = {"expectation": cfg.type, "kwargs": kwargs, "severity": meta.get("severity", "error"),
-                     "why": meta.get("why", "")}
+            entry = {
+                "expectation": cfg.type,
+                "kwargs": kwargs,
+                "severity": meta.get("severity", "error"),
+                "why": meta.get("why", ""),
+            }
             outcome.results.append(
-                _result_row(run_id, self.suite_name, entry, bool(r.success), res.get("element_count"),
-                            res.get("unexpected_count"), validated_at)
+                _result_row(
+                    run_id,
+                    self.suite_name,
+                    entry,
+                    bool(r.success),
+                    res.get("element_count"),
+                    res.get("unexpected_count"),
+                    validated_at,
+                )
             )
             if not r.success and entry["severity"] == "error":
                 for item in res.get("unexpected_index_list") or []:
@@ -116,8 +130,15 @@ def _short(value: object, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _result_row(run_id: str, suite: str, entry: dict, success: bool, element_count: object,
-                unexpected_count: object, validated_at: datetime) -> dict:
+def _result_row(
+    run_id: str,
+    suite: str,
+    entry: dict,
+    success: bool,
+    element_count: Any,
+    unexpected_count: Any,
+    validated_at: datetime,
+) -> dict:
     return {
         "run_id": run_id,
         "suite": suite,
@@ -138,8 +159,9 @@ ARTICLE_CHECK_COLUMNS = ["article_id", "title", "body", "word_count", "published
 VALIDATION_CHUNK_ROWS = 5000
 
 
-def validate_articles(articles, rules: RuleSet, *, run_id: str, validated_at: datetime,
-                      chunk_rows: int = VALIDATION_CHUNK_ROWS) -> Outcome:
+def validate_articles(
+    articles, rules: RuleSet, *, run_id: str, validated_at: datetime, chunk_rows: int = VALIDATION_CHUNK_ROWS
+) -> Outcome:
     """The ``articles`` suite over a pyarrow table of staged articles, ``chunk_rows`` rows at a time.
 
     Results are summed over the chunks. Uniqueness of ``article_id`` is also checked over the whole run
@@ -172,8 +194,9 @@ def validate_articles(articles, rules: RuleSet, *, run_id: str, validated_at: da
         if dup_ids:
             name = "expect_column_values_to_be_unique(article_id)"
             flagged = {f.row_id for f in failures if f.expectation == name}
-            failures += [Failure(i, name, f"failed {name}: value {{'article_id': {i!r}}}")
-                         for i in dup_ids if i not in flagged]
+            failures += [
+                Failure(i, name, f"failed {name}: value {{'article_id': {i!r}}}") for i in dup_ids if i not in flagged
+            ]
             key = ("articles", "expect_column_values_to_be_unique", "article_id")
             if key in merged:
                 merged[key]["success"] = False

@@ -16,11 +16,12 @@ import os
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from news_etl import lake as lakes
-from news_etl.cleaning import RuleSet
 from news_etl.lake import Lake, data_docs_dir, gx_project_dir
 from news_etl.quality.suites import build_suite, column_of, label, load_suites, quiet_gx, suite_variables
+from news_etl.ruleset import RuleSet
 from news_etl.settings import SQL_DIR
 
 log = logging.getLogger(__name__)
@@ -45,8 +46,12 @@ class RunCheck:
     fill_keywords: float | None
 
     def to_xcom(self) -> dict:
-        return {**asdict(self), "checked_at": self.checked_at.isoformat(), "failed_errors": list(self.failed_errors),
-                "failed_warnings": list(self.failed_warnings)}
+        return {
+            **asdict(self),
+            "checked_at": self.checked_at.isoformat(),
+            "failed_errors": list(self.failed_errors),
+            "failed_warnings": list(self.failed_warnings),
+        }
 
 
 @dataclass(frozen=True)
@@ -70,8 +75,15 @@ class ChecksResult:
         return not self.failed_errors
 
     def to_xcom(self) -> dict:
-        return {"lake": self.lake, "runs": self.runs, "checked": [c.to_xcom() for c in self.checked],
-                "failed_errors": self.failed_errors, "success": self.success, "data_docs": self.data_docs}
+        return {
+            "lake": self.lake,
+            "runs": self.runs,
+            "checked": [c.to_xcom() for c in self.checked],
+            "failed_errors": self.failed_errors,
+            "success": self.success,
+            "data_docs": self.data_docs,
+        }
+
 
 #: Suites run over a published run, in report order (expectations/suites.yaml).
 PUBLISHED_SUITES = ("articles_published", "entities", "quotes", "boilerplate_removed", "stories", "sources")
@@ -96,16 +108,23 @@ def runs_to_check(lake: Lake, named: list[str], backlog: int = MAX_BACKLOG_CHECK
     for r in named:
         if r not in committed:
             log.warning("run %s named by an Asset event is not committed in %s; not checked", r, lake.folder)
-    waiting = [r["run_id"] for r in sorted(runs, key=lambda r: (r["started_at"], r["run_id"]))
-               if r["run_id"] not in checked and r["run_id"] not in out]
+    waiting = [
+        r["run_id"]
+        for r in sorted(runs, key=lambda r: (r["started_at"], r["run_id"]))
+        if r["run_id"] not in checked and r["run_id"] not in out
+    ]
     if len(waiting) > backlog:
-        log.info("%d published run(s) have no quality check yet; checking the oldest %d now, the rest next time",
-                 len(waiting), backlog)
+        log.info(
+            "%d published run(s) have no quality check yet; checking the oldest %d now, the rest next time",
+            len(waiting),
+            backlog,
+        )
     return out + waiting[:backlog]
 
 
-def check_runs(lake: Lake, named: list[str], checked_at: datetime, rules: RuleSet,
-               backlog: int = MAX_BACKLOG_CHECKS) -> ChecksResult:
+def check_runs(
+    lake: Lake, named: list[str], checked_at: datetime, rules: RuleSet, backlog: int = MAX_BACKLOG_CHECKS
+) -> ChecksResult:
     """:func:`check_published` for every run of :func:`runs_to_check` (the latest run when none is named and
     none is waiting, so a manual report still checks something; a named run that is not committed is not
     replaced by another). Returns the runs' summaries and their failed errors."""
@@ -113,8 +132,11 @@ def check_runs(lake: Lake, named: list[str], checked_at: datetime, rules: RuleSe
     if not runs and not named and (latest := latest_run_id(lake)) is not None:
         runs = [latest]
     checked = tuple(check_published(lake, run_id, checked_at, rules) for run_id in runs)
-    return ChecksResult(lake=str(lake.folder), checked=checked,
-                        data_docs=str(data_docs_dir(lake.folder) / "index.html") if checked else None)
+    return ChecksResult(
+        lake=str(lake.folder),
+        checked=checked,
+        data_docs=str(data_docs_dir(lake.folder) / "index.html") if checked else None,
+    )
 
 
 def latest_run_id(lake: Lake) -> str | None:
@@ -135,42 +157,56 @@ def _sources_frame(con, run_id: str):
     out = []
     for source, share in sorted(current.items()):
         past = history.get(source, [])
+        low: float | None = None
+        high: float | None = None
+        within = True  # no history yet: nothing to compare with
         if len(past) >= USUAL_RANGE_MIN_RUNS and share is not None:
             low, high = min(past) - USUAL_RANGE_MARGIN, max(past) + USUAL_RANGE_MARGIN
             within = low <= share <= high
-        else:
-            low = high = None
-            within = True  # no history yet: nothing to compare with
-        out.append({"source": source, "share_removed": share, "usual_low": low, "usual_high": high,
-                    "within_usual_range": within})
+        out.append(
+            {
+                "source": source,
+                "share_removed": share,
+                "usual_low": low,
+                "usual_high": high,
+                "within_usual_range": within,
+            }
+        )
     return pd.DataFrame(out, columns=["source", "share_removed", "usual_low", "usual_high", "within_usual_range"])
 
 
-def published_frames(lake: Lake, run_id: str) -> dict[str, tuple[object, str]]:
+def published_frames(lake: Lake, run_id: str) -> dict[str, tuple[Any, str]]:
     """suite -> (DataFrame of the run's published rows, id column), the input of the published suites; all
     read in one session, so every suite sees the same snapshot."""
     with lakes.reader(lake) as con:
         return _published_frames(con, run_id)
 
 
-def _published_frames(con, run_id: str) -> dict[str, tuple[object, str]]:
+def _published_frames(con, run_id: str) -> dict[str, tuple[Any, str]]:
     def of_run(table: str, columns: list[str]):
         return lakes.read(con, table, columns, where="run_id = ?", params=[run_id])
 
-    arts = of_run("articles", ["article_id", "run_id", "title", "authors", "published_at", "ingested_at", "body",
-                               "keywords"]).to_pandas()
+    arts = of_run(
+        "articles", ["article_id", "run_id", "title", "authors", "published_at", "ingested_at", "body", "keywords"]
+    ).to_pandas()
     arts["has_authors"] = arts["authors"].map(lambda a: a is not None and len(a) > 0)
     arts["published_year"] = arts["published_at"].map(lambda t: None if t is None or t != t else t.year)
     arts["published_year"] = arts["published_year"].astype("Int64")
     stories = lakes.read(con, "stories").to_pandas()
     return {
         "articles_published": (arts.drop(columns=["authors"]), "article_id"),
-        "entities": (of_run("entities", ["article_id", "entity_id", "run_id", "name", "label", "mention_count"])
-                     .to_pandas(), "article_id"),
-        "quotes": (of_run("quotes", ["quote_id", "article_id", "run_id", "quote", "start_offset", "end_offset"])
-                   .to_pandas(), "quote_id"),
-        "boilerplate_removed": (of_run("boilerplate_removed", ["article_id", "run_id", "rule", "line_text"])
-                                .to_pandas(), "article_id"),
+        "entities": (
+            of_run("entities", ["article_id", "entity_id", "run_id", "name", "label", "mention_count"]).to_pandas(),
+            "article_id",
+        ),
+        "quotes": (
+            of_run("quotes", ["quote_id", "article_id", "run_id", "quote", "start_offset", "end_offset"]).to_pandas(),
+            "quote_id",
+        ),
+        "boilerplate_removed": (
+            of_run("boilerplate_removed", ["article_id", "run_id", "rule", "line_text"]).to_pandas(),
+            "article_id",
+        ),
         "stories": (stories, "story_id"),
         "sources": (_sources_frame(con, run_id), "source"),
     }
@@ -199,13 +235,16 @@ def check_published(lake: Lake, run_id: str, checked_at: datetime, rules: RuleSe
     from great_expectations.core.run_identifier import RunIdentifier
 
     from news_etl import datadocs
-    from news_etl.nlp import load_config as nlp_config
+    from news_etl.nlp.config import load_config as nlp_config
     from news_etl.schemas import CHECK_RESULTS, CHECK_RUNS, to_table
 
     frames = published_frames(lake, run_id)
     arts = frames["articles_published"][0]
-    variables = {**suite_variables(rules), "article_ids": sorted(arts["article_id"].tolist()),
-                 "entity_labels": sorted(nlp_config().labels)}
+    variables = {
+        **suite_variables(rules),
+        "article_ids": sorted(arts["article_id"].tolist()),
+        "entity_labels": sorted(nlp_config().labels),
+    }
     context = _file_context(gx_project_dir(lake.folder))
     source = context.data_sources.add_or_update_pandas("news_etl")
     suites = load_suites()
@@ -222,26 +261,57 @@ def check_published(lake: Lake, run_id: str, checked_at: datetime, rules: RuleSe
             batch_def = asset.add_batch_definition_whole_dataframe("run")
         suite = context.suites.add_or_update(build_suite(name, variables))
         definition = context.validation_definitions.add_or_update(
-            gx.ValidationDefinition(name=name, data=batch_def, suite=suite))
-        checkpoint = context.checkpoints.add_or_update(Checkpoint(
-            name=f"news_{name}", validation_definitions=[definition], actions=[],
-            result_format={"result_format": "SUMMARY"}))
+            gx.ValidationDefinition(name=name, data=batch_def, suite=suite)
+        )
+        checkpoint = context.checkpoints.add_or_update(
+            Checkpoint(
+                name=f"news_{name}",
+                validation_definitions=[definition],
+                actions=[],
+                result_format={"result_format": "SUMMARY"},
+            )
+        )
         if df.empty:
             for e in suites[name]:
-                rows.append(_check_row(run_id, name, e["expectation"], e.get("kwargs") or {}, e["severity"], True,
-                                    {"element_count": 0, "unexpected_count": 0}, e.get("why"), checked_at))
+                rows.append(
+                    _check_row(
+                        run_id,
+                        name,
+                        e["expectation"],
+                        e.get("kwargs") or {},
+                        e["severity"],
+                        True,
+                        {"element_count": 0, "unexpected_count": 0},
+                        e.get("why"),
+                        checked_at,
+                    )
+                )
             continue
-        result = checkpoint.run(batch_parameters={"dataframe": df},
-                                run_id=RunIdentifier(run_name=run_id, run_time=checked_at))
+        result = checkpoint.run(
+            batch_parameters={"dataframe": df}, run_id=RunIdentifier(run_name=run_id, run_time=checked_at)
+        )
         for key, validation in result.run_results.items():
             for r in validation.results:
                 cfg = r.expectation_config
                 if r.exception_info and r.exception_info.get("raised_exception"):
-                    raise RuntimeError(f"{name}: {label(cfg.type, dict(cfg.kwargs))} could not run: "
-                                       f"{r.exception_info.get('exception_message')}")
+                    raise RuntimeError(
+                        f"{name}: {label(cfg.type, dict(cfg.kwargs))} could not run: "
+                        f"{r.exception_info.get('exception_message')}"
+                    )
                 meta = cfg.meta or {}
-                rows.append(_check_row(run_id, name, cfg.type, dict(cfg.kwargs), meta.get("severity", "error"),
-                                    bool(r.success), r.result or {}, meta.get("why"), checked_at))
+                rows.append(
+                    _check_row(
+                        run_id,
+                        name,
+                        cfg.type,
+                        dict(cfg.kwargs),
+                        meta.get("severity", "error"),
+                        bool(r.success),
+                        r.result or {},
+                        meta.get("why"),
+                        checked_at,
+                    )
+                )
             # GX writes observed and unexpected values into the Data Docs pages without escaping them: a
             # scraped "<script>" would run there. Escape them in the stored result the pages are built from
             # (after check_results took the values as they are).
@@ -260,10 +330,14 @@ def check_published(lake: Lake, run_id: str, checked_at: datetime, rules: RuleSe
         return round(float(series.mean()), 4) if n else None
 
     run_row = {
-        "run_id": run_id, "checked_at": checked_at, "expectations": len(rows),
+        "run_id": run_id,
+        "checked_at": checked_at,
+        "expectations": len(rows),
         "passed": sum(r["success"] for r in rows),
         "pass_rate": round(sum(r["success"] for r in rows) / len(rows), 4) if rows else 1.0,
-        "failed_errors": failed_errors, "failed_warnings": failed_warnings, "success": not failed_errors,
+        "failed_errors": failed_errors,
+        "failed_warnings": failed_warnings,
+        "success": not failed_errors,
         "articles": n,
         "fill_title": fill(arts["title"].notna()),
         "fill_authors": fill(arts["has_authors"]),
@@ -278,8 +352,14 @@ def check_published(lake: Lake, run_id: str, checked_at: datetime, rules: RuleSe
         lakes.insert(con, "check_runs", to_table([run_row], CHECK_RUNS))
 
     lakes.transaction(lake, write, what=f"quality results of run {run_id}")
-    log.info("data quality of run %s: %d/%d expectations passed; failed errors: %s; warnings: %s", run_id,
-             run_row["passed"], run_row["expectations"], failed_errors or "none", failed_warnings or "none")
+    log.info(
+        "data quality of run %s: %d/%d expectations passed; failed errors: %s; warnings: %s",
+        run_id,
+        run_row["passed"],
+        run_row["expectations"],
+        failed_errors or "none",
+        failed_warnings or "none",
+    )
     return RunCheck(**{**run_row, "failed_errors": tuple(failed_errors), "failed_warnings": tuple(failed_warnings)})
 
 
@@ -304,17 +384,30 @@ def _escaped(value: object) -> object:
     return value
 
 
-def _check_row(run_id: str, suite: str, kind: str, kwargs: dict, severity: str, success: bool, result: dict,
-               why: str | None, checked_at: datetime) -> dict:
+def _check_row(
+    run_id: str,
+    suite: str,
+    kind: str,
+    kwargs: dict,
+    severity: str,
+    success: bool,
+    result: dict,
+    why: str | None,
+    checked_at: datetime,
+) -> dict:
     observed = result.get("observed_value")
     pct = result.get("unexpected_percent")
     return {
-        "run_id": run_id, "suite": suite, "expectation": kind,
+        "run_id": run_id,
+        "suite": suite,
+        "expectation": kind,
         "column_name": column_of(kwargs),
-        "severity": severity, "success": success,
+        "severity": severity,
+        "success": success,
         "element_count": int(result["element_count"]) if result.get("element_count") is not None else None,
         "unexpected_count": int(result["unexpected_count"]) if result.get("unexpected_count") is not None else None,
         "unexpected_percent": float(pct) if pct is not None else None,
         "observed": None if observed is None else str(observed)[:500],
-        "why": why, "checked_at": checked_at,
+        "why": why,
+        "checked_at": checked_at,
     }

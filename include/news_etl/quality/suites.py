@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import yaml
 
-from news_etl.cleaning import RuleSet
+from news_etl.ruleset import RuleSet
 from news_etl.settings import EXPECTATIONS_DIR
 
 SUITES_FILE = EXPECTATIONS_DIR / "suites.yaml"
@@ -38,11 +38,16 @@ def quiet_gx() -> None:
 
 def suite_variables(rules: RuleSet) -> dict[str, object]:
     """The ``$`` values every suite may use: the boilerplate checks, language codes and year bounds."""
-    from news_etl.metadata import known_languages, year_bounds
+    from news_etl.dates import year_bounds
+    from news_etl.metadata import known_languages
 
     low, high = year_bounds()
-    return {"boilerplate_patterns": rules.check_patterns, "language_codes": known_languages(),
-            "min_published_year": low, "max_published_year": high}
+    return {
+        "boilerplate_patterns": rules.check_patterns,
+        "language_codes": known_languages(),
+        "min_published_year": low,
+        "max_published_year": high,
+    }
 
 
 def resolve(value: object, variables: dict[str, object]) -> object:

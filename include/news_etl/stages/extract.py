@@ -17,9 +17,9 @@ from datetime import datetime
 from news_etl import similarity
 from news_etl.articles import build_article
 from news_etl.budget import TimeBudgetExceeded, time_budget
-from news_etl.cleaning import load_rules
 from news_etl.linemodel import default_model
 from news_etl.quarantine import quarantine_row
+from news_etl.ruleset import load_rules
 from news_etl.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -81,21 +81,38 @@ def extract_records(settings: Settings, run_id: str, run_at: datetime, items: li
     for source_path, file_hash, record, marks in items:
         try:
             with time_budget(settings.limits.max_file_seconds):
-                built = build_article(record, source_path=source_path, file_hash=file_hash, run_id=run_id,
-                                      ingested_at=run_at, rules=rules, default_tz=settings.default_timezone,
-                                      model=model, extra_marks=marks, limits=settings.limits)
-        except TimeBudgetExceeded as exc:
-            quarantine.append(quarantine_row(
-                run_id, source_path, stage="extract", code="time_budget", at=run_at,
-                reason=f"{source_path}: cleaning and metadata {exc}", file_hash=file_hash,
-                record_index=record.record_index))
-            continue
-        except Exception as exc:  # one bad record must not sink the batch: quarantine, go on
-            log.exception("extracting %s record %d failed", source_path, record.record_index)
-            quarantine.append(quarantine_row(
-                run_id, source_path, stage="extract", code="extract_error", at=run_at,
-                reason=f"{source_path}: metadata/cleaning failed: {type(exc).__name__}: {exc}",
-                file_hash=file_hash, record_index=record.record_index))
+                built = build_article(
+                    record,
+                    source_path=source_path,
+                    file_hash=file_hash,
+                    run_id=run_id,
+                    ingested_at=run_at,
+                    rules=rules,
+                    default_tz=settings.default_timezone,
+                    model=model,
+                    extra_marks=marks,
+                    limits=settings.limits,
+                )
+        # One bad record must not sink the batch: quarantine, go on. (TimeBudgetExceeded is no Exception, so
+        # that no handler inside the cleaner swallows it.)
+        except (Exception, TimeBudgetExceeded) as exc:
+            if isinstance(exc, TimeBudgetExceeded):
+                code, why = "time_budget", f"cleaning and metadata {exc}"
+            else:
+                log.exception("extracting %s record %d failed", source_path, record.record_index)
+                code, why = "extract_error", f"metadata/cleaning failed: {type(exc).__name__}: {exc}"
+            quarantine.append(
+                quarantine_row(
+                    run_id,
+                    source_path,
+                    stage="extract",
+                    code=code,
+                    at=run_at,
+                    reason=f"{source_path}: {why}",
+                    file_hash=file_hash,
+                    record_index=record.record_index,
+                )
+            )
             continue
         articles.append(built.row)
         removed.extend(built.removed)
@@ -105,10 +122,24 @@ def extract_records(settings: Settings, run_id: str, run_at: datetime, items: li
     vectors = []
     for row in articles:
         terms, weights = similarity.story_vector(row["body"])
-        vectors.append({"article_id": row["article_id"], "run_id": run_id, "terms": terms, "weights": weights,
-                        "ingested_at": run_at})
-    return {"articles": articles, "removed": removed, "quarantine": quarantine, "entities": entities,
-            "quotes": quotes, "vectors": vectors, "nlp_seconds": nlp_seconds}
+        vectors.append(
+            {
+                "article_id": row["article_id"],
+                "run_id": run_id,
+                "terms": terms,
+                "weights": weights,
+                "ingested_at": run_at,
+            }
+        )
+    return {
+        "articles": articles,
+        "removed": removed,
+        "quarantine": quarantine,
+        "entities": entities,
+        "quotes": quotes,
+        "vectors": vectors,
+        "nlp_seconds": nlp_seconds,
+    }
 
 
 def nlp_rows(settings: Settings, articles: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -128,24 +159,47 @@ def nlp_rows(settings: Settings, articles: list[dict]) -> tuple[list[dict], list
     model = nlp.load_pipeline(settings.spacy_model)
     bodies = (rows[0]["body"] for rows in todo.values())
     entities, quotes = [], []
-    for (article_id, rows), result in zip(todo.items(), nlp.analyse(
-            bodies, model, batch_size=settings.nlp_batch_size,
-            max_chars=settings.nlp_max_chars), strict=True):
+    for (article_id, rows), result in zip(
+        todo.items(),
+        nlp.analyse(bodies, model, batch_size=settings.nlp_batch_size, max_chars=settings.nlp_max_chars),
+        strict=True,
+    ):
         for row in rows:
             row["keywords"] = result.keywords
             row["sentence_count"] = result.sentence_count
         run_id, at = rows[0]["run_id"], rows[0]["ingested_at"]
         for e in result.entities:
-            entities.append({"article_id": article_id, "entity_id": e.entity_id, "run_id": run_id, "name": e.name,
-                             "label": e.label, "mention_count": e.mentions, "first_offset": e.first_offset,
-                             "variants": e.variants, "ingested_at": at})
+            entities.append(
+                {
+                    "article_id": article_id,
+                    "entity_id": e.entity_id,
+                    "run_id": run_id,
+                    "name": e.name,
+                    "label": e.label,
+                    "mention_count": e.mentions,
+                    "first_offset": e.first_offset,
+                    "variants": e.variants,
+                    "ingested_at": at,
+                }
+            )
         for q in result.quotes:
-            quotes.append({
-                "quote_id": hashlib.sha256(f"{article_id}:{q.start_offset}:{q.end_offset}".encode()).hexdigest()[:20],
-                "article_id": article_id, "run_id": run_id, "quote": q.text, "speaker": q.speaker,
-                "speaker_text": q.speaker_text, "speaker_entity_id": q.speaker_entity_id, "cue": q.cue,
-                "start_offset": q.start_offset, "end_offset": q.end_offset, "ingested_at": at,
-            })
+            quotes.append(
+                {
+                    "quote_id": hashlib.sha256(f"{article_id}:{q.start_offset}:{q.end_offset}".encode()).hexdigest()[
+                        :20
+                    ],
+                    "article_id": article_id,
+                    "run_id": run_id,
+                    "quote": q.text,
+                    "speaker": q.speaker,
+                    "speaker_text": q.speaker_text,
+                    "speaker_entity_id": q.speaker_entity_id,
+                    "cue": q.cue,
+                    "start_offset": q.start_offset,
+                    "end_offset": q.end_offset,
+                    "ingested_at": at,
+                }
+            )
     return entities, quotes
 
 

@@ -17,7 +17,7 @@ import duckdb
 
 from news_etl import duplicates, staging
 from news_etl import lake as lakes
-from news_etl.reading import InboxFile, discover
+from news_etl.discovery import InboxFile, discover
 from news_etl.schemas import INBOX_FOLDERS, to_table
 from news_etl.settings import Settings
 from news_etl.stages import settle
@@ -46,8 +46,12 @@ class Batch:
 
     @classmethod
     def from_xcom(cls, data: dict) -> Batch:
-        return cls(run_id=data["run_id"], batch_no=int(data["batch_no"]), manifest=data["manifest"],
-                   n_files=int(data["n_files"]))
+        return cls(
+            run_id=data["run_id"],
+            batch_no=int(data["batch_no"]),
+            manifest=data["manifest"],
+            n_files=int(data["n_files"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -98,9 +102,17 @@ def _plan(settings: Settings, lake: lakes.Lake, con, run_id: str, run_at: dateti
     watermark = settings.discovery == "watermark"
     marks = folder_marks(con, settings) if watermark else {}
     settled: dict[str, int] = {}
-    files = list(discover(settings.inbox, lambda keys: duplicates.ledger_keys(con, keys),
-                          int(run_at.timestamp() * 1e9), settings.min_file_age_seconds, counts=seen,
-                          folder_marks=marks if watermark else None, settled=settled if watermark else None))
+    files = list(
+        discover(
+            settings.inbox,
+            lambda keys: duplicates.ledger_keys(con, keys),
+            int(run_at.timestamp() * 1e9),
+            settings.min_file_age_seconds,
+            counts=seen,
+            folder_marks=marks if watermark else None,
+            settled=settled if watermark else None,
+        )
+    )
     if watermark:
         record_folders(con, lake, settings, {d: m for d, m in settled.items() if marks.get(d) != m}, run_id, run_at)
     if settings.done_files != "keep" and seen["unchanged"]:
@@ -111,21 +123,44 @@ def _plan(settings: Settings, lake: lakes.Lake, con, run_id: str, run_at: dateti
     # next run (the next schedule, or the CLI's next round). Memory then stays flat however big the inbox.
     waiting = max(0, len(files) - settings.max_files_per_run)
     if waiting:
-        log.info("run %s takes the first %d new files; %d wait for the next run (NEWS_ETL_MAX_FILES_PER_RUN)",
-                 run_id, settings.max_files_per_run, waiting)
+        log.info(
+            "run %s takes the first %d new files; %d wait for the next run (NEWS_ETL_MAX_FILES_PER_RUN)",
+            run_id,
+            settings.max_files_per_run,
+            waiting,
+        )
         files = files[: settings.max_files_per_run]
     batches = tuple(
-        Batch(run_id, batch_no, stage.write_json(f"{batch_dir(batch_no)}/manifest.json", [asdict(f) for f in chunk]),
-              len(chunk))
-        for batch_no, chunk in enumerate(_split(files, settings)))
-    plan = Plan(run_id=run_id, batches=batches, n_files=len(files), n_unchanged=seen["unchanged"],
-                n_waiting=waiting, inbox=str(settings.inbox), lake=str(settings.lake), staging=stage.url,
-                run_at=run_at.isoformat())
+        Batch(
+            run_id,
+            batch_no,
+            stage.write_json(f"{batch_dir(batch_no)}/manifest.json", [asdict(f) for f in chunk]),
+            len(chunk),
+        )
+        for batch_no, chunk in enumerate(_split(files, settings))
+    )
+    plan = Plan(
+        run_id=run_id,
+        batches=batches,
+        n_files=len(files),
+        n_unchanged=seen["unchanged"],
+        n_waiting=waiting,
+        inbox=str(settings.inbox),
+        lake=str(settings.lake),
+        staging=stage.url,
+        run_at=run_at.isoformat(),
+    )
     if files:
         stage.write_json(PLAN_FILE, plan.to_xcom())
-    log.info("run %s: %d new or changed file(s) in %d batch(es); %d file(s) of %s already ingested and "
-             "unchanged%s", run_id, len(files), len(batches), seen["unchanged"], settings.inbox,
-             f"; {seen['too_young']} too recent (NEWS_ETL_MIN_FILE_AGE_SECONDS)" if seen["too_young"] else "")
+    log.info(
+        "run %s: %d new or changed file(s) in %d batch(es); %d file(s) of %s already ingested and unchanged%s",
+        run_id,
+        len(files),
+        len(batches),
+        seen["unchanged"],
+        settings.inbox,
+        f"; {seen['too_young']} too recent (NEWS_ETL_MIN_FILE_AGE_SECONDS)" if seen["too_young"] else "",
+    )
     return plan
 
 
@@ -156,21 +191,31 @@ def batch_files(n_files: int, settings: Settings) -> int:
 def folder_marks(con, settings: Settings) -> dict[str, int]:
     """Watermark discovery: folder -> the mtime it had when all its files were last found committed."""
     try:
-        rows = con.execute(f"select folder, arg_max(mtime_ns, recorded_at) from {lakes.ALIAS}.main.inbox_folders "
-                           "where inbox = ? group by folder", [str(settings.inbox)]).fetchall()
+        rows = con.execute(
+            f"select folder, arg_max(mtime_ns, recorded_at) from {lakes.ALIAS}.main.inbox_folders "
+            "where inbox = ? group by folder",
+            [str(settings.inbox)],
+        ).fetchall()
     except duckdb.CatalogException:  # a lake created before this table: nothing recorded yet
         return {}
     return dict(rows)
 
 
-def record_folders(con, lake: lakes.Lake, settings: Settings, folders: dict[str, int], run_id: str,
-                   at: datetime) -> None:
+def record_folders(
+    con, lake: lakes.Lake, settings: Settings, folders: dict[str, int], run_id: str, at: datetime
+) -> None:
     """Record folders whose files are all committed (their own small commit: they are done whatever this run
     does next; a folder with a new file is recorded by a later run, once that file is committed)."""
     if not folders:
         return
-    rows = to_table([{"inbox": str(settings.inbox), "folder": d, "mtime_ns": m, "run_id": run_id, "recorded_at": at}
-                     for d, m in sorted(folders.items())], INBOX_FOLDERS)
-    lakes.transaction(lake, lambda c: lakes.insert(c, "inbox_folders", rows), what="recording inbox folders",
-                      guard=False, con=con)
+    rows = to_table(
+        [
+            {"inbox": str(settings.inbox), "folder": d, "mtime_ns": m, "run_id": run_id, "recorded_at": at}
+            for d, m in sorted(folders.items())
+        ],
+        INBOX_FOLDERS,
+    )
+    lakes.transaction(
+        lake, lambda c: lakes.insert(c, "inbox_folders", rows), what="recording inbox folders", guard=False, con=con
+    )
     log.info("watermark: %d inbox folder(s) recorded as done", len(folders))

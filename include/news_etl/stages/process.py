@@ -22,8 +22,10 @@ from news_etl import lake as lakes
 from news_etl import staging
 from news_etl.budget import TimeBudgetExceeded, time_budget
 from news_etl.cleaning import batch_repeats
+from news_etl.decoding import ReadError
+from news_etl.discovery import InboxFile
 from news_etl.quarantine import quarantine_row, quarantine_table
-from news_etl.reading import FileRead, InboxFile, ReadError, read_file
+from news_etl.reading import FileRead, read_file
 from news_etl.schemas import ARTICLE_VECTORS, ARTICLES, BOILERPLATE_REMOVED, ENTITIES, QUOTES, STAGED_FILES, to_table
 from news_etl.settings import Settings
 from news_etl.stages import extract
@@ -39,8 +41,13 @@ BATCH_OUTPUTS: dict[str, pa.Schema] = {
     "article_vectors": ARTICLE_VECTORS,
     "boilerplate_removed": BOILERPLATE_REMOVED,
 }
-_EXTRACT_KEYS = {"articles": "articles", "entities": "entities", "quotes": "quotes", "article_vectors": "vectors",
-                 "boilerplate_removed": "removed"}
+_EXTRACT_KEYS = {
+    "articles": "articles",
+    "entities": "entities",
+    "quotes": "quotes",
+    "article_vectors": "vectors",
+    "boilerplate_removed": "removed",
+}
 
 
 @dataclass(frozen=True)
@@ -76,8 +83,10 @@ def process_batch(settings: Settings, batch: Batch, run_at: datetime) -> BatchRe
     stage = staging.RunStage(lakes.Lake.of(settings), run_id)
     manifest = stage.read_json(batch.manifest)
     if manifest is None:
-        raise RuntimeError(f"run {run_id}: the manifest of batch {batch_no} is missing from {stage.url}; "
-                           "was the run's staging pruned? Re-run the run from discover_files")
+        raise RuntimeError(
+            f"run {run_id}: the manifest of batch {batch_no} is missing from {stage.url}; "
+            "was the run's staging pruned? Re-run the run from discover_files"
+        )
     files = [InboxFile(**f) for f in manifest]
     quarantine: list[dict] = []
     staged = []
@@ -100,8 +109,9 @@ def process_batch(settings: Settings, batch: Batch, run_at: datetime) -> BatchRe
             if pool is None and (processes := extract.batch_processes(settings, len(items))) > 1:
                 # The CPU-heavy part (cleaning, metadata, spaCy, story vectors) on every core the worker has.
                 # forkserver, not fork: a fork of a process running Arrow/DuckDB/Airflow threads can deadlock.
-                pool = stack.enter_context(extract.forkserver().Pool(processes, initializer=extract.init_worker,
-                                                                     initargs=(settings,)))
+                pool = stack.enter_context(
+                    extract.forkserver().Pool(processes, initializer=extract.init_worker, initargs=(settings,))
+                )
                 stats["processes"] = processes
             # Chunks come back in order, so the output does not depend on how many processes ran it; each
             # chunk's rows become Arrow tables at once (a row as a Python dict costs ten times more).
@@ -124,8 +134,15 @@ def process_batch(settings: Settings, batch: Batch, run_at: datetime) -> BatchRe
             read_started = time.perf_counter()
             read, file_hash, n_records = _read_one(settings, f, run_id, run_at, quarantine)
             stats["read_seconds"] += time.perf_counter() - read_started
-            staged.append({"source_path": f.source_path, "file_hash": file_hash, "size_bytes": f.size_bytes,
-                           "mtime_ns": f.mtime_ns, "n_records": n_records})
+            staged.append(
+                {
+                    "source_path": f.source_path,
+                    "file_hash": file_hash,
+                    "size_bytes": f.size_bytes,
+                    "mtime_ns": f.mtime_ns,
+                    "n_records": n_records,
+                }
+            )
             if read is None:
                 continue
             group.append((f, read))
@@ -143,11 +160,21 @@ def process_batch(settings: Settings, batch: Batch, run_at: datetime) -> BatchRe
     stage.write_table(f"{out}/quarantine.parquet", quarantine_table(quarantine))
     stage.write_table(f"{out}/files.parquet", to_table(staged, STAGED_FILES))
     return BatchResult(
-        run_id=run_id, batch_no=batch_no, files=len(files), articles=counts["articles"],
-        quarantined=len(quarantine), lines_removed=counts["boilerplate_removed"], entities=counts["entities"],
-        quotes=counts["quotes"], processes=int(stats["processes"]), groups=int(stats["groups"]),
-        seconds=round(time.perf_counter() - started, 3), read_seconds=round(stats["read_seconds"], 3),
-        extract_seconds=round(stats["extract_seconds"], 3), nlp_seconds=round(stats["nlp_seconds"], 3))
+        run_id=run_id,
+        batch_no=batch_no,
+        files=len(files),
+        articles=counts["articles"],
+        quarantined=len(quarantine),
+        lines_removed=counts["boilerplate_removed"],
+        entities=counts["entities"],
+        quotes=counts["quotes"],
+        processes=int(stats["processes"]),
+        groups=int(stats["groups"]),
+        seconds=round(time.perf_counter() - started, 3),
+        read_seconds=round(stats["read_seconds"], 3),
+        extract_seconds=round(stats["extract_seconds"], 3),
+        nlp_seconds=round(stats["nlp_seconds"], 3),
+    )
 
 
 def _source_of(source_path: str, record) -> str:
@@ -159,12 +186,23 @@ def _source_of(source_path: str, record) -> str:
     return source_path.rsplit("/", 1)[0] if "/" in source_path else ""
 
 
-def _read_one(settings: Settings, f: InboxFile, run_id: str, run_at: datetime,
-              quarantine: list[dict]) -> tuple[FileRead | None, str | None, int]:
+def _read_one(
+    settings: Settings, f: InboxFile, run_id: str, run_at: datetime, quarantine: list[dict]
+) -> tuple[FileRead | None, str | None, int]:
     """Read one file of a batch: ``(read or None, file_hash, records)``; what fails becomes quarantine rows."""
+
     def bad(code: str, reason: str, file_hash: str | None = None) -> tuple[None, str | None, int]:
-        quarantine.append(quarantine_row(run_id, f.source_path, stage="read", code=code, at=run_at,
-                                         reason=f"{f.source_path}: {reason}", file_hash=file_hash))
+        quarantine.append(
+            quarantine_row(
+                run_id,
+                f.source_path,
+                stage="read",
+                code=code,
+                at=run_at,
+                reason=f"{f.source_path}: {reason}",
+                file_hash=file_hash,
+            )
+        )
         return None, file_hash, 1
 
     if f.problem_code:  # discovery could not reach it (an unreadable folder, a path too long)
@@ -180,9 +218,18 @@ def _read_one(settings: Settings, f: InboxFile, run_id: str, run_at: datetime,
         log.exception("reading %s failed unexpectedly", f.source_path)
         return bad("internal_error", f"unexpected {type(exc).__name__}: {exc}")
     for index, err in read.record_errors:
-        quarantine.append(quarantine_row(run_id, f.source_path, stage="read", code=err.code,
-                                         reason=f"{f.source_path}: {err.message}", at=run_at,
-                                         file_hash=read.file_hash, record_index=index))
+        quarantine.append(
+            quarantine_row(
+                run_id,
+                f.source_path,
+                stage="read",
+                code=err.code,
+                reason=f"{f.source_path}: {err.message}",
+                at=run_at,
+                file_hash=read.file_hash,
+                record_index=index,
+            )
+        )
     if f.fs_path is not None:
         for rec in read.records:
             rec.repairs.append("source_path: the file name is not UTF-8; its bytes are kept as \\xNN escapes")
@@ -193,12 +240,12 @@ def _group_items(settings: Settings, group: list[tuple[InboxFile, FileRead]]) ->
     """``(source_path, file_hash, record, repeat_marks)`` for every record of a group of read files."""
     records = [(f, read.file_hash, rec) for f, read in group for rec in read.records]
     if settings.batch_repeat_min_files > 0:
-        repeats = batch_repeats([(_source_of(f.source_path, rec), rec.text) for f, _, rec in records],
-                                settings.batch_repeat_min_files)
+        repeats = batch_repeats(
+            [(_source_of(f.source_path, rec), rec.text) for f, _, rec in records], settings.batch_repeat_min_files
+        )
     else:
         repeats = [{} for _ in records]
-    return [(f.source_path, file_hash, rec, marks) for (f, file_hash, rec), marks in zip(records, repeats,
-                                                                                         strict=True)]
+    return [(f.source_path, file_hash, rec, marks) for (f, file_hash, rec), marks in zip(records, repeats, strict=True)]
 
 
 def _extracted_tables(extracted: dict, run_id: str, run_at: datetime) -> tuple[dict[str, pa.Table], list[dict]]:
@@ -222,12 +269,25 @@ def _extracted_tables(extracted: dict, run_id: str, run_at: datetime) -> tuple[d
     quarantine = []
     for row in extracted["articles"]:
         if row["article_id"] in bad:
-            log.error("article %s of %s has a value that cannot be stored: %s", row["article_id"],
-                      row["source_path"], bad[row["article_id"]])
-            quarantine.append(quarantine_row(
-                run_id, row["source_path"], stage="extract", code="bad_value", at=run_at, file_hash=row["file_hash"],
-                record_index=row["record_index"], article_id=row["article_id"],
-                reason=f"{row['source_path']}: a value cannot be stored ({bad[row['article_id']][:500]})"))
+            log.error(
+                "article %s of %s has a value that cannot be stored: %s",
+                row["article_id"],
+                row["source_path"],
+                bad[row["article_id"]],
+            )
+            quarantine.append(
+                quarantine_row(
+                    run_id,
+                    row["source_path"],
+                    stage="extract",
+                    code="bad_value",
+                    at=run_at,
+                    file_hash=row["file_hash"],
+                    record_index=row["record_index"],
+                    article_id=row["article_id"],
+                    reason=f"{row['source_path']}: a value cannot be stored ({bad[row['article_id']][:500]})",
+                )
+            )
     for name, schema in BATCH_OUTPUTS.items():
         rows = [r for r in extracted[_EXTRACT_KEYS[name]] if r["article_id"] not in bad]
         tables[name] = to_table(rows, schema)

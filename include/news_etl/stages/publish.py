@@ -70,8 +70,13 @@ class PublishResult:
 
     @classmethod
     def from_xcom(cls, data: dict) -> PublishResult:
-        return cls(**{**data, "started_at": datetime.fromisoformat(data["started_at"]),
-                      "finished_at": datetime.fromisoformat(data["finished_at"])})
+        return cls(
+            **{
+                **data,
+                "started_at": datetime.fromisoformat(data["started_at"]),
+                "finished_at": datetime.fromisoformat(data["finished_at"]),
+            }
+        )
 
 
 _RUN_FIELDS = [f.name for f in fields(PublishResult)][: len(INGEST_RUNS.names)]
@@ -97,25 +102,34 @@ def publish_run(settings: Settings, run_id: str, started_at: datetime, finished_
         if not settings.stories:  # NEWS_ETL_STORIES=off: the story tables stay as they are until a rebuild
             stories.mark_off(con)
             return run_row, None, True
-        return run_row, stories.publish(con, run_id, started_at, outputs["articles"],
-                                        outputs["article_vectors"]), True
+        return run_row, stories.publish(con, run_id, started_at, outputs["articles"], outputs["article_vectors"]), True
 
     run_row, story_result, fresh = lakes.transaction(lake, publish, what=f"publish of run {run_id}")
     lakes.crash_point("after_commit")
     stage.clear()
-    where = {"lake": str(settings.lake), "lake_store": lake.describe()}
     if not fresh:
         log.info("run %s was already published", run_id)
-        return PublishResult(**run_row, **where, already_published=True)
-    log.info("published run %s: %d article(s), %d file(s) quarantined, %d duplicate(s); %s stories", run_id,
-             run_row["articles_published"], run_row["files_quarantined"], run_row["files_duplicate"],
-             story_result.stories if story_result else "no")
-    return PublishResult(**run_row, **where, stories=story_result.stories if story_result else None,
-                         stories_seconds=story_result.seconds if story_result else None)
+        return PublishResult(**run_row, lake=str(settings.lake), lake_store=lake.describe(), already_published=True)
+    log.info(
+        "published run %s: %d article(s), %d file(s) quarantined, %d duplicate(s); %s stories",
+        run_id,
+        run_row["articles_published"],
+        run_row["files_quarantined"],
+        run_row["files_duplicate"],
+        story_result.stories if story_result else "no",
+    )
+    return PublishResult(
+        **run_row,
+        lake=str(settings.lake),
+        lake_store=lake.describe(),
+        stories=story_result.stories if story_result else None,
+        stories_seconds=story_result.seconds if story_result else None,
+    )
 
 
-def run_outputs(con, stage: staging.RunStage, settings: Settings, run_id: str, started_at: datetime,
-                finished_at: datetime) -> tuple[dict[str, pa.Table], dict]:
+def run_outputs(
+    con, stage: staging.RunStage, settings: Settings, run_id: str, started_at: datetime, finished_at: datetime
+) -> tuple[dict[str, pa.Table], dict]:
     """What a run publishes, table by table, checked for duplicates against the snapshot ``con`` sees."""
     files = stage.read_batches("files", STAGED_FILES)
     dup_of = duplicates.file_duplicates(files, duplicates.published_hashes(con, files))
@@ -124,19 +138,31 @@ def run_outputs(con, stage: staging.RunStage, settings: Settings, run_id: str, s
     # The same body in other bytes (re-scraped page, another file name or format): published once.
     body_dup_of = duplicates.body_duplicates(articles, duplicates.published_bodies(con, articles))
     if body_dup_of:
-        articles = articles.filter(pc.invert(pc.is_in(articles.column("article_id"),
-                                                      value_set=pa.array(sorted(body_dup_of), pa.string()))))
+        articles = articles.filter(
+            pc.invert(pc.is_in(articles.column("article_id"), value_set=pa.array(sorted(body_dup_of), pa.string())))
+        )
     published_ids = pa.array(sorted(set(articles.column("article_id").to_pylist())), pa.string())
     # Identical files share article ids: drop the duplicates' rows by path first, then keep published ids.
     removed = without_paths(stage.read_batches("boilerplate_removed", BOILERPLATE_REMOVED), dup_paths)
     removed = removed.filter(pc.is_in(removed.column("article_id"), value_set=published_ids))
-    quarantine = without_paths(pa.concat_tables([
-        stage.read_batches("quarantine", QUARANTINE),
-        stage.read_table(f"{VALIDATED}/quarantine.parquet", QUARANTINE),
-    ]), dup_paths)
+    quarantine = without_paths(
+        pa.concat_tables(
+            [
+                stage.read_batches("quarantine", QUARANTINE),
+                stage.read_table(f"{VALIDATED}/quarantine.parquet", QUARANTINE),
+            ]
+        ),
+        dup_paths,
+    )
     # A run validated by the release before the tables were renamed left its gate results under the old name.
-    gate_file = next((f"{VALIDATED}/{name}.parquet" for name in ("gate_results", "validation_results")
-                      if stage.exists(f"{VALIDATED}/{name}.parquet")), f"{VALIDATED}/gate_results.parquet")
+    gate_file = next(
+        (
+            f"{VALIDATED}/{name}.parquet"
+            for name in ("gate_results", "validation_results")
+            if stage.exists(f"{VALIDATED}/{name}.parquet")
+        ),
+        f"{VALIDATED}/gate_results.parquet",
+    )
     results = stage.read_table(gate_file, GATE_RESULTS)
     body_dup_paths = {p: orig for _, (p, orig) in body_dup_of.items()}
     ledger = _ledger_rows(files, articles, quarantine, dup_of, body_dup_paths, run_id, started_at)
@@ -152,8 +178,13 @@ def run_outputs(con, stage: staging.RunStage, settings: Settings, run_id: str, s
         "files_quarantined": outcomes["quarantined"],
         "articles_published": articles.num_rows,
         # An article failing two expectations has two quarantine rows but is one article.
-        "articles_quarantined": len({r["article_id"] for r in quarantine.select(["stage", "article_id"]).to_pylist()
-                                     if r["stage"] == "validate"}),
+        "articles_quarantined": len(
+            {
+                r["article_id"]
+                for r in quarantine.select(["stage", "article_id"]).to_pylist()
+                if r["stage"] == "validate"
+            }
+        ),
         "articles_repaired": sum(1 for r in articles.column("repairs").to_pylist() if r),
         "lines_removed": removed.num_rows,
         "validation_success": all(r["success"] for r in results.to_pylist() if r["severity"] == "error"),
@@ -162,11 +193,13 @@ def run_outputs(con, stage: staging.RunStage, settings: Settings, run_id: str, s
     # Identical files in two batches share an article id: their NLP rows and vectors are kept once.
     outputs = {
         "articles": articles,
-        "entities": first_per_key(with_ids(stage.read_batches("entities", ENTITIES), published_ids),
-                                  ["article_id", "entity_id"]),
+        "entities": first_per_key(
+            with_ids(stage.read_batches("entities", ENTITIES), published_ids), ["article_id", "entity_id"]
+        ),
         "quotes": first_per_key(with_ids(stage.read_batches("quotes", QUOTES), published_ids), ["quote_id"]),
-        "article_vectors": first_per_key(with_ids(stage.read_batches("article_vectors", ARTICLE_VECTORS),
-                                                  published_ids), ["article_id"]),
+        "article_vectors": first_per_key(
+            with_ids(stage.read_batches("article_vectors", ARTICLE_VECTORS), published_ids), ["article_id"]
+        ),
         "boilerplate_removed": removed,
         "quarantine": quarantine,
         "gate_results": results,
@@ -176,8 +209,15 @@ def run_outputs(con, stage: staging.RunStage, settings: Settings, run_id: str, s
     return outputs, run_row
 
 
-def _ledger_rows(files: pa.Table, articles: pa.Table, quarantine: pa.Table, dup_of: dict[str, str],
-                 body_dup_paths: dict[str, str], run_id: str, at: datetime) -> list[dict]:
+def _ledger_rows(
+    files: pa.Table,
+    articles: pa.Table,
+    quarantine: pa.Table,
+    dup_of: dict[str, str],
+    body_dup_paths: dict[str, str],
+    run_id: str,
+    at: datetime,
+) -> list[dict]:
     """One ``ingest_files`` row per file the run read, with its outcome."""
     n_articles = Counter(articles.column("source_path").to_pylist())
     n_quarantined = Counter(quarantine.column("source_path").to_pylist())
@@ -194,9 +234,18 @@ def _ledger_rows(files: pa.Table, articles: pa.Table, quarantine: pa.Table, dup_
             outcome = "published"
         else:
             outcome = "quarantined"
-        rows.append({
-            "run_id": run_id, "source_path": path, "file_hash": f["file_hash"], "size_bytes": f["size_bytes"],
-            "mtime_ns": f["mtime_ns"], "outcome": outcome, "duplicate_of": dup_of.get(path),
-            "n_articles": n_articles[path], "n_quarantined": n_quarantined[path], "ingested_at": at,
-        })
+        rows.append(
+            {
+                "run_id": run_id,
+                "source_path": path,
+                "file_hash": f["file_hash"],
+                "size_bytes": f["size_bytes"],
+                "mtime_ns": f["mtime_ns"],
+                "outcome": outcome,
+                "duplicate_of": dup_of.get(path),
+                "n_articles": n_articles[path],
+                "n_quarantined": n_quarantined[path],
+                "ingested_at": at,
+            }
+        )
     return rows

@@ -24,8 +24,8 @@ from datetime import datetime
 from pathlib import Path
 
 from news_etl import lake as lakes
+from news_etl.discovery import discover
 from news_etl.duplicates import file_keys
-from news_etl.reading import discover
 from news_etl.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -53,13 +53,17 @@ class SettleResult:
 def committed_files(con_or_lake, keys: list[tuple[str, int, int]]) -> dict[tuple[str, int, int], datetime]:
     """Which of these ``(path, size, mtime)`` a committed run published (or found a duplicate), and when."""
     outcomes = ", ".join(f"'{o}'" for o in COMMITTED)
-    rows = lakes.lookup(con_or_lake, f"""
+    rows = lakes.lookup(
+        con_or_lake,
+        f"""
         select f.source_path, f.size_bytes, f.mtime_ns, max(f.ingested_at)
         from {lakes.ALIAS}.main.ingest_files as f
         join _keys
           on f.source_path = _keys.source_path and f.size_bytes = _keys.size_bytes and f.mtime_ns = _keys.mtime_ns
         where f.outcome in ({outcomes})
-        group by all""", file_keys(keys))
+        group by all""",
+        file_keys(keys),
+    )
     return {(p, s, m): at for p, s, m, at in rows}
 
 
@@ -105,6 +109,7 @@ def settle_inbox(settings: Settings, now: datetime) -> SettleResult:
         shutil.move(os.fspath(src), os.fspath(target))  # a rename on one filesystem, else copy then delete
         moved += 1
     if moved or deleted:
-        log.info("inbox settled: %d file(s) %s", moved or deleted,
-                 f"moved to {settings.archive}" if moved else "deleted")
+        log.info(
+            "inbox settled: %d file(s) %s", moved or deleted, f"moved to {settings.archive}" if moved else "deleted"
+        )
     return SettleResult(mode, moved, deleted, changed)

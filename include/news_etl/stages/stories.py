@@ -71,13 +71,16 @@ class StoriesResult:
 def fingerprint(config: similarity.StoryConfig | None = None) -> str:
     """What the stored story tables depend on besides the vectors: the clustering rules and algorithm."""
     c = config or similarity.load_config()
-    return (f"v{ALGORITHM};blocking_terms={c.blocking_terms};max_posting={c.max_posting};"
-            f"same_story={c.same_story};near_duplicate={c.near_duplicate}")
+    return (
+        f"v{ALGORITHM};blocking_terms={c.blocking_terms};max_posting={c.max_posting};"
+        f"same_story={c.same_story};near_duplicate={c.near_duplicate}"
+    )
 
 
 def _state(con) -> str | None:
-    row = con.execute(f"select value from {lakes.ALIAS}.{lakes.META_SCHEMA}.lake_state where key = ?",
-                      [STATE_KEY]).fetchone()
+    row = con.execute(
+        f"select value from {lakes.ALIAS}.{lakes.META_SCHEMA}.lake_state where key = ?", [STATE_KEY]
+    ).fetchone()
     return row[0] if row else None
 
 
@@ -99,8 +102,10 @@ def publish(con, run_id: str, at: datetime, articles: pa.Table, vectors: pa.Tabl
     state = _state(con)
     if state != fingerprint():
         if state is not None:
-            log.warning("story tables were built %s; rebuilding them whole (once)",
-                        "while stories were off" if state == OFF else f"with other rules ({state})")
+            log.warning(
+                "story tables were built %s; rebuilding them whole (once)",
+                "while stories were off" if state == OFF else f"with other rules ({state})",
+            )
         return rebuild(con, run_id, at)
     return update(con, run_id, at, articles, vectors)
 
@@ -122,45 +127,70 @@ def _term_counts(con, terms) -> dict[str, int]:
     """How many articles of the lake have each of these terms among their blocking terms."""
     if not terms:
         return {}
-    return _as_dict(_with_keys(con, f"select term, count(*) as n from {lakes.ALIAS}.main.story_terms "
-                                    "join _keys on term = _keys.k group by term", terms))
+    return _as_dict(
+        _with_keys(
+            con,
+            f"select term, count(*) as n from {lakes.ALIAS}.main.story_terms "
+            "join _keys on term = _keys.k group by term",
+            terms,
+        )
+    )
 
 
 def _members(con, article_ids) -> pa.Table:
     """The article_stories rows of every story that has one of these articles."""
     if not article_ids:
         return ARTICLE_STORIES.empty_table()
-    return _with_keys(con, f"""
+    return _with_keys(
+        con,
+        f"""
         select m.article_id, m.story_id, m.near_duplicate_of, m.near_duplicate_similarity
         from {lakes.ALIAS}.main.article_stories as m
         where m.story_id in (select s.story_id from {lakes.ALIAS}.main.article_stories as s
-                             join _keys on s.article_id = _keys.k)""", article_ids)
+                             join _keys on s.article_id = _keys.k)""",
+        article_ids,
+    )
 
 
 def _vectors(con, article_ids) -> pa.Table:
     """article_id, terms, weights, seen_at of these published articles (seen_at: published_at else
     ingested_at, what says which of two articles came first)."""
     if not article_ids:
-        return pa.table({"article_id": pa.array([], pa.string()), "terms": pa.array([], pa.list_(pa.string())),
-                         "weights": pa.array([], pa.list_(pa.float32())),
-                         "seen_at": pa.array([], pa.timestamp("us", tz="UTC"))})
-    return _with_keys(con, f"""
+        return pa.table(
+            {
+                "article_id": pa.array([], pa.string()),
+                "terms": pa.array([], pa.list_(pa.string())),
+                "weights": pa.array([], pa.list_(pa.float32())),
+                "seen_at": pa.array([], pa.timestamp("us", tz="UTC")),
+            }
+        )
+    return _with_keys(
+        con,
+        f"""
         select v.article_id, any_value(v.terms) as terms, any_value(v.weights) as weights,
                any_value(coalesce(a.published_at, a.ingested_at)) as seen_at
         from {lakes.ALIAS}.main.article_vectors as v
         join _keys on v.article_id = _keys.k
         join {lakes.ALIAS}.main.articles as a on a.article_id = v.article_id
         group by v.article_id
-        order by v.article_id""", article_ids)
+        order by v.article_id""",
+        article_ids,
+    )
 
 
 def _min_members(con, story_ids) -> dict[str, str]:
     """story_id -> its smallest article id (the one its id is derived from)."""
     if not story_ids:
         return {}
-    return _as_dict(_with_keys(con, f"select story_id, min(article_id) as first "
-                                    f"from {lakes.ALIAS}.main.article_stories "
-                                    "join _keys on story_id = _keys.k group by story_id", story_ids))
+    return _as_dict(
+        _with_keys(
+            con,
+            f"select story_id, min(article_id) as first "
+            f"from {lakes.ALIAS}.main.article_stories "
+            "join _keys on story_id = _keys.k group by story_id",
+            story_ids,
+        )
+    )
 
 
 def _story_rows(con, story_ids) -> pa.Table:
@@ -192,8 +222,11 @@ def _flat(vectors: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[s
     terms = vectors.column("terms").combine_chunks()
     flat_terms = terms.flatten()
     encoded = pc.dictionary_encode(flat_terms) if len(flat_terms) else None
-    codes = (encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64) if encoded is not None
-             else np.empty(0, dtype=np.int64))
+    codes = (
+        encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        if encoded is not None
+        else np.empty(0, dtype=np.int64)
+    )
     lengths = pc.list_value_length(terms).to_numpy(zero_copy_only=False).astype(np.int64)
     weights = vectors.column("weights").combine_chunks().flatten().to_numpy(zero_copy_only=False)
     vocab = encoded.dictionary.to_pylist() if encoded is not None else []
@@ -252,11 +285,16 @@ def update(con, run_id: str, at: datetime, articles: pa.Table, vectors: pa.Table
     same_dot, near_dot = similarity.dot_threshold(config.same_story), similarity.dot_threshold(config.near_duplicate)
 
     # This run's articles, once each, not clustered yet (a retried publish finds them clustered).
-    seen_at = {r["article_id"]: r["published_at"] or r["ingested_at"]
-               for r in articles.select(["article_id", "published_at", "ingested_at"]).to_pylist()}
+    seen_at = {
+        r["article_id"]: r["published_at"] or r["ingested_at"]
+        for r in articles.select(["article_id", "published_at", "ingested_at"]).to_pylist()
+    }
     vectors = vectors.filter(pc.is_in(vectors.column("article_id"), value_set=pa.array(sorted(seen_at), pa.string())))
-    clustered = _with_keys(con, f"select article_id from {lakes.ALIAS}.main.article_stories "
-                                "join _keys on article_id = _keys.k", vectors.column("article_id").to_pylist())
+    clustered = _with_keys(
+        con,
+        f"select article_id from {lakes.ALIAS}.main.article_stories join _keys on article_id = _keys.k",
+        vectors.column("article_id").to_pylist(),
+    )
     done = set(clustered.column("article_id").to_pylist())
     new_rows = {}
     for r in vectors.select(["article_id", "terms", "weights"]).to_pylist():
@@ -264,14 +302,15 @@ def update(con, run_id: str, at: datetime, articles: pa.Table, vectors: pa.Table
             new_rows[r["article_id"]] = r
     new_ids = sorted(new_rows)
     if not new_ids:
-        return StoriesResult("incremental", 0, _count_stories(con), 0, 0, 0, 0,
-                             round(time.perf_counter() - started, 3))
-    new = pa.table({
-        "article_id": pa.array(new_ids, pa.string()),
-        "terms": pa.array([new_rows[a]["terms"] for a in new_ids], pa.list_(pa.string())),
-        "weights": pa.array([new_rows[a]["weights"] for a in new_ids], pa.list_(pa.float32())),
-        "seen_at": pa.array([seen_at[a] for a in new_ids], pa.timestamp("us", tz="UTC")),
-    })
+        return StoriesResult("incremental", 0, _count_stories(con), 0, 0, 0, 0, round(time.perf_counter() - started, 3))
+    new = pa.table(
+        {
+            "article_id": pa.array(new_ids, pa.string()),
+            "terms": pa.array([new_rows[a]["terms"] for a in new_ids], pa.list_(pa.string())),
+            "weights": pa.array([new_rows[a]["weights"] for a in new_ids], pa.list_(pa.float32())),
+            "seen_at": pa.array([seen_at[a] for a in new_ids], pa.timestamp("us", tz="UTC")),
+        }
+    )
     new_block = _blocking(new.column("terms").to_pylist(), config.blocking_terms)
     batch_count = Counter(t for ts in new_block for t in set(ts))
     old_count = _term_counts(con, batch_count)
@@ -286,8 +325,15 @@ def update(con, run_id: str, at: datetime, articles: pa.Table, vectors: pa.Table
     resplit_old: dict[str, str] = {}  # article_id -> its story before
     pairs = 0
     if retired:
-        hit = _with_keys(con, f"select distinct article_id from {lakes.ALIAS}.main.story_terms "
-                              "join _keys on term = _keys.k", retired).column("article_id").to_pylist()
+        hit = (
+            _with_keys(
+                con,
+                f"select distinct article_id from {lakes.ALIAS}.main.story_terms join _keys on term = _keys.k",
+                retired,
+            )
+            .column("article_id")
+            .to_pylist()
+        )
         members = _members(con, hit)
         resplit_old = _as_dict(members.select(["article_id", "story_id"]))
         mvec = _vectors(con, list(resplit_old))
@@ -298,25 +344,43 @@ def update(con, run_id: str, at: datetime, articles: pa.Table, vectors: pa.Table
         pairs += result.pairs_checked
         resplit = {a: "r:" + s for a, s in result.story_of.items()}
         resplit_near = {a: (b, result.near_dot[a]) for a, b in result.near_duplicate_of.items()}
-        log.info("stories: %d term(s) became too common; %d stories (%d articles) clustered again",
-                 len(retired), len(set(resplit_old.values())), len(resplit_old))
+        log.info(
+            "stories: %d term(s) became too common; %d stories (%d articles) clustered again",
+            len(retired),
+            len(set(resplit_old.values())),
+            len(resplit_old),
+        )
 
     # 2. Candidates: earlier articles sharing an active blocking term with a new one.
     wanted = sorted(t for t in batch_count if t in active)
-    postings = _with_keys(con, f"select term, article_id from {lakes.ALIAS}.main.story_terms "
-                               "join _keys on term = _keys.k", wanted)
+    postings = _with_keys(
+        con, f"select term, article_id from {lakes.ALIAS}.main.story_terms join _keys on term = _keys.k", wanted
+    )
     cand_ids = sorted(set(postings.column("article_id").to_pylist()))
     cand = _vectors(con, cand_ids)
     cand_ids = cand.column("article_id").to_pylist()
-    links = _with_keys(con, f"select article_id, story_id, near_duplicate_of, near_duplicate_similarity "
-                            f"from {lakes.ALIAS}.main.article_stories join _keys on article_id = _keys.k", cand_ids)
+    links = _with_keys(
+        con,
+        f"select article_id, story_id, near_duplicate_of, near_duplicate_similarity "
+        f"from {lakes.ALIAS}.main.article_stories join _keys on article_id = _keys.k",
+        cand_ids,
+    )
     old_story = _as_dict(links.select(["article_id", "story_id"]))
     if missing := [a for a in cand_ids if a not in old_story]:
-        raise RuntimeError(f"story tables out of step with the index: {len(missing)} indexed article(s) have no "
-                           f"story (e.g. {missing[0]}); run `news-etl stories --rebuild`")
-    old_near = {a: (b, similarity.dot_of(s)) for a, b, s in zip(
-        links.column("article_id").to_pylist(), links.column("near_duplicate_of").to_pylist(),
-        links.column("near_duplicate_similarity").to_pylist(), strict=True) if b is not None}
+        raise RuntimeError(
+            f"story tables out of step with the index: {len(missing)} indexed article(s) have no "
+            f"story (e.g. {missing[0]}); run `news-etl stories --rebuild`"
+        )
+    old_near = {
+        a: (b, similarity.dot_of(s))
+        for a, b, s in zip(
+            links.column("article_id").to_pylist(),
+            links.column("near_duplicate_of").to_pylist(),
+            links.column("near_duplicate_similarity").to_pylist(),
+            strict=True,
+        )
+        if b is not None
+    }
 
     # 3. Exact similarities of the pairs through active terms: new x new and new x candidate.
     rows = pa.concat_tables([new, cand])
@@ -336,16 +400,19 @@ def update(con, run_id: str, at: datetime, articles: pa.Table, vectors: pa.Table
     for t, fresh in by_term.items():
         f = np.array(fresh, dtype=np.int64)
         if len(f) > 1:
-            i, j = np.triu_indices(len(f), 1)
-            codes.append(f[i] * m + f[j])
+            upper, lower = np.triu_indices(len(f), 1)
+            codes.append(f[upper] * m + f[lower])
         if old_by_term.get(t):
             o = np.array(old_by_term[t], dtype=np.int64)
             codes.append((f[:, None] * m + o[None, :]).ravel())
     pair_codes = np.unique(np.concatenate(codes)) if codes else np.empty(0, dtype=np.int64)
     pairs += len(pair_codes)
     pa_, pb_ = pair_codes // m, pair_codes % m
-    dots = similarity.pair_dots(_matrix(rows), np.stack([pa_, pb_], axis=1)) if len(pair_codes) else \
-        np.empty(0, dtype=np.int64)
+    dots = (
+        similarity.pair_dots(_matrix(rows), np.stack([pa_, pb_], axis=1))
+        if len(pair_codes)
+        else np.empty(0, dtype=np.int64)
+    )
     ids = rows.column("article_id").to_pylist()
     seen = rows.column("seen_at").to_pylist()
 
@@ -370,8 +437,8 @@ def update(con, run_id: str, at: datetime, articles: pa.Table, vectors: pa.Table
     best.update({a: resplit_near.get(a, (None, -1)) for a in resplit})
     key_of = {a: (s, a) for a, s in zip(ids, seen, strict=True)}
     changed_near: set[str] = set()
-    near = dots >= near_dot
-    for i, j, d in zip(pa_[near].tolist(), pb_[near].tolist(), dots[near].tolist(), strict=True):
+    is_near = dots >= near_dot
+    for i, j, d in zip(pa_[is_near].tolist(), pb_[is_near].tolist(), dots[is_near].tolist(), strict=True):
         a, b = ids[i], ids[j]
         later, first = (a, b) if key_of[b] < key_of[a] else (b, a)
         current = best.get(later) or old_near.get(later, (None, -1))
@@ -405,24 +472,34 @@ def update(con, run_id: str, at: datetime, articles: pa.Table, vectors: pa.Table
             merges[s] = final[resplit[first]]
     explicit = []
     for a in new_ids:
-        f, d = best[a]
-        explicit.append((a, final["n:" + a], f, d))
+        near, dot = best[a]
+        explicit.append((a, final["n:" + a], near, dot))
     for a in sorted(resplit):
-        f, d = best.get(a, (None, -1))
-        explicit.append((a, final[resplit[a]], f, d))
+        near, dot = best.get(a, (None, -1))
+        explicit.append((a, final[resplit[a]], near, dot))
     for a in sorted(changed_near - set(new_ids) - set(resplit)):
-        f, d = best[a]
-        explicit.append((a, final[node(row_of[a])], f, d))
+        near, dot = best[a]
+        explicit.append((a, final[node(row_of[a])], near, dot))
 
     if relabel:
-        with lakes.registered(con, "_relabel", pa.table({"old": pa.array(list(relabel), pa.string()),
-                                                         "new": pa.array(list(relabel.values()), pa.string())})):
-            con.execute(f"UPDATE {lakes.ALIAS}.main.article_stories AS t SET story_id = _relabel.new "
-                        "FROM _relabel WHERE t.story_id = _relabel.old")
+        with lakes.registered(
+            con,
+            "_relabel",
+            pa.table(
+                {"old": pa.array(list(relabel), pa.string()), "new": pa.array(list(relabel.values()), pa.string())}
+            ),
+        ):
+            con.execute(
+                f"UPDATE {lakes.ALIAS}.main.article_stories AS t SET story_id = _relabel.new "
+                "FROM _relabel WHERE t.story_id = _relabel.old"
+            )
     old_explicit = sorted(set(resplit) | (changed_near - set(new_ids)))
     if old_explicit:
-        _with_keys(con, f"DELETE FROM {lakes.ALIAS}.main.article_stories WHERE article_id IN (select k from _keys)",
-                   old_explicit)
+        _with_keys(
+            con,
+            f"DELETE FROM {lakes.ALIAS}.main.article_stories WHERE article_id IN (select k from _keys)",
+            old_explicit,
+        )
     lakes.insert(con, "article_stories", _links_table(explicit))
     _record_merges(con, merges, run_id, at)
     changed_ids = {final[p] for p in first_of if uf.find(p) in touched_roots}
@@ -430,36 +507,68 @@ def update(con, run_id: str, at: datetime, articles: pa.Table, vectors: pa.Table
     lakes.insert(con, "story_terms", _terms_table(new_ids, new_block, [at] * len(new_ids)))
     seconds = round(time.perf_counter() - started, 3)
     n_stories = _count_stories(con)
-    log.info("stories: %d new article(s): %d candidate(s), %d pair(s) compared; %d stories written, %d merged "
-             "away; %d stories in all (%.2fs)", len(new_ids), len(cand_ids), pairs, written, len(merges), n_stories,
-             seconds)
-    return StoriesResult("incremental", len(new_ids), n_stories, written, len(merges), len(first_member), pairs,
-                         seconds)
+    log.info(
+        "stories: %d new article(s): %d candidate(s), %d pair(s) compared; %d stories written, %d merged "
+        "away; %d stories in all (%.2fs)",
+        len(new_ids),
+        len(cand_ids),
+        pairs,
+        written,
+        len(merges),
+        n_stories,
+        seconds,
+    )
+    return StoriesResult(
+        "incremental", len(new_ids), n_stories, written, len(merges), len(first_member), pairs, seconds
+    )
 
 
 def _keys_of(con, article_ids) -> dict[str, tuple]:
-    t = _with_keys(con, f"select article_id, coalesce(published_at, ingested_at) as seen_at "
-                        f"from {lakes.ALIAS}.main.articles join _keys on article_id = _keys.k", article_ids)
-    return {a: (s, a) for a, s in zip(t.column("article_id").to_pylist(), t.column("seen_at").to_pylist(),
-                                      strict=True)}
+    t = _with_keys(
+        con,
+        f"select article_id, coalesce(published_at, ingested_at) as seen_at "
+        f"from {lakes.ALIAS}.main.articles join _keys on article_id = _keys.k",
+        article_ids,
+    )
+    return {a: (s, a) for a, s in zip(t.column("article_id").to_pylist(), t.column("seen_at").to_pylist(), strict=True)}
 
 
 def _links_table(rows: list[tuple[str, str, str | None, int]]) -> pa.Table:
-    return to_table([{"article_id": a, "story_id": s, "near_duplicate_of": f,
-                      "near_duplicate_similarity": similarity.similarity(d) if f is not None else None}
-                     for a, s, f, d in rows], ARTICLE_STORIES)
+    return to_table(
+        [
+            {
+                "article_id": a,
+                "story_id": s,
+                "near_duplicate_of": f,
+                "near_duplicate_similarity": similarity.similarity(d) if f is not None else None,
+            }
+            for a, s, f, d in rows
+        ],
+        ARTICLE_STORIES,
+    )
 
 
 def _terms_table(article_ids: list[str], blocking: list[list[str]], ingested_at: list[datetime]) -> pa.Table:
-    rows = [{"term": t, "article_id": a, "ingested_at": at}
-            for a, ts, at in zip(article_ids, blocking, ingested_at, strict=True) for t in dict.fromkeys(ts)]
+    rows = [
+        {"term": t, "article_id": a, "ingested_at": at}
+        for a, ts, at in zip(article_ids, blocking, ingested_at, strict=True)
+        for t in dict.fromkeys(ts)
+    ]
     return to_table(rows, STORY_TERMS)
 
 
 def _record_merges(con, merges: dict[str, str], run_id: str, at: datetime) -> None:
-    lakes.insert(con, "story_merges", to_table(
-        [{"story_id": s, "merged_into_story_id": t, "run_id": run_id, "merged_at": at}
-         for s, t in sorted(merges.items())], STORY_MERGES))
+    lakes.insert(
+        con,
+        "story_merges",
+        to_table(
+            [
+                {"story_id": s, "merged_into_story_id": t, "run_id": run_id, "merged_at": at}
+                for s, t in sorted(merges.items())
+            ],
+            STORY_MERGES,
+        ),
+    )
 
 
 # --------------------------------------------------------------------------- full recompute
@@ -478,26 +587,46 @@ def rebuild(con, run_id: str, at: datetime) -> StoriesResult:
         join {lakes.ALIAS}.main.articles as a using (article_id)
         group by v.article_id
         order by v.article_id""").to_arrow_table()
-    before = con.execute(f"select story_id, min(article_id) from {lakes.ALIAS}.main.article_stories "
-                         "group by story_id").fetchall()
+    before = con.execute(
+        f"select story_id, min(article_id) from {lakes.ALIAS}.main.article_stories group by story_id"
+    ).fetchall()
     result = _cluster(vectors, config, None)
     ids = vectors.column("article_id").to_pylist()
-    merges = {s: result.story_of[first] for s, first in before
-              if first in result.story_of and result.story_of[first] != s}
+    merges = {
+        s: result.story_of[first] for s, first in before if first in result.story_of and result.story_of[first] != s
+    }
     con.execute(f"DELETE FROM {lakes.ALIAS}.main.article_stories")
     con.execute(f"DELETE FROM {lakes.ALIAS}.main.story_terms")
     con.execute(f"DELETE FROM {lakes.ALIAS}.main.stories")
-    lakes.insert(con, "article_stories", _links_table(
-        [(a, result.story_of[a], result.near_duplicate_of.get(a), result.near_dot.get(a, -1)) for a in ids]))
+    lakes.insert(
+        con,
+        "article_stories",
+        _links_table(
+            [(a, result.story_of[a], result.near_duplicate_of.get(a), result.near_dot.get(a, -1)) for a in ids]
+        ),
+    )
     # The index keeps each article's own ingest time, as a publish writes it.
-    lakes.insert(con, "story_terms", _terms_table(ids, _blocking(vectors.column("terms").to_pylist(),
-                                                                 config.blocking_terms),
-                                                  vectors.column("ingested_at").to_pylist()))
+    lakes.insert(
+        con,
+        "story_terms",
+        _terms_table(
+            ids,
+            _blocking(vectors.column("terms").to_pylist(), config.blocking_terms),
+            vectors.column("ingested_at").to_pylist(),
+        ),
+    )
     _record_merges(con, merges, run_id, at)
     written = _write_stories(con, [], sorted(set(result.story_of.values())))
     _set_state(con, fingerprint(config))
     seconds = round(time.perf_counter() - started, 3)
-    log.info("stories rebuilt: %d article(s) in %d stories, %d near copies, %d pair(s) compared, %d id(s) merged "
-             "away (%.1fs)", len(ids), written, len(result.near_duplicate_of), result.pairs_checked, len(merges),
-             seconds)
+    log.info(
+        "stories rebuilt: %d article(s) in %d stories, %d near copies, %d pair(s) compared, %d id(s) merged "
+        "away (%.1fs)",
+        len(ids),
+        written,
+        len(result.near_duplicate_of),
+        result.pairs_checked,
+        len(merges),
+        seconds,
+    )
     return StoriesResult("rebuild", len(ids), written, written, len(merges), 0, result.pairs_checked, seconds)

@@ -18,9 +18,9 @@ import pyarrow.compute as pc
 
 from news_etl import duplicates, staging
 from news_etl import lake as lakes
-from news_etl.cleaning import load_rules
 from news_etl.quality import gate
 from news_etl.quarantine import quarantine_row
+from news_etl.ruleset import load_rules
 from news_etl.schemas import ARTICLES, GATE_RESULTS, QUARANTINE, STAGED_FILES, to_table
 from news_etl.settings import Settings
 
@@ -70,18 +70,32 @@ def validate_run(settings: Settings, run_id: str, run_at: datetime) -> Validatio
     # Only the failing rows become Python objects: a run can hold many thousands of bodies.
     for row in articles.filter(pc.is_in(articles.column("article_id"), value_set=failed_ids)).to_pylist():
         for failure in by_id.get(row["article_id"], []):
-            quarantined.append(quarantine_row(
-                run_id, row["source_path"], stage="validate", code="expectation_failed", at=run_at,
-                reason=f"{row['source_path']}: {failure.message}", file_hash=row["file_hash"],
-                record_index=row["record_index"], article_id=row["article_id"],
-                expectation=failure.expectation, payload=json.dumps(row, default=str, ensure_ascii=False)))
+            quarantined.append(
+                quarantine_row(
+                    run_id,
+                    row["source_path"],
+                    stage="validate",
+                    code="expectation_failed",
+                    at=run_at,
+                    reason=f"{row['source_path']}: {failure.message}",
+                    file_hash=row["file_hash"],
+                    record_index=row["record_index"],
+                    article_id=row["article_id"],
+                    expectation=failure.expectation,
+                    payload=json.dumps(row, default=str, ensure_ascii=False),
+                )
+            )
     passed = articles.filter(pc.invert(pc.is_in(articles.column("article_id"), value_set=failed_ids)))
     stage.write_table(f"{VALIDATED}/articles.parquet", passed)
     stage.write_table(f"{VALIDATED}/quarantine.parquet", to_table(quarantined, QUARANTINE))
     stage.write_table(f"{VALIDATED}/gate_results.parquet", to_table(outcome.results, GATE_RESULTS))
     result = ValidationResult(
-        run_id=run_id, articles_checked=articles.num_rows, articles_passed=passed.num_rows,
-        articles_quarantined=len(failed), success=outcome.success,
-        failed_expectations=tuple(sorted({r["expectation"] for r in outcome.results if not r["success"]})))
+        run_id=run_id,
+        articles_checked=articles.num_rows,
+        articles_passed=passed.num_rows,
+        articles_quarantined=len(failed),
+        success=outcome.success,
+        failed_expectations=tuple(sorted({r["expectation"] for r in outcome.results if not r["success"]})),
+    )
     log.info("validation of run %s: %s", run_id, result)
     return result

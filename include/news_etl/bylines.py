@@ -1,0 +1,113 @@
+"""Bylines: the names in a byline ("By Lee Bon-young, Washington correspondent" -> Lee Bon-young) and in wire
+credit lines ("(Reporting by A in Paris; Editing by B)", "C contributed to this report"). Roles, emails and
+dates are dropped; news agencies are kept as authors.
+"""
+
+from __future__ import annotations
+
+import re
+
+from news_etl.text import count_words
+
+BYLINE = re.compile(
+    r"^(?:(?:written|words|story|text|reporting|report|article|posted|compiled)\s+)?by\s*[:\-]?\s+(?P<names>.+)$",
+    re.IGNORECASE,
+)
+ROLE_WORDS = re.compile(
+    r"\b(correspondent|reporter|editor|writer|staff|bureau|contributor|columnist|journalist|analyst|"
+    r"producer|chief|senior|deputy|desk|team|newsroom|intern|freelance|photographer|updated|published|"
+    r"minutes?|read|hours?|ago|sponsored|link|copied|share|follow|subscribe|"
+    r"january|february|march|april|june|july|august|september|october|november|december|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+    re.IGNORECASE,
+)
+_AGENCIES = re.compile(
+    r"^(the )?(associated press|ap|reuters|afp|agence france-presse|bloomberg|upi|dpa|efe|ansa|xinhua|"
+    r"yonhap|kyodo|pti|ians|ani|bbc news|cnn wire|press association|pa media|canadian press)$",
+    re.IGNORECASE,
+)
+_CREDENTIAL = re.compile(r"^(?!(?:II|III|IV)$)(?:[A-Z]{2,4}|Ph\.?D\.?|M\.?D\.?)$")  # "III" is part of a name
+EMAIL = re.compile(r"[\w.+\-]+@((?:[\w\-]+\.)+[A-Za-z]{2,})")
+_NAME_TOKEN = re.compile(r"^(?:[A-Z][\w'’.\-]*|de|da|di|del|della|van|von|der|den|bin|al|el|la|le|du|dos|y)$")
+
+
+def _clean_name(part: str) -> str | None:
+    part = EMAIL.sub("", part)
+    part = re.sub(r"\s+", " ", part).strip(" .,;:-–—|()[]")
+    if not part:
+        return None
+    if _AGENCIES.match(part):
+        return part
+    if ROLE_WORDS.search(part) or any(ch.isdigit() for ch in part):
+        return None
+    tokens = part.split()
+    # Credentials after a name ("Lauren Manaker MS", "RDN", "PhD") are not part of it; an all-caps
+    # name ("JANE DOE") keeps its last token.
+    while tokens and _CREDENTIAL.match(tokens[-1]) and not all(t.isupper() for t in tokens[:-1] or ["x"]):
+        tokens.pop()
+    if not 1 <= len(tokens) <= 5:
+        return None
+    if not all(_NAME_TOKEN.match(t) for t in tokens) or not tokens[0][:1].isupper():
+        return None
+    return " ".join(tokens)
+
+
+def parse_byline(text: str) -> list[str]:
+    """Names in a byline: "By Lee Bon-young, Washington correspondent" -> ["Lee Bon-young"].
+
+    Roles, emails and dates are dropped; news agencies ("The Associated Press") are kept as authors.
+    """
+    m = BYLINE.match(text.strip())
+    names = m.group("names") if m else text.strip()
+    names = re.split(r"\s+(?:and|&)\s+|\s*[,;|/]\s*|\s+with\s+", names, flags=re.IGNORECASE)
+    out: list[str] = []
+    for part in names:
+        name = _clean_name(part)
+        if name and name not in out:
+            out.append(name)
+    return out
+
+
+#: "(Reporting by A and B in Paris; Additional reporting by C; Writing by D; Editing by E)": a Reuters-style
+#: credit line. The reporters and writers are the authors; editors and compilers are not.
+_CREDIT_LINE = re.compile(
+    r"^\(?\s*(?:(?:additional\s+)?reporting|writing|editing|compiled|graphics|research)"
+    r"(?:\s+and\s+\w+)?\s+by\s+.+\)?\.?$",
+    re.IGNORECASE,
+)
+_CREDIT_SEGMENT = re.compile(
+    r"^(?P<role>(?:additional\s+)?reporting|writing|(?:reporting|writing)\s+and\s+\w+|"
+    r"editing|compiled|graphics|research)\s+by\s+(?P<names>.+)$",
+    re.IGNORECASE,
+)
+#: "Associated Press writer Jane Doe in Paris contributed to this report." / "Jane Doe contributed reporting."
+_CONTRIBUTED = re.compile(
+    r"^(?:(?:the\s+)?(?:associated\s+press|ap|afp|reuters|bloomberg)\s+(?:staff\s+)?"
+    r"(?:writers?|reporters?|correspondents?|journalists?)\s+)?(?P<names>.+?)\s+contributed\s+"
+    r"(?:to\s+this\s+(?:report|story|article)|reporting|additional\s+reporting)\b.{0,60}$",
+    re.IGNORECASE,
+)
+
+
+def credit_names(line: str) -> tuple[list[str], bool] | None:
+    """Names a wire credit line gives authorship to, and whether they are the story's reporters (a "Reporting
+    by" line) or contributors ("... contributed to this report"); None when ``line`` is no credit line."""
+    text = line.strip()
+    if count_words(text) > 60:
+        return None
+    if _CREDIT_LINE.match(text):
+        names: list[str] = []
+        for segment in text.strip("().").split(";"):
+            m = _CREDIT_SEGMENT.match(segment.strip())
+            if m and m.group("role").lower().split()[0] in ("reporting", "writing"):
+                names += [n for n in parse_byline(_strip_places(m.group("names"))) if n not in names]
+        return names, True
+    m = _CONTRIBUTED.match(text)
+    if m:
+        return [n for n in parse_byline(_strip_places(m.group("names")))], False
+    return None
+
+
+def _strip_places(names: str) -> str:
+    """ "Anna Weber in Paris and Paul Martin in Lyon" -> "Anna Weber and Paul Martin"."""
+    return re.sub(r"\s+(?:in|from)\s+[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*)*", "", names)
