@@ -87,6 +87,13 @@ def load_docs(bench: Path, tracks: list[str]) -> list[dict]:
     return docs
 
 
+def site_folds(docs: list[dict], n_folds: int = 5) -> dict[str, int]:
+    """site -> fold: every page of a site in one fold, so a fold's model never saw the sites it is scored on."""
+    sites = sorted({d["site"] for d in docs})
+    rng = np.random.default_rng(0)
+    return {s: int(f) for s, f in zip(sites, rng.integers(0, n_folds, len(sites)), strict=True)}
+
+
 # --------------------------------------------------------------------------- a small GBDT
 
 
@@ -191,9 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     docs = load_docs(bench, list(TRACKS))
     print(f"{len(docs)} documents, {sum(len(d['lines']) for d in docs)} lines ({time.time() - t0:.1f}s)")
 
-    sites = sorted({d["site"] for d in docs})
-    rng = np.random.default_rng(0)
-    fold_of = {s: int(f) for s, f in zip(sites, rng.integers(0, 5, len(sites)), strict=True)}
+    fold_of = site_folds(docs)
 
     def fit(train: list[dict]) -> dict:
         return fit_gbdt(

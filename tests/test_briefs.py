@@ -9,6 +9,7 @@ import pytest
 
 from news_etl.articles import build_article
 from news_etl.cleaning import clean
+from news_etl.headlines import default_title_model
 from news_etl.linemodel import default_model
 from news_etl.reading import Record
 from news_etl.ruleset import load_rules
@@ -78,6 +79,29 @@ def test_briefs_keep_all_their_prose_and_lose_their_furniture(seed: int) -> None
         left += [f for f in brief["furniture"] if f in kept]
     assert lost == [], f"{len(lost)} prose paragraph(s) removed, e.g. {lost[:2]}"
     assert left == [], f"{len(left)} furniture line(s) kept, e.g. {left[:3]}"
+
+
+@pytest.mark.skipif(not BBC.is_dir(), reason="../shared/corpora/bbc is not beside the project")
+def test_the_headline_ranker_takes_no_prose_out_of_a_brief() -> None:
+    """Through the whole article step (header rules, cleaning, the learned headline ranker): every prose
+    paragraph of every brief stays in its body, whatever line is taken as its title."""
+    rules, model, ranker = load_rules(None), default_model(), default_title_model()
+    assert ranker is not None, "models/title_model.json must ship with the package"
+    lost = []
+    for k, brief in enumerate(make_briefs(BBC, 60, 13)):
+        built = build_article(
+            Record(record_index=0, source_format="txt", text=brief["text"]),
+            source_path=f"brief-{k}.txt",
+            file_hash="h",
+            run_id="r",
+            ingested_at=RUN_AT,
+            rules=rules,
+            model=model,
+            title_model=ranker,
+        )
+        paragraphs = set(built.row["body"].split("\n\n"))
+        lost += [p for p in brief["prose"] if p not in paragraphs]
+    assert lost == [], f"{len(lost)} prose paragraph(s) lost, e.g. {lost[:2]}"
 
 
 def test_a_short_brief_keeps_its_three_paragraphs_and_says_so() -> None:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from news_etl import datelines, dates, metadata
 from news_etl.cleaning import Cleaned, Removed, clean
+from news_etl.headlines import TitleModel, body_start
 from news_etl.linemodel import LineModel
 from news_etl.reading import Record
 from news_etl.ruleset import RuleSet
@@ -31,11 +32,28 @@ def lede(paragraphs: list[str], max_chars: int = MAX_DESCRIPTION_CHARS) -> str |
 
 
 def _title_above_body(lines: list[str], header: metadata.Header, cleaned: Cleaned, rules: RuleSet) -> None:
-    """A page's text with no headline beside its byline or date: take the headline just above the body, and
-    record its line as ``meta:title`` (out of the body if the cleaner had kept it)."""
+    """A page's text with no headline beside its byline or date: take the headline just above the body."""
     found = metadata.title_above_body(lines, header.marks, cleaned.paragraphs, lambda ln: rules.match(ln) is not None)
-    if found is None:
+    if found is not None:
+        _set_title(lines, found, header, cleaned)
+
+
+def _ranked_title(lines: list[str], header: metadata.Header, cleaned: Cleaned, title_model: TitleModel) -> None:
+    """Text without the page's own metadata: the learned ranker picks the headline among the page's lines.
+
+    A line the cleaner kept in the body becomes the title only if it is shaped like one: a short first paragraph
+    of a brief is prose, never a headline to take out of the body."""
+    start = body_start(lines, cleaned.paragraphs)
+    picked = title_model.pick(lines, start, header.marks, cleaned.body) if start is not None else None
+    if picked is None:
         return
+    line = lines[picked].strip()
+    if line != header.title and (line not in cleaned.paragraphs or metadata.is_headline(line)):
+        _set_title(lines, picked, header, cleaned)
+
+
+def _set_title(lines: list[str], found: int, header: metadata.Header, cleaned: Cleaned) -> None:
+    """Line ``found`` is the headline: the title, recorded as ``meta:title`` (out of the body if it was kept)."""
     title = lines[found].strip()
     header.title = title
     if title in cleaned.paragraphs:
@@ -83,6 +101,7 @@ def build_article(
     model: LineModel | None = None,
     extra_marks: dict[int, str] | None = None,
     limits: Limits | None = None,
+    title_model: TitleModel | None = None,
 ) -> BuiltArticle:
     """Clean one record and read its metadata. ``extra_marks`` (line index -> reason) are lines found to be
     furniture elsewhere (batch-level repeats); the metadata extractor's own marks win over them. Fields
@@ -99,6 +118,8 @@ def build_article(
         reader_tz=dates.reader_zone(record.locale, record.url),
     )
     cleaned = clean(record.text, rules, preassigned={**(extra_marks or {}), **header.marks}, model=model)
+    if title_model is not None and record.title is None:
+        _ranked_title(lines, header, cleaned, title_model)
     if header.title is None:
         _title_above_body(lines, header, cleaned, rules)
     body = cleaned.body

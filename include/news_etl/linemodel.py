@@ -332,12 +332,14 @@ class LineModel:
         return self.trees.proba(X)
 
 
-@lru_cache(maxsize=1)
-def default_model() -> LineModel | None:
-    if not MODEL_FILE.is_file():
-        log.warning("no line model at %s: cleaning with the YAML rules only", MODEL_FILE)
+@lru_cache(maxsize=4)
+def default_model(path: Path | None = None) -> LineModel | None:
+    """The line model at ``path`` (``NEWS_ETL_LINE_MODEL`` naming a file), else the shipped one; loaded once."""
+    path = path or MODEL_FILE
+    if not path.is_file():
+        log.warning("no line model at %s: cleaning with the YAML rules only", path)
         return None
-    return LineModel.load(MODEL_FILE)
+    return LineModel.load(path)
 
 
 def decode(probs: np.ndarray, threshold: float = 0.5, switch_cost: float = 0.0) -> np.ndarray:

@@ -48,7 +48,7 @@ def is_headline(line: str) -> bool:
 
 
 #: Lines above a body that are furniture of the headline's neighbourhood, not the headline.
-_NOT_TITLE = re.compile(
+NOT_TITLE = re.compile(
     r"^(credit|photo|image|picture|video|listen|watch|advertisement|updated|published|share)\b", re.IGNORECASE
 )
 #: How far above the body's first paragraph the headline is looked for (byline, date, image and share lines
@@ -77,7 +77,7 @@ def title_above_body(lines: list[str], marks: dict[int, str], paragraphs: list[s
         seen += 1
         if seen > TITLE_SEARCH_LINES:
             return None
-        if i in marks or _NOT_TITLE.match(line) or not is_headline(line) or line.endswith("…"):
+        if i in marks or NOT_TITLE.match(line) or not is_headline(line) or line.endswith("…"):
             continue
         if count_words(line) >= 4 and not is_furniture(line):
             return i

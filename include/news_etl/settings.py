@@ -35,6 +35,21 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(_PREFIX + name, default)
 
 
+def _model_setting(name: str) -> tuple[bool, Path | None]:
+    """``NEWS_ETL_LINE_MODEL`` / ``NEWS_ETL_TITLE_MODEL``: on (the shipped model), off (rules only), or the path of
+    a model file (one trained by ``benchmarks/train_*_model.py``, e.g. a fold of the extraction benchmark's
+    cross-validation)."""
+    value = _env(name, "on").strip()
+    if value.lower() in {"0", "off", "false", "no"}:
+        return False, None
+    if value.lower() in {"", "1", "on", "true", "yes"}:
+        return True, None
+    path = Path(value).expanduser().resolve()
+    if not path.is_file():
+        raise ConfigError(f"NEWS_ETL_{name}={value!r} is neither on/off nor a model file")
+    return True, path
+
+
 def _env_int(name: str, default: int) -> int:
     raw = os.environ.get(_PREFIX + name)
     if raw is None or raw.strip() == "":
@@ -98,6 +113,9 @@ class Settings:
     extra_rules: Path | None = None
     default_timezone: str = "UTC"
     line_model: bool = True
+    line_model_file: Path | None = None  # a line model of one's own (NEWS_ETL_LINE_MODEL=<file>); None: shipped
+    title_model: bool = True
+    title_model_file: Path | None = None  # NEWS_ETL_TITLE_MODEL=<file>; None: the shipped headline ranker
     batch_repeat_min_files: int = 3
     # Text a batch holds at once (characters, counted after inflating and decoding); more is processed in
     # groups of this size. The planner also closes a batch at this many bytes of files.
@@ -201,7 +219,10 @@ def get_settings(**overrides: Any) -> Settings:
         min_file_age_seconds=max(0, _env_int("MIN_FILE_AGE_SECONDS", 0)),
         extra_rules=Path(extra).expanduser().resolve() if extra else None,
         default_timezone=_env("DEFAULT_TIMEZONE", "UTC"),
-        line_model=_env("LINE_MODEL", "on").strip().lower() not in {"0", "off", "false", "no"},
+        line_model=_model_setting("LINE_MODEL")[0],
+        line_model_file=_model_setting("LINE_MODEL")[1],
+        title_model=_model_setting("TITLE_MODEL")[0],
+        title_model_file=_model_setting("TITLE_MODEL")[1],
         batch_repeat_min_files=max(0, _env_int("BATCH_REPEAT_MIN_FILES", 3)),
         max_batch_bytes=max(1, _env_int("MAX_BATCH_BYTES", Settings.max_batch_bytes)),
         max_files_per_run=max(1, _env_int("MAX_FILES_PER_RUN", 20_000)),

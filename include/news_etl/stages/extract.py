@@ -17,6 +17,7 @@ from datetime import datetime
 from news_etl import similarity
 from news_etl.articles import build_article
 from news_etl.budget import TimeBudgetExceeded, time_budget
+from news_etl.headlines import default_title_model
 from news_etl.linemodel import default_model
 from news_etl.quarantine import quarantine_row
 from news_etl.ruleset import load_rules
@@ -76,7 +77,8 @@ def extract_records(settings: Settings, run_id: str, run_at: datetime, items: li
     """Clean and extract each ``(source_path, file_hash, record, repeat_marks)``; then NLP and story vectors
     over the articles. One bad record is quarantined, never sinks the others."""
     rules = load_rules(settings.extra_rules)
-    model = default_model() if settings.line_model else None
+    model = default_model(settings.line_model_file) if settings.line_model else None
+    title_model = default_title_model(settings.title_model_file) if settings.title_model else None
     articles, removed, quarantine = [], [], []
     for source_path, file_hash, record, marks in items:
         try:
@@ -92,6 +94,7 @@ def extract_records(settings: Settings, run_id: str, run_at: datetime, items: li
                     model=model,
                     extra_marks=marks,
                     limits=settings.limits,
+                    title_model=title_model,
                 )
         # One bad record must not sink the batch: quarantine, go on. (TimeBudgetExceeded is no Exception, so
         # that no handler inside the cleaner swallows it.)
@@ -216,7 +219,9 @@ def init_worker(settings: Settings) -> None:
     threadpool_limits(1)  # one BLAS thread per worker: the pool already has a worker per core
     load_rules(settings.extra_rules)
     if settings.line_model:
-        default_model()
+        default_model(settings.line_model_file)
+    if settings.title_model:
+        default_title_model(settings.title_model_file)
     if settings.nlp:
         from news_etl import nlp
 

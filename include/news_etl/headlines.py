@@ -1,0 +1,175 @@
+"""Headlines of text without markup: which line of a page's text is its article's title.
+
+A whole page saved as text (a scraper's ``innerText``) carries its headline among the page's furniture: menu
+items, teasers of other stories, section names, the standfirst below it. The header rules
+(:mod:`news_etl.metadata`) take the headline beside a byline or date; a small learned ranker
+(``models/title_model.json``, trained by ``benchmarks/train_title_model.py`` on newsbench dev with
+cross-validation grouped by site) scores every line near the top of the body instead, from the line's shape,
+its place relative to the body and the header lines, and how much of its vocabulary the body repeats. Its
+pick replaces the rules' title when it is confident enough (the threshold the cross-validation chose).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from news_etl.linemodel import Trees
+from news_etl.metadata import NOT_TITLE, is_headline
+from news_etl.settings import MODELS_DIR
+from news_etl.text import alnum_key, count_words
+
+log = logging.getLogger(__name__)
+
+MODEL_FILE = MODELS_DIR / "title_model.json"
+#: Non-empty lines above the body's first paragraph that may be its headline (and a few below it: a body
+#: whose first kept paragraph is the standfirst has the headline above that).
+WINDOW_ABOVE, WINDOW_BELOW = 40, 0
+
+FEATURES = [
+    "above",
+    "log_words",
+    "log_chars",
+    "title_case",
+    "ends_period",
+    "ends_question",
+    "ends_colon",
+    "headline_shape",
+    "not_title_word",
+    "header_mark",
+    "mark_distance",
+    "mark_near",
+    "repeats",
+    "body_overlap",
+    "next_is_prose",
+    "prev_is_prose",
+    "separator",
+    "digit_share",
+    "all_caps",
+    "rel_pos",
+    "quote_marks",
+    "headline_rank",
+    "blank_around",
+]
+
+_WORD = re.compile(r"[^\W\d_]{4,}")
+_SEPARATOR = re.compile(r"\s[|–—-]\s|\s\|")
+
+
+def _is_prose(line: str) -> bool:
+    return count_words(line) >= 12 and line.rstrip().endswith((".", "!", "?", '"', "”"))
+
+
+def body_start(lines: list[str], paragraphs: list[str]) -> int | None:
+    """The index in ``lines`` of the body's first sentence paragraph (else its first paragraph)."""
+    first = next((p for p in paragraphs if _is_prose(p)), paragraphs[0] if paragraphs else None)
+    if first is None:
+        return None
+    return next((i for i, line in enumerate(lines) if line.strip() == first.strip()), None)
+
+
+def candidates(lines: list[str], start: int) -> list[int]:
+    """Indexes of the non-empty lines within the window around ``start``, top to bottom."""
+    above = [i for i in range(start - 1, -1, -1) if lines[i].strip()][:WINDOW_ABOVE]
+    below = [i for i in range(start + 1, len(lines)) if lines[i].strip()][:WINDOW_BELOW]
+    return sorted(above + below)
+
+
+def title_features(lines: list[str], cands: list[int], start: int, marks: dict[int, str], body: str) -> np.ndarray:
+    """One row of :data:`FEATURES` per candidate line."""
+    nonblank = [i for i, line in enumerate(lines) if line.strip()]
+    ordinal = {i: k for k, i in enumerate(nonblank)}
+    n = max(1, len(nonblank))
+    header_lines = sorted(ordinal[i] for i, why in marks.items() if why != "meta:title" and i in ordinal)
+    keys = [alnum_key(lines[i]) for i in nonblank]
+    counts: dict[str, int] = {}
+    for k in keys:
+        counts[k] = counts.get(k, 0) + 1
+    body_words = {w.casefold() for w in _WORD.findall(body[:5000])}
+    start_ord = ordinal.get(start, 0)
+    rank = 0
+    ranks: dict[int, int] = {}
+    for i in sorted((c for c in cands if c < start), reverse=True):  # nearest headline-shaped line above: 1
+        if is_headline(lines[i].strip()):
+            rank += 1
+            ranks[i] = rank
+    rows = []
+    for i in cands:
+        line = lines[i].strip()
+        o = ordinal[i]
+        words = line.split()
+        alpha = [w for w in words if w[:1].isalpha()]
+        content = [w.casefold() for w in _WORD.findall(line)]
+        nearest = min(header_lines, key=lambda h: abs(h - o)) if header_lines else None
+        prev_line = lines[nonblank[o - 1]].strip() if o > 0 else ""
+        next_line = lines[nonblank[o + 1]].strip() if o + 1 < len(nonblank) else ""
+        rows.append(
+            [
+                start_ord - o,
+                math.log1p(count_words(line)),
+                math.log1p(len(line)),
+                sum(w[:1].isupper() for w in alpha) / len(alpha) if alpha else 0.0,
+                float(line.endswith(".")),
+                float(line.endswith(("?", "!"))),
+                float(line.endswith(":")),
+                float(is_headline(line)),
+                float(bool(NOT_TITLE.match(line))),
+                float(i in marks and marks[i] != "meta:title"),
+                float(np.clip(o - nearest, -10, 10)) if nearest is not None else 20.0,
+                float(nearest is not None and abs(o - nearest) <= 3),
+                float(min(counts[keys[o]], 4)),
+                sum(w in body_words for w in content) / len(content) if content else 0.0,
+                float(_is_prose(next_line)),
+                float(_is_prose(prev_line)),
+                float(bool(_SEPARATOR.search(line))),
+                sum(ch.isdigit() for ch in line) / max(1, len(line)),
+                float(line.isupper()),
+                o / n,
+                float(any(q in line for q in '"“”‘’')),
+                float(ranks.get(i, 0)),
+                float((i > 0 and not lines[i - 1].strip()) + (i + 1 < len(lines) and not lines[i + 1].strip())),
+            ]
+        )
+    return np.array(rows, dtype=float).reshape(len(rows), len(FEATURES))
+
+
+@dataclass(frozen=True)
+class TitleModel:
+    trees: Trees
+    threshold: float
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> TitleModel:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if data["features"] != FEATURES:
+            raise ValueError(f"{path} was trained on other features; retrain with benchmarks/train_title_model.py")
+        return cls(Trees.from_json(data["model"]), float(data["threshold"]))
+
+    def scores(self, lines: list[str], start: int, marks: dict[int, str], body: str) -> tuple[list[int], np.ndarray]:
+        cands = candidates(lines, start)
+        return cands, self.trees.proba(title_features(lines, cands, start, marks, body)) if cands else np.zeros(0)
+
+    def pick(self, lines: list[str], start: int, marks: dict[int, str], body: str) -> int | None:
+        """The index of the headline line, or None when no line scores at least the threshold."""
+        cands, p = self.scores(lines, start, marks, body)
+        if not cands:
+            return None
+        best = int(np.argmax(p))
+        return cands[best] if p[best] >= self.threshold else None
+
+
+@lru_cache(maxsize=4)
+def default_title_model(path: Path | None = None) -> TitleModel | None:
+    """The ranker at ``path`` (``NEWS_ETL_TITLE_MODEL`` naming a file), else the shipped one; loaded once."""
+    path = path or MODEL_FILE
+    if not path.is_file():
+        log.warning("no title model at %s: titles of plain text come from the header rules only", path)
+        return None
+    return TitleModel.load(path)
