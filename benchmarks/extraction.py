@@ -116,15 +116,19 @@ def cv_by_site(bench: Path, tracks: list[str], workdir: Path, scorer, truth: lis
     import os
 
     import numpy as np
+    import train_byline_model
     import train_title_model
     from train_line_model import fit_gbdt
 
+    from news_etl.byline_lines import MODEL_FILE as BYLINE_MODEL_FILE
     from news_etl.headlines import MODEL_FILE as TITLE_MODEL_FILE
     from news_etl.linemodel import MODEL_FILE
 
     shipped = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
     shipped_titles = json.loads(TITLE_MODEL_FILE.read_text(encoding="utf-8"))
+    shipped_bylines = json.loads(BYLINE_MODEL_FILE.read_text(encoding="utf-8"))
     title_docs = [d for d in train_title_model.load_docs(bench) if d["truth"]]
+    byline_docs = train_byline_model.load_docs(bench)
     docs = load_docs(bench, list(TRACKS))
     fold_of = site_folds(docs)
     site_of = {d["id"]: d["site"] for d in docs}
@@ -143,11 +147,15 @@ def cv_by_site(bench: Path, tracks: list[str], workdir: Path, scorer, truth: lis
         titles = train_title_model.fit_model([d for d in title_docs if fold_of[d["site"]] != fold])
         title_path = workdir / f"title-model-fold{fold}.json"
         title_path.write_text(json.dumps({**shipped_titles, "model": titles, "trained_on": f"dev without fold {fold}"}))
+        bylines = train_byline_model.fit_model([d for d in byline_docs if fold_of[d["site"]] != fold])
+        byline_path = workdir / f"byline-model-fold{fold}.json"
+        byline_path.write_text(json.dumps({**shipped_bylines, "model": bylines, "trained_on": f"dev without {fold}"}))
         # NLP off: it fills entities, quotes and key phrases, none of which is scored here.
         env = {
             **os.environ,
             "NEWS_ETL_LINE_MODEL": str(path),
             "NEWS_ETL_TITLE_MODEL": str(title_path),
+            "NEWS_ETL_BYLINE_MODEL": str(byline_path),
             "NEWS_ETL_NLP": "off",
         }
         held_out = {i for i, s in site_of.items() if fold_of[s] == fold}
@@ -307,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
         ]
     lines += [
         "",
-        "Unseen sites (CV): five line models and five headline rankers, each trained without one fold of "
+        "Unseen sites (CV): five line models, headline rankers and byline rankers, each trained without one fold of "
         "dev's sites (the folds of `make train-line-model`), each ingesting its own fold's pages through the "
         "real pipeline (rules, prose guard, metadata; NLP off, as nothing scored depends on it); the five "
         "folds are scored together. The rules and the metadata extractor are not trained, and were written "

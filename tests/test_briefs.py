@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from news_etl.articles import build_article
+from news_etl.byline_lines import default_byline_model
 from news_etl.cleaning import clean
 from news_etl.headlines import default_title_model
 from news_etl.linemodel import default_model
@@ -82,11 +83,11 @@ def test_briefs_keep_all_their_prose_and_lose_their_furniture(seed: int) -> None
 
 
 @pytest.mark.skipif(not BBC.is_dir(), reason="../shared/corpora/bbc is not beside the project")
-def test_the_headline_ranker_takes_no_prose_out_of_a_brief() -> None:
-    """Through the whole article step (header rules, cleaning, the learned headline ranker): every prose
-    paragraph of every brief stays in its body, whatever line is taken as its title."""
-    rules, model, ranker = load_rules(None), default_model(), default_title_model()
-    assert ranker is not None, "models/title_model.json must ship with the package"
+def test_the_header_rankers_take_no_prose_out_of_a_brief() -> None:
+    """Through the whole article step (header rules, cleaning, the learned headline and byline rankers): every
+    prose paragraph of every brief stays in its body, whatever lines are taken as its title and byline."""
+    rules, model, ranker, bylines = load_rules(None), default_model(), default_title_model(), default_byline_model()
+    assert ranker is not None and bylines is not None, "models/title_model.json and byline_model.json must ship"
     lost = []
     for k, brief in enumerate(make_briefs(BBC, 60, 13)):
         built = build_article(
@@ -98,6 +99,7 @@ def test_the_headline_ranker_takes_no_prose_out_of_a_brief() -> None:
             rules=rules,
             model=model,
             title_model=ranker,
+            byline_model=bylines,
         )
         paragraphs = set(built.row["body"].split("\n\n"))
         lost += [p for p in brief["prose"] if p not in paragraphs]

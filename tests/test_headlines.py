@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from news_etl.articles import build_article
+from news_etl.byline_lines import default_byline_model, names_in
 from news_etl.headlines import FEATURES, body_start, candidates, default_title_model, title_features
 from news_etl.linemodel import default_model
 from news_etl.reading import Record
@@ -67,3 +68,29 @@ def test_the_ranker_picks_the_headline_where_the_header_rules_take_the_standfirs
     assert built.row["authors"] == ["Maria Lopez"]
     assert "The harbour bridge reopened on Monday" in built.row["body"]
     assert "Harbour Bridge Reopens" not in built.row["body"]
+
+
+def test_names_in_undoes_the_gluing_of_page_furniture() -> None:
+    assert names_in("ByYi-Jin Yu") == ["Yi-Jin Yu"]
+    assert names_in("Karen Gilchrist@_karengilchrist") == ["Karen Gilchrist"]
+    assert names_in("Tyrese GriffinOct 17, 20235757 Shares97579 Views") == ["Tyrese Griffin"]
+    assert names_in("Jeremy Schneider | NJ Advance Media For NJ.com") == ["Jeremy Schneider"]
+    assert names_in("by Bob Yirka , Phys.org") == ["Bob Yirka"]
+    assert names_in("Deborah NetburnStaff Writer") == ["Deborah Netburn"]
+    assert names_in("Ronald McDonald") == ["Ronald McDonald"]  # a capital inside a name is no seam
+    assert names_in("The harbour bridge reopened on Monday after two years of repairs, the city said.") == []
+
+
+def test_the_byline_ranker_finds_a_name_glued_to_its_role() -> None:
+    page = PAGE.replace("By Maria Lopez", "Maria LopezStaff Writer")
+    record = Record(record_index=0, source_format="txt", text=page)
+    common = {"source_path": "p.txt", "file_hash": "h", "run_id": "r", "ingested_at": AT, "rules": load_rules(None)}
+    without = build_article(record, **common, model=default_model(), title_model=default_title_model())
+    assert without.row["authors"] == []  # the header rules find no byline there
+    ranker = default_byline_model()
+    assert ranker is not None
+    built = build_article(
+        record, **common, model=default_model(), title_model=default_title_model(), byline_model=ranker
+    )
+    assert built.row["authors"] == ["Maria Lopez"]
+    assert "Maria Lopez" not in built.row["body"]

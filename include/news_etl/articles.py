@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from news_etl import datelines, dates, metadata
+from news_etl.byline_lines import BylineModel
 from news_etl.cleaning import Cleaned, Removed, clean
 from news_etl.headlines import TitleModel, body_start
 from news_etl.linemodel import LineModel
@@ -50,6 +51,24 @@ def _ranked_title(lines: list[str], header: metadata.Header, cleaned: Cleaned, t
     line = lines[picked].strip()
     if line != header.title and (line not in cleaned.paragraphs or metadata.is_headline(line)):
         _set_title(lines, picked, header, cleaned)
+
+
+def _ranked_byline(lines: list[str], header: metadata.Header, cleaned: Cleaned, byline_model: BylineModel) -> None:
+    """Text without the page's own metadata: the learned ranker picks the byline line; its names are the
+    authors. The line leaves the body only if the cleaner kept it and it is no prose."""
+    start = body_start(lines, cleaned.paragraphs)
+    if start is None:
+        return
+    title_line = next((i for i, line in enumerate(lines) if header.title and line.strip() == header.title), None)
+    picked = byline_model.pick(lines, start, title_line, header.marks, cleaned.body)
+    if picked is None:
+        return
+    found, names = picked
+    header.authors = names
+    line = lines[found].strip()
+    if line in cleaned.paragraphs and count_words(line) <= 12:
+        cleaned.paragraphs.remove(line)
+        cleaned.removed.append(Removed(found + 1, line, "meta:byline"))
 
 
 def _set_title(lines: list[str], found: int, header: metadata.Header, cleaned: Cleaned) -> None:
@@ -102,6 +121,7 @@ def build_article(
     extra_marks: dict[int, str] | None = None,
     limits: Limits | None = None,
     title_model: TitleModel | None = None,
+    byline_model: BylineModel | None = None,
 ) -> BuiltArticle:
     """Clean one record and read its metadata. ``extra_marks`` (line index -> reason) are lines found to be
     furniture elsewhere (batch-level repeats); the metadata extractor's own marks win over them. Fields
@@ -120,6 +140,8 @@ def build_article(
     cleaned = clean(record.text, rules, preassigned={**(extra_marks or {}), **header.marks}, model=model)
     if title_model is not None and record.title is None:
         _ranked_title(lines, header, cleaned, title_model)
+    if byline_model is not None and not record.authors:
+        _ranked_byline(lines, header, cleaned, byline_model)
     if header.title is None:
         _title_above_body(lines, header, cleaned, rules)
     body = cleaned.body

@@ -116,6 +116,8 @@ class Settings:
     line_model_file: Path | None = None  # a line model of one's own (NEWS_ETL_LINE_MODEL=<file>); None: shipped
     title_model: bool = True
     title_model_file: Path | None = None  # NEWS_ETL_TITLE_MODEL=<file>; None: the shipped headline ranker
+    byline_model: bool = True
+    byline_model_file: Path | None = None  # NEWS_ETL_BYLINE_MODEL=<file>; None: the shipped byline ranker
     batch_repeat_min_files: int = 3
     # Text a batch holds at once (characters, counted after inflating and decoding); more is processed in
     # groups of this size. The planner also closes a batch at this many bytes of files.
@@ -223,6 +225,8 @@ def get_settings(**overrides: Any) -> Settings:
         line_model_file=_model_setting("LINE_MODEL")[1],
         title_model=_model_setting("TITLE_MODEL")[0],
         title_model_file=_model_setting("TITLE_MODEL")[1],
+        byline_model=_model_setting("BYLINE_MODEL")[0],
+        byline_model_file=_model_setting("BYLINE_MODEL")[1],
         batch_repeat_min_files=max(0, _env_int("BATCH_REPEAT_MIN_FILES", 3)),
         max_batch_bytes=max(1, _env_int("MAX_BATCH_BYTES", Settings.max_batch_bytes)),
         max_files_per_run=max(1, _env_int("MAX_FILES_PER_RUN", 20_000)),

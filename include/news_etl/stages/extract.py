@@ -17,6 +17,7 @@ from datetime import datetime
 from news_etl import similarity
 from news_etl.articles import build_article
 from news_etl.budget import TimeBudgetExceeded, time_budget
+from news_etl.byline_lines import default_byline_model
 from news_etl.headlines import default_title_model
 from news_etl.linemodel import default_model
 from news_etl.quarantine import quarantine_row
@@ -79,6 +80,7 @@ def extract_records(settings: Settings, run_id: str, run_at: datetime, items: li
     rules = load_rules(settings.extra_rules)
     model = default_model(settings.line_model_file) if settings.line_model else None
     title_model = default_title_model(settings.title_model_file) if settings.title_model else None
+    byline_model = default_byline_model(settings.byline_model_file) if settings.byline_model else None
     articles, removed, quarantine = [], [], []
     for source_path, file_hash, record, marks in items:
         try:
@@ -95,6 +97,7 @@ def extract_records(settings: Settings, run_id: str, run_at: datetime, items: li
                     extra_marks=marks,
                     limits=settings.limits,
                     title_model=title_model,
+                    byline_model=byline_model,
                 )
         # One bad record must not sink the batch: quarantine, go on. (TimeBudgetExceeded is no Exception, so
         # that no handler inside the cleaner swallows it.)
@@ -222,6 +225,8 @@ def init_worker(settings: Settings) -> None:
         default_model(settings.line_model_file)
     if settings.title_model:
         default_title_model(settings.title_model_file)
+    if settings.byline_model:
+        default_byline_model(settings.byline_model_file)
     if settings.nlp:
         from news_etl import nlp
 

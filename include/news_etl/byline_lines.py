@@ -1,0 +1,178 @@
+"""Bylines of text without markup: which line of a page's text names the article's authors.
+
+On a page saved as text the byline is often no "By ..." line: a bare name beside the date, a name glued to
+the date or a social handle ("Tyrese GriffinOct 17, 2023", "Karen Gilchrist@_karengilchrist"), a name and
+an outlet ("Jeremy Schneider | NJ Advance Media"), or an author box repeating the name. Every line near the
+top of the body that yields names (:func:`names_in`) is a candidate; a small learned ranker
+(``models/byline_model.json``, trained by ``benchmarks/train_byline_model.py`` on newsbench dev with
+cross-validation grouped by site) scores them from the line's shape, its place relative to the headline,
+the body and the date, and whether the page repeats the names. Its pick replaces the header rules' authors
+when it scores at least the threshold the cross-validation chose.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from news_etl.bylines import BYLINE, ROLE_WORDS, parse_byline
+from news_etl.dates import FULL_DATE
+from news_etl.linemodel import Trees
+from news_etl.settings import MODELS_DIR
+from news_etl.text import alnum_key, count_words
+
+log = logging.getLogger(__name__)
+
+MODEL_FILE = MODELS_DIR / "byline_model.json"
+#: Non-empty lines above the body's first sentence paragraph that may be its byline (a page's menus can be
+#: long), and below it (a teaser paragraph can come before the byline).
+WINDOW_ABOVE, WINDOW_BELOW = 120, 10
+
+FEATURES = [
+    "above",
+    "log_words",
+    "n_names",
+    "name_words",
+    "starts_by",
+    "glued",
+    "separator",
+    "role_words",
+    "has_date",
+    "has_handle",
+    "digit_share",
+    "all_caps",
+    "title_distance",
+    "date_distance",
+    "rules_byline",
+    "name_repeats",
+    "names_in_body",
+    "rel_pos",
+    "ends_punct",
+]
+
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d"
+_GLUED_BY = re.compile(r"^By(?=[A-Z])")
+_GLUED_MONTH = re.compile(rf"(?<=[a-z])(?={_MONTH})")
+_HANDLE = re.compile(r"@\w+")
+_SEPARATOR = re.compile(r"\s[|•·–—-]\s|\s\|")
+#: A name glued to the furniture after it: "Deborah NetburnStaff Writer", "Ayeesha WalshShowbiz Reporter"
+#: (the left part at least three letters, so "McDonald" and "DeVito" stay whole).
+_DOMAIN = re.compile(r"\.(?:com|org|net|co|uk|io|news)\b", re.IGNORECASE)
+_GLUED_WORD = re.compile(r"(?<=[a-z]{3})(?=[A-Z][a-z])")
+
+
+def names_in(line: str) -> list[str]:
+    """The names a candidate byline line gives, after undoing the gluing of page furniture: "ByYi-Jin Yu",
+    "Karen Gilchrist@_karengilchrist", "Tyrese GriffinOct 17, 2023", "Name | Outlet", "Name • date"."""
+    text = _GLUED_BY.sub("By ", line.strip())
+    text = _HANDLE.sub(" ", text)
+    text = _GLUED_MONTH.sub(" | ", text)
+    first = re.split(r"\s[|•·]\s|\s[–—-]\s", text)[0]
+    if FULL_DATE.search(first):
+        first = FULL_DATE.sub(" ", first)
+    if count_words(first) > 12:
+        return []
+    names = parse_byline(first)
+    if not names and _GLUED_WORD.search(first):
+        names = parse_byline(_GLUED_WORD.split(first)[0])
+    return [n for n in names if not _DOMAIN.search(n)]  # "by Bob Yirka, Phys.org": the site is no author
+
+
+def candidates(lines: list[str], start: int) -> list[tuple[int, list[str]]]:
+    """``(index, names)`` of the lines within the window around ``start`` that yield names, top to bottom."""
+    above = [i for i in range(start - 1, -1, -1) if lines[i].strip()][:WINDOW_ABOVE]
+    below = [i for i in range(start + 1, len(lines)) if lines[i].strip()][:WINDOW_BELOW]
+    out = []
+    for i in sorted(above + below):
+        names = names_in(lines[i])
+        if names:
+            out.append((i, names))
+    return out
+
+
+def byline_features(
+    lines: list[str],
+    cands: list[tuple[int, list[str]]],
+    start: int,
+    title_line: int | None,
+    marks: dict[int, str],
+    body: str,
+) -> np.ndarray:
+    nonblank = [i for i, line in enumerate(lines) if line.strip()]
+    ordinal = {i: k for k, i in enumerate(nonblank)}
+    n = max(1, len(nonblank))
+    start_ord = ordinal.get(start, 0)
+    date_lines = [ordinal[i] for i, why in marks.items() if why == "meta:timestamp" and i in ordinal]
+    text_key = alnum_key("\n".join(lines))
+    body_key = alnum_key(body)
+    rows = []
+    for i, names in cands:
+        line = lines[i].strip()
+        o = ordinal[i]
+        keys = [alnum_key(name) for name in names]
+        nearest_date = min(date_lines, key=lambda d: abs(d - o)) if date_lines else None
+        rows.append(
+            [
+                start_ord - o,
+                math.log1p(count_words(line)),
+                float(len(names)),
+                sum(count_words(name) for name in names) / max(1, count_words(line)),
+                float(bool(BYLINE.match(line)) or line.startswith("By")),
+                float(bool(_GLUED_BY.match(line) or _GLUED_MONTH.search(line))),
+                float(bool(_SEPARATOR.search(line))),
+                float(bool(ROLE_WORDS.search(line))),
+                float(bool(FULL_DATE.search(line))),
+                float(bool(_HANDLE.search(line))),
+                sum(ch.isdigit() for ch in line) / max(1, len(line)),
+                float(line.isupper()),
+                float(np.clip(o - ordinal[title_line], -10, 10)) if title_line in ordinal else 20.0,
+                float(np.clip(o - nearest_date, -10, 10)) if nearest_date is not None else 20.0,
+                float(marks.get(i) == "meta:byline"),
+                float(min(min(text_key.count(k) for k in keys), 5)) if keys else 0.0,
+                float(any(k and k in body_key for k in keys)),
+                o / n,
+                float(line.endswith((".", "!", "?", ":"))),
+            ]
+        )
+    return np.array(rows, dtype=float).reshape(len(rows), len(FEATURES))
+
+
+@dataclass(frozen=True)
+class BylineModel:
+    trees: Trees
+    threshold: float
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> BylineModel:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if data["features"] != FEATURES:
+            raise ValueError(f"{path} was trained on other features; retrain with benchmarks/train_byline_model.py")
+        return cls(Trees.from_json(data["model"]), float(data["threshold"]))
+
+    def pick(
+        self, lines: list[str], start: int, title_line: int | None, marks: dict[int, str], body: str
+    ) -> tuple[int, list[str]] | None:
+        """``(line index, names)`` of the byline, or None when no candidate scores at least the threshold."""
+        cands = candidates(lines, start)
+        if not cands:
+            return None
+        p = self.trees.proba(byline_features(lines, cands, start, title_line, marks, body))
+        best = int(np.argmax(p))
+        return cands[best] if p[best] >= self.threshold else None
+
+
+@lru_cache(maxsize=4)
+def default_byline_model(path: Path | None = None) -> BylineModel | None:
+    """The ranker at ``path`` (``NEWS_ETL_BYLINE_MODEL`` naming a file), else the shipped one; loaded once."""
+    path = path or MODEL_FILE
+    if not path.is_file():
+        log.warning("no byline model at %s: authors of plain text come from the header rules only", path)
+        return None
+    return BylineModel.load(path)
