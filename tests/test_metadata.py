@@ -318,3 +318,23 @@ def test_a_page_text_without_a_header_title_takes_the_headline_above_its_body() 
         model=default_model(),
     )
     assert built.row["title"] == "Council votes to close the old bridge for a year"
+
+
+def test_a_page_that_shows_only_its_update_day_is_dated_by_it() -> None:
+    """The reader's date: with no publication date on the page, the day it says it was updated is the day a
+    reader sees; the exact publication instant stays unknown."""
+    from news_etl.articles import build_article
+    from news_etl.reading import Record
+    from news_etl.ruleset import load_rules
+
+    text = "\n".join(["Council votes to close the bridge", "Updated on December 1, 2023", *BODY])
+    row = build_article(
+        Record(record_index=0, source_format="txt", text=text),
+        source_path="p.txt",
+        file_hash="h",
+        run_id="r",
+        ingested_at=REF,
+        rules=load_rules(None),
+    ).row
+    assert row["published_date"].isoformat() == "2023-12-01"
+    assert row["published_at"] is None and row["modified_at"] is not None

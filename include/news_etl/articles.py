@@ -167,7 +167,9 @@ def build_article(
         "authors": header.authors,
         "published_at": header.published_at,
         "published_at_raw": header.published_raw,
-        "published_date": header.published_date,
+        # The day a reader sees: a page that shows only when it was updated is dated by that day (the exact
+        # publication instant, published_at, stays unknown).
+        "published_date": header.published_date or header.modified_date,
         "modified_at": header.modified_at,
         "modified_at_raw": header.modified_raw,
         "dateline": dateline.place if dateline else None,

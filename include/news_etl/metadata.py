@@ -94,6 +94,7 @@ class Header:
     published_date: date | None = None  # the calendar date in the source's own time zone
     modified_raw: str | None = None
     modified_at: datetime | None = None
+    modified_date: date | None = None  # the update's day, as the published date's
     date_line: int | None = None  # the line the published date was read from
     warnings: list[str] = field(default_factory=list)  # dates that parsed but cannot be right (articles.repairs)
     reader_zone: tzinfo | None = None  # where the page's readers are: the day of a UTC-only timestamp
@@ -104,15 +105,18 @@ class Header:
         range is not set (the raw text is kept if there is no other date) and is noted; returns whether set."""
         if self._refused("published", raw, local):
             return False
-        day = local.date()
-        if self.reader_zone is not None and EXPLICIT_UTC.search(raw.strip()):
-            day = local.astimezone(self.reader_zone).date()
-        self.published_raw, self.published_at, self.published_date = raw, local.astimezone(UTC), day
+        self.published_raw, self.published_at, self.published_date = raw, local.astimezone(UTC), self._day(raw, local)
         return True
 
     def set_modified(self, raw: str, local: datetime) -> None:
         if not self._refused("modified", raw, local):
-            self.modified_raw, self.modified_at = raw, local.astimezone(UTC)
+            self.modified_raw, self.modified_at, self.modified_date = raw, local.astimezone(UTC), self._day(raw, local)
+
+    def _day(self, raw: str, local: datetime) -> date:
+        """The day the source wrote; a timestamp given only in UTC, in the readers' zone when the page says it."""
+        if self.reader_zone is not None and EXPLICIT_UTC.search(raw.strip()):
+            return local.astimezone(self.reader_zone).date()
+        return local.date()
 
     def _refused(self, field_name: str, raw: str, local: datetime) -> bool:
         """True (noted, and the raw text kept while no other date is set) when ``local`` is out of range."""

@@ -1,5 +1,5 @@
 -- One row of the stories table per story named in _keys (column k): what its member articles say today.
--- news_etl.story_store runs it for the stories a publish changed (and for all of them on a rebuild).
+-- news_etl.stages.stories runs it for the stories a publish changed (and for all of them on a rebuild).
 with
 members as (
     select
