@@ -7,10 +7,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from news_etl import datelines, dates, metadata
-from news_etl.byline_lines import BylineModel
+from news_etl.byline_lines import pick_byline
 from news_etl.cleaning import Cleaned, Removed, clean
-from news_etl.headlines import TitleModel, body_start
-from news_etl.linemodel import LineModel
+from news_etl.headlines import body_start, pick_title
+from news_etl.linemodel import LineModel, Ranker
 from news_etl.reading import Record
 from news_etl.ruleset import RuleSet
 from news_etl.settings import Limits
@@ -39,13 +39,13 @@ def _title_above_body(lines: list[str], header: metadata.Header, cleaned: Cleane
         _set_title(lines, found, header, cleaned)
 
 
-def _ranked_title(lines: list[str], header: metadata.Header, cleaned: Cleaned, title_model: TitleModel) -> None:
+def _ranked_title(lines: list[str], header: metadata.Header, cleaned: Cleaned, title_model: Ranker) -> None:
     """Text without the page's own metadata: the learned ranker picks the headline among the page's lines.
 
     A line the cleaner kept in the body becomes the title only if it is shaped like one: a short first paragraph
     of a brief is prose, never a headline to take out of the body."""
     start = body_start(lines, cleaned.paragraphs)
-    picked = title_model.pick(lines, start, header.marks, cleaned.body) if start is not None else None
+    picked = pick_title(title_model, lines, start, header.marks, cleaned.body) if start is not None else None
     if picked is None:
         return
     line = lines[picked].strip()
@@ -53,14 +53,14 @@ def _ranked_title(lines: list[str], header: metadata.Header, cleaned: Cleaned, t
         _set_title(lines, picked, header, cleaned)
 
 
-def _ranked_byline(lines: list[str], header: metadata.Header, cleaned: Cleaned, byline_model: BylineModel) -> None:
+def _ranked_byline(lines: list[str], header: metadata.Header, cleaned: Cleaned, byline_model: Ranker) -> None:
     """Text without the page's own metadata: the learned ranker picks the byline line; its names are the
     authors. The line leaves the body only if the cleaner kept it and it is no prose."""
     start = body_start(lines, cleaned.paragraphs)
     if start is None:
         return
     title_line = next((i for i, line in enumerate(lines) if header.title and line.strip() == header.title), None)
-    picked = byline_model.pick(lines, start, title_line, header.marks, cleaned.body)
+    picked = pick_byline(byline_model, lines, start, title_line, header.marks, cleaned.body)
     if picked is None:
         return
     found, names = picked
@@ -120,8 +120,8 @@ def build_article(
     model: LineModel | None = None,
     extra_marks: dict[int, str] | None = None,
     limits: Limits | None = None,
-    title_model: TitleModel | None = None,
-    byline_model: BylineModel | None = None,
+    title_model: Ranker | None = None,
+    byline_model: Ranker | None = None,
 ) -> BuiltArticle:
     """Clean one record and read its metadata. ``extra_marks`` (line index -> reason) are lines found to be
     furniture elsewhere (batch-level repeats); the metadata extractor's own marks win over them. Fields

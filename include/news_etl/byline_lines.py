@@ -12,11 +12,8 @@ when it scores at least the threshold the cross-validation chose.
 
 from __future__ import annotations
 
-import json
-import logging
 import math
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,11 +21,9 @@ import numpy as np
 
 from news_etl.bylines import BYLINE, ROLE_WORDS, parse_byline
 from news_etl.dates import FULL_DATE
-from news_etl.linemodel import Trees
+from news_etl.linemodel import Ranker, read_model_file
 from news_etl.settings import MODELS_DIR
 from news_etl.text import alnum_key, count_words
-
-log = logging.getLogger(__name__)
 
 MODEL_FILE = MODELS_DIR / "byline_model.json"
 #: Non-empty lines above the body's first sentence paragraph that may be its byline (a page's menus can be
@@ -144,35 +139,18 @@ def byline_features(
     return np.array(rows, dtype=float).reshape(len(rows), len(FEATURES))
 
 
-@dataclass(frozen=True)
-class BylineModel:
-    trees: Trees
-    threshold: float
-
-    @classmethod
-    def load(cls, path: Path = MODEL_FILE) -> BylineModel:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if data["features"] != FEATURES:
-            raise ValueError(f"{path} was trained on other features; retrain with benchmarks/train_byline_model.py")
-        return cls(Trees.from_json(data["model"]), float(data["threshold"]))
-
-    def pick(
-        self, lines: list[str], start: int, title_line: int | None, marks: dict[int, str], body: str
-    ) -> tuple[int, list[str]] | None:
-        """``(line index, names)`` of the byline, or None when no candidate scores at least the threshold."""
-        cands = candidates(lines, start)
-        if not cands:
-            return None
-        p = self.trees.proba(byline_features(lines, cands, start, title_line, marks, body))
-        best = int(np.argmax(p))
-        return cands[best] if p[best] >= self.threshold else None
+def pick_byline(
+    ranker: Ranker, lines: list[str], start: int, title_line: int | None, marks: dict[int, str], body: str
+) -> tuple[int, list[str]] | None:
+    """``(line index, names)`` of the byline, or None when no candidate scores at least the ranker's threshold."""
+    cands = candidates(lines, start)
+    k = ranker.best(byline_features(lines, cands, start, title_line, marks, body)) if cands else None
+    return cands[k] if k is not None else None
 
 
 @lru_cache(maxsize=4)
-def default_byline_model(path: Path | None = None) -> BylineModel | None:
+def default_byline_model(path: Path | None = None) -> Ranker | None:
     """The ranker at ``path`` (``NEWS_ETL_BYLINE_MODEL`` naming a file), else the shipped one; loaded once."""
-    path = path or MODEL_FILE
-    if not path.is_file():
-        log.warning("no byline model at %s: authors of plain text come from the header rules only", path)
-        return None
-    return BylineModel.load(path)
+    without = "authors of plain text come from the header rules only"
+    data = read_model_file(path or MODEL_FILE, FEATURES, "benchmarks/train_byline_model.py", without)
+    return Ranker.from_json(data) if data else None

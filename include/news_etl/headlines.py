@@ -11,26 +11,21 @@ pick replaces the rules' title when it is confident enough (the threshold the cr
 
 from __future__ import annotations
 
-import json
-import logging
 import math
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from news_etl.linemodel import Trees
+from news_etl.linemodel import Ranker, read_model_file
 from news_etl.metadata import NOT_TITLE, is_headline
 from news_etl.settings import MODELS_DIR
 from news_etl.text import alnum_key, count_words
 
-log = logging.getLogger(__name__)
-
 MODEL_FILE = MODELS_DIR / "title_model.json"
-#: Non-empty lines above the body's first paragraph that may be its headline (and a few below it: a body
-#: whose first kept paragraph is the standfirst has the headline above that).
+#: Non-empty lines above the body's first sentence paragraph that may be its headline. None below it: a line
+#: the body starts with is prose, and a standfirst kept as the first paragraph has the headline above it.
 WINDOW_ABOVE, WINDOW_BELOW = 40, 0
 
 FEATURES = [
@@ -140,36 +135,16 @@ def title_features(lines: list[str], cands: list[int], start: int, marks: dict[i
     return np.array(rows, dtype=float).reshape(len(rows), len(FEATURES))
 
 
-@dataclass(frozen=True)
-class TitleModel:
-    trees: Trees
-    threshold: float
-
-    @classmethod
-    def load(cls, path: Path = MODEL_FILE) -> TitleModel:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if data["features"] != FEATURES:
-            raise ValueError(f"{path} was trained on other features; retrain with benchmarks/train_title_model.py")
-        return cls(Trees.from_json(data["model"]), float(data["threshold"]))
-
-    def scores(self, lines: list[str], start: int, marks: dict[int, str], body: str) -> tuple[list[int], np.ndarray]:
-        cands = candidates(lines, start)
-        return cands, self.trees.proba(title_features(lines, cands, start, marks, body)) if cands else np.zeros(0)
-
-    def pick(self, lines: list[str], start: int, marks: dict[int, str], body: str) -> int | None:
-        """The index of the headline line, or None when no line scores at least the threshold."""
-        cands, p = self.scores(lines, start, marks, body)
-        if not cands:
-            return None
-        best = int(np.argmax(p))
-        return cands[best] if p[best] >= self.threshold else None
+def pick_title(ranker: Ranker, lines: list[str], start: int, marks: dict[int, str], body: str) -> int | None:
+    """The index of the headline line, or None when no line scores at least the ranker's threshold."""
+    cands = candidates(lines, start)
+    k = ranker.best(title_features(lines, cands, start, marks, body)) if cands else None
+    return cands[k] if k is not None else None
 
 
 @lru_cache(maxsize=4)
-def default_title_model(path: Path | None = None) -> TitleModel | None:
+def default_title_model(path: Path | None = None) -> Ranker | None:
     """The ranker at ``path`` (``NEWS_ETL_TITLE_MODEL`` naming a file), else the shipped one; loaded once."""
-    path = path or MODEL_FILE
-    if not path.is_file():
-        log.warning("no title model at %s: titles of plain text come from the header rules only", path)
-        return None
-    return TitleModel.load(path)
+    without = "titles of plain text come from the header rules only"
+    data = read_model_file(path or MODEL_FILE, FEATURES, "benchmarks/train_title_model.py", without)
+    return Ranker.from_json(data) if data else None

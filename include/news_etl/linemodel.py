@@ -322,10 +322,7 @@ class LineModel:
     switch_cost: float = 0.0
 
     @classmethod
-    def load(cls, path: Path = MODEL_FILE) -> LineModel:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if data["features"] != FEATURES:
-            raise ValueError(f"{path} was trained on other features; retrain with benchmarks/train_line_model.py")
+    def from_json(cls, data: dict) -> LineModel:
         return cls(Trees.from_json(data["model"]), data["threshold"], data.get("switch_cost", 0.0))
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
@@ -335,11 +332,42 @@ class LineModel:
 @lru_cache(maxsize=4)
 def default_model(path: Path | None = None) -> LineModel | None:
     """The line model at ``path`` (``NEWS_ETL_LINE_MODEL`` naming a file), else the shipped one; loaded once."""
-    path = path or MODEL_FILE
+    data = read_model_file(
+        path or MODEL_FILE, FEATURES, "benchmarks/train_line_model.py", "cleaning with the rules only"
+    )
+    return LineModel.from_json(data) if data else None
+
+
+def read_model_file(path: Path, features: list[str], trainer: str, without: str) -> dict | None:
+    """A trained model's JSON, checked against the features this code computes; None (and a warning saying
+    what happens ``without`` it) when the file is missing."""
     if not path.is_file():
-        log.warning("no line model at %s: cleaning with the YAML rules only", path)
+        log.warning("no model at %s: %s", path, without)
         return None
-    return LineModel.load(path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data["features"] != features:
+        raise ValueError(f"{path} was trained on other features; retrain with {trainer}")
+    return data
+
+
+@dataclass(frozen=True)
+class Ranker:
+    """Trees that score candidate lines (the headline and byline rankers), and the score a pick needs."""
+
+    trees: Trees
+    threshold: float
+
+    @classmethod
+    def from_json(cls, data: dict) -> Ranker:
+        return cls(Trees.from_json(data["model"]), float(data["threshold"]))
+
+    def best(self, X: np.ndarray) -> int | None:
+        """The row of the best-scoring candidate, or None when there is none or it scores below the threshold."""
+        if len(X) == 0:
+            return None
+        p = self.trees.proba(X)
+        k = int(np.argmax(p))
+        return k if p[k] >= self.threshold else None
 
 
 def decode(probs: np.ndarray, threshold: float = 0.5, switch_cost: float = 0.0) -> np.ndarray:
