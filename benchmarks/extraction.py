@@ -118,6 +118,7 @@ def cv_by_site(bench: Path, tracks: list[str], workdir: Path, scorer, truth: lis
     import numpy as np
     import train_byline_model
     import train_title_model
+    from header_training import fit_ranker
     from train_line_model import fit_gbdt
 
     from news_etl.byline_lines import MODEL_FILE as BYLINE_MODEL_FILE
@@ -144,10 +145,10 @@ def cv_by_site(bench: Path, tracks: list[str], workdir: Path, scorer, truth: lis
         )
         path = workdir / f"line-model-fold{fold}.json"
         path.write_text(json.dumps({**shipped, "model": model, "trained_on": f"dev without fold {fold}"}))
-        titles = train_title_model.fit_model([d for d in title_docs if fold_of[d["site"]] != fold])
+        titles = fit_ranker([d for d in title_docs if fold_of[d["site"]] != fold])
         title_path = workdir / f"title-model-fold{fold}.json"
         title_path.write_text(json.dumps({**shipped_titles, "model": titles, "trained_on": f"dev without fold {fold}"}))
-        bylines = train_byline_model.fit_model([d for d in byline_docs if fold_of[d["site"]] != fold])
+        bylines = fit_ranker([d for d in byline_docs if fold_of[d["site"]] != fold])
         byline_path = workdir / f"byline-model-fold{fold}.json"
         byline_path.write_text(json.dumps({**shipped_bylines, "model": bylines, "trained_on": f"dev without {fold}"}))
         # NLP off: it fills entities, quotes and key phrases, none of which is scored here.

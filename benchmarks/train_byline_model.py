@@ -15,89 +15,47 @@ import argparse
 import json
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlparse
 
 import numpy as np
-from train_line_model import fit_gbdt, load_scorer, site_folds
+from header_training import TRACKS, cv_probs, fit_ranker, pages
+from train_line_model import load_scorer
 
-from news_etl import dates, metadata
-from news_etl.articles import build_article
 from news_etl.byline_lines import FEATURES, MODEL_FILE, byline_features, candidates
-from news_etl.cleaning import clean
-from news_etl.headlines import body_start, default_title_model
-from news_etl.linemodel import Trees, default_model
-from news_etl.reading import read_file
-from news_etl.ruleset import load_rules
-from news_etl.settings import Limits
+from news_etl.headlines import default_title_model
 from news_etl.text import alnum_key
 
 ROOT = Path(__file__).resolve().parents[1]
-TRACKS = ("article", "full")
-AT = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def load_docs(bench: Path) -> list[dict]:
     """Per text document with labelled authors: its candidates' features, names and labels, and the authors
     the rest of the pipeline gives without this ranker."""
-    rules, line_model, title_model = load_rules(), default_model(), default_title_model()
-    truth = [json.loads(x) for x in (bench / "truth.jsonl").read_text().splitlines() if x]
     docs = []
-    for track in TRACKS:
-        for t in truth:
-            if not t.get("authors"):
-                continue
-            rec = read_file(bench / track, f"{t['id']}.txt", Limits()).records[0]
-            built = build_article(
-                rec,
-                source_path="x",
-                file_hash="x",
-                run_id="r",
-                ingested_at=AT,
-                rules=rules,
-                model=line_model,
-                title_model=title_model,
-                byline_model=None,
-            )
-            lines = rec.text.split("\n")
-            header = metadata.extract_header(lines, reference=AT, reader_tz=dates.reader_zone(rec.locale, rec.url))
-            cleaned = clean(rec.text, rules, preassigned=header.marks, model=line_model)
-            start = body_start(lines, cleaned.paragraphs)
-            cands = candidates(lines, start) if start is not None else []
-            title = built.row["title"]
-            title_line = next((i for i, line in enumerate(lines) if title and line.strip() == title), None)
-            X = np.zeros((0, len(FEATURES)))
-            if cands:
-                X = byline_features(lines, cands, start, title_line, header.marks, cleaned.body)
-            want = {alnum_key(a) for a in t["authors"]}
-            y = np.array([float({alnum_key(n) for n in names} == want) for _, names in cands])
-            docs.append(
-                {
-                    "id": t["id"],
-                    "track": track,
-                    "site": urlparse(t["url"]).hostname,
-                    "truth": t["authors"],
-                    "rules_authors": built.row["authors"] or [],
-                    "names": [names for _, names in cands],
-                    "X": X,
-                    "y": y,
-                }
-            )
+    for page in pages(bench, title_model=default_title_model()):
+        if not page.truth.get("authors"):
+            continue
+        lines, start, marks = page.lines, page.start, page.header.marks
+        cands = candidates(lines, start) if start is not None else []
+        title = page.row["title"]
+        title_line = next((i for i, line in enumerate(lines) if title and line.strip() == title), None)
+        X = np.zeros((0, len(FEATURES)))
+        if cands:
+            X = byline_features(lines, cands, start, title_line, marks, page.cleaned.body)
+        want = {alnum_key(a) for a in page.truth["authors"]}
+        docs.append(
+            {
+                "id": page.truth["id"],
+                "track": page.track,
+                "site": page.site,
+                "truth": page.truth["authors"],
+                "rules_authors": page.row["authors"] or [],
+                "names": [names for _, names in cands],
+                "X": X,
+                "y": np.array([float({alnum_key(n) for n in names} == want) for _, names in cands]),
+            }
+        )
     return docs
-
-
-def fit_model(train: list[dict], n_trees: int = 80, depth: int = 4) -> dict:
-    """The ranker's trees, trained on ``train``'s candidates; each document weighs the same."""
-    train = [d for d in train if len(d["y"])]
-    w = np.concatenate([np.full(len(d["y"]), 1.0 / len(d["y"])) for d in train])
-    return fit_gbdt(
-        np.vstack([d["X"] for d in train]),
-        np.concatenate([d["y"] for d in train]),
-        w / w.sum(),
-        n_trees=n_trees,
-        depth=depth,
-    )
 
 
 def author_f1(scorer, docs: list[dict], probs: list[np.ndarray], threshold: float) -> float:
@@ -122,13 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.time()
     docs = load_docs(bench)
     print(f"{len(docs)} documents, {sum(len(d['y']) for d in docs)} candidates ({time.time() - t0:.0f}s)")
-    fold_of = site_folds(docs)
-    probs: list[np.ndarray] = [np.zeros(0)] * len(docs)
-    for fold in sorted(set(fold_of.values())):
-        model = Trees.from_json(fit_model([d for d in docs if fold_of[d["site"]] != fold], args.trees, args.depth))
-        for k, d in enumerate(docs):
-            if fold_of[d["site"]] == fold and len(d["y"]):
-                probs[k] = model.proba(d["X"])
+    probs = cv_probs(docs, args.trees, args.depth)
 
     def by_track(threshold: float) -> dict[str, float]:
         return {
@@ -151,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     raw = {
         "features": FEATURES,
-        "model": fit_model(docs, args.trees, args.depth),
+        "model": fit_ranker(docs, args.trees, args.depth),
         "threshold": best,
         "trained_on": "newsbench dev/ (article and full tracks)",
         "n_trees": args.trees,

@@ -15,84 +15,40 @@ import argparse
 import json
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlparse
 
 import numpy as np
-from train_line_model import fit_gbdt, load_scorer, site_folds
+from header_training import TRACKS, cv_probs, fit_ranker, pages
+from train_line_model import load_scorer
 
-from news_etl import dates, metadata
-from news_etl.articles import build_article
-from news_etl.cleaning import clean
-from news_etl.headlines import FEATURES, MODEL_FILE, body_start, candidates, title_features
-from news_etl.linemodel import Trees, default_model
-from news_etl.reading import read_file
-from news_etl.ruleset import load_rules
-from news_etl.settings import Limits
+from news_etl.headlines import FEATURES, MODEL_FILE, candidates, title_features
 from news_etl.text import alnum_key
 
 ROOT = Path(__file__).resolve().parents[1]
-TRACKS = ("article", "full")
-AT = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def load_docs(bench: Path) -> list[dict]:
     """Per text document: its candidates' features and labels, and the title the header rules give."""
-    rules, line_model = load_rules(), default_model()
-    truth = [json.loads(x) for x in (bench / "truth.jsonl").read_text().splitlines() if x]
     docs = []
-    for track in TRACKS:
-        for t in truth:
-            rec = read_file(bench / track, f"{t['id']}.txt", Limits()).records[0]
-            built = build_article(
-                rec,
-                source_path="x",
-                file_hash="x",
-                run_id="r",
-                ingested_at=AT,
-                rules=rules,
-                model=line_model,
-                title_model=None,
-            )
-            lines = rec.text.split("\n")
-            header = metadata.extract_header(lines, reference=AT, reader_tz=dates.reader_zone(rec.locale, rec.url))
-            cleaned = clean(rec.text, rules, preassigned=header.marks, model=line_model)
-            start = body_start(lines, cleaned.paragraphs)
-            cands = candidates(lines, start) if start is not None else []
-            X = (
-                title_features(lines, cands, start, header.marks, cleaned.body)
-                if cands
-                else np.zeros((0, len(FEATURES)))
-            )
-            want = alnum_key(t.get("title"))
-            y = np.array([float(alnum_key(lines[i]) == want) for i in cands])
-            docs.append(
-                {
-                    "id": t["id"],
-                    "track": track,
-                    "site": urlparse(t["url"]).hostname,
-                    "truth": t.get("title"),
-                    "rules_title": built.row["title"],
-                    "lines": [lines[i].strip() for i in cands],
-                    "X": X,
-                    "y": y,
-                }
-            )
+    for page in pages(bench, title_model=None):
+        cands = candidates(page.lines, page.start) if page.start is not None else []
+        X = np.zeros((0, len(FEATURES)))
+        if cands:
+            X = title_features(page.lines, cands, page.start, page.header.marks, page.cleaned.body)
+        want = alnum_key(page.truth.get("title"))
+        docs.append(
+            {
+                "id": page.truth["id"],
+                "track": page.track,
+                "site": page.site,
+                "truth": page.truth.get("title"),
+                "rules_title": page.row["title"],
+                "lines": [page.lines[i].strip() for i in cands],
+                "X": X,
+                "y": np.array([float(alnum_key(page.lines[i]) == want) for i in cands]),
+            }
+        )
     return docs
-
-
-def fit_model(train: list[dict], n_trees: int = 80, depth: int = 4) -> dict:
-    """The ranker's trees, trained on ``train``'s candidates; each document weighs the same."""
-    train = [d for d in train if len(d["y"])]
-    w = np.concatenate([np.full(len(d["y"]), 1.0 / len(d["y"])) for d in train])
-    return fit_gbdt(
-        np.vstack([d["X"] for d in train]),
-        np.concatenate([d["y"] for d in train]),
-        w / w.sum(),
-        n_trees=n_trees,
-        depth=depth,
-    )
 
 
 def accuracy(docs: list[dict], probs: list[np.ndarray], threshold: float) -> float:
@@ -118,16 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     docs = [d for d in load_docs(bench) if d["truth"]]
     print(f"{len(docs)} documents, {sum(len(d['y']) for d in docs)} candidates ({time.time() - t0:.0f}s)")
 
-    def fit(train: list[dict]) -> dict:
-        return fit_model(train, args.trees, args.depth)
-
-    fold_of = site_folds(docs)
-    probs: list[np.ndarray] = [np.zeros(0)] * len(docs)
-    for fold in sorted(set(fold_of.values())):
-        model = Trees.from_json(fit([d for d in docs if fold_of[d["site"]] != fold]))
-        for k, d in enumerate(docs):
-            if fold_of[d["site"]] == fold and len(d["y"]):
-                probs[k] = model.proba(d["X"])
+    probs = cv_probs(docs, args.trees, args.depth)
     report = {}
     for t in [round(x, 2) for x in np.arange(0.0, 1.0, 0.05)]:
         report[t] = {
@@ -138,8 +85,9 @@ def main(argv: list[str] | None = None) -> int:
             )
             for track in TRACKS
         }
-    rules_only = {
-        track: accuracy([d for d in docs if d["track"] == track], [np.zeros(0)] * 201, 2.0) for track in TRACKS
+    rules_only = {  # a threshold above every score: the header rules' titles alone
+        track: accuracy(of_track := [d for d in docs if d["track"] == track], [np.zeros(0)] * len(of_track), 2.0)
+        for track in TRACKS
     }
     # Ties go to the higher threshold: a pick the ranker is unsure of replaces nothing.
     # Below 5% the ranker's pick replaces nothing: a page whose headline is not among its lines keeps the rules'
@@ -152,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     raw = {
         "features": FEATURES,
-        "model": fit(docs),
+        "model": fit_ranker(docs, args.trees, args.depth),
         "threshold": best,
         "trained_on": "newsbench dev/ (article and full tracks)",
         "n_trees": args.trees,

@@ -1,0 +1,101 @@
+"""What the two header-line rankers' training scripts share (train_title_model.py, train_byline_model.py):
+newsbench dev's text pages prepared as the article step sees them, the fit, and the cross-validation by site.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+from train_line_model import fit_gbdt, site_folds
+
+from news_etl import dates, metadata
+from news_etl.articles import build_article
+from news_etl.cleaning import Cleaned, clean
+from news_etl.headlines import body_start
+from news_etl.linemodel import Ranker, Trees, default_model
+from news_etl.reading import read_file
+from news_etl.ruleset import load_rules
+from news_etl.settings import Limits
+
+#: The text tracks: the article's own text, and a whole page's text.
+TRACKS = ("article", "full")
+AT = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class Page:
+    """One text page of dev: its labels, its lines, and what the article step makes of it."""
+
+    truth: dict
+    track: str
+    site: str | None
+    lines: list[str]
+    header: metadata.Header  # the header rules' marks, before cleaning
+    cleaned: Cleaned  # the cleaner's output with those marks, before any ranker took a line
+    start: int | None  # the body's first sentence paragraph (headlines.body_start)
+    row: dict  # the article row the whole step gives with the rankers passed in
+
+
+def pages(bench: Path, title_model: Ranker | None, byline_model: Ranker | None = None) -> Iterator[Page]:
+    """Every page of both text tracks. The header and the cleaning are those the rankers see inside
+    ``build_article``, done again here because the article step does not hand them out."""
+    rules, line_model = load_rules(), default_model()
+    truth = [json.loads(x) for x in (bench / "truth.jsonl").read_text().splitlines() if x]
+    for track in TRACKS:
+        for t in truth:
+            rec = read_file(bench / track, f"{t['id']}.txt", Limits()).records[0]
+            row = build_article(
+                rec,
+                source_path="x",
+                file_hash="x",
+                run_id="r",
+                ingested_at=AT,
+                rules=rules,
+                model=line_model,
+                title_model=title_model,
+                byline_model=byline_model,
+            ).row
+            lines = rec.text.split("\n")
+            header = metadata.extract_header(lines, reference=AT, reader_tz=dates.reader_zone(rec.locale, rec.url))
+            cleaned = clean(rec.text, rules, preassigned=header.marks, model=line_model)
+            yield Page(
+                t,
+                track,
+                urlparse(t["url"]).hostname,
+                lines,
+                header,
+                cleaned,
+                body_start(lines, cleaned.paragraphs),
+                row,
+            )
+
+
+def fit_ranker(train: list[dict], n_trees: int = 80, depth: int = 4) -> dict:
+    """A ranker's trees, trained on ``train``'s candidates (``X``, ``y``); each document weighs the same."""
+    train = [d for d in train if len(d["y"])]
+    w = np.concatenate([np.full(len(d["y"]), 1.0 / len(d["y"])) for d in train])
+    return fit_gbdt(
+        np.vstack([d["X"] for d in train]),
+        np.concatenate([d["y"] for d in train]),
+        w / w.sum(),
+        n_trees=n_trees,
+        depth=depth,
+    )
+
+
+def cv_probs(docs: list[dict], n_trees: int, depth: int) -> list[np.ndarray]:
+    """Each document's candidate scores from a ranker trained without its fold of sites (the line model's folds)."""
+    fold_of = site_folds(docs)
+    probs: list[np.ndarray] = [np.zeros(0)] * len(docs)
+    for fold in sorted(set(fold_of.values())):
+        model = Trees.from_json(fit_ranker([d for d in docs if fold_of[d["site"]] != fold], n_trees, depth))
+        for k, d in enumerate(docs):
+            if fold_of[d["site"]] == fold and len(d["y"]):
+                probs[k] = model.proba(d["X"])
+    return probs
