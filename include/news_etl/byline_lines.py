@@ -21,6 +21,7 @@ import numpy as np
 
 from news_etl.bylines import BYLINE, ROLE_WORDS, parse_byline
 from news_etl.dates import FULL_DATE
+from news_etl.headlines import window
 from news_etl.linemodel import Ranker, read_model_file
 from news_etl.settings import MODELS_DIR
 from news_etl.text import alnum_key, count_words
@@ -82,10 +83,8 @@ def names_in(line: str) -> list[str]:
 
 def candidates(lines: list[str], start: int) -> list[tuple[int, list[str]]]:
     """``(index, names)`` of the lines within the window around ``start`` that yield names, top to bottom."""
-    above = [i for i in range(start - 1, -1, -1) if lines[i].strip()][:WINDOW_ABOVE]
-    below = [i for i in range(start + 1, len(lines)) if lines[i].strip()][:WINDOW_BELOW]
     out = []
-    for i in sorted(above + below):
+    for i in window(lines, start, WINDOW_ABOVE, WINDOW_BELOW):
         names = names_in(lines[i])
         if names:
             out.append((i, names))

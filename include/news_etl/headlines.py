@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ from news_etl.text import alnum_key, count_words
 MODEL_FILE = MODELS_DIR / "title_model.json"
 #: Non-empty lines above the body's first sentence paragraph that may be its headline. None below it: a line
 #: the body starts with is prose, and a standfirst kept as the first paragraph has the headline above it.
-WINDOW_ABOVE, WINDOW_BELOW = 40, 0
+WINDOW_ABOVE = 40
 
 FEATURES = [
     "above",
@@ -70,11 +71,17 @@ def body_start(lines: list[str], paragraphs: list[str]) -> int | None:
     return next((i for i, line in enumerate(lines) if line.strip() == first.strip()), None)
 
 
+def window(lines: list[str], start: int, above: int, below: int = 0) -> list[int]:
+    """Indexes of the non-empty lines among the ``above`` before ``start`` and the ``below`` after it, top to
+    bottom. The scan stops at the window's edges: a long page costs no more than a short one."""
+    up = islice((i for i in range(start - 1, -1, -1) if lines[i].strip()), above)
+    down = islice((i for i in range(start + 1, len(lines)) if lines[i].strip()), below)
+    return sorted([*up, *down])
+
+
 def candidates(lines: list[str], start: int) -> list[int]:
-    """Indexes of the non-empty lines within the window around ``start``, top to bottom."""
-    above = [i for i in range(start - 1, -1, -1) if lines[i].strip()][:WINDOW_ABOVE]
-    below = [i for i in range(start + 1, len(lines)) if lines[i].strip()][:WINDOW_BELOW]
-    return sorted(above + below)
+    """Indexes of the lines that may be the headline: the window above ``start``, top to bottom."""
+    return window(lines, start, WINDOW_ABOVE)
 
 
 def title_features(lines: list[str], cands: list[int], start: int, marks: dict[int, str], body: str) -> np.ndarray:

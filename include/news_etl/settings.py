@@ -212,6 +212,7 @@ class Settings:
 def get_settings(**overrides: Any) -> Settings:
     """Build settings from ``NEWS_ETL_*`` environment variables, then apply ``overrides``."""
     extra = _env("RULES", "")
+    line_model, title_model, byline_model = (_model_setting(n) for n in ("LINE_MODEL", "TITLE_MODEL", "BYLINE_MODEL"))
     settings = Settings(
         inbox=Path(_env("INBOX", str(PROJECT_ROOT / "data" / "inbox"))).expanduser().resolve(),
         lake=Path(_env("LAKE", str(PROJECT_ROOT / "data" / "lake"))).expanduser().resolve(),
@@ -221,12 +222,12 @@ def get_settings(**overrides: Any) -> Settings:
         min_file_age_seconds=max(0, _env_int("MIN_FILE_AGE_SECONDS", 0)),
         extra_rules=Path(extra).expanduser().resolve() if extra else None,
         default_timezone=_env("DEFAULT_TIMEZONE", "UTC"),
-        line_model=_model_setting("LINE_MODEL")[0],
-        line_model_file=_model_setting("LINE_MODEL")[1],
-        title_model=_model_setting("TITLE_MODEL")[0],
-        title_model_file=_model_setting("TITLE_MODEL")[1],
-        byline_model=_model_setting("BYLINE_MODEL")[0],
-        byline_model_file=_model_setting("BYLINE_MODEL")[1],
+        line_model=line_model[0],
+        line_model_file=line_model[1],
+        title_model=title_model[0],
+        title_model_file=title_model[1],
+        byline_model=byline_model[0],
+        byline_model_file=byline_model[1],
         batch_repeat_min_files=max(0, _env_int("BATCH_REPEAT_MIN_FILES", 3)),
         max_batch_bytes=max(1, _env_int("MAX_BATCH_BYTES", Settings.max_batch_bytes)),
         max_files_per_run=max(1, _env_int("MAX_FILES_PER_RUN", 20_000)),
