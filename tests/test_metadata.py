@@ -338,3 +338,13 @@ def test_a_page_that_shows_only_its_update_day_is_dated_by_it() -> None:
     ).row
     assert row["published_date"].isoformat() == "2023-12-01"
     assert row["published_at"] is None and row["modified_at"] is not None
+
+
+def test_email_domains_are_found_where_an_address_is() -> None:
+    from news_etl.bylines import email_domains
+
+    assert email_domains("Write to jane.doe@example-news.com or desk@paper.co.uk.") == [
+        "example-news.com",
+        "paper.co.uk",
+    ]
+    assert email_domains("A" * 100_000 + " Smith") == []  # no "@": the pattern is not run at all

@@ -31,8 +31,15 @@ EMAIL = re.compile(r"[\w.+\-]+@((?:[\w\-]+\.)+[A-Za-z]{2,})")
 _NAME_TOKEN = re.compile(r"^(?:[A-Z][\w'’.\-]*|de|da|di|del|della|van|von|der|den|bin|al|el|la|le|du|dos|y)$")
 
 
+def email_domains(text: str) -> list[str]:
+    """The domains of the email addresses in ``text``. The pattern is run only when there is an "@": on a long
+    run of word characters without one its search is quadratic (a 100,000-character token took 25 s)."""
+    return EMAIL.findall(text) if "@" in text else []
+
+
 def _clean_name(part: str) -> str | None:
-    part = EMAIL.sub("", part)
+    if "@" in part:  # see email_domains: the pattern is only run where it can match
+        part = EMAIL.sub("", part)
     part = re.sub(r"\s+", " ", part).strip(" .,;:-–—|()[]")
     if not part:
         return None

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, tzinfo
 from functools import lru_cache
 from urllib.parse import urlparse
 
-from news_etl.bylines import BYLINE, EMAIL, ROLE_WORDS, credit_names, parse_byline
+from news_etl.bylines import BYLINE, ROLE_WORDS, credit_names, email_domains, parse_byline
 from news_etl.dates import (
     DATE_EVIDENCE,
     EXPLICIT_UTC,
@@ -358,7 +358,7 @@ def find_publisher(text: str, url: str | None = None, hint: str | None = None) -
     """The publishing site: the container's site name, else the domain of emails the text gives, else the URL's."""
     if hint:
         return hint.strip() or None
-    domains = Counter(d.lower() for d in EMAIL.findall(text) if d.lower() not in _FREEMAIL)
+    domains = Counter(d.lower() for d in email_domains(text) if d.lower() not in _FREEMAIL)
     if domains:
         return domains.most_common(1)[0][0]
     if url:
