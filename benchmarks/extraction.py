@@ -111,25 +111,29 @@ def run_track(
 
 def cv_by_site(bench: Path, tracks: list[str], workdir: Path, scorer, truth: list[dict]) -> dict:
     """Every track and field scored on sites the models never saw: for each fold of sites (the folds of
-    ``make train-line-model``) a line model and a headline ranker trained without it ingest its pages through
-    the real pipeline; the five folds' predictions are scored together, as the dev figures are."""
+    ``make train-line-model``) a line model and headline, byline and date rankers trained without it ingest its
+    pages through the real pipeline; the five folds' predictions are scored together, as the dev figures are."""
     import os
 
     import numpy as np
     import train_byline_model
+    import train_date_model
     import train_title_model
     from header_training import fit_ranker
     from train_line_model import fit_gbdt
 
     from news_etl.byline_lines import MODEL_FILE as BYLINE_MODEL_FILE
+    from news_etl.date_lines import MODEL_FILE as DATE_MODEL_FILE
     from news_etl.headlines import MODEL_FILE as TITLE_MODEL_FILE
     from news_etl.linemodel import MODEL_FILE
 
     shipped = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
     shipped_titles = json.loads(TITLE_MODEL_FILE.read_text(encoding="utf-8"))
     shipped_bylines = json.loads(BYLINE_MODEL_FILE.read_text(encoding="utf-8"))
+    shipped_dates = json.loads(DATE_MODEL_FILE.read_text(encoding="utf-8"))
     title_docs = [d for d in train_title_model.load_docs(bench) if d["truth"]]
     byline_docs = train_byline_model.load_docs(bench)
+    date_docs = train_date_model.load_docs(bench)
     docs = load_docs(bench, list(TRACKS))
     fold_of = site_folds(docs)
     site_of = {d["id"]: d["site"] for d in docs}
@@ -151,12 +155,16 @@ def cv_by_site(bench: Path, tracks: list[str], workdir: Path, scorer, truth: lis
         bylines = fit_ranker([d for d in byline_docs if fold_of[d["site"]] != fold])
         byline_path = workdir / f"byline-model-fold{fold}.json"
         byline_path.write_text(json.dumps({**shipped_bylines, "model": bylines, "trained_on": f"dev without {fold}"}))
+        dated = fit_ranker([d for d in date_docs if fold_of[d["site"]] != fold])
+        date_path = workdir / f"date-model-fold{fold}.json"
+        date_path.write_text(json.dumps({**shipped_dates, "model": dated, "trained_on": f"dev without fold {fold}"}))
         # NLP off: it fills entities, quotes and key phrases, none of which is scored here.
         env = {
             **os.environ,
             "NEWS_ETL_LINE_MODEL": str(path),
             "NEWS_ETL_TITLE_MODEL": str(title_path),
             "NEWS_ETL_BYLINE_MODEL": str(byline_path),
+            "NEWS_ETL_DATE_MODEL": str(date_path),
             "NEWS_ETL_NLP": "off",
         }
         held_out = {i for i, s in site_of.items() if fold_of[s] == fold}

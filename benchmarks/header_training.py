@@ -15,7 +15,7 @@ import numpy as np
 from train_line_model import fit_gbdt, site_folds
 
 from news_etl import dates, metadata
-from news_etl.articles import build_article
+from news_etl.articles import BuiltArticle, build_article
 from news_etl.cleaning import Cleaned, clean
 from news_etl.headlines import body_start
 from news_etl.linemodel import Ranker, Trees, default_model
@@ -40,6 +40,7 @@ class Page:
     cleaned: Cleaned  # the cleaner's output with those marks, before any ranker took a line
     start: int | None  # the body's first sentence paragraph (headlines.body_start)
     row: dict  # the article row the whole step gives with the rankers passed in
+    built: BuiltArticle  # that step's header and cleaning, after the rankers passed in
 
 
 def pages(bench: Path, title_model: Ranker | None, byline_model: Ranker | None = None) -> Iterator[Page]:
@@ -50,7 +51,7 @@ def pages(bench: Path, title_model: Ranker | None, byline_model: Ranker | None =
     for track in TRACKS:
         for t in truth:
             rec = read_file(bench / track, f"{t['id']}.txt", Limits()).records[0]
-            row = build_article(
+            built = build_article(
                 rec,
                 source_path="x",
                 file_hash="x",
@@ -60,7 +61,7 @@ def pages(bench: Path, title_model: Ranker | None, byline_model: Ranker | None =
                 model=line_model,
                 title_model=title_model,
                 byline_model=byline_model,
-            ).row
+            )
             lines = rec.text.split("\n")
             header = metadata.extract_header(lines, reference=AT, reader_tz=dates.reader_zone(rec.locale, rec.url))
             cleaned = clean(rec.text, rules, preassigned=header.marks, model=line_model)
@@ -72,7 +73,8 @@ def pages(bench: Path, title_model: Ranker | None, byline_model: Ranker | None =
                 header,
                 cleaned,
                 body_start(lines, cleaned.paragraphs),
-                row,
+                built.row,
+                built,
             )
 
 

@@ -94,3 +94,34 @@ def test_the_byline_ranker_finds_a_name_glued_to_its_role() -> None:
     )
     assert built.row["authors"] == ["Maria Lopez"]
     assert "Maria Lopez" not in built.row["body"]
+
+
+def test_menu_words_are_no_names() -> None:
+    # rules/names.yaml: a "name" made only of page-furniture words is a menu item.
+    for line in ("Home World Sport", "Sign Out", "Linked In", "Related Topics"):
+        assert names_in(line) == [], line
+    assert names_in("By Will Home") == ["Will Home"]  # one word that is no furniture: a name
+
+
+_HTML = """<html><head><title>Harbour Bridge Reopens After Two Years of Repairs | The Daily Example</title></head>
+<body><nav><a href="/">Home</a> <a href="/world">World</a> <a href="/sport">Sport</a></nav>
+<header><h1>Harbour Bridge Reopens After Two Years of Repairs</h1>
+<div><span>Maria Lopez</span><span>Transport Correspondent</span></div><div>1 March 2026</div></header>
+<article>PARAGRAPHS</article><footer><p>Newsletter</p><p>Sign up for our morning briefing</p></footer></body></html>"""
+
+
+def test_an_html_page_whose_markup_names_no_author_gets_the_byline_of_its_visible_lines() -> None:
+    from news_etl.reading import parse_bytes
+    from news_etl.settings import Limits
+
+    paragraphs = [line for line in PAGE.splitlines() if line.startswith(("The harbour", "Engineers", "The mayor"))]
+    html = _HTML.replace("PARAGRAPHS", "".join(f"<p>{p}</p>" for p in paragraphs))
+    records, _ = parse_bytes(html.encode(), "page.html", Limits())
+    record = records[0]
+    assert not record.authors and record.page_text  # the byline is outside the main text and the markup
+    common = {"source_path": "p.html", "file_hash": "h", "run_id": "r", "ingested_at": AT, "rules": load_rules(None)}
+    rankers = {"model": default_model(), "title_model": default_title_model()}
+    assert build_article(record, **common, **rankers).row["authors"] == []  # without the byline ranker
+    built = build_article(record, **common, **rankers, byline_model=default_byline_model())
+    assert built.row["authors"] == ["Maria Lopez"]
+    assert "Maria Lopez" not in built.row["body"]

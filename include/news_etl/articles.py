@@ -9,6 +9,7 @@ from datetime import datetime
 from news_etl import datelines, dates, metadata
 from news_etl.byline_lines import pick_byline
 from news_etl.cleaning import Cleaned, Removed, clean
+from news_etl.date_lines import pick_date
 from news_etl.headlines import body_start, pick_title
 from news_etl.linemodel import LineModel, Ranker
 from news_etl.reading import Record
@@ -59,16 +60,85 @@ def _ranked_byline(lines: list[str], header: metadata.Header, cleaned: Cleaned, 
     start = body_start(lines, cleaned.paragraphs)
     if start is None:
         return
-    title_line = next((i for i, line in enumerate(lines) if header.title and line.strip() == header.title), None)
+    title_line = header_line(lines, header, "title")
     picked = pick_byline(byline_model, lines, start, title_line, header.marks, cleaned.body)
     if picked is None:
         return
     found, names = picked
     header.authors = names
+    header.byline_line = found
     line = lines[found].strip()
     if line in cleaned.paragraphs and count_words(line) <= 12:
         cleaned.paragraphs.remove(line)
         cleaned.removed.append(Removed(found + 1, line, "meta:byline"))
+
+
+def header_line(lines: list[str], header: metadata.Header, what: str) -> int | None:
+    """The line the header's title (``what="title"``) or byline (``"byline"``) was read from, if any."""
+    if what == "title":
+        return next((i for i, line in enumerate(lines) if header.title and line.strip() == header.title), None)
+    if header.byline_line is not None:
+        return header.byline_line
+    return min((i for i, why in header.marks.items() if why == "meta:byline"), default=None)
+
+
+def _ranked_date(
+    lines: list[str],
+    header: metadata.Header,
+    cleaned: Cleaned,
+    date_model: Ranker,
+    reference: datetime,
+    default_tz: str,
+) -> None:
+    """Text without the page's own metadata: the learned ranker picks the line dating the article among the
+    page's dated lines. A short line that is only the date leaves the body."""
+    start = body_start(lines, cleaned.paragraphs)
+    if start is None:
+        return
+    picked = pick_date(
+        date_model,
+        lines,
+        start,
+        reference,
+        default_tz,
+        title_line=header_line(lines, header, "title"),
+        byline_line=header_line(lines, header, "byline"),
+        kept=set(cleaned.paragraphs),
+    )
+    if picked is None or picked.line == header.date_line:
+        return
+    if picked.updated_only:
+        # The article's own date line is its update's: the rules' date, on another line, is a teaser's.
+        header.set_modified(picked.raw, picked.local)
+        header.published_raw = header.published_at = header.published_date = header.date_line = None
+        return
+    if not header.set_published(picked.raw, picked.local):
+        return
+    header.date_line = picked.line
+    line = lines[picked.line].strip()
+    if line in cleaned.paragraphs and count_words(line) - count_words(picked.raw) <= 4:
+        cleaned.paragraphs.remove(line)
+        cleaned.removed.append(Removed(picked.line + 1, line, "meta:timestamp"))
+
+
+def _page_authors(
+    page_text: str,
+    rules: RuleSet,
+    model: LineModel | None,
+    title_model: Ranker | None,
+    byline_model: Ranker,
+    reference: datetime,
+) -> list[str]:
+    """The authors a page's visible lines name when its main text and markup name none: the header rules and
+    the byline ranker on the whole page, as on a page saved as text (the headline first: the ranker places the
+    byline by it)."""
+    lines = page_text.split("\n")
+    header = metadata.extract_header(lines, reference=reference)
+    cleaned = clean(page_text, rules, preassigned=header.marks, model=model)
+    if title_model is not None:
+        _ranked_title(lines, header, cleaned, title_model)
+    _ranked_byline(lines, header, cleaned, byline_model)
+    return header.authors
 
 
 def _set_title(lines: list[str], found: int, header: metadata.Header, cleaned: Cleaned) -> None:
@@ -106,6 +176,8 @@ def article_id_for(file_hash: str, record_index: int) -> str:
 class BuiltArticle:
     row: dict
     removed: list[dict]
+    header: metadata.Header  # what the header rules and rankers found (the rankers' training reads it)
+    cleaned: Cleaned
 
 
 def build_article(
@@ -122,6 +194,7 @@ def build_article(
     limits: Limits | None = None,
     title_model: Ranker | None = None,
     byline_model: Ranker | None = None,
+    date_model: Ranker | None = None,
 ) -> BuiltArticle:
     """Clean one record and read its metadata. ``extra_marks`` (line index -> reason) are lines found to be
     furniture elsewhere (batch-level repeats); the metadata extractor's own marks win over them. Fields
@@ -144,6 +217,10 @@ def build_article(
         _ranked_byline(lines, header, cleaned, byline_model)
     if header.title is None:
         _title_above_body(lines, header, cleaned, rules)
+    if date_model is not None and record.published is None:
+        _ranked_date(lines, header, cleaned, date_model, ingested_at, default_tz)
+    if not header.authors and record.page_text and byline_model is not None:
+        header.authors = _page_authors(record.page_text, rules, model, title_model, byline_model, ingested_at)
     body = cleaned.body
     # A wire dateline ("MARSEILLE, July 22 (Reuters) -") dates the story when nothing else does, and names
     # the agency when the page names no publisher.
@@ -206,4 +283,4 @@ def build_article(
         }
         for r in cleaned.removed
     ]
-    return BuiltArticle(row=row, removed=removed)
+    return BuiltArticle(row=row, removed=removed, header=header, cleaned=cleaned)

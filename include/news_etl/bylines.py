@@ -6,7 +6,11 @@ dates are dropped; news agencies are kept as authors.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
+import yaml
+
+from news_etl.settings import RULES_DIR
 from news_etl.text import count_words
 
 BYLINE = re.compile(
@@ -37,6 +41,13 @@ def email_domains(text: str) -> list[str]:
     return EMAIL.findall(text) if "@" in text else []
 
 
+@lru_cache(maxsize=1)
+def furniture_words() -> frozenset[str]:
+    """Words of page furniture (``rules/names.yaml``): a name made only of them is a menu item, not an author."""
+    with open(RULES_DIR / "names.yaml", encoding="utf-8") as fh:
+        return frozenset(str(w).casefold() for w in (yaml.safe_load(fh) or {}).get("furniture_words", []))
+
+
 def _clean_name(part: str) -> str | None:
     if "@" in part:  # see email_domains: the pattern is only run where it can match
         part = EMAIL.sub("", part)
@@ -55,6 +66,8 @@ def _clean_name(part: str) -> str | None:
     if not 1 <= len(tokens) <= 5:
         return None
     if not all(_NAME_TOKEN.match(t) for t in tokens) or not tokens[0][:1].isupper():
+        return None
+    if all(t.casefold() in furniture_words() for t in tokens):
         return None
     return " ".join(tokens)
 

@@ -62,10 +62,12 @@ def _settings(args: argparse.Namespace):
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from news_etl.runner import run_ingest
+    from news_etl.stages.extract import load_models
 
     settings = _settings(args)
     try:
         settings.check_paths()
+        load_models(settings)  # a model file named by a setting that is none: say so before any work
     except ConfigError as exc:
         log.error("%s", exc)
         return 2

@@ -24,8 +24,8 @@ DATE_EVIDENCE = re.compile(
     rf"\b(?:{MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTHS})\b",
     re.IGNORECASE,
 )
-_YEAR = re.compile(r"\b(?:1[89]|2[01])\d{2}\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b")
-_RELATIVE = re.compile(
+YEAR = re.compile(r"\b(?:1[89]|2[01])\d{2}\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b")
+RELATIVE = re.compile(
     r"\b(?P<n>\d+|an?|one)\s+(?P<unit>sec(?:ond)?|min(?:ute)?|h(?:ou)?r|day|week)s?\s+ago\b", re.IGNORECASE
 )
 _UNIT_SECONDS = {"sec": 1, "second": 1, "min": 60, "minute": 60, "hr": 3600, "hour": 3600, "day": 86400, "week": 604800}
@@ -36,7 +36,7 @@ TIMESTAMP_LABEL = re.compile(
 )
 PUBLISHED_LABELS = {"first published", "published", "posted", "date"}
 _WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-_WEEKDAY = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|rsday|urday)?\b\.?", re.IGNORECASE)
+WEEKDAY = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|rsday|urday)?\b\.?", re.IGNORECASE)
 #: A full date with its year inside a longer line ("Rob Dawson, CorrespondentDec 22, 2023, 10:15 PM").
 FULL_DATE = re.compile(
     rf"(?:(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}}"
@@ -136,7 +136,7 @@ def parse_local_datetime(
         return None
     text = raw.strip()
     if reference is not None:
-        m = _RELATIVE.search(text)
+        m = RELATIVE.search(text)
         if m:
             n = 1 if m.group("n").lower() in {"a", "an", "one"} else int(m.group("n"))
             unit = m.group("unit").lower().replace("hour", "hr").replace("hr", "hour")
@@ -151,7 +151,7 @@ def parse_local_datetime(
         return None
     from dateutil import parser as du  # lazy: only files with dates pay for it
 
-    has_year = bool(_YEAR.search(text))
+    has_year = bool(YEAR.search(text))
     if not has_year and reference is None:
         return None  # "Tuesday, 1 March" with nothing to say which year: never invent one
     default_year = 2000 if has_year or reference is None else reference.year
@@ -165,7 +165,7 @@ def parse_local_datetime(
         return dt  # parsed, but no publication date: the caller keeps the raw text and says why
     if not has_year:
         assert reference is not None  # returned above: no year and no reference
-        weekday = _WEEKDAY.search(text)
+        weekday = WEEKDAY.search(text)
         if weekday:
             # "Tuesday, Dec. 19": the latest year, up to the reference, in which that day is a Tuesday.
             wanted = _WEEKDAYS.index(weekday.group(1).lower()[:3])

@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from news_etl.bylines import parse_byline
 from news_etl.pagemeta import PageMeta, read_page_meta
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,7 @@ class HtmlDoc(PageMeta):
 
     text: str = ""
     url: str | None = None
+    page_text: str | None = None  # every visible line, kept only when the page names no author (see extract)
 
 
 def _split_authors(raw: str | None) -> list[str]:
@@ -53,15 +55,20 @@ def extract(html: str, url: str | None = None) -> HtmlDoc:
         log.info("trafilatura could not parse the page (%s); falling back to plain text", exc)
     page = read_page_meta(html)  # JSON-LD, meta tags and <h1>: what the page says about itself
     if doc is not None and (doc.text or "").strip():
+        authors = page.authors or _split_authors(doc.author)
         return HtmlDoc(
             text=doc.text,
             title=page.title or doc.title or None,
             published=page.published or doc.date or None,
             modified=page.modified,
-            authors=page.authors or _split_authors(doc.author),
+            authors=authors,
             publisher=page.publisher or doc.sitename or doc.hostname or None,
             url=doc.url or url,
             locale=page.locale,
+            # No author in the markup (none that reads as a name, as the header step reads them): the byline
+            # often sits outside the main text (a header, an author box), where the byline ranker finds it in
+            # the page's visible lines (articles.build_article).
+            page_text=None if any(parse_byline(a) for a in authors) else visible_text(html),
         )
     # No main content found: keep every visible line rather than losing the page.
     return HtmlDoc(

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from news_etl.settings import MODELS_DIR
+from news_etl.settings import MODELS_DIR, ConfigError
 from news_etl.text import WORD, stopwords
 
 log = logging.getLogger(__name__)
@@ -344,9 +344,14 @@ def read_model_file(path: Path, features: list[str], trainer: str, without: str)
     if not path.is_file():
         log.warning("no model at %s: %s", path, without)
         return None
-    data = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:  # not JSON (UnicodeDecodeError is a ValueError too)
+        raise ConfigError(f"{path} is not a model file ({exc}); train one with {trainer}") from exc
+    if not isinstance(data, dict) or "features" not in data or "model" not in data:
+        raise ConfigError(f"{path} is not a model file (no features and model in it); train one with {trainer}")
     if data["features"] != features:
-        raise ValueError(f"{path} was trained on other features; retrain with {trainer}")
+        raise ConfigError(f"{path} was trained on other features; retrain with {trainer}")
     return data
 
 

@@ -96,6 +96,7 @@ class Header:
     modified_at: datetime | None = None
     modified_date: date | None = None  # the update's day, as the published date's
     date_line: int | None = None  # the line the published date was read from
+    byline_line: int | None = None  # the line the byline ranker took the authors from
     warnings: list[str] = field(default_factory=list)  # dates that parsed but cannot be right (articles.repairs)
     reader_zone: tzinfo | None = None  # where the page's readers are: the day of a UTC-only timestamp
 
@@ -105,14 +106,15 @@ class Header:
         range is not set (the raw text is kept if there is no other date) and is noted; returns whether set."""
         if self._refused("published", raw, local):
             return False
-        self.published_raw, self.published_at, self.published_date = raw, local.astimezone(UTC), self._day(raw, local)
+        self.published_raw, self.published_at, self.published_date = raw, local.astimezone(UTC), self.day_of(raw, local)
         return True
 
     def set_modified(self, raw: str, local: datetime) -> None:
         if not self._refused("modified", raw, local):
-            self.modified_raw, self.modified_at, self.modified_date = raw, local.astimezone(UTC), self._day(raw, local)
+            self.modified_raw, self.modified_at = raw, local.astimezone(UTC)
+            self.modified_date = self.day_of(raw, local)
 
-    def _day(self, raw: str, local: datetime) -> date:
+    def day_of(self, raw: str, local: datetime) -> date:
         """The day the source wrote; a timestamp given only in UTC, in the readers' zone when the page says it."""
         if self.reader_zone is not None and EXPLICIT_UTC.search(raw.strip()):
             return local.astimezone(self.reader_zone).date()
@@ -171,7 +173,9 @@ def extract_header(
             h.title = first
             h.marks[nonblank[0]] = "meta:title"
 
-    # Timestamps: labelled lines anywhere short enough to be metadata, bare date lines near the top.
+    # Timestamps: labelled lines anywhere short enough to be metadata, bare date lines near the top. A
+    # "Published" line wins over a bare date above it (a teaser's date can sit above the article's header).
+    bare_line: int | None = None
     for i in nonblank:
         line = lines[i].strip()
         if i in h.marks or count_words(line) > 30:
@@ -186,17 +190,17 @@ def extract_header(
             if local is None:
                 continue
             parsed_any = True
-            if label in PUBLISHED_LABELS and h.published_at is None:
-                h.set_published(raw, local)
-                h.date_line = i
+            if label in PUBLISHED_LABELS and (h.published_at is None or h.date_line == bare_line):
+                if h.set_published(raw, local):
+                    h.date_line, bare_line = i, None
             elif label not in PUBLISHED_LABELS and h.modified_at is None:
                 h.set_modified(raw, local)
         if not segments and i in head and count_words(line) <= 12 and h.published_at is None:
             local = parse_local_datetime(line, reference, default_tz)
             # A bare date line: most of its words must be the date itself.
             if local is not None and DATE_EVIDENCE.search(line) and count_words(DATE_EVIDENCE.sub("", line)) <= 6:
-                h.set_published(line, local)
-                h.date_line = i
+                if h.set_published(line, local):
+                    h.date_line = bare_line = i
                 parsed_any = True
         if parsed_any:
             h.marks[i] = "meta:timestamp"

@@ -118,6 +118,8 @@ class Settings:
     title_model_file: Path | None = None  # NEWS_ETL_TITLE_MODEL=<file>; None: the shipped headline ranker
     byline_model: bool = True
     byline_model_file: Path | None = None  # NEWS_ETL_BYLINE_MODEL=<file>; None: the shipped byline ranker
+    date_model: bool = True
+    date_model_file: Path | None = None  # NEWS_ETL_DATE_MODEL=<file>; None: the shipped date ranker
     batch_repeat_min_files: int = 3
     # Text a batch holds at once (characters, counted after inflating and decoding); more is processed in
     # groups of this size. The planner also closes a batch at this many bytes of files.
@@ -212,7 +214,9 @@ class Settings:
 def get_settings(**overrides: Any) -> Settings:
     """Build settings from ``NEWS_ETL_*`` environment variables, then apply ``overrides``."""
     extra = _env("RULES", "")
-    line_model, title_model, byline_model = (_model_setting(n) for n in ("LINE_MODEL", "TITLE_MODEL", "BYLINE_MODEL"))
+    line_model, title_model, byline_model, date_model = (
+        _model_setting(n) for n in ("LINE_MODEL", "TITLE_MODEL", "BYLINE_MODEL", "DATE_MODEL")
+    )
     settings = Settings(
         inbox=Path(_env("INBOX", str(PROJECT_ROOT / "data" / "inbox"))).expanduser().resolve(),
         lake=Path(_env("LAKE", str(PROJECT_ROOT / "data" / "lake"))).expanduser().resolve(),
@@ -228,6 +232,8 @@ def get_settings(**overrides: Any) -> Settings:
         title_model_file=title_model[1],
         byline_model=byline_model[0],
         byline_model_file=byline_model[1],
+        date_model=date_model[0],
+        date_model_file=date_model[1],
         batch_repeat_min_files=max(0, _env_int("BATCH_REPEAT_MIN_FILES", 3)),
         max_batch_bytes=max(1, _env_int("MAX_BATCH_BYTES", Settings.max_batch_bytes)),
         max_files_per_run=max(1, _env_int("MAX_FILES_PER_RUN", 20_000)),

@@ -18,8 +18,9 @@ from news_etl import similarity
 from news_etl.articles import build_article
 from news_etl.budget import TimeBudgetExceeded, time_budget
 from news_etl.byline_lines import default_byline_model
+from news_etl.date_lines import default_date_model
 from news_etl.headlines import default_title_model
-from news_etl.linemodel import default_model
+from news_etl.linemodel import LineModel, Ranker, default_model
 from news_etl.quarantine import quarantine_row
 from news_etl.ruleset import load_rules
 from news_etl.settings import Settings
@@ -74,13 +75,22 @@ def chunks(items: list[tuple], max_chars: int) -> list[list[tuple]]:
     return out
 
 
+def load_models(settings: Settings) -> tuple[LineModel | None, Ranker | None, Ranker | None, Ranker | None]:
+    """The line model and the headline, byline and date rankers the settings turn on (each loaded once per
+    process). A model file that is not one raises :class:`ConfigError`: callers check this before a run."""
+    return (
+        default_model(settings.line_model_file) if settings.line_model else None,
+        default_title_model(settings.title_model_file) if settings.title_model else None,
+        default_byline_model(settings.byline_model_file) if settings.byline_model else None,
+        default_date_model(settings.date_model_file) if settings.date_model else None,
+    )
+
+
 def extract_records(settings: Settings, run_id: str, run_at: datetime, items: list[tuple]) -> dict:
     """Clean and extract each ``(source_path, file_hash, record, repeat_marks)``; then NLP and story vectors
     over the articles. One bad record is quarantined, never sinks the others."""
     rules = load_rules(settings.extra_rules)
-    model = default_model(settings.line_model_file) if settings.line_model else None
-    title_model = default_title_model(settings.title_model_file) if settings.title_model else None
-    byline_model = default_byline_model(settings.byline_model_file) if settings.byline_model else None
+    model, title_model, byline_model, date_model = load_models(settings)
     articles, removed, quarantine = [], [], []
     for source_path, file_hash, record, marks in items:
         try:
@@ -98,6 +108,7 @@ def extract_records(settings: Settings, run_id: str, run_at: datetime, items: li
                     limits=settings.limits,
                     title_model=title_model,
                     byline_model=byline_model,
+                    date_model=date_model,
                 )
         # One bad record must not sink the batch: quarantine, go on. (TimeBudgetExceeded is no Exception, so
         # that no handler inside the cleaner swallows it.)
@@ -221,12 +232,7 @@ def init_worker(settings: Settings) -> None:
 
     threadpool_limits(1)  # one BLAS thread per worker: the pool already has a worker per core
     load_rules(settings.extra_rules)
-    if settings.line_model:
-        default_model(settings.line_model_file)
-    if settings.title_model:
-        default_title_model(settings.title_model_file)
-    if settings.byline_model:
-        default_byline_model(settings.byline_model_file)
+    load_models(settings)
     if settings.nlp:
         from news_etl import nlp
 

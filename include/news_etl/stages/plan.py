@@ -21,6 +21,7 @@ from news_etl.discovery import InboxFile, discover
 from news_etl.schemas import INBOX_FOLDERS, to_table
 from news_etl.settings import Settings
 from news_etl.stages import settle
+from news_etl.stages.extract import load_models
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ class Plan:
 def plan_run(settings: Settings, run_id: str, run_at: datetime) -> Plan:
     """Find new inbox files and split them into batches; write one manifest per batch."""
     settings.check_paths()
+    load_models(settings)  # a broken model file fails the plan, before any batch starts
     lake = lakes.Lake.of(settings)
     # A writer's session: it creates the catalog and any missing table (a first run, or one whose first writer
     # was killed half-way), so every reader of this run finds the tables; the plan's lookups use it too.

@@ -1,0 +1,236 @@
+"""Publication dates of text without markup: which date on a page's text is its article's.
+
+A whole page saved as text shows many dates: the article's, its update, the dates of teasers for other
+stories, a comment's, an archive note's, the copyright year. The header rules (:mod:`news_etl.metadata`)
+take a labelled or top-of-text date line, else the first full date anywhere; on pages they were not written
+for, that is often a teaser's date. Every line near the body that carries a date is a candidate here; a
+small learned ranker (``models/date_model.json``, trained by ``benchmarks/train_date_model.py`` on newsbench
+dev with cross-validation grouped by site) scores them from the line's shape and label, its place relative
+to the headline, the byline and the body, and how its date relates to the page's other dates. Its pick
+replaces the rules' date when it scores at least the threshold the cross-validation chose.
+
+A line that dates only an update ("Updated Dec 3") can be the pick: the page then shows no publication date of
+its own, its update is what readers see (``published_date`` falls back to it) and the rules' date, another
+line's, is dropped.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from news_etl.bylines import BYLINE
+from news_etl.dates import (
+    DATE_EVIDENCE,
+    FULL_DATE,
+    PUBLISHED_LABELS,
+    RELATIVE,
+    TIMESTAMP_LABEL,
+    WEEKDAY,
+    YEAR,
+    parse_local_datetime,
+)
+from news_etl.headlines import window
+from news_etl.linemodel import Ranker, read_model_file
+from news_etl.settings import MODELS_DIR
+from news_etl.text import count_words
+
+MODEL_FILE = MODELS_DIR / "date_model.json"
+#: Non-empty lines above the body's first sentence paragraph that may date it (a page's menus can be long),
+#: and below it (a teaser paragraph can come before the date, an article can end with its date).
+WINDOW_ABOVE, WINDOW_BELOW = 120, 25
+#: Longer lines are sentences: "will be published on 16 July" inside one is no timestamp.
+MAX_LINE_WORDS = 30
+
+FEATURES = [
+    "above",
+    "rel_pos",
+    "log_words",
+    "date_share",
+    "label_published",
+    "label_updated",
+    "has_time",
+    "has_year",
+    "relative",
+    "has_weekday",
+    "has_zone",
+    "title_distance",
+    "byline_distance",
+    "byline_in_line",
+    "cand_order",
+    "log_cands",
+    "same_day",
+    "days_from_latest",
+    "days_from_earliest",
+    "years_from_latest",
+    "kept_in_body",
+    "ends_punct",
+    "updated_near",
+    "log_lines",
+    "first_below_title",
+    "first_near_byline",
+]
+
+_TIME = re.compile(r"\d{1,2}:\d{2}|\b\d{1,2}\s*[ap]\.?m\b", re.IGNORECASE)
+_ZONE = re.compile(r"\b(?:[A-Z]{2,4}T|UTC|GMT|ET|PT|CT|Z)\b|[+-]\d{2}:?\d{2}\b")
+_YESTERDAY = re.compile(r"\b(?:yesterday|today|just now)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DateCandidate:
+    """A line that carries a date: where it is, the date text read, and that text parsed in its own zone."""
+
+    line: int
+    raw: str
+    local: datetime
+    labelled: bool  # a "Published"/"Posted" label introduces it
+    updated_only: bool  # the line dates an update and nothing else
+
+
+def read_line(line: str, reference: datetime | None, default_tz: str) -> tuple[str, datetime, bool, bool] | None:
+    """``(raw, local, labelled, updated_only)`` of the date a line carries, or None. A labelled line gives its
+    publication segment (else its first dated segment, an update's); any other line its first full date, or
+    the whole line when it is a short date on its own ("Tuesday, 19 December", "3 hours ago")."""
+    text = line.strip()
+    if not text or count_words(text) > MAX_LINE_WORDS:
+        return None
+    if TIMESTAMP_LABEL.search(text):
+        updated = None
+        for m, end in _segments(text):
+            raw = text[m.end() : end].strip(" ,|·•")
+            local = parse_local_datetime(raw, reference, default_tz) if raw else None
+            if local is None:
+                continue
+            if m.group("label").lower() in PUBLISHED_LABELS:
+                return raw, local, True, False
+            updated = updated or (raw, local)
+        if updated is not None:
+            return updated[0], updated[1], False, True
+    full = FULL_DATE.search(text)
+    if full is not None:
+        raw = full.group(0).strip(" ,")
+        local = parse_local_datetime(raw, reference, default_tz)
+        if local is not None:
+            return raw, local, False, False
+    short = count_words(text) <= 12
+    if short and (DATE_EVIDENCE.search(text) or RELATIVE.search(text) or _YESTERDAY.search(text)):
+        local = parse_local_datetime(text, reference, default_tz)
+        if local is not None:
+            return text, local, False, False
+    return None
+
+
+def _segments(text: str) -> list[tuple[re.Match[str], int]]:
+    found = list(TIMESTAMP_LABEL.finditer(text))
+    return [(m, found[k + 1].start() if k + 1 < len(found) else len(text)) for k, m in enumerate(found)]
+
+
+def candidates(lines: list[str], start: int, reference: datetime | None, default_tz: str) -> list[DateCandidate]:
+    """The dated lines within the window around ``start``, top to bottom."""
+    out = []
+    for i in window(lines, start, WINDOW_ABOVE, WINDOW_BELOW):
+        found = read_line(lines[i], reference, default_tz)
+        if found is not None:
+            out.append(DateCandidate(i, *found))
+    return out
+
+
+def date_features(
+    lines: list[str],
+    cands: list[DateCandidate],
+    start: int,
+    *,
+    title_line: int | None,
+    byline_line: int | None,
+    kept: set[str],
+) -> np.ndarray:
+    """One row of :data:`FEATURES` per candidate. ``kept``: the lines the cleaner kept in the body."""
+    nonblank = [i for i, line in enumerate(lines) if line.strip()]
+    ordinal = {i: k for k, i in enumerate(nonblank)}
+    n = max(1, len(nonblank))
+    start_ord = ordinal.get(start, 0)
+    days = [c.local.date().toordinal() for c in cands]
+    latest, earliest = max(days, default=0), min(days, default=0)
+    latest_year = max((c.local.year for c in cands), default=0)
+    updated = [ordinal[c.line] for c in cands if c.updated_only]
+    # The first dated line below the headline, and the one nearest the byline: where an article's own date sits.
+    below_title = next((c.line for c in cands if title_line is not None and c.line > title_line), None)
+    near_byline = (
+        min(cands, key=lambda c: abs(ordinal[c.line] - ordinal[byline_line])).line if byline_line in ordinal else None
+    )
+    rows = []
+    for k, c in enumerate(cands):
+        line = lines[c.line].strip()
+        o = ordinal[c.line]
+        words = max(1, count_words(line))
+        rows.append(
+            [
+                start_ord - o,
+                o / n,
+                math.log1p(words),
+                min(1.0, count_words(c.raw) / words),
+                float(c.labelled),
+                float(c.updated_only),
+                float(bool(_TIME.search(c.raw))),
+                float(bool(YEAR.search(c.raw))),
+                float(bool(RELATIVE.search(c.raw) or _YESTERDAY.search(c.raw))),
+                float(bool(WEEKDAY.search(line))),
+                float(bool(_ZONE.search(c.raw))),
+                _distance(o, title_line, ordinal),
+                _distance(o, byline_line, ordinal),
+                float(bool(BYLINE.search(line))),
+                float(min(k, 10)),
+                math.log1p(len(cands)),
+                float(min(days.count(days[k]) - 1, 5)),
+                math.log1p(latest - days[k]),
+                math.log1p(days[k] - earliest),
+                float(min(latest_year - c.local.year, 5)),
+                float(line in kept),
+                float(line.endswith((".", "!", "?"))),
+                float(any(abs(u - o) <= 2 for u in updated if u != o)),
+                math.log1p(n),
+                float(c.line == below_title),
+                float(c.line == near_byline),
+            ]
+        )
+    return np.array(rows, dtype=float).reshape(len(rows), len(FEATURES))
+
+
+def _distance(o: int, line: int | None, ordinal: dict[int, int]) -> float:
+    """Signed distance in non-empty lines from a header line (clipped); 20 when there is none."""
+    return float(np.clip(o - ordinal[line], -10, 10)) if line in ordinal else 20.0
+
+
+def pick_date(
+    ranker: Ranker,
+    lines: list[str],
+    start: int,
+    reference: datetime | None,
+    default_tz: str,
+    *,
+    title_line: int | None,
+    byline_line: int | None,
+    kept: set[str],
+) -> DateCandidate | None:
+    """The candidate dating the article (it may date only an update: the page shows no publication date of
+    its own), or None when no candidate scores at least the threshold."""
+    cands = candidates(lines, start, reference, default_tz)
+    if not cands:
+        return None
+    X = date_features(lines, cands, start, title_line=title_line, byline_line=byline_line, kept=kept)
+    k = ranker.best(X)
+    return cands[k] if k is not None else None
+
+
+@lru_cache(maxsize=4)
+def default_date_model(path: Path | None = None) -> Ranker | None:
+    """The ranker at ``path`` (``NEWS_ETL_DATE_MODEL`` naming a file), else the shipped one; loaded once."""
+    without = "dates of plain text come from the header rules only"
+    data = read_model_file(path or MODEL_FILE, FEATURES, "benchmarks/train_date_model.py", without)
+    return Ranker.from_json(data) if data else None

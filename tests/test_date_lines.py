@@ -1,0 +1,127 @@
+"""The date ranker on whole-page text: which dated line dates the article, and the rules it corrects."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from news_etl.articles import build_article
+from news_etl.byline_lines import default_byline_model
+from news_etl.date_lines import FEATURES, candidates, date_features, default_date_model, read_line
+from news_etl.headlines import default_title_model
+from news_etl.linemodel import default_model, read_model_file
+from news_etl.reading import Record
+from news_etl.ruleset import load_rules
+from news_etl.settings import ConfigError, get_settings
+
+AT = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+# A page's innerText: navigation, a "Most read" box whose teasers carry their dates above the article, the
+# headline, its standfirst, a byline, ARTICLE_DATE (the line under the byline), the story, then the footer.
+NAV = "Skip to main content|Home|News|World|Business|Politics|Sport|Culture|Travel|Weather|Sign in|Subscribe"
+TEASERS = (
+    "Most read|Storm closes mountain passes for a third day|February 12, 2026|Council votes to extend the night"
+    " bus trial|February 10, 2026|School meals to be free for all pupils|February 9, 2026"
+)
+ARTICLE = """Harbour Bridge Reopens After Two Years of Repairs
+Commuters cheered as the first buses crossed the rebuilt span on Monday morning
+By Maria Lopez
+ARTICLE_DATE
+The harbour bridge reopened on Monday after two years of repairs that cost the city more than it planned.
+Engineers replaced every cable of the span, which carries sixty thousand vehicles a day across the harbour.
+The mayor said the work would keep the bridge safe for another fifty years and thanked residents for their patience.
+Traffic was light in the first hours, but officials expect the usual queues to return by the end of the week.
+Shop owners near the southern approach said they hoped the reopening would bring back customers lost during the closure.
+"We have waited two years for this," said one cafe owner, who asked not to be named."""
+FOOTER = "Related|More from News|Newsletter|Sign up for our morning briefing|About us|Contact|Privacy policy"
+PAGE = "\n".join([NAV.replace("|", "\n"), TEASERS.replace("|", "\n"), ARTICLE, FOOTER.replace("|", "\n")])
+
+
+def _row(date_line: str, date_model=None) -> dict:
+    text = PAGE.replace("ARTICLE_DATE", date_line)
+    return build_article(
+        Record(record_index=0, source_format="txt", text=text),
+        source_path="page.txt",
+        file_hash="h",
+        run_id="r",
+        ingested_at=AT,
+        rules=load_rules(None),
+        model=default_model(),
+        title_model=default_title_model(),
+        byline_model=default_byline_model(),
+        date_model=date_model,
+    ).row
+
+
+def test_read_line_takes_the_publication_segment_and_flags_updates() -> None:
+    raw, local, labelled, updated = read_line("Published: Dec 3, 2023 10:00 Updated: Dec 4, 2023", AT, "UTC")
+    assert (raw, local.day, labelled, updated) == ("Dec 3, 2023 10:00", 3, True, False)
+    raw, local, labelled, updated = read_line("Last updated 4 December 2023", AT, "UTC")
+    assert (local.day, labelled, updated) == (4, False, True)
+    raw, local, _, _ = read_line("Rob Dawson, CorrespondentDec 22, 2023, 10:15 PM", AT, "UTC")
+    assert (local.date().isoformat(), local.hour) == ("2023-12-22", 22)
+    assert read_line("Tuesday, 24 February", AT, "UTC")[1].year == 2026  # a year-less day: the reference's year
+    assert read_line("3 hours ago", AT, "UTC")[1] == datetime(2026, 3, 1, 9, tzinfo=UTC)
+    sentence = "The council said on 12 February 2026 that the night buses would run until the end of the year."
+    assert read_line(sentence + " " + sentence, AT, "UTC") is None  # a long line is prose, not a timestamp
+    assert read_line("Harbour Bridge Reopens After Two Years of Repairs", AT, "UTC") is None
+
+
+def test_candidates_and_features_cover_the_window() -> None:
+    lines = PAGE.replace("ARTICLE_DATE", "23 February 2026").split("\n")
+    start = lines.index(ARTICLE.splitlines()[4])  # the body's first sentence
+    title, byline = lines.index(ARTICLE.splitlines()[0]), lines.index("By Maria Lopez")
+    cands = candidates(lines, start, AT, "UTC")
+    assert [lines[c.line] for c in cands] == [
+        "February 12, 2026",
+        "February 10, 2026",
+        "February 9, 2026",
+        "23 February 2026",
+    ]
+    X = date_features(lines, cands, start, title_line=title, byline_line=byline, kept=set())
+    assert X.shape == (4, len(FEATURES))
+    col = {name: X[:, k].tolist() for k, name in enumerate(FEATURES)}
+    assert col["cand_order"] == [0.0, 1.0, 2.0, 3.0]
+    assert col["first_below_title"] == [0.0, 0.0, 0.0, 1.0]
+    assert col["byline_distance"][3] == 1.0 and col["title_distance"][3] == 3.0
+    assert col["days_from_latest"][3] == 0.0 and col["days_from_earliest"][2] == 0.0
+
+
+def test_a_published_label_beats_a_teasers_bare_date_above_it() -> None:
+    # The header rules alone: a bare date in the page's first lines no longer outranks a "Published" line.
+    row = _row("Published 23 February 2026, 09:30 GMT")
+    assert str(row["published_date"]) == "2026-02-23"
+    assert row["published_at"] == datetime(2026, 2, 23, 9, 30, tzinfo=UTC)
+
+
+def test_the_ranker_takes_the_date_under_the_byline_over_a_teasers() -> None:
+    ranker = default_date_model()
+    assert ranker is not None, "models/date_model.json must ship"
+    assert str(_row("23 February 2026")["published_date"]) == "2026-02-12"  # the rules: the first bare date
+    row = _row("23 February 2026", ranker)
+    assert str(row["published_date"]) == "2026-02-23"
+    assert row["published_at_raw"] == "23 February 2026"
+    assert "23 February 2026" not in row["body"]
+
+
+def test_a_page_dated_only_by_its_update_gets_the_update_day() -> None:
+    row = _row("Updated 24 February 2026", default_date_model())
+    assert str(row["published_date"]) == "2026-02-24"  # the day readers see
+    assert row["published_at"] is None  # the publication instant is not on the page
+    assert str(row["modified_at"].date()) == "2026-02-24"
+
+
+def test_date_model_setting_and_a_broken_model_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWS_ETL_DATE_MODEL", "off")
+    assert get_settings().date_model is False
+    bad = tmp_path / "date.json"
+    bad.write_text("{not json", encoding="utf-8")
+    monkeypatch.setenv("NEWS_ETL_DATE_MODEL", str(bad))
+    assert get_settings().date_model_file == bad
+    with pytest.raises(ConfigError, match="is not a model file"):
+        read_model_file(bad, FEATURES, "benchmarks/train_date_model.py", "rules only")
+    bad.write_text('{"features": ["other"], "model": {}}', encoding="utf-8")
+    with pytest.raises(ConfigError, match="trained on other features"):
+        read_model_file(bad, FEATURES, "benchmarks/train_date_model.py", "rules only")
