@@ -18,7 +18,7 @@ export NO_PROXY := *
 export NEWS_ETL_INBOX ?= $(CURDIR)/seeds
 export NEWS_ETL_LAKE ?= $(CURDIR)/data/lake
 
-.PHONY: help setup run test format docs test-deps ui freeze clean bench-extraction bench-nlp bench-stories bench-memory bench-scale bench-longrun bench-history train-line-model build-idf
+.PHONY: help setup run test format docs test-deps ui freeze clean bench-extraction bench-nlp bench-stories bench-memory bench-scale bench-longrun bench-history train-line-model train-rankers build-idf
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -117,13 +117,22 @@ SIZES ?= 10000,1000000
 bench-history: $(VENV)/.installed
 	$(BIN)/python benchmarks/history.py --sizes $(SIZES)
 
-## build-idf: rebuild include/news_etl/models/idf.json (key-phrase ranking) from ../shared/corpora/bbc
+## build-idf: rebuild include/news_etl/models/idf.json (key-phrase ranking) and common_words.json (a byline
+## ranker feature) from ../shared/corpora/bbc
 build-idf: $(VENV)/.installed
 	$(BIN)/python benchmarks/build_idf.py
+	$(BIN)/python benchmarks/build_common_words.py
 
 ## train-line-model: retrain include/news_etl/models/line_model.json on newsbench dev/ (with site-grouped CV)
 train-line-model: $(VENV)/.installed
 	$(BIN)/python benchmarks/train_line_model.py
+
+## train-rankers: retrain the headline, byline and date rankers (models/*_model.json) on newsbench dev/, in
+## that order: each sees the page as the ones before it leave it
+train-rankers: $(VENV)/.installed
+	$(BIN)/python benchmarks/train_title_model.py
+	$(BIN)/python benchmarks/train_byline_model.py
+	$(BIN)/python benchmarks/train_date_model.py
 
 ## ui: the Airflow UI with this project's DAGs and no examples (http://localhost:8080), in its own home
 ## (.airflow-ui/), so its scheduler never picks up the runs of `make run`

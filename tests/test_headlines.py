@@ -125,3 +125,15 @@ def test_an_html_page_whose_markup_names_no_author_gets_the_byline_of_its_visibl
     built = build_article(record, **common, **rankers, byline_model=default_byline_model())
     assert built.row["authors"] == ["Maria Lopez"]
     assert "Maria Lopez" not in built.row["body"]
+
+
+def test_byline_features_see_names_made_of_common_words() -> None:
+    from news_etl.byline_lines import FEATURES as BYLINE_FEATURES
+    from news_etl.byline_lines import byline_features
+
+    lines = ["Golf Week", "Craig Meyer", "The first sentence of the story is long enough to be a sentence of prose."]
+    cands = [(0, names_in(lines[0])), (1, names_in(lines[1]))]
+    X = byline_features(lines, cands, 2, None, {}, lines[2])
+    share, only = BYLINE_FEATURES.index("common_share"), BYLINE_FEATURES.index("all_common")
+    assert X[0, share] == 1.0 and X[0, only] == 1.0  # words news prose writes in lower case: a section
+    assert X[1, share] == 0.0 and X[1, only] == 0.0  # a name

@@ -12,6 +12,7 @@ when it scores at least the threshold the cross-validation chose.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from functools import lru_cache
@@ -27,6 +28,9 @@ from news_etl.settings import MODELS_DIR
 from news_etl.text import alnum_key, count_words
 
 MODEL_FILE = MODELS_DIR / "byline_model.json"
+#: Words news prose writes in lower case (``benchmarks/build_common_words.py``): a "name" made of them is
+#: more often a section ("Buying Guide", "Golf Week") than a person.
+COMMON_WORDS_FILE = MODELS_DIR / "common_words.json"
 #: Non-empty lines above the body's first sentence paragraph that may be its byline (a page's menus can be
 #: long), and below it (a teaser paragraph can come before the byline).
 WINDOW_ABOVE, WINDOW_BELOW = 120, 10
@@ -51,6 +55,8 @@ FEATURES = [
     "names_in_body",
     "rel_pos",
     "ends_punct",
+    "common_share",
+    "all_common",
 ]
 
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d"
@@ -79,6 +85,21 @@ def names_in(line: str) -> list[str]:
     if not names and _GLUED_WORD.search(first):
         names = parse_byline(_GLUED_WORD.split(first)[0])
     return [n for n in names if not _DOMAIN.search(n)]  # "by Bob Yirka, Phys.org": the site is no author
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """The lower-case words of ``models/common_words.json``."""
+    return frozenset(json.loads(COMMON_WORDS_FILE.read_text(encoding="utf-8"))["words"])
+
+
+def _common_share(names: list[str]) -> tuple[float, float]:
+    """The share of the names' words that are common words, and whether one name is made only of them."""
+    common = common_words()
+    tokens = [[t.casefold() for t in name.split()] for name in names]
+    flat = [t for name in tokens for t in name]
+    share = sum(t in common for t in flat) / len(flat) if flat else 0.0
+    return share, float(any(name and all(t in common for t in name) for name in tokens))
 
 
 def candidates(lines: list[str], start: int) -> list[tuple[int, list[str]]]:
@@ -133,6 +154,7 @@ def byline_features(
                 float(any(k and k in body_key for k in keys)),
                 o / n,
                 float(line.endswith((".", "!", "?", ":"))),
+                *_common_share(names),
             ]
         )
     return np.array(rows, dtype=float).reshape(len(rows), len(FEATURES))
