@@ -125,3 +125,59 @@ def test_date_model_setting_and_a_broken_model_file(tmp_path: Path, monkeypatch:
     bad.write_text('{"features": ["other"], "model": {}}', encoding="utf-8")
     with pytest.raises(ConfigError, match="trained on other features"):
         read_model_file(bad, FEATURES, "benchmarks/train_date_model.py", "rules only")
+
+
+def _html(markup_date: str, shown: str) -> bytes:
+    """The page above as HTML: its JSON-LD gives ``markup_date``, the line under its byline shows ``shown``."""
+    art = ARTICLE.replace("ARTICLE_DATE", shown).splitlines()
+    nav = "".join(f"<li><a href='#'>{x}</a></li>" for x in NAV.split("|"))
+    teasers = "".join(f"<p>{x}</p>" for x in TEASERS.split("|"))
+    footer = "".join(f"<li>{x}</li>" for x in FOOTER.split("|"))
+    body = "".join(f"<p>{p}</p>" for p in art[4:])
+    ld = f'{{"@context":"https://schema.org","@type":"NewsArticle","datePublished":"{markup_date}"}}'
+    return (
+        f'<html><head><title>{art[0]}</title><script type="application/ld+json">{ld}</script></head><body>'
+        f"<nav><ul>{nav}</ul></nav><aside>{teasers}</aside><main><header><h1>{art[0]}</h1><p>{art[1]}</p>"
+        f"<p>{art[2]}</p><time>{art[3]}</time></header><article>{body}</article></main>"
+        f"<footer><ul>{footer}</ul></footer></body></html>"
+    ).encode()
+
+
+def _html_row(markup_date: str, shown: str, date_model=None) -> dict:
+    from news_etl.reading import parse_bytes
+    from news_etl.settings import Limits
+
+    records, _ = parse_bytes(_html(markup_date, shown), "page.html", Limits())
+    assert records[0].published == markup_date and records[0].page_text
+    return build_article(
+        records[0],
+        source_path="page.html",
+        file_hash="h",
+        run_id="r",
+        ingested_at=AT,
+        rules=load_rules(None),
+        model=default_model(),
+        title_model=default_title_model(),
+        byline_model=default_byline_model(),
+        date_model=date_model,
+    ).row
+
+
+def test_the_date_a_page_shows_overrules_a_markup_date_of_another_year() -> None:
+    assert str(_html_row("2019-03-30T08:00:00Z", "23 February 2026")["published_date"]) == "2019-03-30"
+    ranker = default_date_model()
+    assert ranker is not None and ranker.override_threshold is not None
+    row = _html_row("2019-03-30T08:00:00Z", "23 February 2026", ranker)
+    assert str(row["published_date"]) == "2026-02-23"
+    assert row["published_at_raw"] == "23 February 2026"
+    assert row["repairs"] == [
+        "published_date: the page shows '23 February 2026', its markup said '2019-03-30T08:00:00Z'"
+    ]
+
+
+def test_the_day_a_page_shows_beside_a_utc_instant_is_the_readers_day() -> None:
+    row = _html_row("2026-02-23T03:30:00Z", "22 February 2026", default_date_model())
+    assert str(row["published_date"]) == "2026-02-22"  # the day the page shows its readers
+    assert row["published_at"] == datetime(2026, 2, 23, 3, 30, tzinfo=UTC)  # the exact instant, from the markup
+    same = _html_row("2026-02-23T10:30:00Z", "23 February 2026", default_date_model())
+    assert str(same["published_date"]) == "2026-02-23" and same["repairs"] is None  # they agree: nothing noted

@@ -9,7 +9,7 @@ from datetime import datetime
 from news_etl import datelines, dates, metadata
 from news_etl.byline_lines import pick_byline
 from news_etl.cleaning import Cleaned, Removed, clean
-from news_etl.date_lines import pick_date
+from news_etl.date_lines import DateCandidate, pick_date
 from news_etl.headlines import body_start, pick_title
 from news_etl.linemodel import LineModel, Ranker
 from news_etl.reading import Record
@@ -82,6 +82,32 @@ def header_line(lines: list[str], header: metadata.Header, what: str) -> int | N
     return min((i for i, why in header.marks.items() if why == "meta:byline"), default=None)
 
 
+def _date_pick(
+    lines: list[str],
+    header: metadata.Header,
+    cleaned: Cleaned,
+    date_model: Ranker,
+    reference: datetime,
+    default_tz: str,
+    min_score: float | None = None,
+) -> DateCandidate | None:
+    """The date ranker's pick among the text's dated lines (see :func:`news_etl.date_lines.pick_date`)."""
+    start = body_start(lines, cleaned.paragraphs)
+    if start is None:
+        return None
+    return pick_date(
+        date_model,
+        lines,
+        start,
+        reference,
+        default_tz,
+        title_line=header_line(lines, header, "title"),
+        byline_line=header_line(lines, header, "byline"),
+        kept=set(cleaned.paragraphs),
+        min_score=min_score,
+    )
+
+
 def _ranked_date(
     lines: list[str],
     header: metadata.Header,
@@ -92,19 +118,7 @@ def _ranked_date(
 ) -> None:
     """Text without the page's own metadata: the learned ranker picks the line dating the article among the
     page's dated lines. A short line that is only the date leaves the body."""
-    start = body_start(lines, cleaned.paragraphs)
-    if start is None:
-        return
-    picked = pick_date(
-        date_model,
-        lines,
-        start,
-        reference,
-        default_tz,
-        title_line=header_line(lines, header, "title"),
-        byline_line=header_line(lines, header, "byline"),
-        kept=set(cleaned.paragraphs),
-    )
+    picked = _date_pick(lines, header, cleaned, date_model, reference, default_tz)
     if picked is None or picked.line == header.date_line:
         return
     if picked.updated_only:
@@ -121,24 +135,53 @@ def _ranked_date(
         cleaned.removed.append(Removed(picked.line + 1, line, "meta:timestamp"))
 
 
-def _page_authors(
-    page_text: str,
-    rules: RuleSet,
-    model: LineModel | None,
-    title_model: Ranker | None,
-    byline_model: Ranker,
-    reference: datetime,
-) -> list[str]:
-    """The authors a page's visible lines name when its main text and markup name none: the header rules and
-    the byline ranker on the whole page, as on a page saved as text (the headline first: the ranker places the
-    byline by it)."""
-    lines = page_text.split("\n")
-    header = metadata.extract_header(lines, reference=reference)
-    cleaned = clean(page_text, rules, preassigned=header.marks, model=model)
-    if title_model is not None:
-        _ranked_title(lines, header, cleaned, title_model)
-    _ranked_byline(lines, header, cleaned, byline_model)
-    return header.authors
+@dataclass(frozen=True)
+class _Models:
+    """The trained models an article is read with (any of them may be off)."""
+
+    line: LineModel | None
+    title: Ranker | None
+    byline: Ranker | None
+    date: Ranker | None
+
+
+def _from_visible_page(
+    record: Record, header: metadata.Header, rules: RuleSet, models: _Models, reference: datetime, default_tz: str
+) -> None:
+    """An HTML page's visible lines, read as a page saved as text, where its markup and main text fall short:
+    the authors when they name none (a byline outside the main text), and the day readers see when the date
+    ranker is sure of one that is not the markup's (a markup date can be the template's, or an instant in UTC
+    whose day is not the readers')."""
+    assert record.page_text is not None
+    need_authors = not header.authors and models.byline is not None
+    override = models.date.override_threshold if models.date is not None else None
+    need_date = override is not None and header.published_date is not None
+    if not (need_authors or need_date):
+        return
+    lines = record.page_text.split("\n")
+    page = metadata.extract_header(lines, reference=reference, default_tz=default_tz, reader_tz=header.reader_zone)
+    cleaned = clean(record.page_text, rules, preassigned=page.marks, model=models.line)
+    if models.title is not None:
+        _ranked_title(lines, page, cleaned, models.title)
+    if models.byline is not None:
+        _ranked_byline(lines, page, cleaned, models.byline)
+    if need_authors:
+        header.authors = page.authors
+    if not need_date or models.date is None or header.published_date is None or header.published_raw is None:
+        return
+    picked = _date_pick(lines, page, cleaned, models.date, reference, default_tz, override)
+    if picked is None or picked.updated_only:
+        return
+    shown = page.day_of(picked.raw, picked.local)
+    if shown == header.published_date:
+        return
+    header.warnings.append(
+        f"published_date: the page shows {picked.raw[:60]!r}, its markup said {header.published_raw[:60]!r}"
+    )
+    if abs((shown - header.published_date).days) <= 1:
+        header.published_date = shown  # the readers' day; published_at keeps the markup's instant
+    else:
+        header.set_published(picked.raw, picked.local)  # the markup's date is another's
 
 
 def _set_title(lines: list[str], found: int, header: metadata.Header, cleaned: Cleaned) -> None:
@@ -219,8 +262,9 @@ def build_article(
         _title_above_body(lines, header, cleaned, rules)
     if date_model is not None and record.published is None:
         _ranked_date(lines, header, cleaned, date_model, ingested_at, default_tz)
-    if not header.authors and record.page_text and byline_model is not None:
-        header.authors = _page_authors(record.page_text, rules, model, title_model, byline_model, ingested_at)
+    if record.page_text:
+        models = _Models(model, title_model, byline_model, date_model)
+        _from_visible_page(record, header, rules, models, ingested_at, default_tz)
     body = cleaned.body
     # A wire dateline ("MARSEILLE, July 22 (Reuters) -") dates the story when nothing else does, and names
     # the agency when the page names no publisher.

@@ -217,14 +217,15 @@ def pick_date(
     title_line: int | None,
     byline_line: int | None,
     kept: set[str],
+    min_score: float | None = None,
 ) -> DateCandidate | None:
     """The candidate dating the article (it may date only an update: the page shows no publication date of
-    its own), or None when no candidate scores at least the threshold."""
+    its own), or None when no candidate scores at least ``min_score`` (by default the ranker's threshold)."""
     cands = candidates(lines, start, reference, default_tz)
     if not cands:
         return None
     X = date_features(lines, cands, start, title_line=title_line, byline_line=byline_line, kept=kept)
-    k = ranker.best(X)
+    k = ranker.best(X, min_score)
     return cands[k] if k is not None else None
 
 

@@ -11,7 +11,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from news_etl.bylines import parse_byline
 from news_etl.pagemeta import PageMeta, read_page_meta
 
 log = logging.getLogger(__name__)
@@ -23,7 +22,7 @@ class HtmlDoc(PageMeta):
 
     text: str = ""
     url: str | None = None
-    page_text: str | None = None  # every visible line, kept only when the page names no author (see extract)
+    page_text: str | None = None  # every visible line of the page (see extract)
 
 
 def _split_authors(raw: str | None) -> list[str]:
@@ -55,20 +54,18 @@ def extract(html: str, url: str | None = None) -> HtmlDoc:
         log.info("trafilatura could not parse the page (%s); falling back to plain text", exc)
     page = read_page_meta(html)  # JSON-LD, meta tags and <h1>: what the page says about itself
     if doc is not None and (doc.text or "").strip():
-        authors = page.authors or _split_authors(doc.author)
         return HtmlDoc(
             text=doc.text,
             title=page.title or doc.title or None,
             published=page.published or doc.date or None,
             modified=page.modified,
-            authors=authors,
+            authors=page.authors or _split_authors(doc.author),
             publisher=page.publisher or doc.sitename or doc.hostname or None,
             url=doc.url or url,
             locale=page.locale,
-            # No author in the markup (none that reads as a name, as the header step reads them): the byline
-            # often sits outside the main text (a header, an author box), where the byline ranker finds it in
-            # the page's visible lines (articles.build_article).
-            page_text=None if any(parse_byline(a) for a in authors) else visible_text(html),
+            # The page's visible lines, read as a page saved as text where the markup falls short
+            # (articles.build_article): a byline outside the main text, the date readers see.
+            page_text=visible_text(html),
         )
     # No main content found: keep every visible line rather than losing the page.
     return HtmlDoc(

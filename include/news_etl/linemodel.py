@@ -361,18 +361,25 @@ class Ranker:
 
     trees: Trees
     threshold: float
+    #: The score a pick needs to overrule what a page's markup says (the date ranker on an HTML page's
+    #: visible lines); None: it never does.
+    override_threshold: float | None = None
 
     @classmethod
     def from_json(cls, data: dict) -> Ranker:
-        return cls(Trees.from_json(data["model"]), float(data["threshold"]))
+        override = data.get("override_threshold")
+        return cls(
+            Trees.from_json(data["model"]), float(data["threshold"]), None if override is None else float(override)
+        )
 
-    def best(self, X: np.ndarray) -> int | None:
-        """The row of the best-scoring candidate, or None when there is none or it scores below the threshold."""
+    def best(self, X: np.ndarray, min_score: float | None = None) -> int | None:
+        """The row of the best-scoring candidate, or None when there is none or it scores below ``min_score``
+        (by default the threshold)."""
         if len(X) == 0:
             return None
         p = self.trees.proba(X)
         k = int(np.argmax(p))
-        return k if p[k] >= self.threshold else None
+        return k if p[k] >= (self.threshold if min_score is None else min_score) else None
 
 
 def decode(probs: np.ndarray, threshold: float = 0.5, switch_cost: float = 0.0) -> np.ndarray:

@@ -61,7 +61,7 @@ class Record:
     description: str | None = None
     section: str | None = None
     locale: str | None = None  # the page's language tag ("en-US"), for the reader's day of a UTC timestamp
-    page_text: str | None = None  # an HTML page's visible lines, when its markup names no author (html.extract)
+    page_text: str | None = None  # an HTML page's visible lines (html.extract), for its byline and shown date
     extra: dict = field(default_factory=dict)
     repairs: list[str] = field(default_factory=list)  # what the reader changed and why (articles.repairs)
 
@@ -146,7 +146,7 @@ def _html_record(
     doc = html_mod.extract(html, url=url)
     _check_record_size(doc.text, limits, "the text extracted from the HTML")
     text = normalise_text(doc.text, limits.max_line_chars)
-    # The page's visible lines, for its byline only: a page too large for that is read without it.
+    # The page's visible lines, for its byline and shown date only: a page too large for that is read without it.
     page_text = doc.page_text if doc.page_text and len(doc.page_text) <= limits.max_record_chars else None
     if not text.strip():
         raise ReadError(
