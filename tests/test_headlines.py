@@ -137,3 +137,13 @@ def test_byline_features_see_names_made_of_common_words() -> None:
     share, only = BYLINE_FEATURES.index("common_share"), BYLINE_FEATURES.index("all_common")
     assert X[0, share] == 1.0 and X[0, only] == 1.0  # words news prose writes in lower case: a section
     assert X[1, share] == 0.0 and X[1, only] == 0.0  # a name
+
+
+def test_a_skip_link_is_furniture_and_never_a_headline() -> None:
+    from news_etl.metadata import is_headline
+
+    rule = load_rules(None).match("Skip to main content")
+    assert rule is not None and rule.name == "skip_link"
+    assert not is_headline("Skip to content")
+    assert is_headline("Skipper Rescued After Three Days Adrift")
+    assert load_rules(None).match("Skip to the end of the war, he said, and you see what it cost the city.") is None

@@ -31,6 +31,10 @@ from news_etl.text import alnum_key, count_words, normalise_for_hash
 # --------------------------------------------------------------------------- header lines
 
 
+#: An accessibility link, often a page's first line ("Skip to content"): never its headline.
+SKIP_LINK = re.compile(r"^skip (?:to|directly to)\b", re.IGNORECASE)
+
+
 def is_headline(line: str) -> bool:
     """A line shaped like a headline: short, not a sentence ending in a full stop, not a label."""
     n = count_words(line)
@@ -41,6 +45,7 @@ def is_headline(line: str) -> bool:
         or BYLINE.match(line)
         or TIMESTAMP_LABEL.match(line)
         or FULL_DATE.search(line)
+        or SKIP_LINK.match(line)
     ):
         return False
     first = line.lstrip("“\"'‘")[:1]
