@@ -147,3 +147,27 @@ def test_a_skip_link_is_furniture_and_never_a_headline() -> None:
     assert not is_headline("Skip to content")
     assert is_headline("Skipper Rescued After Three Days Adrift")
     assert load_rules(None).match("Skip to the end of the war, he said, and you see what it cost the city.") is None
+
+
+def test_a_markup_author_that_is_the_publisher_gives_way_to_the_pages_byline() -> None:
+    from news_etl.reading import parse_bytes
+    from news_etl.settings import Limits
+
+    paragraphs = [line for line in PAGE.splitlines() if line.startswith(("The harbour", "Engineers", "The mayor"))]
+    ld = (
+        '<script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle",'
+        '"author":{"@type":"Organization","name":"The Daily Example"},'
+        '"publisher":{"@type":"Organization","name":"The Daily Example"}}</script></head>'
+    )
+    html = _HTML.replace("PARAGRAPHS", "".join(f"<p>{p}</p>" for p in paragraphs)).replace("</head>", ld)
+    common = {"source_path": "p.html", "file_hash": "h", "run_id": "r", "ingested_at": AT, "rules": load_rules(None)}
+    models = {"model": default_model(), "title_model": default_title_model(), "byline_model": default_byline_model()}
+
+    def authors(page: str) -> list[str]:
+        records, _ = parse_bytes(page.encode(), "page.html", Limits())
+        assert records[0].authors == ["The Daily Example"]
+        return build_article(records[0], **common, **models).row["authors"]
+
+    assert authors(html) == ["Maria Lopez"]  # the person the page names
+    no_byline = html.replace("<div><span>Maria Lopez</span><span>Transport Correspondent</span></div>", "")
+    assert authors(no_byline) == ["The Daily Example"]  # no person on the page: the publisher stays

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime
+from urllib.parse import urlparse
 
 from news_etl import datelines, dates, metadata
 from news_etl.byline_lines import pick_byline
@@ -15,7 +16,7 @@ from news_etl.linemodel import LineModel, Ranker
 from news_etl.reading import Record
 from news_etl.ruleset import RuleSet
 from news_etl.settings import Limits
-from news_etl.text import count_words
+from news_etl.text import alnum_key, count_words
 from news_etl.values import bound_list, bound_text
 
 #: Average adult silent reading speed for non-fiction (Brysbaert 2019, 238 words per minute).
@@ -145,15 +146,24 @@ class _Models:
     date: Ranker | None
 
 
+def _names_the_publisher(authors: list[str], record: Record) -> bool:
+    """Whether the markup's authors are only the publisher itself ("Top Gear" on topgear.com, "USA TODAY"
+    when the reporter's name is missing from ", USA TODAY"): a person's byline on the page is then the better
+    answer; without one, the publisher stays."""
+    host = (urlparse(record.url or "").hostname or "").removeprefix("www.")
+    keys = {alnum_key(record.publisher or ""), alnum_key(host), alnum_key(host.split(".")[0])} - {""}
+    return bool(keys) and all(alnum_key(a) in keys or alnum_key(a).removeprefix("the") in keys for a in authors)
+
+
 def _from_visible_page(
     record: Record, header: metadata.Header, rules: RuleSet, models: _Models, reference: datetime, default_tz: str
 ) -> None:
     """An HTML page's visible lines, read as a page saved as text, where its markup and main text fall short:
-    the authors when they name none (a byline outside the main text), and the day readers see when the date
-    ranker is sure of one that is not the markup's (a markup date can be the template's, or an instant in UTC
-    whose day is not the readers')."""
+    the authors when they name none (a byline outside the main text) or only the publisher, and the day readers
+    see when the date ranker is sure of one that is not the markup's (a markup date can be the template's, or an
+    instant in UTC whose day is not the readers')."""
     assert record.page_text is not None
-    need_authors = not header.authors and models.byline is not None
+    need_authors = models.byline is not None and (not header.authors or _names_the_publisher(header.authors, record))
     override = models.date.override_threshold if models.date is not None else None
     need_date = override is not None and header.published_date is not None
     if not (need_authors or need_date):
@@ -165,7 +175,7 @@ def _from_visible_page(
         _ranked_title(lines, page, cleaned, models.title)
     if models.byline is not None:
         _ranked_byline(lines, page, cleaned, models.byline)
-    if need_authors:
+    if need_authors and page.authors:
         header.authors = page.authors
     if not need_date or models.date is None or header.published_date is None or header.published_raw is None:
         return
