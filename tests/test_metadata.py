@@ -348,3 +348,25 @@ def test_email_domains_are_found_where_an_address_is() -> None:
         "paper.co.uk",
     ]
     assert email_domains("A" * 100_000 + " Smith") == []  # no "@": the pattern is not run at all
+
+
+def test_clean_headline_drops_what_pages_add_to_a_headline() -> None:
+    from news_etl.headlines import clean_headline
+
+    assert clean_headline("Cat video beamed to Earth from 19 million miles away (video)") == (
+        "Cat video beamed to Earth from 19 million miles away"
+    )
+    assert clean_headline("Duo Bring New Song to Show Finale [Watch]") == "Duo Bring New Song to Show Finale"
+    assert clean_headline("Let kids be kids and leave labor laws alone | Editorial") == (
+        "Let kids be kids and leave labor laws alone"
+    )
+    assert (
+        clean_headline("PolitiFact - The year in conspiracy theories", "PolitiFact")
+        == "The year in conspiracy theories"
+    )
+    # Kept: a long segment after the bar, a dash that is part of the headline, a short headline.
+    kept = "Markets fall | What the rate rise means for your mortgage and savings"
+    assert clean_headline(kept) == kept
+    assert clean_headline("Spider-Man - the review", "Marvel") == "Spider-Man - the review"
+    assert clean_headline("Budget | Live") == "Budget | Live"
+    assert clean_headline(None) is None

@@ -11,7 +11,7 @@ from news_etl import datelines, dates, metadata
 from news_etl.byline_lines import pick_byline
 from news_etl.cleaning import Cleaned, Removed, clean
 from news_etl.date_lines import DateCandidate, pick_date
-from news_etl.headlines import body_start, pick_title
+from news_etl.headlines import body_start, clean_headline, pick_title
 from news_etl.linemodel import LineModel, Ranker
 from news_etl.reading import Record
 from news_etl.ruleset import RuleSet
@@ -284,6 +284,9 @@ def build_article(
         if local is not None:
             header.set_published(dateline.date, local)
     article_id = article_id_for(file_hash, record.record_index)
+    publisher = metadata.find_publisher(record.text, record.url, record.publisher) or (
+        dateline.agency if dateline else None
+    )
     row = {
         "article_id": article_id,
         "run_id": run_id,
@@ -294,7 +297,7 @@ def build_article(
         "source_format": record.source_format,
         "encoding": record.encoding,
         "url": record.url,
-        "title": header.title,
+        "title": clean_headline(header.title, publisher),
         "authors": header.authors,
         "published_at": header.published_at,
         "published_at_raw": header.published_raw,
@@ -304,10 +307,7 @@ def build_article(
         "modified_at": header.modified_at,
         "modified_at_raw": header.modified_raw,
         "dateline": dateline.place if dateline else None,
-        "publisher": (
-            metadata.find_publisher(record.text, record.url, record.publisher)
-            or (dateline.agency if dateline else None)
-        ),
+        "publisher": publisher,
         "language": metadata.detect_language(body),
         "description": record.description or lede(cleaned.paragraphs),
         "section": record.section,

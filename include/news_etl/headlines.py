@@ -7,6 +7,7 @@ items, teasers of other stories, section names, the standfirst below it. The hea
 cross-validation grouped by site) scores every line near the top of the body instead, from the line's shape,
 its place relative to the body and the header lines, and how much of its vocabulary the body repeats. Its
 pick replaces the rules' title when it is confident enough (the threshold the cross-validation chose).
+:func:`clean_headline` takes off what pages add to a headline, whichever way it was found.
 """
 
 from __future__ import annotations
@@ -57,6 +58,30 @@ FEATURES = [
 
 _WORD = re.compile(r"[^\W\d_]{4,}")
 _SEPARATOR = re.compile(r"\s[|–—-]\s|\s\|")
+
+
+#: A headline's trailing media tag: "... away (video)", "... Finale [Watch]".
+_MEDIA_TAG = re.compile(
+    r"\s*[(\[](?:video|videos|watch|photos?|pictures|gallery|listen|audio|podcast|live)[)\]]\s*$", re.IGNORECASE
+)
+#: A short segment after a bar at a headline's end: the site or the section ("... alone | Editorial").
+_BAR_TAIL = re.compile(r"\s+\|\s+([^|]+)$")
+_BAR_OR_DASH_HEAD = re.compile(r"^([^|–—-]+?)\s+[|–—-]\s+")
+
+
+def clean_headline(title: str | None, publisher: str | None = None) -> str | None:
+    """A headline without what pages add to it: a trailing media tag ("(video)", "[Watch]"), a trailing
+    "| Section" or "| Site" of at most three words, and a leading "Site - " naming the publisher."""
+    if not title:
+        return title
+    out = _MEDIA_TAG.sub("", title).strip()
+    tail = _BAR_TAIL.search(out)
+    if tail and count_words(tail.group(1)) <= 3 and count_words(out[: tail.start()]) >= 3:
+        out = out[: tail.start()].strip()
+    head = _BAR_OR_DASH_HEAD.match(out)
+    if head and publisher and alnum_key(head.group(1)) == alnum_key(publisher) and count_words(out[head.end() :]) >= 3:
+        out = out[head.end() :].strip()
+    return out or title
 
 
 def _is_prose(line: str) -> bool:
