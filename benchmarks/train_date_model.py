@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 from header_training import AT, TRACKS, cv_probs, fit_ranker, pages
 
-from news_etl.articles import header_line
+from news_etl.articles import date_inputs
 from news_etl.byline_lines import default_byline_model
-from news_etl.date_lines import FEATURES, MODEL_FILE, candidates, date_features
-from news_etl.headlines import body_start, default_title_model
+from news_etl.date_lines import FEATURES, MODEL_FILE
+from news_etl.headlines import default_title_model
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,19 +37,8 @@ def load_docs(bench: Path) -> list[dict]:
     for page in pages(bench, title_model=default_title_model(), byline_model=default_byline_model()):
         if not page.truth.get("date"):
             continue
-        lines, header, cleaned = page.lines, page.built.header, page.built.cleaned
-        start = body_start(lines, cleaned.paragraphs)
-        cands = candidates(lines, start, AT, "UTC") if start is not None else []
-        X = np.zeros((0, len(FEATURES)))
-        if cands:
-            X = date_features(
-                lines,
-                cands,
-                start,
-                title_line=header_line(lines, header, "title"),
-                byline_line=header_line(lines, header, "byline"),
-                kept=set(cleaned.paragraphs),
-            )
+        header = page.built.header
+        cands, X = date_inputs(page.lines, header, page.built.cleaned, AT, "UTC")
         days = [header.day_of(c.raw, c.local).isoformat() for c in cands]
         docs.append(
             {

@@ -87,6 +87,9 @@ def test_candidates_and_features_cover_the_window() -> None:
     assert col["first_below_title"] == [0.0, 0.0, 0.0, 1.0]
     assert col["byline_distance"][3] == 1.0 and col["title_distance"][3] == 3.0
     assert col["days_from_latest"][3] == 0.0 and col["days_from_earliest"][2] == 0.0
+    # A page with no dated line: no rows, whatever header lines it has.
+    none = date_features(lines, [], start, title_line=title, byline_line=byline, kept=set())
+    assert none.shape == (0, len(FEATURES))
 
 
 def test_a_published_label_beats_a_teasers_bare_date_above_it() -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime
-from urllib.parse import urlparse
 
-from news_etl import datelines, dates, metadata
+import numpy as np
+
+from news_etl import date_lines, datelines, dates, metadata
 from news_etl.byline_lines import pick_byline
 from news_etl.cleaning import Cleaned, Removed, clean
-from news_etl.date_lines import DateCandidate, pick_date
+from news_etl.date_lines import FEATURES as DATE_FEATURES
+from news_etl.date_lines import DateCandidate
 from news_etl.headlines import body_start, clean_headline, pick_title
 from news_etl.linemodel import LineModel, Ranker
 from news_etl.reading import Record
@@ -61,8 +63,7 @@ def _ranked_byline(lines: list[str], header: metadata.Header, cleaned: Cleaned, 
     start = body_start(lines, cleaned.paragraphs)
     if start is None:
         return
-    title_line = header_line(lines, header, "title")
-    picked = pick_byline(byline_model, lines, start, title_line, header.marks, cleaned.body)
+    picked = pick_byline(byline_model, lines, start, title_line(lines, header), header.marks, cleaned.body)
     if picked is None:
         return
     found, names = picked
@@ -74,13 +75,35 @@ def _ranked_byline(lines: list[str], header: metadata.Header, cleaned: Cleaned, 
         cleaned.removed.append(Removed(found + 1, line, "meta:byline"))
 
 
-def header_line(lines: list[str], header: metadata.Header, what: str) -> int | None:
-    """The line the header's title (``what="title"``) or byline (``"byline"``) was read from, if any."""
-    if what == "title":
-        return next((i for i, line in enumerate(lines) if header.title and line.strip() == header.title), None)
+def title_line(lines: list[str], header: metadata.Header) -> int | None:
+    """The line the header's title was read from, if any."""
+    return next((i for i, line in enumerate(lines) if header.title and line.strip() == header.title), None)
+
+
+def byline_line(header: metadata.Header) -> int | None:
+    """The line the header's authors were read from: the byline ranker's, else the rules' first byline."""
     if header.byline_line is not None:
         return header.byline_line
     return min((i for i, why in header.marks.items() if why == "meta:byline"), default=None)
+
+
+def date_inputs(
+    lines: list[str], header: metadata.Header, cleaned: Cleaned, reference: datetime, default_tz: str
+) -> tuple[list[DateCandidate], np.ndarray]:
+    """The date ranker's candidates and features for a text as the header step and the cleaner leave it (none
+    when the text has no body); the ranker's training reads the same."""
+    start = body_start(lines, cleaned.paragraphs)
+    if start is None:
+        return [], np.zeros((0, len(DATE_FEATURES)))
+    return date_lines.date_inputs(
+        lines,
+        start,
+        reference,
+        default_tz,
+        title_line=title_line(lines, header),
+        byline_line=byline_line(header),
+        kept=set(cleaned.paragraphs),
+    )
 
 
 def _date_pick(
@@ -92,21 +115,12 @@ def _date_pick(
     default_tz: str,
     min_score: float | None = None,
 ) -> DateCandidate | None:
-    """The date ranker's pick among the text's dated lines (see :func:`news_etl.date_lines.pick_date`)."""
-    start = body_start(lines, cleaned.paragraphs)
-    if start is None:
-        return None
-    return pick_date(
-        date_model,
-        lines,
-        start,
-        reference,
-        default_tz,
-        title_line=header_line(lines, header, "title"),
-        byline_line=header_line(lines, header, "byline"),
-        kept=set(cleaned.paragraphs),
-        min_score=min_score,
-    )
+    """The date ranker's pick among the text's dated lines (it may date only an update: the page shows no
+    publication date of its own), or None when none scores at least ``min_score`` (by default the ranker's
+    threshold)."""
+    cands, X = date_inputs(lines, header, cleaned, reference, default_tz)
+    k = date_model.best(X, min_score)
+    return cands[k] if k is not None else None
 
 
 def _ranked_date(
@@ -150,7 +164,7 @@ def _names_the_publisher(authors: list[str], record: Record) -> bool:
     """Whether the markup's authors are only the publisher itself ("Top Gear" on topgear.com, "USA TODAY"
     when the reporter's name is missing from ", USA TODAY"): a person's byline on the page is then the better
     answer; without one, the publisher stays."""
-    host = (urlparse(record.url or "").hostname or "").removeprefix("www.")
+    host = metadata.url_host(record.url)
     keys = {alnum_key(record.publisher or ""), alnum_key(host), alnum_key(host.split(".")[0])} - {""}
     return bool(keys) and all(alnum_key(a) in keys or alnum_key(a).removeprefix("the") in keys for a in authors)
 

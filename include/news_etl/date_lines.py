@@ -38,6 +38,7 @@ from news_etl.dates import (
 )
 from news_etl.headlines import window
 from news_etl.linemodel import Ranker, read_model_file
+from news_etl.metadata import timestamp_segments
 from news_etl.settings import MODELS_DIR
 from news_etl.text import count_words
 
@@ -102,12 +103,12 @@ def read_line(line: str, reference: datetime | None, default_tz: str) -> tuple[s
         return None
     if TIMESTAMP_LABEL.search(text):
         updated = None
-        for m, end in _segments(text):
-            raw = text[m.end() : end].strip(" ,|·•")
+        for label, segment in timestamp_segments(text):
+            raw = segment.strip(" ,|·•")
             local = parse_local_datetime(raw, reference, default_tz) if raw else None
             if local is None:
                 continue
-            if m.group("label").lower() in PUBLISHED_LABELS:
+            if label in PUBLISHED_LABELS:
                 return raw, local, True, False
             updated = updated or (raw, local)
         if updated is not None:
@@ -124,11 +125,6 @@ def read_line(line: str, reference: datetime | None, default_tz: str) -> tuple[s
         if local is not None:
             return text, local, False, False
     return None
-
-
-def _segments(text: str) -> list[tuple[re.Match[str], int]]:
-    found = list(TIMESTAMP_LABEL.finditer(text))
-    return [(m, found[k + 1].start() if k + 1 < len(found) else len(text)) for k, m in enumerate(found)]
 
 
 def candidates(lines: list[str], start: int, reference: datetime | None, default_tz: str) -> list[DateCandidate]:
@@ -162,7 +158,9 @@ def date_features(
     # The first dated line below the headline, and the one nearest the byline: where an article's own date sits.
     below_title = next((c.line for c in cands if title_line is not None and c.line > title_line), None)
     near_byline = (
-        min(cands, key=lambda c: abs(ordinal[c.line] - ordinal[byline_line])).line if byline_line in ordinal else None
+        min(cands, key=lambda c: abs(ordinal[c.line] - ordinal[byline_line])).line
+        if cands and byline_line in ordinal
+        else None
     )
     rows = []
     for k, c in enumerate(cands):
@@ -207,8 +205,7 @@ def _distance(o: int, line: int | None, ordinal: dict[int, int]) -> float:
     return float(np.clip(o - ordinal[line], -10, 10)) if line in ordinal else 20.0
 
 
-def pick_date(
-    ranker: Ranker,
+def date_inputs(
     lines: list[str],
     start: int,
     reference: datetime | None,
@@ -217,16 +214,11 @@ def pick_date(
     title_line: int | None,
     byline_line: int | None,
     kept: set[str],
-    min_score: float | None = None,
-) -> DateCandidate | None:
-    """The candidate dating the article (it may date only an update: the page shows no publication date of
-    its own), or None when no candidate scores at least ``min_score`` (by default the ranker's threshold)."""
+) -> tuple[list[DateCandidate], np.ndarray]:
+    """The candidates around ``start`` and their rows of :data:`FEATURES`: what the ranker scores, in the
+    article step and in its training alike."""
     cands = candidates(lines, start, reference, default_tz)
-    if not cands:
-        return None
-    X = date_features(lines, cands, start, title_line=title_line, byline_line=byline_line, kept=kept)
-    k = ranker.best(X, min_score)
-    return cands[k] if k is not None else None
+    return cands, date_features(lines, cands, start, title_line=title_line, byline_line=byline_line, kept=kept)
 
 
 @lru_cache(maxsize=4)

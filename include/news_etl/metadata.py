@@ -135,7 +135,7 @@ class Header:
         return why is not None
 
 
-def _timestamp_segments(line: str) -> list[tuple[str, str]]:
+def timestamp_segments(line: str) -> list[tuple[str, str]]:
     """("label", "date text") pairs of a line like "Posted on : X Modified on : Y"."""
     found = list(TIMESTAMP_LABEL.finditer(line))
     out = []
@@ -188,7 +188,7 @@ def extract_header(
         # A label opens the line, or the line is short: "will be published on 16 July" inside a
         # sentence is not a timestamp line.
         labelled = TIMESTAMP_LABEL.match(line) or (TIMESTAMP_LABEL.search(line) and count_words(line) <= 15)
-        segments = _timestamp_segments(line) if labelled else []
+        segments = timestamp_segments(line) if labelled else []
         parsed_any = False
         for label, raw in segments:
             local = parse_local_datetime(raw, reference, default_tz)
@@ -370,11 +370,12 @@ def find_publisher(text: str, url: str | None = None, hint: str | None = None) -
     domains = Counter(d.lower() for d in email_domains(text) if d.lower() not in _FREEMAIL)
     if domains:
         return domains.most_common(1)[0][0]
-    if url:
-        host = urlparse(url).hostname or ""
-        host = host.removeprefix("www.")
-        return host or None
-    return None
+    return url_host(url) or None
+
+
+def url_host(url: str | None) -> str:
+    """The host of ``url`` without its "www." ("" when there is none)."""
+    return (urlparse(url).hostname or "").removeprefix("www.") if url else ""
 
 
 @lru_cache(maxsize=1)
