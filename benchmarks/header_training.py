@@ -4,8 +4,9 @@ newsbench dev's text pages prepared as the article step sees them, the fit, and 
 
 from __future__ import annotations
 
+import argparse
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -101,3 +102,61 @@ def cv_probs(docs: list[dict], n_trees: int, depth: int) -> list[np.ndarray]:
             if fold_of[d["site"]] == fold and len(d["y"]):
                 probs[k] = model.proba(d["X"])
     return probs
+
+
+#: How a training script scores a track's documents at a threshold: (documents, their CV scores, threshold).
+Score = Callable[[list[dict], list[np.ndarray], float], float]
+
+
+def add_training_args(parser: argparse.ArgumentParser, bench: Path) -> None:
+    """The options every ranker's training script takes."""
+    parser.add_argument("--newsbench", type=Path, default=bench)
+    parser.add_argument("--cv-only", action="store_true")
+    parser.add_argument("--trees", type=int, default=80)
+    parser.add_argument("--depth", type=int, default=4)
+
+
+def threshold_report(
+    docs: list[dict], probs: list[np.ndarray], score: Score, start: float = 0.05
+) -> tuple[dict[str, float], dict[float, dict[str, float]]]:
+    """Each track's score without the ranker (a threshold above every score), and at each threshold from
+    ``start`` to 0.95 in steps of 0.05."""
+
+    def by_track(threshold: float) -> dict[str, float]:
+        return {
+            track: score(
+                [d for d in docs if d["track"] == track],
+                [p for d, p in zip(docs, probs, strict=True) if d["track"] == track],
+                threshold,
+            )
+            for track in TRACKS
+        }
+
+    return by_track(2.0), {round(float(t), 2): by_track(float(t)) for t in np.arange(start, 1.0, 0.05)}
+
+
+def print_report(
+    rules_only: dict[str, float], report: dict[float, dict[str, float]], best: float, baseline: str
+) -> None:
+    print(f"{baseline}: {rules_only}")
+    for t, r in report.items():
+        print(f"threshold {t:.2f}: {r}{'  <- chosen' if t == best else ''}")
+
+
+def save_ranker(
+    path: Path, features: list[str], docs: list[dict], args: argparse.Namespace, threshold: float, cv: dict, **extra
+) -> None:
+    """Fit the ranker on all ``docs`` and write its model file: the features, trees, the chosen ``threshold``
+    (then any ``extra`` fields), the training settings and the cross-validated figures ``cv``."""
+    raw = {
+        "features": features,
+        "model": fit_ranker(docs, args.trees, args.depth),
+        "threshold": threshold,
+        **extra,
+        "trained_on": "newsbench dev/ (article and full tracks)",
+        "n_trees": args.trees,
+        "depth": args.depth,
+        "cv_unseen_sites": cv,
+    }
+    path.write_text(json.dumps(raw, separators=(",", ":")))
+    print(f"written {path} ({path.stat().st_size / 1024:.0f} KiB)")

@@ -12,15 +12,16 @@ the header rules' authors, on the scorer's author F1, and reports it on sites th
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
-from header_training import TRACKS, cv_probs, fit_ranker, pages
+from header_training import add_training_args, cv_probs, pages, print_report, save_ranker, threshold_report
 from train_line_model import load_scorer
 
+from news_etl.articles import title_line
 from news_etl.byline_lines import FEATURES, MODEL_FILE, byline_features, candidates
 from news_etl.headlines import default_title_model
 from news_etl.text import alnum_key
@@ -37,11 +38,11 @@ def load_docs(bench: Path) -> list[dict]:
             continue
         lines, start, marks = page.lines, page.start, page.header.marks
         cands = candidates(lines, start) if start is not None else []
-        title = page.row["title"]
-        title_line = next((i for i, line in enumerate(lines) if title and line.strip() == title), None)
         X = np.zeros((0, len(FEATURES)))
         if cands:
-            X = byline_features(lines, cands, start, title_line, marks, page.cleaned.body)
+            # The headline's line as the article step finds it (the header's title, before clean_headline).
+            title = title_line(lines, page.built.header)
+            X = byline_features(lines, cands, start, title, marks, page.cleaned.body)
         want = {alnum_key(a) for a in page.truth["authors"]}
         docs.append(
             {
@@ -70,10 +71,7 @@ def author_f1(scorer, docs: list[dict], probs: list[np.ndarray], threshold: floa
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--newsbench", type=Path, default=ROOT.parent / "shared" / "newsbench" / "dev")
-    parser.add_argument("--cv-only", action="store_true")
-    parser.add_argument("--trees", type=int, default=80)
-    parser.add_argument("--depth", type=int, default=4)
+    add_training_args(parser, ROOT.parent / "shared" / "newsbench" / "dev")
     args = parser.parse_args(argv)
     bench = args.newsbench.resolve()
     scorer = load_scorer(bench)
@@ -81,37 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     docs = load_docs(bench)
     print(f"{len(docs)} documents, {sum(len(d['y']) for d in docs)} candidates ({time.time() - t0:.0f}s)")
     probs = cv_probs(docs, args.trees, args.depth)
-
-    def by_track(threshold: float) -> dict[str, float]:
-        return {
-            track: author_f1(
-                scorer,
-                [d for d in docs if d["track"] == track],
-                [p for d, p in zip(docs, probs, strict=True) if d["track"] == track],
-                threshold,
-            )
-            for track in TRACKS
-        }
-
-    rules_only = by_track(2.0)
-    report = {round(float(t), 2): by_track(float(t)) for t in np.arange(0.05, 1.0, 0.05)}
+    rules_only, report = threshold_report(docs, probs, partial(author_f1, scorer))
     best = max(report, key=lambda t: (round(sum(report[t].values()), 3), t))
-    print(f"without the ranker: {rules_only}")
-    for t, r in report.items():
-        print(f"threshold {t:.2f}: {r}{'  <- chosen' if t == best else ''}")
-    if args.cv_only:
-        return 0
-    raw = {
-        "features": FEATURES,
-        "model": fit_ranker(docs, args.trees, args.depth),
-        "threshold": best,
-        "trained_on": "newsbench dev/ (article and full tracks)",
-        "n_trees": args.trees,
-        "depth": args.depth,
-        "cv_unseen_sites": {"author_f1": report[best], "without_ranker": rules_only},
-    }
-    MODEL_FILE.write_text(json.dumps(raw, separators=(",", ":")))
-    print(f"written {MODEL_FILE} ({MODEL_FILE.stat().st_size / 1024:.0f} KiB)")
+    print_report(rules_only, report, best, "without the ranker")
+    if not args.cv_only:
+        cv = {"author_f1": report[best], "without_ranker": rules_only}
+        save_ranker(MODEL_FILE, FEATURES, docs, args, best, cv)
     return 0
 
 

@@ -14,13 +14,20 @@ ranker never saw.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-from header_training import AT, TRACKS, cv_probs, fit_ranker, pages
+from header_training import (
+    AT,
+    add_training_args,
+    cv_probs,
+    pages,
+    print_report,
+    save_ranker,
+    threshold_report,
+)
 
 from news_etl.articles import date_inputs
 from news_etl.byline_lines import default_byline_model
@@ -72,10 +79,7 @@ def accuracy(docs: list[dict], probs: list[np.ndarray], threshold: float) -> flo
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--newsbench", type=Path, default=ROOT.parent / "shared" / "newsbench" / "dev")
-    parser.add_argument("--cv-only", action="store_true")
-    parser.add_argument("--trees", type=int, default=80)
-    parser.add_argument("--depth", type=int, default=4)
+    add_training_args(parser, ROOT.parent / "shared" / "newsbench" / "dev")
     parser.add_argument(
         "--override-threshold",
         type=float,
@@ -93,41 +97,16 @@ def main(argv: list[str] | None = None) -> int:
         f"{n_pos} with the labelled day among them ({time.time() - t0:.0f}s)"
     )
     probs = cv_probs(docs, args.trees, args.depth)
-
-    def by_track(threshold: float) -> dict[str, float]:
-        return {
-            track: accuracy(
-                [d for d in docs if d["track"] == track],
-                [p for d, p in zip(docs, probs, strict=True) if d["track"] == track],
-                threshold,
-            )
-            for track in TRACKS
-        }
-
-    rules_only = by_track(2.0)
-    report = {round(float(t), 2): by_track(float(t)) for t in np.arange(0.05, 1.0, 0.05)}
+    rules_only, report = threshold_report(docs, probs, accuracy)
     # The curve is flat over most thresholds (a document or two apart): take the threshold whose neighbourhood
     # (+-0.1) scores best, not a lone peak that one document makes.
     total = {t: sum(r.values()) for t, r in report.items()}
     smooth = {t: np.mean([v for u, v in total.items() if abs(u - t) <= 0.1 + 1e-9]) for t in total}
     best = max(report, key=lambda t: (round(float(smooth[t]), 4), round(total[t], 3), -t))
-    print(f"without the ranker: {rules_only}")
-    for t, r in report.items():
-        print(f"threshold {t:.2f}: {r}{'  <- chosen' if t == best else ''}")
-    if args.cv_only:
-        return 0
-    raw = {
-        "features": FEATURES,
-        "model": fit_ranker(docs, args.trees, args.depth),
-        "threshold": best,
-        "override_threshold": args.override_threshold,
-        "trained_on": "newsbench dev/ (article and full tracks)",
-        "n_trees": args.trees,
-        "depth": args.depth,
-        "cv_unseen_sites": {"date_accuracy": report[best], "without_ranker": rules_only},
-    }
-    MODEL_FILE.write_text(json.dumps(raw, separators=(",", ":")))
-    print(f"written {MODEL_FILE} ({MODEL_FILE.stat().st_size / 1024:.0f} KiB)")
+    print_report(rules_only, report, best, "without the ranker")
+    if not args.cv_only:
+        cv = {"date_accuracy": report[best], "without_ranker": rules_only}
+        save_ranker(MODEL_FILE, FEATURES, docs, args, best, cv, override_threshold=args.override_threshold)
     return 0
 
 

@@ -12,13 +12,12 @@ replaces the header rules' title, on the real metric, and reports title accuracy
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-from header_training import TRACKS, cv_probs, fit_ranker, pages
+from header_training import add_training_args, cv_probs, pages, print_report, save_ranker, threshold_report
 from train_line_model import load_scorer
 
 from news_etl.headlines import FEATURES, MODEL_FILE, candidates, title_features
@@ -42,7 +41,8 @@ def load_docs(bench: Path) -> list[dict]:
                 "track": page.track,
                 "site": page.site,
                 "truth": page.truth.get("title"),
-                "rules_title": page.row["title"],
+                # The header's title as the ranker's candidates are: a page's line, before clean_headline.
+                "rules_title": page.built.header.title,
                 "lines": [page.lines[i].strip() for i in cands],
                 "X": X,
                 "y": np.array([float(alnum_key(page.lines[i]) == want) for i in cands]),
@@ -63,10 +63,7 @@ def accuracy(docs: list[dict], probs: list[np.ndarray], threshold: float) -> flo
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--newsbench", type=Path, default=ROOT.parent / "shared" / "newsbench" / "dev")
-    parser.add_argument("--cv-only", action="store_true")
-    parser.add_argument("--trees", type=int, default=80)
-    parser.add_argument("--depth", type=int, default=4)
+    add_training_args(parser, ROOT.parent / "shared" / "newsbench" / "dev")
     args = parser.parse_args(argv)
     bench = args.newsbench.resolve()
     load_scorer(bench)  # fails early when the benchmark is not there
@@ -75,40 +72,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(docs)} documents, {sum(len(d['y']) for d in docs)} candidates ({time.time() - t0:.0f}s)")
 
     probs = cv_probs(docs, args.trees, args.depth)
-    report = {}
-    for t in [round(x, 2) for x in np.arange(0.0, 1.0, 0.05)]:
-        report[t] = {
-            track: accuracy(
-                [d for d in docs if d["track"] == track],
-                [p for d, p in zip(docs, probs, strict=True) if d["track"] == track],
-                t,
-            )
-            for track in TRACKS
-        }
-    rules_only = {  # a threshold above every score: the header rules' titles alone
-        track: accuracy(of_track := [d for d in docs if d["track"] == track], [np.zeros(0)] * len(of_track), 2.0)
-        for track in TRACKS
-    }
+    rules_only, report = threshold_report(docs, probs, accuracy, start=0.0)
     # Ties go to the higher threshold: a pick the ranker is unsure of replaces nothing.
     # Below 5% the ranker's pick replaces nothing: a page whose headline is not among its lines keeps the rules'
     # answer rather than a line the ranker barely prefers.
     best = max((t for t in report if t >= 0.05), key=lambda t: (round(sum(report[t].values()), 3), t))
-    print(f"header rules only: {rules_only}")
-    for t, r in report.items():
-        print(f"threshold {t:.2f}: {r}{'  <- chosen' if t == best else ''}")
-    if args.cv_only:
-        return 0
-    raw = {
-        "features": FEATURES,
-        "model": fit_ranker(docs, args.trees, args.depth),
-        "threshold": best,
-        "trained_on": "newsbench dev/ (article and full tracks)",
-        "n_trees": args.trees,
-        "depth": args.depth,
-        "cv_unseen_sites": {"title_accuracy": report[best], "rules_only": rules_only},
-    }
-    MODEL_FILE.write_text(json.dumps(raw, separators=(",", ":")))
-    print(f"written {MODEL_FILE} ({MODEL_FILE.stat().st_size / 1024:.0f} KiB)")
+    print_report(rules_only, report, best, "header rules only")
+    if not args.cv_only:
+        cv = {"title_accuracy": report[best], "rules_only": rules_only}
+        save_ranker(MODEL_FILE, FEATURES, docs, args, best, cv)
     return 0
 
 
