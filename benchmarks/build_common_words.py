@@ -18,6 +18,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from build_idf import corpus_texts  # this folder is on sys.path when the script runs
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "include" / "news_etl" / "models" / "common_words.json"
 #: A word and what comes before it on its line: a sentence's first word is capitalised whatever it is.
@@ -30,16 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-count", type=int, default=5)
     parser.add_argument("--min-lower", type=float, default=0.6)
     args = parser.parse_args(argv)
-    files = sorted(p for p in args.corpus.rglob("*.txt") if p.is_file())
-    if not files:
-        sys.exit(f"no .txt files under {args.corpus}")
+    texts = corpus_texts(args.corpus)
     seen, lower = Counter(), Counter()
-    texts = set()
-    for path in files:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        if text in texts:  # exact duplicates would count a story's words twice
-            continue
-        texts.add(text)
+    for text in texts:
         body = text.split("\n", 1)[1] if "\n" in text else ""  # line one is the title, in title case
         for m in TOKEN.finditer(body):
             if m.group("before") is not None:

@@ -22,21 +22,23 @@ OUT = ROOT / "include" / "news_etl" / "models" / "idf.json"
 WORD = re.compile(r"[^\W\d_]+")
 
 
+def corpus_texts(corpus: Path) -> list[str]:
+    """The texts of the ``.txt`` files under ``corpus``, exact duplicates once (they would count a story's
+    words twice); exits when there are none."""
+    files = sorted(p for p in corpus.rglob("*.txt") if p.is_file())
+    if not files:
+        sys.exit(f"no .txt files under {corpus}")
+    return list(dict.fromkeys(path.read_text(encoding="utf-8", errors="replace") for path in files))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpora" / "bbc")
     parser.add_argument("--min-df", type=int, default=3)
     args = parser.parse_args(argv)
-    files = sorted(p for p in args.corpus.rglob("*.txt") if p.is_file())
-    if not files:
-        sys.exit(f"no .txt files under {args.corpus}")
+    seen_texts = corpus_texts(args.corpus)
     df: Counter = Counter()
-    seen_texts = set()
-    for path in files:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        if text in seen_texts:  # exact duplicates would count a story's words twice
-            continue
-        seen_texts.add(text)
+    for text in seen_texts:
         df.update({w.casefold() for w in WORD.findall(text)})
     kept = {w: n for w, n in sorted(df.items()) if n >= args.min_df}
     OUT.write_text(
