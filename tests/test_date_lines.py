@@ -39,11 +39,11 @@ FOOTER = "Related|More from News|Newsletter|Sign up for our morning briefing|Abo
 PAGE = "\n".join([NAV.replace("|", "\n"), TEASERS.replace("|", "\n"), ARTICLE, FOOTER.replace("|", "\n")])
 
 
-def _row(date_line: str, date_model=None) -> dict:
-    text = PAGE.replace("ARTICLE_DATE", date_line)
+def _build(record: Record, date_model=None) -> dict:
+    """The article row of ``record``, read with the shipped line model, headline and byline rankers."""
     return build_article(
-        Record(record_index=0, source_format="txt", text=text),
-        source_path="page.txt",
+        record,
+        source_path="page",
         file_hash="h",
         run_id="r",
         ingested_at=AT,
@@ -53,6 +53,10 @@ def _row(date_line: str, date_model=None) -> dict:
         byline_model=default_byline_model(),
         date_model=date_model,
     ).row
+
+
+def _row(date_line: str, date_model=None) -> dict:
+    return _build(Record(record_index=0, source_format="txt", text=PAGE.replace("ARTICLE_DATE", date_line)), date_model)
 
 
 def test_read_line_takes_the_publication_segment_and_flags_updates() -> None:
@@ -152,18 +156,7 @@ def _html_row(markup_date: str, shown: str, date_model=None) -> dict:
 
     records, _ = parse_bytes(_html(markup_date, shown), "page.html", Limits())
     assert records[0].published == markup_date and records[0].page_text
-    return build_article(
-        records[0],
-        source_path="page.html",
-        file_hash="h",
-        run_id="r",
-        ingested_at=AT,
-        rules=load_rules(None),
-        model=default_model(),
-        title_model=default_title_model(),
-        byline_model=default_byline_model(),
-        date_model=date_model,
-    ).row
+    return _build(records[0], date_model)
 
 
 def test_the_date_a_page_shows_overrules_a_markup_date_of_another_year() -> None:
