@@ -29,9 +29,19 @@ TRACKS = {
 }
 GOALS = {"article": 0.96, "full": 0.90, "html": 0.95}
 REFERENCE = {"article": (0.889, 0.922), "full": (0.669, 0.922), "html": (None, 0.922)}
-#: Issue 4's metadata goals (title, authors, date); the whole-page track has none of its own.
-META_GOALS = {"html": (0.90, 0.85, 0.90), "article": (0.85, 0.70, 0.80)}
+#: Metadata goals (title, authors, date): issue 4's for article text, issue 16's for whole pages and raw HTML.
+META_GOALS = {"html": (0.90, 0.85, 0.90), "full": (0.85, 0.75, 0.80), "article": (0.85, 0.70, 0.80)}
 META_TRAFILATURA = {"html": (0.667, 0.782, 0.831)}
+
+
+def _met(dev: float | None, cv: float | None, want: float) -> str:
+    """Whether a goal is met on dev and on unseen sites (the cross-validated figure: the goals are set for
+    sites outside dev, so that is the one that counts)."""
+
+    def word(x: float | None) -> str:
+        return "-" if x is None else "met" if x >= want else "not met"
+
+    return f"dev {word(dev)}, unseen sites {word(cv)}"
 
 
 def _norm(s: str | None) -> str:
@@ -301,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     for track, r in [(k, v) for k, v in results.items() if k in TRACKS]:
         r["body_f1_unseen_sites_cv"] = cv.get(track, {}).get("body_f1")
         none, traf = REFERENCE[track]
-        met = "met" if r["body_f1"] >= GOALS[track] else "not met"
+        met = _met(r["body_f1"], cv.get(track, {}).get("body_f1"), GOALS[track])
         lines.append(
             f"| {TRACKS[track][2]} | {none if none is not None else '-'} | {traf} | **{r['body_f1']:.3f}** | "
             f"{r['body_precision']:.3f} | {r['body_recall']:.3f} | {cv.get(track, {}).get('body_f1', '-')} | "
@@ -321,9 +331,11 @@ def main(argv: list[str] | None = None) -> int:
     for track, r in [(k, v) for k, v in results.items() if k in TRACKS]:
         goal = META_GOALS.get(track)
         got = (r["title_accuracy"] or 0, r["author_f1"] or 0, r["date_accuracy"] or 0)
+        c = cv.get(track)
+        got_cv = (c["title_accuracy"], c["author_f1"], c["date_accuracy"]) if c else (None, None, None)
         goal_txt = "-"
         if goal:
-            met = ["met" if g >= want else "not met" for g, want in zip(got, goal, strict=True)]
+            met = [_met(g, gc, want) for g, gc, want in zip(got, got_cv, goal, strict=True)]
             goal_txt = " / ".join(f">= {want} ({m})" for want, m in zip(goal, met, strict=True))
         traf = " / ".join(str(x) for x in META_TRAFILATURA[track]) if track in META_TRAFILATURA else "-"
         present = "-"
@@ -331,7 +343,6 @@ def main(argv: list[str] | None = None) -> int:
             ceiling = label_ceiling(bench, track, truth)
             results[track]["labels_present"] = ceiling
             present = f"{ceiling['title']} / {ceiling['authors']} / {ceiling['date']}"
-        c = cv.get(track)
         cv_txt = f"{c['title_accuracy']} / {c['author_f1']} / {c['date_accuracy']}" if c else "-"
         lines.append(
             f"| {TRACKS[track][2]} | **{got[0]:.3f}** | **{got[1]:.3f}** | **{got[2]:.3f}** | {cv_txt} | "

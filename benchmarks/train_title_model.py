@@ -30,7 +30,7 @@ def load_docs(bench: Path) -> list[dict]:
     """Per text document: its candidates' features and labels, and the title the header rules give."""
     docs = []
     for page in pages(bench, title_model=None):
-        cands = candidates(page.lines, page.start) if page.start is not None else []
+        cands = candidates(page.lines, page.start, page.cleaned.named_furniture()) if page.start is not None else []
         X = np.zeros((0, len(FEATURES)))
         if cands:
             X = title_features(page.lines, cands, page.start, page.header.marks, page.cleaned.body)

@@ -33,6 +33,25 @@ PARA = "The minister said on Tuesday that the talks would continue next week in 
         ("ADVERTISEMENT", "advertisement"),
         ("Officials met on Monday. (AP Photo/Jane Doe)", "photo_credit_caption"),
         ("Kim inspected a factory. (KCNA/Yonhap)", "photo_credit_caption"),
+        ("Fans queue outside the stadium. Picture: Tom Reed/Getty Images", "caption_credit"),
+        ("The new library opens in March. Photograph courtesy of the city council.", "caption_credit"),
+        ("Jane Doe//Getty Images", "stock_photo_credit"),
+        ("The harbour at dawn. Reuters", "caption_agency_after"),
+        ("MORE: Five things to know about the storm", "teaser_label"),
+        ("Credit...Jane Doe/The Daily Planet", "image_credit_line"),
+        ("From left: Ann Lee, Bo Park and Cy Diaz at the launch", "caption_left_to_right"),
+        ("(L-R) Ann Lee and Bo Park at the premiere.", "caption_left_to_right"),
+        ("How the deal was done in one night (1:39)", "video_teaser"),
+        ("Tags: Elections, Local News, City Council", "tag_list"),
+        ("Filed under: Weather", "tag_list"),
+        ("Watch: The moment the bridge reopened", "teaser_label"),
+        ("More from The Daily Planet: Ten cheap weekend trips", "teaser_label"),
+        ("Sign up for our morning newsletter to get the day's top stories.", "newsletter_pitch"),
+        ("Want the best stories delivered straight to your inbox? Join us.", "newsletter_pitch"),
+        ("Get the week's best reviews and deals direct to your inbox.", "newsletter_pitch"),
+        ("© 2026 Example Media Group. All rights reserved.", "copyright_line"),
+        ("Copyright 2026 Example News Ltd", "copyright_line"),
+        ("By submitting your email you agree to our Terms of Use and Privacy Policy.", "consent_notice"),
     ],
 )
 def test_rule_matches_boilerplate(line: str, rule: str) -> None:
@@ -48,6 +67,18 @@ def test_rule_matches_boilerplate(line: str, rule: str) -> None:
         "Twitter said it would review the policy, according to a spokesperson for the firm.",
         "Related to this, the ministry also announced new rules for exporters on Friday.",
         "He said the results were (in his view) disappointing.",
+        "The photo by the river was taken in 1923 and shows the old mill.",
+        "More than 40 people were hurt when the roof collapsed, officials said.",
+        "Watchdogs said the deal would raise prices for millions of customers.",
+        "Subscribers to the service will pay more from April, the company said.",
+        "She signed up for the course after reading about it in a newsletter.",
+        "Getting mail to your inbox is harder than ever, marketers say, as spam filters improve.",
+        "The firm said the rights to the film were sold for $10m.",
+        "By clicking through the archive, researchers found letters from 1890.",
+        "The images were shared widely on Facebook and Twitter over the weekend.",
+        "From left field came a bid that nobody on the council had expected.",
+        "The race ended at 1:39 (a course record), officials said.",
+        "Topics discussed included the budget, the schools and the new bridge.",
     ],
 )
 def test_rules_keep_article_sentences(line: str) -> None:
@@ -112,14 +143,15 @@ def test_user_rules_file_extends_and_disables(tmp_path: Path) -> None:
     extra = tmp_path / "rules.yaml"
     extra.write_text(
         "rules:\n"
-        "  - name: subscribe_pitch\n"
-        "    why: newsletter pitch\n"
-        "    pattern: '^subscribe to our newsletter'\n"
+        "  - name: membership_pitch\n"
+        "    why: membership pitch\n"
+        "    pattern: '^become a member today'\n"
         "  - name: advertisement\n"
         "    enabled: false\n"
     )
     rules = load_rules(extra)
-    assert rules.match("Subscribe to our newsletter for more!").name == "subscribe_pitch"
+    assert RULES.match("Become a member today for more!") is None
+    assert rules.match("Become a member today for more!").name == "membership_pitch"
     assert rules.match("ADVERTISEMENT") is None
     assert RULES.match("ADVERTISEMENT") is not None  # the built-in set is unchanged
 
@@ -176,3 +208,36 @@ def test_batch_repeats_leaves_prose_and_duplicate_stories_alone() -> None:
     # Identical files count once: three copies of one page are not three pages.
     same = _site_article(1)
     assert batch_repeats([("s", same)] * 3) == [{}, {}, {}]
+
+
+def test_the_rules_screen_agrees_with_trying_every_rule_in_order(tmp_path: Path) -> None:
+    """The screen (anchored patterns joined and tried at the start, others searched alone) only saves time:
+    a line gets the first rule, in file order, that matches it, as if every rule were tried."""
+    from news_etl.ruleset import _anchored
+
+    extra = tmp_path / "rules.yaml"
+    extra.write_text(
+        "rules:\n"
+        "  - name: half_anchored\n"  # one branch anchored, one not: must be searched, not tried at the start
+        "    pattern: '^zzz|middle marker'\n"
+        "  - name: end_mark\n"
+        "    pattern: 'END OF STORY$'\n"
+        "    case: true\n"
+    )
+    rules = load_rules(extra)
+    assert not _anchored(re.compile("^zzz|middle marker")) and _anchored(re.compile("^(?:a|b)c"))
+    lines = [
+        PARA,
+        "Share this: Twitter",
+        "A line with the middle marker inside it",
+        "Nothing to see END OF STORY",
+        "Nothing to see end of story",
+        "Fans queue outside. Picture: Tom Reed/Getty Images",
+        "Facebook | Twitter | Email",
+        "Tags: Weather",
+        "Sign up for our newsletter to get the news.",
+    ]
+    for line in lines:
+        n = count_words(line)
+        expected = next((r for r in rules.rules if r.matches(line, n)), None)
+        assert rules.match(line) is expected, line

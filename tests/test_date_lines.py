@@ -177,3 +177,16 @@ def test_the_day_a_page_shows_beside_a_utc_instant_is_the_readers_day() -> None:
     assert row["published_at"] == datetime(2026, 2, 23, 3, 30, tzinfo=UTC)  # the exact instant, from the markup
     same = _html_row("2026-02-23T10:30:00Z", "23 February 2026", default_date_model())
     assert str(same["published_date"]) == "2026-02-23" and same["repairs"] is None  # they agree: nothing noted
+
+
+def test_a_page_that_shows_only_its_update_gets_the_update_day() -> None:
+    # An evergreen guide: its markup keeps the 2022 first publication, the page shows readers only the update.
+    row = _html_row("2022-10-24T19:16:00Z", "Updated 24 February 2026", default_date_model())
+    assert str(row["published_date"]) == "2026-02-24"  # the day readers see
+    assert row["published_at"] == datetime(2022, 10, 24, 19, 16, tzinfo=UTC)  # the first publication's instant
+    assert row["repairs"] and "shows only its update" in row["repairs"][0]
+    # The page shows its publication day too: that stays the readers' day.
+    both = _html_row(
+        "2022-10-24T19:16:00Z", "Published 24 October 2022, updated 24 February 2026", default_date_model()
+    )
+    assert str(both["published_date"]) == "2022-10-24" and both["repairs"] is None

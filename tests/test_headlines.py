@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 from news_etl.articles import build_article
 from news_etl.byline_lines import default_byline_model, names_in
-from news_etl.headlines import FEATURES, body_start, candidates, default_title_model, title_features
+from news_etl.cleaning import clean
+from news_etl.headlines import FEATURES, body_start, candidates, default_title_model, title_features, trail_headline
 from news_etl.linemodel import default_model
 from news_etl.reading import Record
 from news_etl.ruleset import load_rules
@@ -38,6 +39,24 @@ def test_candidates_are_the_lines_above_the_body() -> None:
     x = title_features(lines, [0, 2], 3, {}, lines[3])
     assert x.shape == (2, len(FEATURES))
     assert x[1, FEATURES.index("above")] == 1 and x[0, FEATURES.index("above")] == 2
+
+
+def test_lines_a_rule_names_as_furniture_are_no_headline_candidates() -> None:
+    text = "\n".join(
+        [
+            "Watch: The moment the old bridge was closed",
+            "Harbour Bridge Reopens After Two Years of Repairs",
+            "Commuters queue at the bridge. Picture: Jane Doe/Getty Images",
+            "The harbour bridge reopened on Monday after two years of repairs that cost the city more than it planned.",
+            "Engineers replaced every cable of the span, which carries sixty thousand vehicles a day across it.",
+        ]
+    )
+    cleaned = clean(text, load_rules(), preassigned={1: "meta:title"}, model=default_model())
+    furniture = cleaned.named_furniture()
+    assert furniture == frozenset({0, 2})  # the teaser and the credit; not the metadata's headline line
+    lines = text.split("\n")
+    assert candidates(lines, 3) == [0, 1, 2]
+    assert candidates(lines, 3, furniture) == [1]
 
 
 def test_body_start_is_the_first_sentence_paragraph() -> None:
@@ -171,3 +190,17 @@ def test_a_markup_author_that_is_the_publisher_gives_way_to_the_pages_byline() -
     assert authors(html) == ["Maria Lopez"]  # the person the page names
     no_byline = html.replace("<div><span>Maria Lopez</span><span>Transport Correspondent</span></div>", "")
     assert authors(no_byline) == ["The Daily Example"]  # no person on the page: the publisher stays
+
+
+def test_a_breadcrumb_trail_gives_way_to_the_headline_it_ends_with() -> None:
+    lines = [
+        "Home News Crime Storm closes mountain passes for a third day",
+        "Posted by Maria Lopez",
+        "Storm closes mountain passes for a third day",
+        "Snow and high winds closed the three passes again on Thursday, the roads agency said in a statement.",
+    ]
+    assert trail_headline(lines, 0) == 2
+    assert trail_headline(lines, 2) == 2  # the headline itself stays
+    # A line that merely ends like a shorter one, after a long stretch of words, is no trail.
+    long = ["The council said on Monday that it would vote on the plan for a third day", "for a third day"]
+    assert trail_headline(long, 0) == 0

@@ -13,7 +13,7 @@ from news_etl.byline_lines import pick_byline
 from news_etl.cleaning import Cleaned, Removed, clean
 from news_etl.date_lines import FEATURES as DATE_FEATURES
 from news_etl.date_lines import DateCandidate
-from news_etl.headlines import body_start, clean_headline, pick_title
+from news_etl.headlines import body_start, clean_headline, pick_title, trail_headline
 from news_etl.linemodel import LineModel, Ranker
 from news_etl.reading import Record
 from news_etl.ruleset import RuleSet
@@ -49,9 +49,12 @@ def _ranked_title(lines: list[str], header: metadata.Header, cleaned: Cleaned, t
     A line the cleaner kept in the body becomes the title only if it is shaped like one: a short first paragraph
     of a brief is prose, never a headline to take out of the body."""
     start = body_start(lines, cleaned.paragraphs)
-    picked = pick_title(title_model, lines, start, header.marks, cleaned.body) if start is not None else None
+    if start is None:
+        return
+    picked = pick_title(title_model, lines, start, header.marks, cleaned.body, cleaned.named_furniture())
     if picked is None:
         return
+    picked = trail_headline(lines, picked)
     line = lines[picked].strip()
     if line != header.title and (line not in cleaned.paragraphs or metadata.is_headline(line)):
         _set_title(lines, picked, header, cleaned)
@@ -175,7 +178,8 @@ def _from_visible_page(
     """An HTML page's visible lines, read as a page saved as text, where its markup and main text fall short:
     the authors when they name none (a byline outside the main text) or only the publisher, and the day readers
     see when the date ranker is sure of one that is not the markup's (a markup date can be the template's, or an
-    instant in UTC whose day is not the readers')."""
+    instant in UTC whose day is not the readers', or a first publication the page no longer shows, only its
+    update's)."""
     assert record.page_text is not None
     need_authors = models.byline is not None and (not header.authors or _names_the_publisher(header.authors, record))
     override = models.date.override_threshold if models.date is not None else None
@@ -193,11 +197,24 @@ def _from_visible_page(
         header.authors = page.authors
     if not need_date or models.date is None or header.published_date is None or header.published_raw is None:
         return
-    picked = _date_pick(lines, page, cleaned, models.date, reference, default_tz, override)
-    if picked is None or picked.updated_only:
+    cands, X = date_inputs(lines, page, cleaned, reference, default_tz)
+    k = models.date.best(X, override)
+    if k is None:
         return
+    picked = cands[k]
     shown = page.day_of(picked.raw, picked.local)
     if shown == header.published_date:
+        return
+    if picked.updated_only:
+        # An update's date: it is the readers' day only when no dated line shows the markup's publication day
+        # (an evergreen guide that shows "Updated Dec 14, 2023" and hides its 2022 first publication).
+        if any(page.day_of(c.raw, c.local) == header.published_date for c in cands):
+            return
+        header.warnings.append(
+            f"published_date: the page shows only its update {picked.raw[:60]!r}, its markup's publication "
+            f"{header.published_raw[:60]!r} is not shown"
+        )
+        header.published_date = shown  # published_at keeps the markup's instant of first publication
         return
     header.warnings.append(
         f"published_date: the page shows {picked.raw[:60]!r}, its markup said {header.published_raw[:60]!r}"

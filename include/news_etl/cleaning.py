@@ -44,6 +44,14 @@ class Cleaned:
     def body(self) -> str:
         return "\n\n".join(self.paragraphs)
 
+    def named_furniture(self) -> frozenset[int]:
+        """0-based indexes of the lines a boilerplate rule removed (not the model, a repeat or the metadata)."""
+        return frozenset(
+            r.line_no - 1
+            for r in self.removed
+            if r.rule not in (MODEL_RULE, REPEATED_LINE, BATCH_REPEAT) and not r.rule.startswith("meta:")
+        )
+
 
 def is_heading(line: str, next_line: str | None) -> bool:
     """A short title-like line that introduces a longer paragraph: a section heading."""

@@ -104,9 +104,10 @@ def window(lines: list[str], start: int, above: int, below: int = 0) -> list[int
     return sorted([*up, *down])
 
 
-def candidates(lines: list[str], start: int) -> list[int]:
-    """Indexes of the lines that may be the headline: the window above ``start``, top to bottom."""
-    return window(lines, start, WINDOW_ABOVE)
+def candidates(lines: list[str], start: int, furniture: frozenset[int] = frozenset()) -> list[int]:
+    """Indexes of the lines that may be the headline: the window above ``start``, top to bottom, without the
+    ``furniture`` lines (those a boilerplate rule named: a "Watch: ..." teaser or a photo credit is no headline)."""
+    return [i for i in window(lines, start, WINDOW_ABOVE) if i not in furniture]
 
 
 def title_features(lines: list[str], cands: list[int], start: int, marks: dict[int, str], body: str) -> np.ndarray:
@@ -167,11 +168,31 @@ def title_features(lines: list[str], cands: list[int], start: int, marks: dict[i
     return np.array(rows, dtype=float).reshape(len(rows), len(FEATURES))
 
 
-def pick_title(ranker: Ranker, lines: list[str], start: int, marks: dict[int, str], body: str) -> int | None:
+def pick_title(
+    ranker: Ranker,
+    lines: list[str],
+    start: int,
+    marks: dict[int, str],
+    body: str,
+    furniture: frozenset[int] = frozenset(),
+) -> int | None:
     """The index of the headline line, or None when no line scores at least the ranker's threshold."""
-    cands = candidates(lines, start)
+    cands = candidates(lines, start, furniture)
     k = ranker.best(title_features(lines, cands, start, marks, body)) if cands else None
     return cands[k] if k is not None else None
+
+
+def trail_headline(lines: list[str], picked: int, reach: int = 8) -> int:
+    """The headline itself when the picked line is a breadcrumb trail that ends with it ("Home News Crime
+    Wounded home intruder ..." above "Wounded home intruder ..."): a line within ``reach`` lines that the picked
+    one ends with, of 3+ words, after at most five words of trail. Else ``picked``."""
+    text = lines[picked].strip()
+    for i in range(max(0, picked - reach), min(len(lines), picked + reach + 1)):
+        line = lines[i].strip()
+        trail = text[: -len(line)] if i != picked and count_words(line) >= 3 and text.endswith(" " + line) else None
+        if trail is not None and count_words(trail) <= 5:
+            return i
+    return picked
 
 
 @lru_cache(maxsize=4)

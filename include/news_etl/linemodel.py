@@ -37,6 +37,7 @@ _DATEISH = re.compile(
     r"[a-z]*\.?\s+\d{1,2}\b|\b\d{1,2}\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
 )
 _DIGIT = re.compile(r"\d")
+_LINK_MARKS = ("@", "://", "www.", ".com", ".org", ".net", ".co.")
 _SEPARATOR_CHARS = frozenset("|•·»›/-–—")
 _SENTENCE_CHARS = frozenset(".!?")
 _SENTENCE_END = re.compile(r"[.!?][\"”’)]?\s+[A-Z“\"]")
@@ -98,7 +99,7 @@ def _line_counts(line: str, lower: str, stop: frozenset[str]) -> tuple[tuple, li
     """Raw counts and flags of one line (turned into ratios for all lines at once, in numpy), plus its
     lower-cased words. ``lower`` is ``line.casefold()``, computed once by the caller."""
     words = WORD.findall(line)
-    lower_words = [w.casefold() for w in words]
+    lower_words = list(map(str.casefold, words))  # map: no Python frame per word
     nw = len(words)
     chars = len(line)
     # Counted with C-level scans: a Python loop over characters dominated the feature cost.
@@ -109,7 +110,7 @@ def _line_counts(line: str, lower: str, stop: frozenset[str]) -> tuple[tuple, li
     counts = (
         nw,
         chars,
-        sum(map(len, words)),
+        len(joined),  # the letters, digits and joiners of its words
         line.endswith(_SENTENCE_ENDS),
         line.endswith(":"),
         sum(map(stop.__contains__, lower_words)),
@@ -119,7 +120,8 @@ def _line_counts(line: str, lower: str, stop: frozenset[str]) -> tuple[tuple, li
         # Each regex runs only when a substring it cannot match without is present (C-level checks):
         # most lines of a page are short menu items that need none of them. Same values, less time.
         not _SEPARATOR_CHARS.isdisjoint(line) and bool(_TITLE_SEPARATORS.search(line)),
-        ("." in lower or "@" in lower or "://" in lower) and bool(_LINKISH.search(lower)),
+        # Every branch of _LINKISH needs one of these substrings ("." alone let nearly every sentence in).
+        any(map(lower.__contains__, _LINK_MARKS)) and bool(_LINKISH.search(lower)),
         ("©" in lower or "(c)" in lower or "right" in lower) and bool(_COPYRIGHT.search(lower)),
         lower.startswith(("by", "written", "words", "reporting")) and bool(_BYLINE.match(line)),
         nw <= 15 and digits > 0 and bool(_DATEISH.search(lower)),  # every date form has a digit

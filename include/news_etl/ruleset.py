@@ -1,5 +1,5 @@
 """The cleaning rules: ``rules/boilerplate.yaml`` plus an optional user file (``NEWS_ETL_RULES``) loaded into
-a :class:`RuleSet` that matches a line against every rule at once (one combined search rules out most lines).
+a :class:`RuleSet` that gives the first rule matching a line.
 Each rule has a name, a pattern or a word list, an optional word limit, and whether the validation gate
 checks published bodies for it.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -49,32 +50,37 @@ class RuleSet:
     #: model may not remove its prose (``prose_guard`` in boilerplate.yaml). 0 switches the guard off.
     brief_max_words: int = 150
     # Derived in __post_init__ from the rules (not arguments, not compared).
-    _prefilter: list[re.Pattern[str]] = field(init=False, repr=False, compare=False)
+    _screen: list[Callable[[str], re.Match[str] | None]] = field(init=False, repr=False, compare=False)
     _first_words: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # One combined search per line rules out most lines at once; only a line that some pattern
-        # matches (or that could be a word-list line) is checked rule by rule, in order.
-        alts = {
-            flag: [
-                f"(?:{r.pattern.pattern})"
-                for r in self.rules
-                if r.pattern is not None and bool(r.pattern.flags & re.IGNORECASE) == flag
-            ]
-            for flag in (True, False)
-        }
-        prefilter = [
-            re.compile("|".join(alts[True]), re.IGNORECASE) if alts[True] else None,
-            re.compile("|".join(alts[False])) if alts[False] else None,
+        # A line is first screened: the patterns anchored at the line's start are joined into one regex per
+        # case flag, tried at position 0 only; every other pattern is searched on its own, as a search for a
+        # pattern that starts with a literal is fast. (One alternation of all the patterns had to try every
+        # branch at every character: unanchored patterns made it four times slower.) Only a line that passes
+        # the screen, or could be a word-list line, is checked rule by rule, in order.
+        anchored: dict[bool, list[str]] = {True: [], False: []}
+        unanchored: list[re.Pattern[str]] = []
+        for rule in self.rules:
+            if rule.pattern is None:
+                continue
+            if _anchored(rule.pattern):
+                anchored[bool(rule.pattern.flags & re.IGNORECASE)].append(f"(?:{rule.pattern.pattern})")
+            else:
+                unanchored.append(rule.pattern)
+        screen = [
+            re.compile("|".join(alts), re.IGNORECASE if flag else 0).match for flag, alts in anchored.items() if alts
         ]
+        screen += [pattern.search for pattern in unanchored]
         first_words = frozenset(w.split()[0] for r in self.rules for w in r.words)
-        object.__setattr__(self, "_prefilter", [p for p in prefilter if p is not None])
+        object.__setattr__(self, "_screen", screen)
         object.__setattr__(self, "_first_words", first_words)
 
     def match(self, line: str) -> Rule | None:
-        if not any(p.search(line) for p in self._prefilter):
-            first = _FIRST_TOKEN.search(line.casefold())
-            if first is None or first.group(0).strip(":.") not in self._first_words:
+        if not any(test(line) for test in self._screen):
+            # The first token casefolded, not the whole line (casefolding makes no separator).
+            first = _FIRST_TOKEN.search(line)
+            if first is None or first.group(0).casefold().strip(":.") not in self._first_words:
                 return None
         n = count_words(line)
         for rule in self.rules:
@@ -134,6 +140,16 @@ def _per_line(pattern: str) -> str:
         out.append(ch)
         i += 1
     return "".join(out)
+
+
+def _anchored(pattern: re.Pattern[str]) -> bool:
+    """True when every match of ``pattern`` starts at the line's start (it begins with ``^`` on all branches)."""
+    try:
+        parsed = re._parser.parse(pattern.pattern, pattern.flags)  # type: ignore[attr-defined]  # no public parser
+    except Exception:
+        return False
+    first = list(parsed)[:1]
+    return bool(first) and first[0] == (re._constants.AT, re._constants.AT_BEGINNING)  # type: ignore[attr-defined]
 
 
 def _only_words(line: str, words: frozenset[str]) -> bool:

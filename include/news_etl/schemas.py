@@ -28,7 +28,7 @@ ARTICLES = pa.schema(
         pa.field("authors", STR_LIST),  # the byline's names, in order
         pa.field("published_at", UTC_TS),  # the publication instant (UTC); null when the text gives no date
         pa.field("published_at_raw", STR),  # the date as the source wrote it
-        pa.field("published_date", pa.date32()),  # the day readers see: publication (else update) day, site's zone
+        pa.field("published_date", pa.date32()),  # the day readers see (site's zone): publication, else a shown update
         pa.field("modified_at", UTC_TS),  # the last update instant (UTC), when the source states one
         pa.field("modified_at_raw", STR),  # the update date as the source wrote it
         pa.field("dateline", STR),  # the place a story was filed from ("WASHINGTON", "Marseille")
