@@ -109,23 +109,6 @@ def date_inputs(
     )
 
 
-def _date_pick(
-    lines: list[str],
-    header: metadata.Header,
-    cleaned: Cleaned,
-    date_model: Ranker,
-    reference: datetime,
-    default_tz: str,
-    min_score: float | None = None,
-) -> DateCandidate | None:
-    """The date ranker's pick among the text's dated lines (it may date only an update: the page shows no
-    publication date of its own), or None when none scores at least ``min_score`` (by default the ranker's
-    threshold)."""
-    cands, X = date_inputs(lines, header, cleaned, reference, default_tz)
-    k = date_model.best(X, min_score)
-    return cands[k] if k is not None else None
-
-
 def _ranked_date(
     lines: list[str],
     header: metadata.Header,
@@ -136,9 +119,11 @@ def _ranked_date(
 ) -> None:
     """Text without the page's own metadata: the learned ranker picks the line dating the article among the
     page's dated lines. A short line that is only the date leaves the body."""
-    picked = _date_pick(lines, header, cleaned, date_model, reference, default_tz)
-    if picked is None or picked.line == header.date_line:
+    cands, X = date_inputs(lines, header, cleaned, reference, default_tz)
+    k = date_model.best(X)  # the pick may date only an update: the page shows no publication date of its own
+    if k is None or cands[k].line == header.date_line:
         return
+    picked = cands[k]
     if picked.updated_only:
         # The article's own date line is its update's: the rules' date, on another line, is a teaser's.
         header.set_modified(picked.raw, picked.local)
