@@ -125,3 +125,24 @@ def test_a_lake_with_the_old_table_names_is_renamed_with_its_rows(seed_inbox: Pa
         assert not tables & set(lakes.RENAMED) and set(lakes.RENAMED.values()) <= tables
         runs = con.execute("select run_id, count(*) from gate_results group by 1 order by 1").fetchall()
     assert runs == [("new", 8), ("old", 8)]
+
+
+def test_a_new_catalog_switches_to_wal_once_another_process_lets_go(tmp_path: Path) -> None:
+    """Two first runs at once: the catalog file one of them created is locked by it for a moment; the other
+    waits for the lock instead of failing with "database is locked" (a CI run once failed so)."""
+    import threading
+
+    path = tmp_path / "catalog.sqlite"
+    holder = sqlite3.connect(path, check_same_thread=False)
+    holder.execute("BEGIN EXCLUSIVE")  # what the other run holds while it creates the catalog's tables
+    timer = threading.Timer(1.0, holder.rollback)
+    timer.start()
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            lakes.set_wal(path, wait_s=0.3, attempt_timeout=0.05)  # gives up after its wait, with SQLite's error
+        lakes.set_wal(path, wait_s=10, attempt_timeout=0.05)
+    finally:
+        timer.join()
+        holder.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -226,10 +226,29 @@ def _new_connection(lake: Lake) -> duckdb.DuckDBPyConnection:
 def _prepare_sqlite(path: Path) -> None:
     """A new SQLite catalog in WAL mode: readers then never block a publish (nor a publish its readers)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        return
-    with contextlib.closing(sqlite3.connect(path)) as db:
-        db.execute("PRAGMA journal_mode=WAL")
+    if not path.exists():
+        set_wal(path)
+
+
+def set_wal(path: Path, wait_s: float = 60.0, attempt_timeout: float = 5.0) -> None:
+    """Switch the SQLite file at ``path`` to WAL, waiting up to ``wait_s`` for a lock another process holds.
+
+    Two first runs at once both find no catalog: one switches the new file to WAL or creates the catalog's
+    tables while the other tries the same switch, and SQLite answers "database is locked" at once rather than
+    wait when two connections would both upgrade their lock. So: try again until the file is in WAL (whoever
+    switched it) or ``wait_s`` has passed, then raise."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            with contextlib.closing(sqlite3.connect(path, timeout=attempt_timeout)) as db:
+                if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            log.info("the lake's catalog %s is locked by another process; trying again", path)
+            time.sleep(0.2)
 
 
 def connect(lake: Lake, read_only: bool = False, at: str | int | None = None) -> duckdb.DuckDBPyConnection:
