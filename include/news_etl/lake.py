@@ -223,32 +223,22 @@ def _new_connection(lake: Lake) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _prepare_sqlite(path: Path) -> None:
-    """A new SQLite catalog in WAL mode: readers then never block a publish (nor a publish its readers)."""
+def _prepare_sqlite(lake: Lake, path: Path) -> None:
+    """A new SQLite catalog in WAL mode: readers then never block a publish (nor a publish its readers).
+
+    Two first runs at once both find no catalog: while one switches the new file to WAL or creates the
+    catalog's tables, the other's switch gets "database is locked" (SQLite answers so at once rather than wait
+    when two connections would both upgrade their lock); it backs off and tries again like any busy commit."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
-        set_wal(path)
+        retrying(lake, "switching the new catalog to WAL", lambda: set_wal(path))
 
 
-def set_wal(path: Path, wait_s: float = 60.0, attempt_timeout: float = 5.0) -> None:
-    """Switch the SQLite file at ``path`` to WAL, waiting up to ``wait_s`` for a lock another process holds.
-
-    Two first runs at once both find no catalog: one switches the new file to WAL or creates the catalog's
-    tables while the other tries the same switch, and SQLite answers "database is locked" at once rather than
-    wait when two connections would both upgrade their lock. So: try again until the file is in WAL (whoever
-    switched it) or ``wait_s`` has passed, then raise."""
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            with contextlib.closing(sqlite3.connect(path, timeout=attempt_timeout)) as db:
-                if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                    db.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() >= deadline:
-                raise
-            log.info("the lake's catalog %s is locked by another process; trying again", path)
-            time.sleep(0.2)
+def set_wal(path: Path, timeout: float = 5.0) -> None:
+    """Switch the SQLite file at ``path`` to WAL unless it is already (another run may have switched it)."""
+    with contextlib.closing(sqlite3.connect(path, timeout=timeout)) as db:
+        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            db.execute("PRAGMA journal_mode=WAL")
 
 
 def connect(lake: Lake, read_only: bool = False, at: str | int | None = None) -> duckdb.DuckDBPyConnection:
@@ -261,7 +251,7 @@ def connect(lake: Lake, read_only: bool = False, at: str | int | None = None) ->
     if read_only and not lake.exists():
         raise LakeMissing(missing)
     if not read_only and (f := lake.sqlite_file()) is not None:
-        _prepare_sqlite(f)
+        _prepare_sqlite(lake, f)
     con = _new_connection(lake)
     opts = []
     if read_only:
@@ -604,7 +594,7 @@ def retrying(lake: Lake, what: str, attempt: Callable[[], T]) -> T:
     for n in range(lake.retries):
         try:
             return attempt()
-        except duckdb.Error as exc:
+        except (duckdb.Error, sqlite3.OperationalError) as exc:  # the SQLite catalog's own file, before DuckDB
             if not retryable(exc):
                 raise
             if n == lake.retries - 1:
