@@ -1,9 +1,10 @@
 """Staging: what one run's tasks hand each other (plan, batch manifests, staged Parquet), under the lake's data
 root (``<data>/staging/<run>/``), so a task on another machine reads what a task elsewhere wrote.
 
-On a folder each file is written to a temp name and renamed; on an object store one PUT replaces an object
-whole. Either way a retried task finds whole files or none. A run's staging is removed once it is published;
-:func:`prune` removes that of runs abandoned for longer than the retention.
+On a folder each file is written to a temp name and renamed; on an object store one upload replaces an
+object whole, and its size is checked before the task goes on. Either way a retried task finds whole files
+or none. A run's staging is removed once it is published; :func:`prune` removes that of runs abandoned for
+longer than the retention.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ import pyarrow.parquet as pq
 from news_etl.lake import Lake, crash_point, filesystem
 
 log = logging.getLogger(__name__)
+
+# Uploads of one staged object before its task fails (see RunStage._put_checked).
+PUT_ATTEMPTS = 3
 
 
 def run_slug(run_id: str) -> str:
@@ -53,28 +57,52 @@ class RunStage:
     def exists(self, rel: str) -> bool:
         return self.fs.get_file_info(self.path(rel)).type == pafs.FileType.File
 
-    def _write_whole(self, rel: str, write: Callable[[str], None]) -> None:
-        """``write(path)`` the file ``rel`` so that nobody sees half of it: on an object store one PUT replaces
-        an object whole; on a folder a hidden temp name, fsync, then a rename."""
+    def _write_whole(self, rel: str, write: Callable[[Any], None]) -> None:
+        """``write(sink)`` the file ``rel`` so that nobody sees half of it: on a folder into a hidden temp name,
+        fsync, then a rename; on an object store into memory, one upload, then a check of what the store holds."""
         path = self.path(rel)
         parent = path.rsplit("/", 1)[0]
         self.fs.create_dir(parent, recursive=True)
         if not isinstance(self.fs, pafs.LocalFileSystem):
-            write(path)
+            sink = pa.BufferOutputStream()
+            write(sink)
+            self._put_checked(path, sink.getvalue())
             return
         tmp = f"{parent}/.{path.rsplit('/', 1)[1]}.{os.getpid()}.tmp"
         try:
-            write(tmp)
-            crash_point(f"mid_write:{parent.rsplit('/', 1)[-1]}")
-            with open(tmp, "rb") as fh:
+            with open(tmp, "wb") as fh:
+                write(fh)
+                crash_point(f"mid_write:{parent.rsplit('/', 1)[-1]}")
+                fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
 
+    def _put_checked(self, path: str, data: pa.Buffer) -> None:
+        """Upload ``data`` to ``path`` and read back its size: a reader on another machine once found a
+        0-byte staged object that a task had uploaded without any error (S3 emulator, two workers), so a
+        finished task must prove its object is whole. A short object is uploaded again, then it is an error:
+        the task fails and Airflow retries it, instead of a later task failing on a file it cannot read."""
+        for attempt in range(1, PUT_ATTEMPTS + 1):
+            with self.fs.open_output_stream(path) as out:
+                out.write(data)
+            stored = self.fs.get_file_info(path)
+            if stored.type == pafs.FileType.File and stored.size == len(data):
+                return
+            log.warning(
+                "staged object %s holds %s bytes after upload %d of %d, not %d: uploading it again",
+                path,
+                stored.size,
+                attempt,
+                PUT_ATTEMPTS,
+                len(data),
+            )
+        raise OSError(f"the object store did not keep the {len(data)} bytes of {path} after {PUT_ATTEMPTS} uploads")
+
     def write_table(self, rel: str, table: pa.Table) -> None:
-        self._write_whole(rel, lambda path: pq.write_table(table, path, filesystem=self.fs, compression="zstd"))
+        self._write_whole(rel, lambda sink: pq.write_table(table, sink, compression="zstd"))
 
     def read_table(self, rel: str, schema: pa.Schema) -> pa.Table:
         """One staged file in ``schema``; empty when it is not there."""
@@ -98,12 +126,7 @@ class RunStage:
 
     def write_json(self, rel: str, value: object) -> str:
         data = json.dumps(value).encode("utf-8")
-
-        def write(path: str) -> None:
-            with self.fs.open_output_stream(path) as out:
-                out.write(data)
-
-        self._write_whole(rel, write)
+        self._write_whole(rel, lambda sink: sink.write(data))
         return rel
 
     def read_json(self, rel: str) -> Any:
