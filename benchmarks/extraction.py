@@ -206,6 +206,8 @@ def cv_by_site(bench: Path, tracks: list[str], workdir: Path, scorer, truth: lis
             fold_preds, _ = run_track(bench, track, workdir, ids=held_out, env=env, tag=f"-fold{fold}")
             preds[track] += fold_preds
         print(f"cv fold {fold}: {len(held_out)} pages of {sum(f == fold for f in fold_of.values())} sites", flush=True)
+    for track in tracks:  # kept with --keep, to read what unseen sites get wrong
+        (workdir / f"cv-pred-{track}.jsonl").write_text("\n".join(json.dumps(p, default=str) for p in preds[track]))
     return {t: scorer.score(truth, {p["id"]: p for p in preds[t]}) for t in tracks}
 
 

@@ -190,3 +190,23 @@ def test_a_page_that_shows_only_its_update_gets_the_update_day() -> None:
         "2022-10-24T19:16:00Z", "Published 24 October 2022, updated 24 February 2026", default_date_model()
     )
     assert str(both["published_date"]) == "2022-10-24" and both["repairs"] is None
+
+
+def test_the_readers_day_of_a_page_whose_markup_and_ranker_disagree() -> None:
+    from datetime import date
+
+    from news_etl.date_lines import readers_day
+
+    markup, related = date(2023, 12, 22), date(2023, 9, 27)
+    # The page shows its markup's day and a related story's: the ranker's pick of the other is not the page's day.
+    assert readers_day(markup, related, False, {markup, related}) == "markup"
+    # A template's 2019 markup date on a story the page shows only as of 2023: the page's date.
+    assert readers_day(date(2019, 3, 30), date(2023, 12, 19), False, {date(2023, 12, 19)}) == "page"
+    # A UTC instant a day off the day the page shows: the readers' day, even when the other day shows too.
+    assert readers_day(markup, date(2023, 12, 21), False, {markup, date(2023, 12, 21)}) == "shift"
+    # An update: the readers' day only while the page hides its publication day.
+    assert readers_day(date(2022, 10, 24), date(2023, 12, 14), True, {date(2023, 12, 14)}) == "update"
+    assert readers_day(date(2022, 10, 24), date(2023, 12, 14), True, {date(2022, 10, 24), date(2023, 12, 14)}) == (
+        "markup"
+    )
+    assert readers_day(markup, markup, False, {markup}) == "markup"

@@ -188,26 +188,23 @@ def _from_visible_page(
         return
     picked = cands[k]
     shown = page.day_of(picked.raw, picked.local)
-    if shown == header.published_date:
+    days = {page.day_of(c.raw, c.local) for c in cands}
+    verdict = date_lines.readers_day(header.published_date, shown, picked.updated_only, days)
+    if verdict == "markup":
         return
-    if picked.updated_only:
-        # An update's date: it is the readers' day only when no dated line shows the markup's publication day
-        # (an evergreen guide that shows "Updated Dec 14, 2023" and hides its 2022 first publication).
-        if any(page.day_of(c.raw, c.local) == header.published_date for c in cands):
-            return
+    if verdict == "update":
         header.warnings.append(
             f"published_date: the page shows only its update {picked.raw[:60]!r}, its markup's publication "
             f"{header.published_raw[:60]!r} is not shown"
         )
-        header.published_date = shown  # published_at keeps the markup's instant of first publication
-        return
-    header.warnings.append(
-        f"published_date: the page shows {picked.raw[:60]!r}, its markup said {header.published_raw[:60]!r}"
-    )
-    if abs((shown - header.published_date).days) <= 1:
-        header.published_date = shown  # the readers' day; published_at keeps the markup's instant
     else:
+        header.warnings.append(
+            f"published_date: the page shows {picked.raw[:60]!r}, its markup said {header.published_raw[:60]!r}"
+        )
+    if verdict == "page":
         header.set_published(picked.raw, picked.local)  # the markup's date is another's
+    else:
+        header.published_date = shown  # the readers' day; published_at keeps the markup's instant
 
 
 def _set_title(lines: list[str], found: int, header: metadata.Header, cleaned: Cleaned) -> None:

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -219,6 +221,29 @@ def date_inputs(
     article step and in its training alike."""
     cands = candidates(lines, start, reference, default_tz)
     return cands, date_features(lines, cands, start, title_line=title_line, byline_line=byline_line, kept=kept)
+
+
+def readers_day(
+    markup: date, picked: date, updated_only: bool, shown: Collection[date]
+) -> Literal["markup", "update", "shift", "page"]:
+    """Which day dates an HTML page whose markup says ``markup`` while the ranker is sure of the ``picked`` day
+    among the days its dated lines show (``shown``):
+
+    - "markup": the markup's day, when the page shows it too: the pick is another date on the page (a related
+      story's, an event's), unless it is only a day's shift;
+    - "update": the picked update's day, when the page shows only its update, not the markup's publication (an
+      evergreen guide showing "Updated Dec 14, 2023" whose markup keeps its 2022 first publication);
+    - "shift": the picked day one day off the markup's, the readers' day of a UTC instant (the instant stays);
+    - "page": the picked date, when the markup's is another's (a template's 2019 date on a 2023 story).
+    """
+    if picked == markup:
+        return "markup"
+    markup_shown = markup in shown
+    if updated_only:
+        return "markup" if markup_shown else "update"
+    if abs((picked - markup).days) <= 1:
+        return "shift"
+    return "markup" if markup_shown else "page"
 
 
 @lru_cache(maxsize=4)
