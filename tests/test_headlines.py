@@ -41,6 +41,19 @@ def test_candidates_are_the_lines_above_the_body() -> None:
     assert x[1, FEATURES.index("above")] == 1 and x[0, FEATURES.index("above")] == 2
 
 
+def test_a_headline_and_its_standfirst_are_told_apart_by_their_neighbours() -> None:
+    lines = [
+        "Harbour Bridge Reopens After Two Years of Repairs",
+        "Commuters cheered as the first buses crossed the rebuilt span on Monday morning",
+        "By Maria Lopez",
+        "The harbour bridge reopened on Monday after two years of repairs that cost the city more than it planned.",
+    ]
+    x = title_features(lines, [0, 1], 3, {}, lines[3])
+    prev, longer = FEATURES.index("prev_headline"), FEATURES.index("next_longer")
+    assert x[0, prev] == 0 and x[1, prev] == 1  # the standfirst sits under a headline-shaped line
+    assert x[0, longer] > 0.4 and x[1, longer] < -1  # the headline has a longer line under it, the standfirst not
+
+
 def test_lines_a_rule_names_as_furniture_are_no_headline_candidates() -> None:
     text = "\n".join(
         [

@@ -182,6 +182,21 @@ def test_header_below_page_furniture_is_found() -> None:
     assert h.marks[10] == "meta:title" and 0 not in h.marks
 
 
+def test_a_photo_credit_beside_the_header_is_no_headline() -> None:
+    # The headline ends with a full stop, so it is not headline-shaped; the credit line under it must not win.
+    lines = [
+        "Skip to content",
+        "Guest Essay",
+        "My Mother Loved Me. The Church Could Have Helped.",
+        "Dec. 22, 2023",
+        "Credit...Jane Roe/The Example Times",
+        "By John Doe",
+        *BODY,
+    ]
+    h = extract_header(lines, reference=REF)
+    assert h.title is None and h.marks == {3: "meta:timestamp", 5: "meta:byline"}
+
+
 def test_a_bare_name_beside_the_date_is_the_byline() -> None:
     lines = [*FURNITURE, "Council votes to close the old bridge", "Emma Baty", "December 22, 2023", *BODY]
     h = extract_header(lines, reference=REF)

@@ -54,6 +54,8 @@ FEATURES = [
     "quote_marks",
     "headline_rank",
     "blank_around",
+    "prev_headline",
+    "next_longer",
 ]
 
 _WORD = re.compile(r"[^\W\d_]{4,}")
@@ -163,6 +165,10 @@ def title_features(lines: list[str], cands: list[int], start: int, marks: dict[i
                 float(any(q in line for q in '"“”‘’')),
                 float(ranks.get(i, 0)),
                 float((i > 0 and not lines[i - 1].strip()) + (i + 1 < len(lines) and not lines[i + 1].strip())),
+                # A standfirst sits right under its headline, a headline above a longer standfirst: the pair
+                # tells the two apart where each alone is headline-shaped.
+                float(is_headline(prev_line)),
+                float(np.clip(math.log((count_words(next_line) + 1) / (count_words(line) + 1)), -3, 3)),
             ]
         )
     return np.array(rows, dtype=float).reshape(len(rows), len(FEATURES))

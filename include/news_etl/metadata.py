@@ -338,6 +338,8 @@ def _title_near_header(h: Header, lines: list[str], nonblank: list[int]) -> None
             continue
         if line.isupper():
             continue  # a shouted button ("GET OUR E-ALERTS")
+        if NOT_TITLE.match(line):
+            continue  # a photo credit under the headline ("Credit...Jane Doe/The Times"), a share button
         if _PLAIN_NAME.match(line) and count_words(line) <= 4:
             continue  # a name beside the byline is the author, not the headline
         for j, why in list(h.marks.items()):
