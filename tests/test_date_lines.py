@@ -96,6 +96,24 @@ def test_candidates_and_features_cover_the_window() -> None:
     assert none.shape == (0, len(FEATURES))
 
 
+def test_a_photo_captions_date_is_no_candidate() -> None:
+    from news_etl.articles import date_inputs
+    from news_etl.cleaning import clean
+    from news_etl.metadata import extract_header
+
+    caption = "The mayor speaks at the depot in Harbour Town on 27 September 2025. Photograph: Jane Doe/Example Images"
+    page = PAGE.replace("ARTICLE_DATE", "23 February 2026").replace("By Maria Lopez", f"{caption}\nBy Maria Lopez")
+    lines = page.split("\n")
+    header = extract_header(lines, reference=AT)
+    cleaned = clean(page, load_rules(None), preassigned=header.marks, model=default_model())
+    assert lines.index(caption) in cleaned.named_furniture()  # a caption rule names it
+    start = lines.index(ARTICLE.splitlines()[4])
+    assert caption in [lines[c.line] for c in candidates(lines, start, AT, "UTC")]  # dated, and in the window
+    cands, X = date_inputs(lines, header, cleaned, AT, "UTC")
+    assert caption not in [lines[c.line] for c in cands] and "23 February 2026" in [lines[c.line] for c in cands]
+    assert X.shape == (len(cands), len(FEATURES))
+
+
 def test_a_published_label_beats_a_teasers_bare_date_above_it() -> None:
     # The header rules alone: a bare date in the page's first lines no longer outranks a "Published" line.
     row = _row("Published 23 February 2026, 09:30 GMT")

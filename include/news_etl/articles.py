@@ -106,6 +106,7 @@ def date_inputs(
         title_line=title_line(lines, header),
         byline_line=byline_line(header),
         kept=set(cleaned.paragraphs),
+        furniture=cleaned.named_furniture(),
     )
 
 

@@ -129,10 +129,20 @@ def read_line(line: str, reference: datetime | None, default_tz: str) -> tuple[s
     return None
 
 
-def candidates(lines: list[str], start: int, reference: datetime | None, default_tz: str) -> list[DateCandidate]:
-    """The dated lines within the window around ``start``, top to bottom."""
+def candidates(
+    lines: list[str],
+    start: int,
+    reference: datetime | None,
+    default_tz: str,
+    furniture: frozenset[int] = frozenset(),
+) -> list[DateCandidate]:
+    """The dated lines within the window around ``start``, top to bottom, without the ``furniture`` lines (those
+    a boilerplate rule named: a photo caption's "... in Clinton, Michigan, on 27 September 2023. Photograph: ..."
+    dates the picture, a teaser's date another story)."""
     out = []
     for i in window(lines, start, WINDOW_ABOVE, WINDOW_BELOW):
+        if i in furniture:
+            continue
         found = read_line(lines[i], reference, default_tz)
         if found is not None:
             out.append(DateCandidate(i, *found))
@@ -216,10 +226,11 @@ def date_inputs(
     title_line: int | None,
     byline_line: int | None,
     kept: set[str],
+    furniture: frozenset[int] = frozenset(),
 ) -> tuple[list[DateCandidate], np.ndarray]:
-    """The candidates around ``start`` and their rows of :data:`FEATURES`: what the ranker scores, in the
-    article step and in its training alike."""
-    cands = candidates(lines, start, reference, default_tz)
+    """The candidates around ``start`` (none on ``furniture`` lines) and their rows of :data:`FEATURES`: what
+    the ranker scores, in the article step and in its training alike."""
+    cands = candidates(lines, start, reference, default_tz, furniture)
     return cands, date_features(lines, cands, start, title_line=title_line, byline_line=byline_line, kept=kept)
 
 
