@@ -92,7 +92,7 @@ class RunStage:
             if stored.type == pafs.FileType.File and stored.size == len(data):
                 return
             log.warning(
-                "staged object %s holds %s bytes after upload %d of %d, not %d: uploading it again",
+                "staged object %s holds %s bytes after upload %d of %d, not %d",
                 path,
                 stored.size,
                 attempt,
