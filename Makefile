@@ -18,7 +18,7 @@ export NO_PROXY := *
 export NEWS_ETL_INBOX ?= $(CURDIR)/seeds
 export NEWS_ETL_LAKE ?= $(CURDIR)/data/lake
 
-.PHONY: help setup run test format docs test-deps ui freeze clean bench-extraction bench-nlp bench-stories bench-memory bench-scale bench-longrun bench-history train-line-model train-rankers build-idf
+.PHONY: help setup run test format docs test-deps ui freeze clean bench-extraction bench-quality bench-nlp bench-stories bench-memory bench-scale bench-longrun bench-history train-line-model train-rankers build-idf
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -85,6 +85,9 @@ help:
 ## bench-extraction: extraction quality on ../shared/newsbench/dev (writes bench-results/extraction.{md,json})
 bench-extraction: $(VENV)/.installed
 	$(BIN)/python benchmarks/extraction.py
+
+## bench-quality: the same as bench-extraction (the name issue 16 uses): dev and unseen-site (CV) figures per track
+bench-quality: bench-extraction
 
 ## bench-nlp: NLP stage throughput vs plain spaCy nlp.pipe, 1 and 2 processes (writes bench-results/nlp.{md,json})
 bench-nlp: $(VENV)/.installed
