@@ -54,6 +54,17 @@ def test_a_headline_and_its_standfirst_are_told_apart_by_their_neighbours() -> N
     assert x[0, longer] > 0.4 and x[1, longer] < -1  # the headline has a longer line under it, the standfirst not
 
 
+def test_the_headline_shares_its_ledes_words_and_a_related_storys_does_not() -> None:
+    lede = "The council voted on Monday to close the old harbour bridge after engineers found cracks in it."
+    later = " ".join(["Senators said the border deal was close, and talks on the deal went on all week."] * 20)
+    lines = ["Senator reveals snag in border deal talks", "Council votes to close old harbour bridge", "By Jane Roe"]
+    opening = " ".join([lede] * 7)  # the first 600 characters of the body
+    x = title_features([*lines, opening], [0, 1], 3, {}, f"{opening}\n{later}")
+    lede_overlap, body_overlap = FEATURES.index("lede_overlap"), FEATURES.index("body_overlap")
+    assert x[1, lede_overlap] == 0.8 and x[0, lede_overlap] == 0.0  # "votes" is not in the lede, "voted" is
+    assert x[0, body_overlap] == 0.5  # the whole body shares the related story's words: the lede tells them apart
+
+
 def test_lines_a_rule_names_as_furniture_are_no_headline_candidates() -> None:
     text = "\n".join(
         [

@@ -56,6 +56,7 @@ FEATURES = [
     "blank_around",
     "prev_headline",
     "next_longer",
+    "lede_overlap",
 ]
 
 _WORD = re.compile(r"[^\W\d_]{4,}")
@@ -123,6 +124,8 @@ def title_features(lines: list[str], cands: list[int], start: int, marks: dict[i
     for k in keys:
         counts[k] = counts.get(k, 0) + 1
     body_words = {w.casefold() for w in _WORD.findall(body[:5000])}
+    # The story's opening: a related story's headline shares the page's topic, rarely its lede's words.
+    lede_words = {w.casefold() for w in _WORD.findall(body[:600])}
     start_ord = ordinal.get(start, 0)
     rank = 0
     ranks: dict[int, int] = {}
@@ -169,6 +172,7 @@ def title_features(lines: list[str], cands: list[int], start: int, marks: dict[i
                 # tells the two apart where each alone is headline-shaped.
                 float(is_headline(prev_line)),
                 float(np.clip(math.log((count_words(next_line) + 1) / (count_words(line) + 1)), -3, 3)),
+                sum(w in lede_words for w in content) / len(content) if content else 0.0,
             ]
         )
     return np.array(rows, dtype=float).reshape(len(rows), len(FEATURES))
