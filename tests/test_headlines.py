@@ -228,3 +228,39 @@ def test_a_breadcrumb_trail_gives_way_to_the_headline_it_ends_with() -> None:
     # A line that merely ends like a shorter one, after a long stretch of words, is no trail.
     long = ["The council said on Monday that it would vote on the plan for a third day", "for a third day"]
     assert trail_headline(long, 0) == 0
+
+
+def test_an_outlet_listed_beside_its_reporter_is_no_author() -> None:
+    from news_etl.bylines import without_outlets
+
+    assert without_outlets(["Margaret Schmidt", "The Jersey Journal"]) == ["Margaret Schmidt"]
+    assert without_outlets(["Jeremy Schneider", "NJ Advance Media For NJ.com"]) == ["Jeremy Schneider"]
+    assert without_outlets(["Ana Ruiz", "Lee Park", "Financial Times"]) == ["Ana Ruiz", "Lee Park"]
+    # An outlet named alone is the only credit there is; news agencies stay authors; surnames stay names.
+    assert without_outlets(["The Worcester Telegram"]) == ["The Worcester Telegram"]
+    assert without_outlets(["Jane Doe", "Reuters"]) == ["Jane Doe", "Reuters"]
+    assert without_outlets(["Emily Post", "John Press"]) == ["Emily Post", "John Press"]
+
+
+def test_an_html_page_whose_markup_lists_the_paper_beside_the_reporter() -> None:
+    from news_etl.reading import parse_bytes
+    from news_etl.settings import Limits
+
+    ld = (
+        '{"@type":"NewsArticle","author":[{"@type":"Person","name":"Jane Roe"},'
+        '{"@type":"Organization","name":"The Example Journal"}]}'
+    )
+    page = _HTML.replace("</head>", f'<script type="application/ld+json">{ld}</script></head>')
+    records, _ = parse_bytes(page.encode(), "page.html", Limits())
+    assert records[0].authors == ["Jane Roe", "The Example Journal"]
+    row = build_article(
+        records[0],
+        source_path="p",
+        file_hash="h",
+        run_id="r",
+        ingested_at=AT,
+        rules=load_rules(),
+        model=default_model(),
+    ).row
+    assert row["authors"] == ["Jane Roe"]
+    assert any("'The Example Journal'" in r and "outlet" in r for r in row["repairs"])

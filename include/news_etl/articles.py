@@ -10,6 +10,7 @@ import numpy as np
 
 from news_etl import date_lines, datelines, dates, metadata
 from news_etl.byline_lines import pick_byline
+from news_etl.bylines import without_outlets
 from news_etl.cleaning import Cleaned, Removed, clean
 from news_etl.date_lines import FEATURES as DATE_FEATURES
 from news_etl.date_lines import DateCandidate
@@ -297,6 +298,10 @@ def build_article(
         local = dates.parse_local_datetime(dateline.date, ingested_at, default_tz)
         if local is not None:
             header.set_published(dateline.date, local)
+    authors = without_outlets(header.authors)
+    if authors != header.authors:
+        dropped = [a for a in header.authors if a not in authors]
+        header.warnings.append(f"authors: {dropped!r} named beside a person is the outlet, not an author")
     article_id = article_id_for(file_hash, record.record_index)
     publisher = metadata.find_publisher(record.text, record.url, record.publisher) or (
         dateline.agency if dateline else None
@@ -312,7 +317,7 @@ def build_article(
         "encoding": record.encoding,
         "url": record.url,
         "title": clean_headline(header.title, publisher),
-        "authors": header.authors,
+        "authors": authors,
         "published_at": header.published_at,
         "published_at_raw": header.published_raw,
         # The day a reader sees: a page that shows only when it was updated is dated by that day (the exact

@@ -1,6 +1,7 @@
 """Bylines: the names in a byline ("By Lee Bon-young, Washington correspondent" -> Lee Bon-young) and in wire
 credit lines ("(Reporting by A in Paris; Editing by B)", "C contributed to this report"). Roles, emails and
-dates are dropped; news agencies are kept as authors.
+dates are dropped; news agencies are kept as authors, an outlet listed beside a person is not
+(:func:`without_outlets`).
 """
 
 from __future__ import annotations
@@ -46,6 +47,32 @@ def furniture_words() -> frozenset[str]:
     """Words of page furniture (``rules/names.yaml``): a name made only of them is a menu item, not an author."""
     with open(RULES_DIR / "names.yaml", encoding="utf-8") as fh:
         return frozenset(str(w).casefold() for w in (yaml.safe_load(fh) or {}).get("furniture_words", []))
+
+
+@lru_cache(maxsize=1)
+def outlet_words() -> frozenset[str]:
+    """Words of a news outlet's name (``rules/names.yaml``): see :func:`without_outlets`."""
+    with open(RULES_DIR / "names.yaml", encoding="utf-8") as fh:
+        return frozenset(str(w).casefold() for w in (yaml.safe_load(fh) or {}).get("outlet_words", []))
+
+
+_DOMAIN = re.compile(r"\.(?:com|org|net|co\.uk|com\.au)\b", re.IGNORECASE)
+
+
+def is_outlet(name: str) -> bool:
+    """Whether ``name`` names a news outlet rather than a person ("The Jersey Journal", "NJ Advance Media For
+    NJ.com", "Financial Times"); a news agency is no outlet here: agencies stay authors."""
+    if _AGENCIES.match(name):
+        return False
+    words = re.findall(r"[\w'’-]+", name.casefold())
+    return name.casefold().startswith("the ") or bool(_DOMAIN.search(name)) or any(w in outlet_words() for w in words)
+
+
+def without_outlets(names: list[str]) -> list[str]:
+    """``names`` without the outlets among them when a person is named too (markup that lists the paper beside
+    its reporter); an outlet named alone stays, as the only credit there is."""
+    people = [n for n in names if not is_outlet(n)]
+    return people if people else names
 
 
 def _clean_name(part: str) -> str | None:
