@@ -42,18 +42,21 @@ def email_domains(text: str) -> list[str]:
     return EMAIL.findall(text) if "@" in text else []
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=4)
+def _word_list(key: str) -> frozenset[str]:
+    """The lower-cased word list ``key`` of ``rules/names.yaml``."""
+    with open(RULES_DIR / "names.yaml", encoding="utf-8") as fh:
+        return frozenset(str(w).casefold() for w in (yaml.safe_load(fh) or {}).get(key, []))
+
+
 def furniture_words() -> frozenset[str]:
     """Words of page furniture (``rules/names.yaml``): a name made only of them is a menu item, not an author."""
-    with open(RULES_DIR / "names.yaml", encoding="utf-8") as fh:
-        return frozenset(str(w).casefold() for w in (yaml.safe_load(fh) or {}).get("furniture_words", []))
+    return _word_list("furniture_words")
 
 
-@lru_cache(maxsize=1)
 def outlet_words() -> frozenset[str]:
     """Words of a news outlet's name (``rules/names.yaml``): see :func:`without_outlets`."""
-    with open(RULES_DIR / "names.yaml", encoding="utf-8") as fh:
-        return frozenset(str(w).casefold() for w in (yaml.safe_load(fh) or {}).get("outlet_words", []))
+    return _word_list("outlet_words")
 
 
 _DOMAIN = re.compile(r"\.(?:com|org|net|co\.uk|com\.au)\b", re.IGNORECASE)
