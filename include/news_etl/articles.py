@@ -300,7 +300,7 @@ def build_article(
             header.set_published(dateline.date, local)
     authors = without_outlets(header.authors)
     if authors != header.authors:
-        dropped = [a for a in header.authors if a not in authors]
+        dropped = [a[:60] for a in header.authors if a not in authors][:5]  # a note, bounded like the others
         header.warnings.append(f"authors: {dropped!r} named beside a person is the outlet, not an author")
     article_id = article_id_for(file_hash, record.record_index)
     publisher = metadata.find_publisher(record.text, record.url, record.publisher) or (
