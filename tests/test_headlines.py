@@ -264,3 +264,12 @@ def test_an_html_page_whose_markup_lists_the_paper_beside_the_reporter() -> None
     ).row
     assert row["authors"] == ["Jane Roe"]
     assert any("'The Example Journal'" in r and "outlet" in r for r in row["repairs"])
+
+
+def test_the_note_of_a_dropped_outlet_is_bounded() -> None:
+    text = "The council met on Monday and agreed the budget for the coming year.\nIt will vote again in March."
+    huge = "The " + "X" * 10_000_000
+    rec = Record(record_index=0, source_format="html", text=text, authors=["Jane Roe", huge])
+    row = build_article(rec, source_path="p", file_hash="h", run_id="r", ingested_at=AT, rules=load_rules()).row
+    assert row["authors"] == ["Jane Roe"]
+    assert row["repairs"] and all(len(r) < 300 for r in row["repairs"])
