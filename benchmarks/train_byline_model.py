@@ -37,7 +37,7 @@ def load_docs(bench: Path) -> list[dict]:
         if not page.truth.get("authors"):
             continue
         lines, start, marks = page.lines, page.start, page.header.marks
-        cands = candidates(lines, start) if start is not None else []
+        cands = candidates(lines, start, page.cleaned.named_furniture()) if start is not None else []
         X = np.zeros((0, len(FEATURES)))
         if cands:
             # The headline's line as the article step finds it (the header's title, before clean_headline).

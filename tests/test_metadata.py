@@ -51,7 +51,12 @@ def test_naive_times_use_the_default_zone() -> None:
     [
         ("By Lee Bon-young, Washington correspondent", ["Lee Bon-young"]),
         ("By Jane Doe and John Smith", ["Jane Doe", "John Smith"]),
-        ("By JANE DOE, Staff Writer", ["JANE DOE"]),
+        ("By JANE DOE, Staff Writer", ["Jane Doe"]),  # a shouted wire byline is written as the name
+        ("By JEAN-PIERRE O'NEIL III", ["Jean-Pierre O'Neil III"]),
+        ("By MARTHA BELLISLE Associated Press", ["Martha Bellisle", "Associated Press"]),  # the agency glued on
+        ("By Anna Ward Kyodo News", ["Anna Ward", "Kyodo News"]),
+        ("By Jane Ann Bloomberg", ["Jane Ann Bloomberg"]),  # a one-word agency splits off only in capitals
+        ("By Jane Doe AP", ["Jane Doe", "AP"]),
         ("By Maria de la Cruz | maria@example.com", ["Maria de la Cruz"]),
         ("By The Associated Press", ["The Associated Press"]),
         ("Written by Sam Lee, Reuters", ["Sam Lee", "Reuters"]),

@@ -45,17 +45,35 @@ def _build(text: str) -> tuple[dict, list[dict]]:
         ("KYIV, Ukraine (AP) — Russia launched", "Kyiv, Ukraine", None, "AP"),
         ("Berlin (dpa) - The German government", "Berlin", None, "dpa"),
         ("Seoul: In a rare move, the", "Seoul", None, None),
+        ("Vina del Mar (Chile) (AFP) - Forest fires", "Vina del Mar, Chile", None, "AFP"),
+        ("RIO DE JANEIRO (AP) — Brazil's", "Rio de Janeiro", None, "AP"),
+        ("WASHINGTON, D.C. (AP) — The", "Washington, D.C.", None, "AP"),
+        ("Frankfurt am Main (dpa) - Die", "Frankfurt am Main", None, "dpa"),
+        ("New Delhi, Jul 1 (PTI) The Monsoon session", "New Delhi", "Jul 1", "PTI"),
+        ("Madrid, 5 Dec (EFE).- Spain's", "Madrid", "5 Dec", "EFE"),
+        ("(ANSA) - ROME, DEC 5 - Italy's Senate", "Rome", "DEC 5", "ANSA"),
+        ("(Bloomberg) -- Stocks fell", None, None, "Bloomberg"),
+        ("Dec. 5 (UPI) -- The", None, "Dec. 5", "UPI"),
+        ("Jan 5 (Reuters) - Tesla", None, "Jan 5", "Reuters"),
     ],
 )
 def test_datelines_give_place_date_and_agency(
-    opening: str, place: str, date_text: str | None, agency: str | None
+    opening: str, place: str | None, date_text: str | None, agency: str | None
 ) -> None:
     found = parse_dateline(opening)
     assert found is not None and (found.place, found.date, found.agency) == (place, date_text, agency)
 
 
 def test_sentences_are_not_datelines() -> None:
-    for text in ("However: the minister said", "the council: then it voted", "The Prime Minister - who spoke"):
+    for text in (
+        "However: the minister said",
+        "the council: then it voted",
+        "The Prime Minister - who spoke",
+        "Mr. Smith went home",
+        "Paris (France) The city",  # no dash after a tag that is no agency's
+        "(Photo) - The mayor",  # no place and no agency
+        "Seoul In a rare move",
+    ):
         assert parse_dateline(text) is None, text
 
 
@@ -134,3 +152,64 @@ def test_a_year_less_wire_date_never_lands_after_the_ingest_time() -> None:
         "year, official figures showed.\n\n" + PROSE
     )
     assert row["published_date"] == date(2023, 12, 30)
+
+
+def test_an_ap_style_story_with_a_shouted_byline_and_its_agency_glued_on() -> None:
+    row, removed = _build(
+        "Storm knocks out power to thousands\n\nBy MARTHA BELLISLE Associated Press\n\n"
+        "SEATTLE (AP) — A powerful windstorm swept through the Pacific Northwest on Monday, officials said.\n\n" + PROSE
+    )
+    assert row["authors"] == ["Martha Bellisle", "Associated Press"] and row["dateline"] == "Seattle"
+    assert "BELLISLE" not in row["body"] and {r["rule"] for r in removed} >= {"meta:byline"}
+
+
+def test_service_lines_of_dpa_and_pti_leave_the_body_and_name_nobody() -> None:
+    dpa, removed = _build(
+        "Berlin (dpa) - Germany's rail operator said on Tuesday that train drivers would strike.\n\n"
+        + PROSE
+        + "\n\ndpa ab xx n1 gl"
+    )
+    assert dpa["publisher"] == "dpa" and dpa["body"].endswith("over the summer.")
+    assert [r["rule"] for r in removed] == ["agency_service_code"]
+    pti, removed = _build(
+        "Monsoon session to begin on July 20\n\nNew Delhi, Jul 1 (PTI) The Monsoon session of Parliament will "
+        "begin on July 20, the minister said on Saturday.\n\n" + PROSE + "\n\nPTI ABC DEF"
+    )
+    assert pti["publisher"] == "PTI" and pti["dateline"] == "New Delhi" and pti["authors"] == []
+    assert pti["published_date"] == date(2024, 7, 1) and "ABC" not in pti["body"]
+    assert "agency_service_code" in {r["rule"] for r in removed}
+
+
+def test_the_wire_tag_names_the_publisher_before_a_reporters_email_but_not_before_the_page() -> None:
+    text = "SEOUL, July 22 (Yonhap) -- Exports rose for a tenth month.\n\n" + PROSE + "\n\nkim@yna.co.kr\n(END)"
+    row, _ = _build(text)
+    assert row["publisher"] == "Yonhap"
+    page = build_article(
+        Record(
+            record_index=0, source_format="html", text=text.split("\n\nkim@")[0], url="https://koreatimes.example/x"
+        ),
+        source_path="wire.html",
+        file_hash="h",
+        run_id="r",
+        ingested_at=REF,
+        rules=load_rules(None),
+        model=default_model(),
+    )
+    assert page.row["publisher"] == "koreatimes.example"  # the paper that ran the agency's story
+
+
+def test_an_ap_byline_with_the_agency_on_its_own_line_and_a_xinhua_enditem() -> None:
+    ap, removed = _build(
+        "Lawmakers reach deal on border bill\n\nBy LISA MASCARO and MARY CLARE JALONICK\n\nAssociated Press\n\n"
+        "WASHINGTON (AP) — Senate negotiators reached a tentative deal Sunday on a border package.\n\n" + PROSE
+    )
+    # The agency's line is part of the byline: out of the body, so the first paragraph's dateline is read.
+    assert ap["body"].startswith("WASHINGTON (AP)") and ap["dateline"] == "Washington" and ap["publisher"] == "AP"
+    assert ap["authors"][:2] == ["Lisa Mascaro", "Mary Clare Jalonick"]
+    xinhua, removed = _build(
+        "BEIJING, Dec. 7 (Xinhua) -- China's exports rose 3 percent in November, data showed.\n\n"
+        + PROSE
+        + "\n\nEnditem"
+    )
+    assert xinhua["publisher"] == "Xinhua" and xinhua["published_date"] == date(2023, 12, 7)
+    assert [r["rule"] for r in removed] == ["agency_signoff"] and xinhua["body"].endswith("over the summer.")

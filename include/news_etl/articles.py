@@ -67,7 +67,8 @@ def _ranked_byline(lines: list[str], header: metadata.Header, cleaned: Cleaned, 
     start = body_start(lines, cleaned.paragraphs)
     if start is None:
         return
-    picked = pick_byline(byline_model, lines, start, title_line(lines, header), header.marks, cleaned.body)
+    furniture = cleaned.named_furniture()
+    picked = pick_byline(byline_model, lines, start, title_line(lines, header), header.marks, cleaned.body, furniture)
     if picked is None:
         return
     found, names = picked
@@ -303,9 +304,10 @@ def build_article(
         dropped = [a[:60] for a in header.authors if a not in authors][:5]  # a note, bounded like the others
         header.warnings.append(f"authors: {dropped!r} named beside a person is the outlet, not an author")
     article_id = article_id_for(file_hash, record.record_index)
-    publisher = metadata.find_publisher(record.text, record.url, record.publisher) or (
-        dateline.agency if dateline else None
-    )
+    # A wire tag names the publisher better than a reporter's email domain ("Yonhap", not "yna.co.kr"); a page's
+    # own site name or URL still wins, as a paper that runs an agency's story publishes it.
+    agency = dateline.agency if dateline else None
+    publisher = metadata.find_publisher(record.text, record.url, record.publisher or (None if record.url else agency))
     row = {
         "article_id": article_id,
         "run_id": run_id,

@@ -102,10 +102,14 @@ def _common_share(names: list[str]) -> tuple[float, float]:
     return share, float(any(name and all(t in common for t in name) for name in tokens))
 
 
-def candidates(lines: list[str], start: int) -> list[tuple[int, list[str]]]:
-    """``(index, names)`` of the lines within the window around ``start`` that yield names, top to bottom."""
+def candidates(lines: list[str], start: int, furniture: frozenset[int] = frozenset()) -> list[tuple[int, list[str]]]:
+    """``(index, names)`` of the lines within the window around ``start`` that yield names, top to bottom, without
+    the ``furniture`` lines (those a boilerplate rule named: a desk code "PTI ABC DEF" or a photo credit names
+    nobody who wrote the story)."""
     out = []
     for i in window(lines, start, WINDOW_ABOVE, WINDOW_BELOW):
+        if i in furniture:
+            continue
         names = names_in(lines[i])
         if names:
             out.append((i, names))
@@ -161,10 +165,16 @@ def byline_features(
 
 
 def pick_byline(
-    ranker: Ranker, lines: list[str], start: int, title_line: int | None, marks: dict[int, str], body: str
+    ranker: Ranker,
+    lines: list[str],
+    start: int,
+    title_line: int | None,
+    marks: dict[int, str],
+    body: str,
+    furniture: frozenset[int] = frozenset(),
 ) -> tuple[int, list[str]] | None:
     """``(line index, names)`` of the byline, or None when no candidate scores at least the ranker's threshold."""
-    cands = candidates(lines, start)
+    cands = candidates(lines, start, furniture)
     k = ranker.best(byline_features(lines, cands, start, title_line, marks, body)) if cands else None
     return cands[k] if k is not None else None
 

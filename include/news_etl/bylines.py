@@ -26,11 +26,6 @@ ROLE_WORDS = re.compile(
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
     re.IGNORECASE,
 )
-_AGENCIES = re.compile(
-    r"^(the )?(associated press|ap|reuters|afp|agence france-presse|bloomberg|upi|dpa|efe|ansa|xinhua|"
-    r"yonhap|kyodo|pti|ians|ani|bbc news|cnn wire|press association|pa media|canadian press)$",
-    re.IGNORECASE,
-)
 _CREDENTIAL = re.compile(r"^(?!(?:II|III|IV)$)(?:[A-Z]{2,4}|Ph\.?D\.?|M\.?D\.?)$")  # "III" is part of a name
 EMAIL = re.compile(r"[\w.+\-]+@((?:[\w\-]+\.)+[A-Za-z]{2,})")
 _NAME_TOKEN = re.compile(r"^(?:[A-Z][\w'’.\-]*|de|da|di|del|della|van|von|der|den|bin|al|el|la|le|du|dos|y)$")
@@ -59,13 +54,19 @@ def outlet_words() -> frozenset[str]:
     return _word_list("outlet_words")
 
 
+def is_agency(name: str) -> bool:
+    """Whether ``name`` is a news agency of ``rules/names.yaml`` ("Reuters", "The Associated Press", "AFP")."""
+    key = " ".join(name.casefold().split())
+    return key.removeprefix("the ") in _word_list("agencies")
+
+
 _DOMAIN = re.compile(r"\.(?:com|org|net|co\.uk|com\.au)\b", re.IGNORECASE)
 
 
 def is_outlet(name: str) -> bool:
     """Whether ``name`` names a news outlet rather than a person ("The Jersey Journal", "NJ Advance Media For
     NJ.com", "Financial Times"); a news agency is no outlet here: agencies stay authors."""
-    if _AGENCIES.match(name):
+    if is_agency(name):
         return False
     words = re.findall(r"[\w'’-]+", name.casefold())
     return name.casefold().startswith("the ") or bool(_DOMAIN.search(name)) or any(w in outlet_words() for w in words)
@@ -84,7 +85,7 @@ def _clean_name(part: str) -> str | None:
     part = re.sub(r"\s+", " ", part).strip(" .,;:-–—|()[]")
     if not part:
         return None
-    if _AGENCIES.match(part):
+    if is_agency(part):
         return part
     if ROLE_WORDS.search(part) or any(ch.isdigit() for ch in part):
         return None
@@ -99,7 +100,24 @@ def _clean_name(part: str) -> str | None:
         return None
     if all(t.casefold() in furniture_words() for t in tokens):
         return None
+    if len(tokens) > 1 and all(t.isupper() for t in tokens):
+        # Wire bylines shout ("By MARTHA BELLISLE"): one reporter is one author whichever outlet printed her.
+        tokens = [t if _ROMAN.match(t) or len(t.strip(".")) == 1 else t.title() for t in tokens]
     return " ".join(tokens)
+
+
+_ROMAN = re.compile(r"^(?:II|III|IV|VI{0,3})$")
+
+
+def _glued_agency(part: str) -> list[str]:
+    """ "MARTHA BELLISLE Associated Press" -> the reporter and the agency a byline glues after her name. A
+    one-word agency is split off only when written in capitals ("Jane Doe AP"): "Jane Bloomberg" is a name."""
+    tokens = part.split()
+    for k in (3, 2, 1):
+        tail = " ".join(tokens[-k:])
+        if len(tokens) - k >= 2 and is_agency(tail) and (k > 1 or tail.isupper()):
+            return [" ".join(tokens[:-k]), tail]
+    return [part]
 
 
 def parse_byline(text: str) -> list[str]:
@@ -111,7 +129,7 @@ def parse_byline(text: str) -> list[str]:
     names = m.group("names") if m else text.strip()
     names = re.split(r"\s+(?:and|&)\s+|\s*[,;|/]\s*|\s+with\s+", names, flags=re.IGNORECASE)
     out: list[str] = []
-    for part in names:
+    for part in (piece for chunk in names for piece in _glued_agency(chunk)):
         name = _clean_name(part)
         if name and name not in out:
             out.append(name)

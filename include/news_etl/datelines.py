@@ -8,19 +8,35 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from news_etl.dates import (
-    MONTHS,
-)
+from news_etl.bylines import is_agency
+from news_etl.dates import MONTHS
 from news_etl.text import count_words
 
-_DATELINE = re.compile(
-    r"^(?P<place>[A-Z][A-Za-z.'’\-]+(?:[ ,]+[A-Z][A-Za-z.'’\-]+){0,3})"
-    r"(?:,\s*[A-Z][a-z]{1,5}\.?)?"
-    # A wire date: "July 22", "Sept. 6", "22 July", "July 22, 2024" (Reuters, Yonhap, Xinhua, AFP).
-    rf"(?:,?\s+(?P<date>(?i:{MONTHS})\.?\s+\d{{1,2}}(?:,\s*(?:19|20)\d{{2}})?|\d{{1,2}}\s+(?i:{MONTHS})\.?"
-    r"(?:\s+(?:19|20)\d{2})?))?"
-    r"\s*(?:\((?P<agency>[^)]{1,40})\))?\s*(?::|—|–|--|\s-\s)\s*(?=[A-Z“\"‘'0-9])"
+_WORD = r"[A-Z][A-Za-z.'’\-]+"
+#: Lower-case words inside a place's name: "Rio de Janeiro", "Vina del Mar", "Frankfurt am Main".
+_PARTICLE = r"(?:de|del|della|da|das|do|dos|di|du|la|le|las|los|el|am|im|sur)"
+#: A wire date: "July 22", "Sept. 6", "22 July", "July 22, 2024", "DEC 5" (Reuters, Yonhap, Xinhua, AFP, ANSA).
+_DATE = (
+    rf"(?P<date>(?i:{MONTHS})\.?\s+\d{{1,2}}(?:,\s*(?:19|20)\d{{2}})?|\d{{1,2}}\s+(?i:{MONTHS})\.?"
+    r"(?:\s+(?:19|20)\d{2})?)"
 )
+#: What ends a dateline: a colon or a dash ("(AFP) -", "(Yonhap) --", "(EFE).-"); a lone hyphen only with
+#: spaces around it or right after the agency's tag, so "Jean-Pierre" is never split. PTI ends its tag with a
+#: space alone ("New Delhi, Jan 5 (PTI) The ..."): allowed after a known agency's tag only (parse_dateline).
+_END = r"(?:\s*(?P<sep>:|—|–|--|(?<=\s)-(?=\s)|(?<=[).])-)\s*|(?<=\))\s+)(?=[A-Z“\"‘'0-9])"
+_DATELINE = re.compile(
+    rf"^(?P<place>{_WORD}(?:(?:\s+{_PARTICLE})?[ ,]+{_WORD}){{0,3}})"
+    # A state or district after the city: "Calif.", "Md.", "D.C.".
+    r"(?:,\s*(?:[A-Z][a-z]{1,5}\.?|[A-Z]\.[A-Z]\.))?"
+    # AFP names the country in parentheses before its tag: "Vina del Mar (Chile) (AFP) -".
+    r"(?:\s*\((?P<region>[A-Z][A-Za-z .'’\-]{1,30})\)(?=\s*\())?"
+    rf"(?:,?\s+{_DATE})?"
+    r"\s*(?:\((?P<agency>[^)]{1,40})\)\.?)?" + _END
+)
+#: A dateline without a place: "(Bloomberg) --", "Dec. 5 (UPI) --", "Jan 5 (Reuters) -".
+_PLACELESS = re.compile(rf"^(?:{_DATE}\s*)?\((?P<agency>[^)]{{1,40}})\)\.?" + _END)
+#: ANSA puts its tag first: "(ANSA) - ROME, DEC 5 - ...".
+_AGENCY_FIRST = re.compile(r"^\((?P<agency>[^)]{1,40})\)\s*(?:—|–|--|-)\s*(?=[A-Z])")
 _NOT_PLACES = {
     "however",
     "meanwhile",
@@ -58,27 +74,53 @@ _NOT_PLACES = {
 class Dateline:
     """The opening of a wire story: "MARSEILLE, July 22 (Reuters) -" -> place, date text, agency."""
 
-    place: str
+    place: str | None  # None when the wire gives none: "(Bloomberg) --", "Dec. 5 (UPI) --"
     date: str | None = None  # as written, without a year when the wire leaves it out ("July 22")
     agency: str | None = None  # the tag in parentheses ("Reuters", "AP", "Yonhap")
 
 
+def _place(text: str, region: str | None) -> str:
+    """Wire style shouts the city ("KYIV, Ukraine", "RIO DE JANEIRO"): stored the way it is written elsewhere
+    ("Kyiv, Ukraine", "Rio de Janeiro"); AFP's "(Chile)" becomes ", Chile"."""
+    parts = [p.strip() for p in text.split(",")]
+    if region:
+        parts.append(region.strip())
+    out = []
+    for part in parts:
+        if part.isupper() and len(part) > 3:
+            words = part.title().split()
+            part = " ".join(w.lower() if k and re.fullmatch(_PARTICLE, w.lower()) else w for k, w in enumerate(words))
+        out.append(part)
+    return ", ".join(out)
+
+
 def parse_dateline(first_paragraph: str | None) -> Dateline | None:
     """ "Seoul: In a rare move ..." -> Seoul; "MARSEILLE, July 22 (Reuters) - ..." -> Marseille, "July 22",
-    Reuters; "Rome, July 22, 2024 (AFP) - ..." -> Rome, "July 22, 2024", AFP."""
+    Reuters; "Rome, July 22, 2024 (AFP) - ..." -> Rome, "July 22, 2024", AFP; "(Bloomberg) -- ..." -> no place,
+    Bloomberg. Only a known agency's tag may end a dateline without a dash ("New Delhi, Jan 5 (PTI) The ...")."""
     if not first_paragraph:
         return None
-    m = _DATELINE.match(first_paragraph)
-    if not m:
-        return None
-    place = m.group("place").strip(" ,")
-    if place.casefold() in _NOT_PLACES or count_words(place) > 4:
-        return None
-    # Wire style shouts the city ("KYIV, Ukraine"): store it the way it is written elsewhere.
-    parts = [p.strip() for p in place.split(",")]
-    place = ", ".join(p.title() if p.isupper() and len(p) > 3 else p for p in parts)
-    agency = (m.group("agency") or "").strip() or None
-    return Dateline(place=place, date=m.group("date"), agency=agency)
+    text, first_agency = first_paragraph, None
+    lead = _AGENCY_FIRST.match(text)
+    if lead and is_agency(lead.group("agency").strip()):
+        text, first_agency = text[lead.end() :], lead.group("agency").strip()
+    m = _DATELINE.match(text)
+    if m:
+        place = m.group("place").strip(" ,")
+        if place.casefold() in _NOT_PLACES or count_words(place) > 4:
+            m = None
+    if m is None:
+        m = _PLACELESS.match(text)
+        place = None
+    if m is None:
+        return Dateline(place=None, agency=first_agency) if first_agency else None
+    agency = (m.group("agency") or "").strip() or first_agency
+    if m.group("sep") is None and not (agency and is_agency(agency)):
+        return Dateline(place=None, agency=first_agency) if first_agency else None
+    if place is None and not (agency and is_agency(agency)):
+        return None  # "(Photo) - ..." is no dateline
+    region = m.groupdict().get("region")
+    return Dateline(place=_place(place, region) if place else None, date=m.group("date"), agency=agency)
 
 
 def find_dateline(first_paragraph: str | None) -> str | None:

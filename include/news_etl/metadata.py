@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, tzinfo
 from functools import lru_cache
 from urllib.parse import urlparse
 
-from news_etl.bylines import BYLINE, ROLE_WORDS, credit_names, email_domains, parse_byline
+from news_etl.bylines import BYLINE, ROLE_WORDS, credit_names, email_domains, is_agency, parse_byline
 from news_etl.dates import (
     DATE_EVIDENCE,
     EXPLICIT_UTC,
@@ -232,6 +232,13 @@ def extract_header(
         names = parse_byline(line)
         if names:
             h.marks[i] = "meta:byline"
+            # AP prints its name on the line under the reporters' ("By LISA MASCARO" / "Associated Press"): part
+            # of the byline, as in "By Lisa Mascaro, Associated Press", and no first paragraph to read a dateline in.
+            below = next((k for k in nonblank if k > i), None)
+            agency = lines[below].strip(" .,;:-–—|") if below is not None and below not in h.marks else ""
+            if below is not None and agency and is_agency(agency):
+                h.marks[below] = "meta:byline"
+                names += [agency] if agency not in names else []
             if not h.authors:
                 h.authors = names
     if not h.authors:

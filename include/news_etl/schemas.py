@@ -31,7 +31,7 @@ ARTICLES = pa.schema(
         pa.field("published_date", pa.date32()),  # the day readers see (site's zone): publication, else a shown update
         pa.field("modified_at", UTC_TS),  # the last update instant (UTC), when the source states one
         pa.field("modified_at_raw", STR),  # the update date as the source wrote it
-        pa.field("dateline", STR),  # the place a story was filed from ("WASHINGTON", "Marseille")
+        pa.field("dateline", STR),  # the place a story was filed from ("Washington", "Kyiv, Ukraine"); none: "(AFP) -"
         pa.field("publisher", STR),  # the outlet or agency, from the page or the wire tag
         pa.field("language", STR),  # ISO 639-1 code of the body
         pa.field("description", STR),  # the page's own description, else the lede (first paragraph)
