@@ -21,9 +21,9 @@ PROSE = (
 )
 
 
-def _build(text: str) -> tuple[dict, list[dict]]:
+def _build(text: str, url: str | None = None) -> tuple[dict, list[dict]]:
     built = build_article(
-        Record(record_index=0, source_format="txt", text=text),
+        Record(record_index=0, source_format="txt", text=text, url=url),
         source_path="wire.txt",
         file_hash="h",
         run_id="r",
@@ -62,6 +62,12 @@ def test_datelines_give_place_date_and_agency(
 ) -> None:
     found = parse_dateline(opening)
     assert found is not None and (found.place, found.date, found.agency) == (place, date_text, agency)
+
+
+def test_only_a_paragraphs_head_is_read_for_a_dateline() -> None:
+    assert parse_dateline("A" * 1_000_000) is None
+    found = parse_dateline("PARIS (AP) — " + "Word " * 200_000)
+    assert found is not None and found.place == "Paris" and found.agency == "AP"
 
 
 def test_sentences_are_not_datelines() -> None:
@@ -184,18 +190,8 @@ def test_the_wire_tag_names_the_publisher_before_a_reporters_email_but_not_befor
     text = "SEOUL, July 22 (Yonhap) -- Exports rose for a tenth month.\n\n" + PROSE + "\n\nkim@yna.co.kr\n(END)"
     row, _ = _build(text)
     assert row["publisher"] == "Yonhap"
-    page = build_article(
-        Record(
-            record_index=0, source_format="html", text=text.split("\n\nkim@")[0], url="https://koreatimes.example/x"
-        ),
-        source_path="wire.html",
-        file_hash="h",
-        run_id="r",
-        ingested_at=REF,
-        rules=load_rules(None),
-        model=default_model(),
-    )
-    assert page.row["publisher"] == "koreatimes.example"  # the paper that ran the agency's story
+    page, _ = _build(text.split("\n\nkim@")[0], url="https://koreatimes.example/x")
+    assert page["publisher"] == "koreatimes.example"  # the paper that ran the agency's story
 
 
 def test_an_ap_byline_with_the_agency_on_its_own_line_and_a_xinhua_enditem() -> None:

@@ -70,6 +70,10 @@ _NOT_PLACES = {
 }
 
 
+#: How much of a first paragraph can hold its dateline (the longest real ones are under 80 characters).
+HEAD_CHARS = 200
+
+
 @dataclass(frozen=True)
 class Dateline:
     """The opening of a wire story: "MARSEILLE, July 22 (Reuters) -" -> place, date text, agency."""
@@ -100,7 +104,8 @@ def parse_dateline(first_paragraph: str | None) -> Dateline | None:
     Bloomberg. Only a known agency's tag may end a dateline without a dash ("New Delhi, Jan 5 (PTI) The ...")."""
     if not first_paragraph:
         return None
-    text, first_agency = first_paragraph, None
+    # A dateline is a paragraph's first words: its head alone is read (a 10 MB paragraph costs nothing more).
+    text, first_agency = first_paragraph[:HEAD_CHARS], None
     lead = _AGENCY_FIRST.match(text)
     if lead and is_agency(lead.group("agency").strip()):
         text, first_agency = text[lead.end() :], lead.group("agency").strip()
