@@ -11,7 +11,7 @@ import numpy as np
 from news_etl import date_lines, datelines, dates, metadata
 from news_etl.byline_lines import pick_byline
 from news_etl.bylines import without_outlets
-from news_etl.cleaning import Cleaned, Removed, clean
+from news_etl.cleaning import Cleaned, Removed, clean, sentence_words
 from news_etl.date_lines import FEATURES as DATE_FEATURES
 from news_etl.date_lines import DateCandidate
 from news_etl.headlines import body_start, clean_headline, pick_title, trail_headline
@@ -47,8 +47,8 @@ def _title_above_body(lines: list[str], header: metadata.Header, cleaned: Cleane
 def _ranked_title(lines: list[str], header: metadata.Header, cleaned: Cleaned, title_model: Ranker) -> None:
     """Text without the page's own metadata: the learned ranker picks the headline among the page's lines.
 
-    A line the cleaner kept in the body becomes the title only if it is shaped like one: a short first paragraph
-    of a brief is prose, never a headline to take out of the body."""
+    A line the cleaner kept in the body becomes the title only if it is shaped like one (and, by
+    :func:`_set_title`, is no prose line of a brief)."""
     start = body_start(lines, cleaned.paragraphs)
     if start is None:
         return
@@ -72,6 +72,8 @@ def _ranked_byline(lines: list[str], header: metadata.Header, cleaned: Cleaned, 
     if picked is None:
         return
     found, names = picked
+    if lines[found].strip() in cleaned.brief_prose:
+        return  # a brief's sentence ("Indonesian, Indian and Hong Kong stock markets reached record highs.")
     header.authors = names
     header.byline_line = found
     line = lines[found].strip()
@@ -210,9 +212,30 @@ def _from_visible_page(
         header.published_date = shown  # the readers' day; published_at keeps the markup's instant
 
 
+def _lede_taken_for_title(lines: list[str], header: metadata.Header, cleaned: Cleaned, rules: RuleSet) -> int | None:
+    """The line the header rules took as the title when it is a brief's lede instead: a sentence
+    (:func:`cleaning.sentence_words`: "... figures have shown", "... their financial future?") in a text whose
+    prose, that line included, is a brief (``rules.brief_max_words``). A brief has no prose to spare; its
+    header then gives it back (and no title) instead of emptying the article of its first paragraph."""
+    found = next((i for i, why in header.marks.items() if why == "meta:title"), None)
+    if found is None or rules.brief_max_words <= 0:
+        return None
+    words = sentence_words(lines[found].strip())
+    if not words or words + sum(sentence_words(p) for p in cleaned.paragraphs) > rules.brief_max_words:
+        return None
+    header.title = None
+    del header.marks[found]
+    return found
+
+
 def _set_title(lines: list[str], found: int, header: metadata.Header, cleaned: Cleaned) -> None:
-    """Line ``found`` is the headline: the title, recorded as ``meta:title`` (out of the body if it was kept)."""
+    """Line ``found`` is the headline: the title, recorded as ``meta:title`` (out of the body if it was kept).
+
+    Not a prose line the cleaner kept in a brief (``Cleaned.brief_prose``): a brief's lede that lost its full
+    stop ("... figures have shown") is shaped like a long headline, and a brief has no prose to spare."""
     title = lines[found].strip()
+    if title in cleaned.brief_prose and title in cleaned.paragraphs:
+        return
     header.title = title
     if title in cleaned.paragraphs:
         cleaned.paragraphs.remove(title)
@@ -279,7 +302,14 @@ def build_article(
         default_tz=default_tz,
         reader_tz=dates.reader_zone(record.locale, record.url),
     )
-    cleaned = clean(record.text, rules, preassigned={**(extra_marks or {}), **header.marks}, model=model)
+    marks = {**(extra_marks or {}), **header.marks}
+    cleaned = clean(record.text, rules, preassigned=marks, model=model)
+    given_back = _lede_taken_for_title(lines, header, cleaned, rules) if record.title is None else None
+    if given_back is not None:
+        del marks[given_back]
+        cleaned = clean(record.text, rules, preassigned=marks, model=model)  # a brief: a few lines, cleaned again
+        line = lines[given_back].strip()[:60]  # a note, bounded like the others
+        cleaned.notes.append(f"title: {line!r} is a brief's prose, not a headline: kept in the body")
     if title_model is not None and record.title is None:
         _ranked_title(lines, header, cleaned, title_model)
     if byline_model is not None and not record.authors:

@@ -39,6 +39,9 @@ class Cleaned:
     headings: list[str]
     removed: list[Removed] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # decisions worth recording (articles.repairs)
+    #: The prose lines of a brief (the prose guard's: see :func:`_brief_prose`); empty for a longer text. None of
+    #: them may leave the body as a header line either (articles._ranked_title).
+    brief_prose: frozenset[str] = frozenset()
 
     @property
     def body(self) -> str:
@@ -127,6 +130,7 @@ def clean(text: str, rules: RuleSet, preassigned: dict[int, str] | None = None, 
     lines = [raw_lines[i].strip() for i in index]
     reasons = rule_reasons(lines, rules, {k: preassigned[i] for k, i in enumerate(index) if i in preassigned})
     probs: list[float | None] = [None] * len(lines)
+    brief = _brief_prose(lines, reasons, rules.brief_max_words)
     if model is not None and lines and not _hard_wrapped(_blocks(raw_lines)):
         # The model reads one block per line; hard-wrapped prose (many lines per paragraph) is left to the rules.
         p_body = model.predict_proba(line_features(lines, [r is not None for r in reasons]))
@@ -144,7 +148,7 @@ def clean(text: str, rules: RuleSet, preassigned: dict[int, str] | None = None, 
                 and is_heading(lines[k], lines[k + 1])
             ):
                 keep[k] = True
-        guarded = _prose_guard(lines, reasons, keep, rules.brief_max_words)
+        guarded = _prose_guard(lines, reasons, keep, brief)
         if guarded:
             notes.append(
                 f"body: kept {guarded} prose paragraph(s) of a short text that the line model would have "
@@ -164,31 +168,35 @@ def clean(text: str, rules: RuleSet, preassigned: dict[int, str] | None = None, 
     headings = [
         p for k, p in enumerate(paragraphs) if is_heading(p, paragraphs[k + 1] if k + 1 < len(paragraphs) else None)
     ]
-    return Cleaned(paragraphs=paragraphs, headings=headings, removed=removed, notes=notes)
+    prose = frozenset(lines[k] for k in brief)
+    return Cleaned(paragraphs=paragraphs, headings=headings, removed=removed, notes=notes, brief_prose=prose)
 
 
-def _prose_guard(lines: list[str], reasons: list[str | None], keep, brief_max_words: int) -> int:
-    """In a brief (all its prose at most ``brief_max_words`` words), keep every prose line the model would
+def _brief_prose(lines: list[str], reasons: list[str | None], brief_max_words: int) -> list[int]:
+    """The prose lines of a brief: lines no rule removed that are sentences (:func:`sentence_words`), when they
+    add up to at most ``brief_max_words`` words; [] for a longer text (or ``brief_max_words`` 0). The scan stops
+    as soon as the limit is passed, so a long article costs a few paragraphs."""
+    if brief_max_words <= 0:
+        return []
+    prose, total = [], 0
+    for k in range(len(lines)):
+        words = sentence_words(lines[k]) if reasons[k] is None else 0
+        if words:
+            total += words
+            if total > brief_max_words:
+                return []
+            prose.append(k)
+    return prose
+
+
+def _prose_guard(lines: list[str], reasons: list[str | None], keep, brief: list[int]) -> int:
+    """In a brief (``brief``: its prose lines, :func:`_brief_prose`), keep every prose line the model would
     drop; returns how many it kept.
 
     The model learned from whole pages, where a lone sentence between furniture is usually a teaser; in a
     wire flash or a brief that sentence is the article, and losing it silently is the worst failure a cleaner
-    can have. Prose here: a line no rule removed that is a sentence (:func:`_sentence_words`).
-    Long pages are not touched (their prose is well over the limit), so teasers there still go."""
-    if brief_max_words <= 0:
-        return 0
-    # Kept lines first: in a long article they pass the limit within a few paragraphs and the scan stops,
-    # so the guard costs next to nothing where it does not apply.
-    order = sorted((k for k in range(len(lines)) if reasons[k] is None), key=lambda k: not keep[k])
-    prose, total = [], 0
-    for k in order:
-        words = _sentence_words(lines[k])
-        if words:
-            total += words
-            if total > brief_max_words:
-                return 0
-            prose.append(k)
-    dropped = [k for k in prose if not keep[k]]
+    can have. Long pages are not touched (their prose is well over the limit), so teasers there still go."""
+    dropped = [k for k in brief if not keep[k]]
     for k in dropped:
         keep[k] = True
     return len(dropped)
@@ -202,18 +210,19 @@ def _is_prose(line: str) -> bool:
     return count_words(line) >= 12 and line.rstrip().endswith(_CLAUSE_ENDS)
 
 
-_SENTENCE_END = (".", "!", "?", "…", '"', "”", "’", "'")
+_SENTENCE_END = (".", "!", "?", "…", '"', "”", "’", "'", ")")  # ")": an aside ("(after extra time ...)")
 
 
-def _sentence_words(line: str) -> int:
+def sentence_words(line: str) -> int:
     """The words of ``line`` if it is a sentence of a brief, else 0: 6+ words ending like a sentence, or 12+
     words most of which start lower-case (a lede that lost its full stop; title-case menus and headlines do
-    not qualify)."""
+    not qualify). Counted as a reader counts them, by spaces: "$17.1m (£8.8m)" is two words, not four, so a
+    brief of 150 words is one for the guard too."""
     words = WORD.findall(line)
     if len(words) >= 6 and line.rstrip().endswith(_SENTENCE_END):
-        return len(words)
+        return len(line.split())
     if len(words) >= 12 and sum(w[0].islower() for w in words) >= 0.5 * len(words):
-        return len(words)
+        return len(line.split())
     return 0
 
 
