@@ -73,6 +73,23 @@ def make_briefs(bbc: Path, n: int, seed: int) -> list[dict]:
     return out
 
 
+def _article(text: str, rankers: bool = True):
+    """The article step on ``text`` with the shipped line model and, unless ``rankers`` is False, the headline,
+    byline and date rankers."""
+    return build_article(
+        Record(record_index=0, source_format="txt", text=text),
+        source_path="brief.txt",
+        file_hash="h",
+        run_id="r",
+        ingested_at=RUN_AT,
+        rules=load_rules(None),
+        model=default_model(),
+        title_model=default_title_model() if rankers else None,
+        byline_model=default_byline_model() if rankers else None,
+        date_model=default_date_model() if rankers else None,
+    )
+
+
 @pytest.mark.skipif(not BBC.is_dir(), reason="../shared/corpora/bbc is not beside the project")
 @pytest.mark.parametrize("seed", [7, 11])
 def test_briefs_keep_all_their_prose_and_lose_their_furniture(seed: int) -> None:
@@ -95,23 +112,10 @@ def test_the_header_rankers_take_no_prose_out_of_a_brief(seed: int) -> None:
     every prose paragraph of every brief stays in its body, whatever lines are taken as its title and byline.
     Seeds 3 and 21 hold ledes that end in a question ("... their financial future?") that the header rules took
     as titles before a brief's sentences were kept from them."""
-    rules, model, ranker, bylines = load_rules(None), default_model(), default_title_model(), default_byline_model()
-    dates = default_date_model()
-    assert ranker is not None and bylines is not None, "models/title_model.json and byline_model.json must ship"
+    assert default_title_model() is not None and default_byline_model() is not None, "the rankers must ship"
     lost = []
-    for k, brief in enumerate(make_briefs(BBC, 100, seed)):
-        built = build_article(
-            Record(record_index=0, source_format="txt", text=brief["text"]),
-            source_path=f"brief-{k}.txt",
-            file_hash="h",
-            run_id="r",
-            ingested_at=RUN_AT,
-            rules=rules,
-            model=model,
-            title_model=ranker,
-            byline_model=bylines,
-            date_model=dates,
-        )
+    for brief in make_briefs(BBC, 100, seed):
+        built = _article(brief["text"])
         paragraphs = set(built.row["body"].split("\n\n"))
         lost += [p for p in brief["prose"] if p not in paragraphs]
     assert lost == [], f"{len(lost)} prose paragraph(s) lost, e.g. {lost[:2]}"
@@ -134,16 +138,7 @@ def test_a_short_brief_keeps_its_three_paragraphs_and_says_so() -> None:
     assert guarded.paragraphs == prose
     assert unguarded.paragraphs == []  # the model alone emptied it: the guard is what keeps the article
     assert guarded.notes and "prose guard" in guarded.notes[0]
-    built = build_article(
-        Record(record_index=0, source_format="txt", text=text),
-        source_path="brief.txt",
-        file_hash="h",
-        run_id="r",
-        ingested_at=RUN_AT,
-        rules=rules,
-        model=model,
-    )
-    assert any("prose guard" in r for r in built.row["repairs"])
+    assert any("prose guard" in r for r in _article(text, rankers=False).row["repairs"])
 
 
 def test_long_pages_are_left_to_the_model() -> None:
@@ -158,20 +153,6 @@ def test_long_pages_are_left_to_the_model() -> None:
     with_guard = clean(text, rules, model=model)
     without = clean(text, rules.__class__(rules.rules, brief_max_words=0), model=model)
     assert with_guard.paragraphs == without.paragraphs and with_guard.notes == []
-
-
-def _article(text: str):
-    return build_article(
-        Record(record_index=0, source_format="txt", text=text),
-        source_path="brief.txt",
-        file_hash="h",
-        run_id="r",
-        ingested_at=RUN_AT,
-        rules=load_rules(None),
-        model=default_model(),
-        title_model=default_title_model(),
-        byline_model=default_byline_model(),
-    )
 
 
 def test_a_briefs_lede_without_its_full_stop_is_no_title() -> None:

@@ -40,7 +40,7 @@ class Cleaned:
     removed: list[Removed] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # decisions worth recording (articles.repairs)
     #: The prose lines of a brief (the prose guard's: see :func:`_brief_prose`); empty for a longer text. None of
-    #: them may leave the body as a header line either (articles._ranked_title).
+    #: them may leave the body as a header line either (articles._set_title, articles._ranked_byline).
     brief_prose: frozenset[str] = frozenset()
 
     @property
