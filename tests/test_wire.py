@@ -96,6 +96,17 @@ def test_sentences_are_not_datelines() -> None:
         ("(Editing by Mark Potter)", [], True),
         ("Associated Press writer Sylvie Corbet contributed to this report.", ["Sylvie Corbet"], False),
         ("Jane Doe in London and John Roe in Rome contributed reporting.", ["Jane Doe", "John Roe"], False),
+        ("Reporting by David Milliken; editing by William Schomberg", ["David Milliken"], True),
+        (
+            "To contact the reporters on this story: Jane Doe in London at jdoe@bloomberg.net; John Roe in Paris at "
+            "jroe@bloomberg.net",
+            ["Jane Doe", "John Roe"],
+            True,
+        ),
+        ("To contact the editors responsible for this story: Lynn Thomas at lthomas@bloomberg.net", [], True),
+        ("--With assistance from Alex Longley and Grant Smith.", ["Alex Longley", "Grant Smith"], False),
+        ("-- AFP", ["AFP"], False),
+        ("— Reuters", ["Reuters"], False),
     ],
 )
 def test_credit_lines_name_their_reporters(line: str, names: list[str], reporters: bool) -> None:
@@ -209,3 +220,23 @@ def test_an_ap_byline_with_the_agency_on_its_own_line_and_a_xinhua_enditem() -> 
     )
     assert xinhua["publisher"] == "Xinhua" and xinhua["published_date"] == date(2023, 12, 7)
     assert [r["rule"] for r in removed] == ["agency_signoff"] and xinhua["body"].endswith("over the summer.")
+
+
+def test_a_bloomberg_style_story_names_its_reporter_from_the_contact_footer() -> None:
+    row, removed = _build(
+        "Oil Extends Gains as OPEC+ Signals Deeper Cuts\n\n(Bloomberg) -- Oil rose for a third day as OPEC+ "
+        "signaled it may deepen supply cuts.\n\n" + PROSE + "\n\n___\n\n"
+        "--With assistance from Alex Longley and Grant Smith.\n\n"
+        "To contact the reporter on this story: Julia Fanzeres in New York at jfanzeres@bloomberg.net\n\n"
+        "To contact the editors responsible for this story: Lynn Thomas at lthomas@bloomberg.net"
+    )
+    assert row["authors"] == ["Julia Fanzeres"] and row["publisher"] == "Bloomberg" and row["dateline"] is None
+    assert row["body"].endswith("over the summer.")
+    assert [r["rule"] for r in removed].count("meta:credit") == 3 and "separator" in {r["rule"] for r in removed}
+
+
+def test_a_newsrooms_credit_is_an_author_and_an_agency_signoff_credits_the_agency() -> None:
+    staff, _ = _build("UK prices fall\n\nBy Reuters Staff\n\nLONDON (Reuters) - Prices fell in October.\n\n" + PROSE)
+    assert staff["authors"] == ["Reuters Staff"] and staff["dateline"] == "London"  # the byline left the body
+    afp, _ = _build("Heavy rains displaced thousands in eastern Kenya, the Red Cross said.\n\n" + PROSE + "\n\n-- AFP")
+    assert afp["authors"] == ["AFP"] and afp["body"].endswith("over the summer.")

@@ -87,9 +87,13 @@ def _clean_name(part: str) -> str | None:
         return None
     if is_agency(part):
         return part
+    tokens = part.split()
+    if 2 <= len(tokens) <= 4 and tokens[-1].casefold() == "staff" and tokens[0][:1].isupper():
+        # A newsroom's credit ("Reuters Staff", "Slate Staff", "Hollywood.com Staff") names who wrote the story,
+        # as labelled data counts it; "Staff Writer" and "Senior Staff" are roles.
+        return part if not ROLE_WORDS.search(" ".join(tokens[:-1])) else None
     if ROLE_WORDS.search(part) or any(ch.isdigit() for ch in part):
         return None
-    tokens = part.split()
     # Credentials after a name ("Lauren Manaker MS", "RDN", "PhD") are not part of it; an all-caps
     # name ("JANE DOE") keeps its last token.
     while tokens and _CREDENTIAL.match(tokens[-1]) and not all(t.isupper() for t in tokens[:-1] or ["x"]):
@@ -148,6 +152,14 @@ _CREDIT_SEGMENT = re.compile(
     r"editing|compiled|graphics|research)\s+by\s+(?P<names>.+)$",
     re.IGNORECASE,
 )
+#: Bloomberg's footer: "To contact the reporter on this story: Jane Doe in London at jdoe@bloomberg.net" (the
+#: story's reporters) and "To contact the editors responsible for this story: ..." (its editors, no authors).
+_CONTACT = re.compile(
+    r"^to contact the (?P<role>reporters?|editors?|authors?)\b[^:]{0,60}:\s*(?P<names>.+)$", re.IGNORECASE
+)
+#: "--With assistance from Jane Doe and John Roe." (Bloomberg), "-- AFP" (a paper's credit to an agency).
+_ASSISTED = re.compile(r"^[-–—]*\s*with (?:the )?assistance (?:from|of)\s+(?P<names>.+?)\.?$", re.IGNORECASE)
+_AGENCY_CREDIT = re.compile(r"^[-–—]+\s*(?P<names>[^-–—].{0,40}?)\.?$")
 #: "Associated Press writer Jane Doe in Paris contributed to this report." / "Jane Doe contributed reporting."
 _CONTRIBUTED = re.compile(
     r"^(?:(?:the\s+)?(?:associated\s+press|ap|afp|reuters|bloomberg)\s+(?:staff\s+)?"
@@ -170,9 +182,18 @@ def credit_names(line: str) -> tuple[list[str], bool] | None:
             if m and m.group("role").lower().split()[0] in ("reporting", "writing"):
                 names += [n for n in parse_byline(_strip_places(m.group("names"))) if n not in names]
         return names, True
-    m = _CONTRIBUTED.match(text)
+    m = _CONTACT.match(text)
+    if m:
+        if not m.group("role").lower().startswith(("reporter", "author")):
+            return [], True
+        people = [_strip_places(EMAIL.sub("", p).strip(" ,").removesuffix(" at")) for p in m.group("names").split(";")]
+        return [n for p in people for n in parse_byline(p)], True
+    m = _CONTRIBUTED.match(text) or _ASSISTED.match(text)
     if m:
         return [n for n in parse_byline(_strip_places(m.group("names")))], False
+    m = _AGENCY_CREDIT.match(text)
+    if m and is_agency(m.group("names").strip()):
+        return [m.group("names").strip()], False
     return None
 
 
