@@ -173,7 +173,7 @@ def credit_names(line: str) -> tuple[list[str], bool] | None:
     """Names a wire credit line gives authorship to, and whether they are the story's reporters (a "Reporting
     by" line) or contributors ("... contributed to this report"); None when ``line`` is no credit line."""
     text = line.strip()
-    if count_words(text) > 60:
+    if len(text) > 800 or count_words(text) > 60:  # a credit line is short: a 10 MB line costs nothing here
         return None
     if _CREDIT_LINE.match(text):
         names: list[str] = []
