@@ -55,6 +55,8 @@ def _build(text: str, url: str | None = None) -> tuple[dict, list[dict]]:
         ("(Bloomberg) -- Stocks fell", None, None, "Bloomberg"),
         ("Dec. 5 (UPI) -- The", None, "Dec. 5", "UPI"),
         ("Jan 5 (Reuters) - Tesla", None, "Jan 5", "Reuters"),
+        ("MOSCOW. Dec 5 (Interfax) - Russia's", "Moscow", "Dec 5", "Interfax"),
+        ("MOSCOW, December 5. /TASS/. Russia's central bank", "Moscow", "December 5", "TASS"),
     ],
 )
 def test_datelines_give_place_date_and_agency(
@@ -79,6 +81,7 @@ def test_sentences_are_not_datelines() -> None:
         "Paris (France) The city",  # no dash after a tag that is no agency's
         "(Photo) - The mayor",  # no place and no agency
         "Seoul In a rare move",
+        "TOKYO. The market opened lower",  # a full stop after a place is no dateline without an agency's tag
     ):
         assert parse_dateline(text) is None, text
 

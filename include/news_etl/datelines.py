@@ -23,7 +23,9 @@ _DATE = (
 #: What ends a dateline: a colon or a dash ("(AFP) -", "(Yonhap) --", "(EFE).-"); a lone hyphen only with
 #: spaces around it or right after the agency's tag, so "Jean-Pierre" is never split. PTI ends its tag with a
 #: space alone ("New Delhi, Jan 5 (PTI) The ..."): allowed after a known agency's tag only (parse_dateline).
-_END = r"(?:\s*(?P<sep>:|—|–|--|(?<=\s)-(?=\s)|(?<=[).])-)\s*|(?<=\))\s+)(?=[A-Z“\"‘'0-9])"
+_END = r"(?:\s*(?P<sep>:|—|–|--|(?<=\s)-(?=\s)|(?<=[).])-)\s*|(?<=\))\s+|(?<=/\.)\s+)(?=[A-Z“\"‘'0-9])"
+#: The agency's tag: "(Reuters)", or TASS's "/TASS/." after a full stop ("MOSCOW, December 5. /TASS/. ...").
+_TAG = r"(?:\((?P<agency>[^)]{1,40})\)\.?|\.?\s*/(?P<slashed>[A-Za-z][A-Za-z-]{1,11})/\.?)"
 _DATELINE = re.compile(
     rf"^(?P<place>{_WORD}(?:(?:\s+{_PARTICLE})?[ ,]+{_WORD}){{0,3}})"
     # A state or district after the city: "Calif.", "Md.", "D.C.".
@@ -31,7 +33,7 @@ _DATELINE = re.compile(
     # AFP names the country in parentheses before its tag: "Vina del Mar (Chile) (AFP) -".
     r"(?:\s*\((?P<region>[A-Z][A-Za-z .'’\-]{1,30})\)(?=\s*\())?"
     rf"(?:,?\s+{_DATE})?"
-    r"\s*(?:\((?P<agency>[^)]{1,40})\)\.?)?" + _END
+    rf"\s*{_TAG}?" + _END
 )
 #: A dateline without a place: "(Bloomberg) --", "Dec. 5 (UPI) --", "Jan 5 (Reuters) -".
 _PLACELESS = re.compile(rf"^(?:{_DATE}\s*)?\((?P<agency>[^)]{{1,40}})\)\.?" + _END)
@@ -86,6 +88,8 @@ class Dateline:
 def _place(text: str, region: str | None) -> str:
     """Wire style shouts the city ("KYIV, Ukraine", "RIO DE JANEIRO"): stored the way it is written elsewhere
     ("Kyiv, Ukraine", "Rio de Janeiro"); AFP's "(Chile)" becomes ", Chile"."""
+    # Interfax ends the city with a full stop ("MOSCOW. Dec 5"); "D.C." and "St." keep theirs.
+    text = text[:-1] if text.endswith(".") and len(text.split()[-1]) > 4 and "." not in text[:-1].split()[-1] else text
     parts = [p.strip() for p in text.split(",")]
     if region:
         parts.append(region.strip())
@@ -119,7 +123,7 @@ def parse_dateline(first_paragraph: str | None) -> Dateline | None:
         place = None
     if m is None:
         return Dateline(place=None, agency=first_agency) if first_agency else None
-    agency = (m.group("agency") or "").strip() or first_agency
+    agency = (m.group("agency") or m.groupdict().get("slashed") or "").strip() or first_agency
     if m.group("sep") is None and not (agency and is_agency(agency)):
         return Dateline(place=None, agency=first_agency) if first_agency else None
     if place is None and not (agency and is_agency(agency)):
