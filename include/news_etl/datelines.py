@@ -24,8 +24,10 @@ _DATE = (
 #: spaces around it or right after the agency's tag, so "Jean-Pierre" is never split. PTI ends its tag with a
 #: space alone ("New Delhi, Jan 5 (PTI) The ..."): allowed after a known agency's tag only (parse_dateline).
 _END = r"(?:\s*(?P<sep>:|—|–|--|(?<=\s)-(?=\s)|(?<=[).])-)\s*|(?<=\))\s+|(?<=/\.)\s+)(?=[A-Z“\"‘'0-9])"
+#: An agency's tag in parentheses: "(Reuters)", "(AFP)", "(Yonhap)".
+_PAREN_TAG = r"\((?P<agency>[^)]{1,40})\)"
 #: The agency's tag: "(Reuters)", or TASS's "/TASS/." after a full stop ("MOSCOW, December 5. /TASS/. ...").
-_TAG = r"(?:\((?P<agency>[^)]{1,40})\)\.?|\.?\s*/(?P<slashed>[A-Za-z][A-Za-z-]{1,11})/\.?)"
+_TAG = rf"(?:{_PAREN_TAG}\.?|\.?\s*/(?P<slashed>[A-Za-z][A-Za-z-]{{1,11}})/\.?)"
 _DATELINE = re.compile(
     rf"^(?P<place>{_WORD}(?:(?:\s+{_PARTICLE})?[ ,]+{_WORD}){{0,3}})"
     # A state or district after the city: "Calif.", "Md.", "D.C.".
@@ -36,9 +38,9 @@ _DATELINE = re.compile(
     rf"\s*{_TAG}?" + _END
 )
 #: A dateline without a place: "(Bloomberg) --", "Dec. 5 (UPI) --", "Jan 5 (Reuters) -".
-_PLACELESS = re.compile(rf"^(?:{_DATE}\s*)?\((?P<agency>[^)]{{1,40}})\)\.?" + _END)
+_PLACELESS = re.compile(rf"^(?:{_DATE}\s*)?{_PAREN_TAG}\.?" + _END)
 #: ANSA puts its tag first: "(ANSA) - ROME, DEC 5 - ...".
-_AGENCY_FIRST = re.compile(r"^\((?P<agency>[^)]{1,40})\)\s*(?:—|–|--|-)\s*(?=[A-Z])")
+_AGENCY_FIRST = re.compile(rf"^{_PAREN_TAG}\s*(?:—|–|--|-)\s*(?=[A-Z])")
 _NOT_PLACES = {
     "however",
     "meanwhile",
