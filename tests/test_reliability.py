@@ -73,7 +73,10 @@ def build_hostile_inbox(inbox: Path, outside: Path) -> dict[str, str]:
         "published",
     )
     put("html_no_body.html", b"<html><head><title>nothing</title></head></html>", "no_text")
-    put("nested.html", ("<div>" * 20000 + "deep" + "</div>" * 20000).encode(), "no_text")
+    # Nested far past libxml2's limit (an old page of unclosed tags): its article is still read in full.
+    deep = "".join(f"<p>{p}</p>" for p in _article(21).split("\n\n"))
+    put("nested.html", ("<div>" * 20000 + deep + "</div>" * 20000).encode(), "published")
+    put("nested_empty.html", ("<div>" * 20000 + "</div>" * 20000).encode(), "no_text")
     put("one_huge_line.txt", b"word " * 300_000, "line_too_long")  # 1.5M characters: under max_record_chars
     put("too_big.txt", (_article(10) + "\n\n").encode() * 60_000, "too_large")
     put("truncated.txt.gz", gzip.compress(_article(11).encode())[:-20], "corrupt_gzip")

@@ -90,16 +90,18 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
                 return data[len(bom) :].decode(enc), enc + "-bom" if enc == "utf-8" else enc
             except UnicodeDecodeError as exc:
                 raise ReadError("encoding", f"starts with a {enc} byte-order mark but is not {enc}: {exc}") from exc
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    # BOM-less UTF-16 goes first: plain ASCII in UTF-16 is also valid UTF-8 (a NUL after every letter), which
+    # would then be taken for a binary file. Real UTF-8 text has no NULs, so this never steals one.
     utf16 = _utf16_without_bom(data)
     if utf16:
         try:
             return data.decode(utf16), utf16
         except UnicodeDecodeError:
             pass
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
     if b"\x00" in data[:65536]:
         raise ReadError("binary", "contains NUL bytes and is not UTF-16/32 text: looks like a binary file")
     if declared:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from typing import Any
 
 from news_etl.pagemeta import PageMeta, read_page_meta
@@ -39,10 +40,15 @@ def extract(html: str, url: str | None = None) -> HtmlDoc:
     # trafilatura logs every page it finds "empty" at WARNING; that is our caller's call to make.
     logging.getLogger("trafilatura").setLevel(logging.ERROR)
     doc: Any = None  # a trafilatura Document (bare_extraction returns a dict only with as_dict=True)
+    root, deep = _parse(html)
     try:
+        if deep and root is None:
+            raise RecursionError("nested deeper than 2048 elements")
         # favor_precision: measured on newsbench dev, it plus the line model beats favor_recall (0.935 vs 0.930).
+        # A page nested deeper than libxml2's default limit goes in as the tree parsed without that limit:
+        # from the string, trafilatura's parser would cut it off at the limit and find the menus only.
         doc = trafilatura.bare_extraction(
-            html,
+            root if deep and root is not None else html,
             url=url,
             with_metadata=True,
             deduplicate=False,
@@ -65,11 +71,11 @@ def extract(html: str, url: str | None = None) -> HtmlDoc:
             locale=page.locale,
             # The page's visible lines, read as a page saved as text where the markup falls short
             # (articles.build_article): a byline outside the main text, the date readers see.
-            page_text=visible_text(html),
+            page_text=_tree_text(root) if root is not None else _streamed_text(html),
         )
     # No main content found: keep every visible line rather than losing the page.
     return HtmlDoc(
-        text=visible_text(html),
+        text=(_tree_text(root) if root is not None else "") or _streamed_text(html),
         url=url,
         title=page.title,
         published=page.published,
@@ -111,17 +117,36 @@ _BLOCKS = {
 _HIDDEN = {"script", "style", "noscript", "template", "head", "svg"}
 
 
-def visible_text(html: str) -> str:
-    """Every visible text block of a page or fragment, one per line (scripts and styles dropped)."""
+def _parse(html: str) -> tuple[Any, bool]:
+    """The page's lxml tree (None when it does not parse), and whether it nests deeper than libxml2 parses by
+    default (256 elements; unclosed tags pile up that deep). Such a page is parsed again with the limit raised
+    to 2048 (huge_tree); deeper still, the tree would come back cut short: None, and the page is read as a stream
+    of tags instead (_streamed_text)."""
     import lxml.etree
     import lxml.html
 
-    try:
+    for huge in (False, True):
         # Comments removed at parse time: lxml otherwise drops the text that follows a comment.
-        parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
-        root = lxml.html.fromstring(html, parser=parser)
-    except (lxml.etree.ParserError, ValueError, RecursionError):
-        return ""
+        parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=huge)
+        try:
+            root = lxml.html.fromstring(html, parser=parser)
+        except (lxml.etree.ParserError, ValueError, RecursionError):
+            return None, False
+        if not any("Excessive depth" in e.message for e in parser.error_log):
+            return root, huge
+    return None, True
+
+
+def visible_text(html: str) -> str:
+    """Every visible text block of a page or fragment, one per line (scripts and styles dropped)."""
+    root, _ = _parse(html)
+    return (_tree_text(root) if root is not None else "") or _streamed_text(html)
+
+
+def _tree_text(root: Any) -> str:
+    """visible_text's lines from a parsed tree."""
+    import lxml.etree
+
     lines: list[str] = []
     current: list[str] = []
 
@@ -151,3 +176,43 @@ def visible_text(html: str) -> str:
                 current.append(el.tail)
     flush()
     return "\n".join(lines)
+
+
+class _TextStream(HTMLParser):
+    """visible_text's lines from a stream of tags, which knows no nesting limit (but is slower than lxml)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []
+        self.current: list[str] = []
+        self.hidden = 0  # how many hidden elements (script, style, ...) are open
+
+    def flush(self) -> None:
+        text = " ".join("".join(self.current).split())
+        if text:
+            self.lines.append(text)
+        self.current.clear()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _HIDDEN:
+            self.hidden += 1
+        elif tag in _BLOCKS:
+            self.flush()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HIDDEN:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in _BLOCKS:
+            self.flush()
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.current.append(data)
+
+
+def _streamed_text(html: str) -> str:
+    stream = _TextStream()
+    stream.feed(html)
+    stream.close()
+    stream.flush()
+    return "\n".join(stream.lines)

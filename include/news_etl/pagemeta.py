@@ -140,7 +140,8 @@ def read_page_meta(html: str) -> PageMeta:
     import lxml.html
 
     try:
-        root = lxml.html.fromstring(html)
+        # huge_tree: past 256 nested elements libxml2 otherwise cuts the page off, and an <h1> with it.
+        root = lxml.html.fromstring(html, parser=lxml.html.HTMLParser(huge_tree=True))
     except (lxml.etree.ParserError, ValueError, RecursionError):
         return PageMeta()
     meta = PageMeta()
