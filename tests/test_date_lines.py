@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -71,6 +71,21 @@ def test_read_line_takes_the_publication_segment_and_flags_updates() -> None:
     sentence = "The council said on 12 February 2026 that the night buses would run until the end of the year."
     assert read_line(sentence + " " + sentence, AT, "UTC") is None  # a long line is prose, not a timestamp
     assert read_line("Harbour Bridge Reopens After Two Years of Repairs", AT, "UTC") is None
+    raw, local, _, _ = read_line("Jan 23rd 2024 at 11:15AM", AT, "UTC")
+    assert (raw, local.isoformat()) == ("Jan 23rd 2024 at 11:15AM", "2024-01-23T11:15:00+00:00")
+
+
+@pytest.mark.parametrize(
+    ("line", "raw", "utc_offset_hours"),
+    [
+        ("Jun 2, 2023 14:05 BST", "Jun 2, 2023 14:05 BST", 1),  # the zone after a 24-hour time is kept
+        ("Dec 22, 2023 10:15 PM ET | Politics", "Dec 22, 2023 10:15 PM ET", -5),
+        ("Dec 22, 2023 10:15 pm by Jo Bloggs", "Dec 22, 2023 10:15 pm", 0),  # "by" is no zone
+    ],
+)
+def test_read_line_keeps_the_zone_the_time_is_written_in(line: str, raw: str, utc_offset_hours: int) -> None:
+    got, local, _, _ = read_line(line, AT, "UTC")
+    assert got == raw and local.utcoffset() == timedelta(hours=utc_offset_hours)
 
 
 def test_candidates_and_features_cover_the_window() -> None:

@@ -31,6 +31,11 @@ REF = datetime(2023, 12, 22, 18, 0, tzinfo=UTC)
         ("Sept. 3, 2023", "2023-09-03T00:00:00+00:00"),
         ("Updated 3 hours ago", "2023-12-22T15:00:00+00:00"),
         ("yesterday", "2023-12-21T18:00:00+00:00"),
+        # Ordinal days, with and without a comma before the year (The Economist, Autoblog).
+        ("Dec 19th 2023", "2023-12-19T00:00:00+00:00"),
+        ("Dec 21st 2023 at 10:00AM", "2023-12-21T10:00:00+00:00"),
+        ("February 9th, 2023", "2023-02-09T00:00:00+00:00"),
+        ("Tuesday, December 19th", "2023-12-19T00:00:00+00:00"),
     ],
 )
 def test_parse_datetime_formats(raw: str, expected: str) -> None:

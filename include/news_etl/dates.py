@@ -21,7 +21,7 @@ MONTHS = (
 )
 DATE_EVIDENCE = re.compile(
     rf"\b\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|\b\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}\b|"
-    rf"\b(?:{MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTHS})\b",
+    rf"\b(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTHS})\b",
     re.IGNORECASE,
 )
 YEAR = re.compile(r"\b(?:1[89]|2[01])\d{2}\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b")
@@ -42,7 +42,9 @@ FULL_DATE = re.compile(
     rf"(?:(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}}"
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTHS})\.?,?\s+(?:19|20)\d{{2}}"
     rf"|\b(?:19|20)\d{{2}}-\d{{2}}-\d{{2}})"
-    rf"(?:,?\s*(?:at\s+)?\d{{1,2}}:\d{{2}}\s*(?:[ap]\.?m\.?)?(?:\s+[A-Z]{{2,4}}\b)?)?",
+    # The zone in capitals only ("14:05 by" names no zone); the space before it is not the am/pm's, which
+    # would leave none for the zone ("14:05 BST" read as "14:05").
+    rf"(?:,?\s*(?:at\s+)?\d{{1,2}}:\d{{2}}(?:\s*[ap]\.?m\.?)?(?-i:\s+[A-Z]{{2,4}}\b)?)?",
     re.IGNORECASE,
 )
 
