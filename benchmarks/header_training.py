@@ -80,7 +80,10 @@ def pages(bench: Path, title_model: Ranker | None, byline_model: Ranker | None =
 
 
 def fit_ranker(train: list[dict], n_trees: int = 80, depth: int = 4) -> dict:
-    """A ranker's trees, trained on ``train``'s candidates (``X``, ``y``); each document weighs the same."""
+    """A ranker's trees, trained on ``train``'s candidates (``X``, ``y``); each document weighs the same. A
+    document's ``unknown`` mask, when it has one, leaves out the candidates whose label cannot be known (they are
+    still scored, and count, in the cross-validation)."""
+    train = [_known(d) for d in train]
     train = [d for d in train if len(d["y"])]
     w = np.concatenate([np.full(len(d["y"]), 1.0 / len(d["y"])) for d in train])
     return fit_gbdt(
@@ -90,6 +93,13 @@ def fit_ranker(train: list[dict], n_trees: int = 80, depth: int = 4) -> dict:
         n_trees=n_trees,
         depth=depth,
     )
+
+
+def _known(d: dict) -> dict:
+    if "unknown" not in d or not len(d["y"]):
+        return d
+    keep = ~d["unknown"]
+    return {**d, "X": d["X"][keep], "y": d["y"][keep]}
 
 
 def cv_probs(docs: list[dict], n_trees: int, depth: int) -> list[np.ndarray]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,11 +11,12 @@ import pytest
 from news_etl.articles import build_article
 from news_etl.byline_lines import default_byline_model
 from news_etl.date_lines import FEATURES, candidates, date_features, default_date_model, read_line
+from news_etl.dates import date_reference
 from news_etl.headlines import default_title_model
 from news_etl.linemodel import default_model, read_model_file
-from news_etl.reading import Record
+from news_etl.reading import Record, read_file
 from news_etl.ruleset import load_rules
-from news_etl.settings import ConfigError, get_settings
+from news_etl.settings import ConfigError, Limits, get_settings
 
 AT = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -243,3 +245,27 @@ def test_the_readers_day_of_a_page_whose_markup_and_ranker_disagree() -> None:
         "markup"
     )
     assert readers_day(markup, markup, False, {markup}) == "markup"
+
+
+def test_relative_dates_count_back_from_when_the_file_was_saved(tmp_path: Path) -> None:
+    # A scraper saved the page two days before the run read it: "3 hours ago" was three hours before the save.
+    page = tmp_path / "page.txt"
+    page.write_text(PAGE.replace("ARTICLE_DATE", "Published 3 hours ago"))
+    saved = AT - timedelta(days=2)
+    os.utime(page, (saved.timestamp(), saved.timestamp()))
+    record = read_file(tmp_path, "page.txt", Limits()).records[0]
+    assert record.saved_at == saved
+    assert _build(record, default_date_model())["published_date"] == (saved - timedelta(hours=3)).date()
+
+
+@pytest.mark.parametrize(
+    ("saved_at", "reference"),
+    [
+        (None, AT),
+        (AT - timedelta(days=2), AT - timedelta(days=2)),
+        (AT + timedelta(minutes=5), AT),  # a clock ahead of the run's: the run's time
+        (datetime(1970, 1, 1, tzinfo=UTC), AT),  # an epoch-zero mtime from an archive: no date to count from
+    ],
+)
+def test_date_reference(saved_at: datetime | None, reference: datetime) -> None:
+    assert date_reference(saved_at, AT) == reference

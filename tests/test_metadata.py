@@ -36,6 +36,7 @@ REF = datetime(2023, 12, 22, 18, 0, tzinfo=UTC)
         ("Dec 21st 2023 at 10:00AM", "2023-12-21T10:00:00+00:00"),
         ("February 9th, 2023", "2023-02-09T00:00:00+00:00"),
         ("Tuesday, December 19th", "2023-12-19T00:00:00+00:00"),
+        ("Published Fri, Dec 22 20234:46 AM EST", "2023-12-22T09:46:00+00:00"),  # year and time glued by innerText
     ],
 )
 def test_parse_datetime_formats(raw: str, expected: str) -> None:

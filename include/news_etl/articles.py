@@ -292,13 +292,14 @@ def build_article(
     furniture elsewhere (batch-level repeats); the metadata extractor's own marks win over them. Fields
     are cut to ``limits`` and every change the reader or this step made is listed in ``repairs``."""
     lines = record.text.split("\n")
+    reference = dates.date_reference(record.saved_at, ingested_at)
     header = metadata.extract_header(
         lines,
         hint_title=record.title,
         hint_authors=record.authors,
         hint_published=record.published,
         hint_modified=record.modified,
-        reference=ingested_at,
+        reference=reference,
         default_tz=default_tz,
         reader_tz=dates.reader_zone(record.locale, record.url),
     )
@@ -317,16 +318,16 @@ def build_article(
     if header.title is None:
         _title_above_body(lines, header, cleaned, rules)
     if date_model is not None and record.published is None:
-        _ranked_date(lines, header, cleaned, date_model, ingested_at, default_tz)
+        _ranked_date(lines, header, cleaned, date_model, reference, default_tz)
     if record.page_text:
         models = _Models(model, title_model, byline_model, date_model)
-        _from_visible_page(record, header, rules, models, ingested_at, default_tz)
+        _from_visible_page(record, header, rules, models, reference, default_tz)
     body = cleaned.body
     # A wire dateline ("MARSEILLE, July 22 (Reuters) -") dates the story when nothing else does, and names
     # the agency when the page names no publisher.
     dateline = datelines.parse_dateline(cleaned.paragraphs[0] if cleaned.paragraphs else None)
     if dateline and dateline.date and header.published_at is None:
-        local = dates.parse_local_datetime(dateline.date, ingested_at, default_tz)
+        local = dates.parse_local_datetime(dateline.date, reference, default_tz)
         if local is not None:
             header.set_published(dateline.date, local)
     authors = without_outlets(header.authors)

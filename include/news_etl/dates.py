@@ -119,6 +119,8 @@ def _prepare(raw: str) -> str:
     s = re.sub(r"\b(sept)\b\.?", "Sep", s, flags=re.IGNORECASE)
     s = re.sub(rf"\b({MONTHS})\.", r"\1", s, flags=re.IGNORECASE)  # Dec. 22 -> Dec 22
     s = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", s)
+    # A page's text glues the year to the time where its markup put them in two elements: "Dec 22 20234:46 AM".
+    s = re.sub(r"\b((?:19|20)\d{2})(\d{1,2}:\d{2})\b", r"\1 \2", s)
     s = TIMESTAMP_LABEL.sub(" ", s)
     s = re.sub(r"[|•·]|\bat\b|\bon\b", " ", s, flags=re.IGNORECASE)
     s = re.sub(r"\bUTC([+-]\d)", r"GMT\1", s)  # dateutil reads "UTC+9" backwards (POSIX sign)
@@ -185,6 +187,16 @@ def parse_local_datetime(
             except ValueError:  # 29 February
                 return None
     return dt
+
+
+def date_reference(saved_at: datetime | None, run_at: datetime) -> datetime:
+    """What a page's relative dates ("3 hours ago", a year-less "Dec 19") count back from: when its file was
+    saved, else the run's time. A scraper writes the page when it reads it; the run may come days later (a
+    paused schedule, a backlog). A saved time after the run (another machine's clock) or outside the
+    publication years (an archive's epoch-zero mtime) is not believed."""
+    if saved_at is None or saved_at > run_at or out_of_range(saved_at):
+        return run_at
+    return saved_at
 
 
 def parse_datetime(raw: str | None, reference: datetime | None = None, default_tz: str = "UTC") -> datetime | None:

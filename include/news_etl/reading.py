@@ -18,6 +18,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,9 @@ class Record:
     section: str | None = None
     locale: str | None = None  # the page's language tag ("en-US"), for the reader's day of a UTC timestamp
     page_text: str | None = None  # an HTML page's visible lines (html.extract), for its byline and shown date
+    # When the file was written (its mtime): the moment a scraper saw "3 hours ago" on the page, closer to it
+    # than the run that reads the file (articles.date_reference).
+    saved_at: datetime | None = None
     extra: dict = field(default_factory=dict)
     repairs: list[str] = field(default_factory=list)  # what the reader changed and why (articles.repairs)
 
@@ -73,9 +77,9 @@ class FileRead:
     record_errors: list[tuple[int, ReadError]]
 
 
-def _safe_open_bytes(inbox: Path, rel: str, limits: Limits, on_disk: str | None = None) -> bytes:
-    """Read a file's bytes, refusing anything that resolves outside the inbox or is too big. ``rel`` names
-    the file in messages; ``on_disk`` is its name on disk when that is not valid UTF-8."""
+def _safe_open_bytes(inbox: Path, rel: str, limits: Limits, on_disk: str | None = None) -> tuple[bytes, datetime]:
+    """Read a file's bytes and its mtime, refusing anything that resolves outside the inbox or is too big.
+    ``rel`` names the file in messages; ``on_disk`` is its name on disk when that is not valid UTF-8."""
     inbox_real = Path(os.path.realpath(inbox))
     full = inbox / (on_disk or rel)
     real = Path(os.path.realpath(full))
@@ -105,7 +109,7 @@ def _safe_open_bytes(inbox: Path, rel: str, limits: Limits, on_disk: str | None 
         raise ReadError("unreadable", f"{rel} cannot be read: {exc.strerror or exc}") from exc
     if len(data) > limits.max_file_bytes:  # grew while we read it
         raise ReadError("too_large", f"{rel} is over the max_file_bytes limit of {limits.max_file_bytes:,}")
-    return data
+    return data, datetime.fromtimestamp(st.st_mtime, UTC)
 
 
 # --------------------------------------------------------------------------- formats
@@ -348,11 +352,13 @@ def read_file(inbox: Path, rel: str, limits: Limits, on_disk: str | None = None)
     """Read one inbox file into records. Raises :class:`ReadError` when nothing in it is usable.
 
     ``rel`` is the file's path as stored (valid UTF-8); ``on_disk`` its real name when that differs."""
-    data = _safe_open_bytes(inbox, rel, limits, on_disk)
+    data, saved_at = _safe_open_bytes(inbox, rel, limits, on_disk)
     file_hash = hashlib.sha256(data).hexdigest()
     try:
         records, errors = parse_bytes(data, rel, limits)
     except ReadError as exc:
         exc.file_hash = file_hash
         raise
+    for record in records:
+        record.saved_at = saved_at
     return FileRead(file_hash=file_hash, records=[finish_record(r, limits) for r in records], record_errors=errors)

@@ -26,7 +26,9 @@ ARTICLES = pa.schema(
         pa.field("url", STR),  # the page's URL, when the file carries one (HTML canonical link, a JSON field)
         pa.field("title", STR),  # the headline; null when the text has no headline line
         pa.field("authors", STR_LIST),  # the byline's names, in order
-        pa.field("published_at", UTC_TS),  # the publication instant (UTC); null when the text gives no date
+        # The publication instant (UTC); null when the text gives no date. A relative date ("3 hours ago")
+        # counts back from the file's modification time (when the scraper saved it), else the run's time.
+        pa.field("published_at", UTC_TS),
         pa.field("published_at_raw", STR),  # the date as the source wrote it
         pa.field("published_date", pa.date32()),  # the day readers see (site's zone): publication, else a shown update
         pa.field("modified_at", UTC_TS),  # the last update instant (UTC), when the source states one
