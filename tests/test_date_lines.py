@@ -10,7 +10,15 @@ import pytest
 
 from news_etl.articles import build_article
 from news_etl.byline_lines import default_byline_model
-from news_etl.date_lines import FEATURES, candidates, date_features, default_date_model, read_line
+from news_etl.date_lines import (
+    FEATURES,
+    DateCandidate,
+    candidates,
+    date_features,
+    default_date_model,
+    read_line,
+    relative_beside_byline,
+)
 from news_etl.dates import date_reference
 from news_etl.headlines import default_title_model
 from news_etl.linemodel import default_model, read_model_file
@@ -269,3 +277,40 @@ def test_relative_dates_count_back_from_when_the_file_was_saved(tmp_path: Path) 
 )
 def test_date_reference(saved_at: datetime | None, reference: datetime) -> None:
     assert date_reference(saved_at, AT) == reference
+
+
+@pytest.mark.parametrize(
+    ("date_line", "published_at", "modified_at"),
+    [
+        # The line under the byline is the article's date; without this, the teasers' full dates above won.
+        ("3 hours ago", datetime(2026, 3, 1, 9, tzinfo=UTC), None),
+        ("yesterday", datetime(2026, 2, 28, 12, tzinfo=UTC), None),
+        # The page shows only its update: that is the day readers see, and no publication instant is known.
+        ("Updated 3 hours ago", None, datetime(2026, 3, 1, 9, tzinfo=UTC)),
+    ],
+)
+def test_a_relative_date_under_the_byline_dates_the_article(
+    date_line: str, published_at: datetime | None, modified_at: datetime | None
+) -> None:
+    row = _row(date_line, default_date_model())
+    assert (row["published_at"], row["modified_at"]) == (published_at, modified_at)
+    assert row["published_date"] == (published_at or modified_at).date()
+
+
+def test_a_labelled_date_beats_a_relative_one_under_the_byline() -> None:
+    text = PAGE.replace("ARTICLE_DATE", "2 hours ago").replace(
+        FOOTER.split("|")[0], "Published: February 27, 2026\nRelated"
+    )
+    row = _build(Record(record_index=0, source_format="txt", text=text), default_date_model())
+    assert row["published_date"].isoformat() == "2026-02-27"
+
+
+@pytest.mark.parametrize(
+    ("below_byline", "taken"),
+    [("5 days ago", True), ("Yesterday, 5:30 pm", True), ("USA TODAY", False), ("Subscribe today", False)],
+)
+def test_only_a_relative_date_under_the_byline_is_taken(below_byline: str, taken: bool) -> None:
+    lines = ["Headline of the story here", "By Kayla Jimenez", below_byline, "", "February 12, 2026", ARTICLE]
+    cands = [DateCandidate(i, *found) for i, line in enumerate(lines) if (found := read_line(line, AT, "UTC"))]
+    beside = relative_beside_byline(lines, cands, byline=1)
+    assert (beside is not None and beside.line == 2) == taken

@@ -14,6 +14,7 @@ from news_etl.bylines import without_outlets
 from news_etl.cleaning import Cleaned, Removed, clean, sentence_words
 from news_etl.date_lines import FEATURES as DATE_FEATURES
 from news_etl.date_lines import DateCandidate
+from news_etl.dates import TIMESTAMP_LABEL
 from news_etl.headlines import body_start, clean_headline, pick_title, trail_headline
 from news_etl.linemodel import LineModel, Ranker
 from news_etl.reading import Record
@@ -126,6 +127,15 @@ def _ranked_date(
     page's dated lines. A short line that is only the date leaves the body."""
     cands, X = date_inputs(lines, header, cleaned, reference, default_tz)
     k = date_model.best(X)  # the pick may date only an update: the page shows no publication date of its own
+    beside = date_lines.relative_beside_byline(lines, cands, byline_line(header))
+    # A labelled date ("Published Dec 20, 2023") wins over the relative one: it says which date it is.
+    labelled = (
+        cands[k].labelled
+        if k is not None
+        else bool(header.date_line is not None and TIMESTAMP_LABEL.search(lines[header.date_line]))
+    )
+    if beside is not None and not labelled:
+        k = cands.index(beside)
     if k is None or cands[k].line == header.date_line:
         return
     picked = cands[k]

@@ -149,6 +149,24 @@ def candidates(
     return out
 
 
+def relative_beside_byline(lines: list[str], cands: list[DateCandidate], byline: int | None) -> DateCandidate | None:
+    """A relative date ("3 hours ago", "yesterday") on the byline's line or the next line below it: the article's
+    own. The ranker never learnt that (dev does not record when its pages were saved, so none of its relative
+    lines is known to give the labelled day), and a bare one loses to a teaser's full date elsewhere."""
+    if byline is None:
+        return None
+    below = next((i for i in range(byline + 1, min(len(lines), byline + 4)) if lines[i].strip()), None)
+    return next((c for c in cands if c.line in (byline, below) and _relative(c.raw)), None)
+
+
+def _relative(raw: str) -> bool:
+    """ "3 hours ago", or a day word alone ("Yesterday", "Updated today at 10:30"): "USA TODAY" is no date."""
+    if RELATIVE.search(raw):
+        return True
+    rest = re.sub(r"\b(?:at|[ap]\.?m)\b\.?", " ", _TIME.sub(" ", TIMESTAMP_LABEL.sub(" ", raw)), flags=re.IGNORECASE)
+    return bool(_YESTERDAY.fullmatch(rest.strip(" ,.|·•")))
+
+
 def date_features(
     lines: list[str],
     cands: list[DateCandidate],
