@@ -160,7 +160,8 @@ def relative_beside_byline(lines: list[str], cands: list[DateCandidate], byline:
 
 
 def _relative(raw: str) -> bool:
-    """ "3 hours ago", or a day word alone ("Yesterday", "Updated today at 10:30"): "USA TODAY" is no date."""
+    """Whether a date is relative: "3 hours ago", or a day word alone ("Yesterday", "Updated today at 10:30");
+    "USA TODAY" is no date."""
     if RELATIVE.search(raw):
         return True
     rest = re.sub(r"\b(?:at|[ap]\.?m)\b\.?", " ", _TIME.sub(" ", TIMESTAMP_LABEL.sub(" ", raw)), flags=re.IGNORECASE)

@@ -71,11 +71,11 @@ def extract(html: str, url: str | None = None) -> HtmlDoc:
             locale=page.locale,
             # The page's visible lines, read as a page saved as text where the markup falls short
             # (articles.build_article): a byline outside the main text, the date readers see.
-            page_text=_tree_text(root) if root is not None else _streamed_text(html),
+            page_text=_visible_lines(html, root),
         )
     # No main content found: keep every visible line rather than losing the page.
     return HtmlDoc(
-        text=(_tree_text(root) if root is not None else "") or _streamed_text(html),
+        text=_visible_lines(html, root),
         url=url,
         title=page.title,
         published=page.published,
@@ -137,14 +137,14 @@ def _parse(html: str) -> tuple[Any, bool]:
     return None, True
 
 
-def visible_text(html: str) -> str:
-    """Every visible text block of a page or fragment, one per line (scripts and styles dropped)."""
-    root, _ = _parse(html)
+def _visible_lines(html: str, root: Any) -> str:
+    """Every visible text block of a page, one per line (scripts and styles dropped), from its parsed tree
+    (``_parse``), else from the stream of its tags."""
     return (_tree_text(root) if root is not None else "") or _streamed_text(html)
 
 
 def _tree_text(root: Any) -> str:
-    """visible_text's lines from a parsed tree."""
+    """_visible_lines from a parsed tree."""
     import lxml.etree
 
     lines: list[str] = []
@@ -179,7 +179,7 @@ def _tree_text(root: Any) -> str:
 
 
 class _TextStream(HTMLParser):
-    """visible_text's lines from a stream of tags, which knows no nesting limit (but is slower than lxml)."""
+    """_visible_lines from a stream of tags, which knows no nesting limit (but is slower than lxml)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

@@ -64,7 +64,7 @@ class Record:
     locale: str | None = None  # the page's language tag ("en-US"), for the reader's day of a UTC timestamp
     page_text: str | None = None  # an HTML page's visible lines (html.extract), for its byline and shown date
     # When the file was written (its mtime): the moment a scraper saw "3 hours ago" on the page, closer to it
-    # than the run that reads the file (articles.date_reference).
+    # than the run that reads the file (dates.date_reference).
     saved_at: datetime | None = None
     extra: dict = field(default_factory=dict)
     repairs: list[str] = field(default_factory=list)  # what the reader changed and why (articles.repairs)
