@@ -57,6 +57,7 @@ def _build(text: str, url: str | None = None) -> tuple[dict, list[dict]]:
         ("Jan 5 (Reuters) - Tesla", None, "Jan 5", "Reuters"),
         ("MOSCOW. Dec 5 (Interfax) - Russia's", "Moscow", "Dec 5", "Interfax"),
         ("MOSCOW, December 5. /TASS/. Russia's central bank", "Moscow", "December 5", "TASS"),
+        ("LONDON/SINGAPORE, Nov 28 (Reuters) - Oil prices rose", "London/Singapore", "Nov 28", "Reuters"),
     ],
 )
 def test_datelines_give_place_date_and_agency(
@@ -110,6 +111,9 @@ def test_sentences_are_not_datelines() -> None:
         ("--With assistance from Alex Longley and Grant Smith.", ["Alex Longley", "Grant Smith"], False),
         ("-- AFP", ["AFP"], False),
         ("— Reuters", ["Reuters"], False),
+        # AP's line naming where its reporters were: a surname alone repeats the byline's reporter.
+        ("Beck reported from Omaha, Nebraska.", [], False),
+        ("Jane Doe reported from Paris and John Roe from Lyon.", ["Jane Doe", "John Roe"], False),
     ],
 )
 def test_credit_lines_name_their_reporters(line: str, names: list[str], reporters: bool) -> None:
@@ -120,6 +124,8 @@ def test_ordinary_sentences_are_not_credit_lines() -> None:
     for line in (
         "He contributed to the fund for many years.",
         "Reporting on the war has been difficult, she said.",
+        "Apple reported from Cupertino that sales fell.",
+        "Smith reported from the scene.",
         PROSE,
     ):
         assert credit_names(line) is None, line
@@ -223,6 +229,21 @@ def test_an_ap_byline_with_the_agency_on_its_own_line_and_a_xinhua_enditem() -> 
     )
     assert xinhua["publisher"] == "Xinhua" and xinhua["published_date"] == date(2023, 12, 7)
     assert [r["rule"] for r in removed] == ["agency_signoff"] and xinhua["body"].endswith("over the summer.")
+
+
+def test_a_kyodo_signoff_and_an_ap_reported_from_line_leave_the_body() -> None:
+    kyodo, removed = _build(
+        "TOKYO, Dec. 5 (Kyodo) -- Japan plans to raise defense spending.\n\n" + PROSE + "\n\n==Kyodo"
+    )
+    assert kyodo["publisher"] == "Kyodo" and kyodo["body"].endswith("over the summer.")
+    assert [r["rule"] for r in removed] == ["agency_signoff"]
+    ap, _ = _build(
+        "Storm knocks out power across Midwest\n\nBy JOHN HANNA and MARGERY A. BECK Associated Press\n\n"
+        "TOPEKA, Kan. (AP) — A winter storm knocked out power on Tuesday.\n\n"
+        + PROSE
+        + "\n\nBeck reported from Omaha, Nebraska."
+    )
+    assert ap["body"].endswith("over the summer.") and ap["authors"][:2] == ["John Hanna", "Margery A. Beck"]
 
 
 def test_a_bloomberg_style_story_names_its_reporter_from_the_contact_footer() -> None:

@@ -168,6 +168,15 @@ _CONTRIBUTED = re.compile(
     re.IGNORECASE,
 )
 
+#: AP's "Beck reported from Omaha, Nebraska." / "Jane Doe reported from Paris and John Roe from Lyon."
+_NAME_WORDS = r"[A-Z][\w.'’\-]+(?:\s+[A-Z][\w.'’\-]+){0,3}"
+#: The place is names only ("Omaha, Nebraska"): "Apple reported from Cupertino that sales fell." is a sentence.
+_PLACE_WORDS = r"[A-Z][\w.'’\-]*(?:,?\s+[A-Z][\w.'’\-]*){0,4}"
+_REPORTED_FROM = re.compile(
+    rf"^(?P<names>{_NAME_WORDS})\s+reported\s+(?:from|in)\s+{_PLACE_WORDS}"
+    rf"(?:,?\s+and\s+(?P<more>{_NAME_WORDS})\s+(?:from|in)\s+{_PLACE_WORDS})?\.?$"
+)
+
 
 def credit_names(line: str) -> tuple[list[str], bool] | None:
     """Names a wire credit line gives authorship to, and whether they are the story's reporters (a "Reporting
@@ -191,6 +200,11 @@ def credit_names(line: str) -> tuple[list[str], bool] | None:
     m = _CONTRIBUTED.match(text) or _ASSISTED.match(text)
     if m:
         return [n for n in parse_byline(_strip_places(m.group("names")))], False
+    m = _REPORTED_FROM.match(text)
+    if m:
+        # A surname alone ("Beck") names the byline's reporter again: a full name only is a contributor.
+        names = parse_byline(m.group("names")) + parse_byline(m.group("more") or "")
+        return [n for n in names if " " in n], False
     m = _AGENCY_CREDIT.match(text)
     if m and is_agency(m.group("names").strip()):
         return [m.group("names").strip()], False

@@ -29,7 +29,8 @@ _PAREN_TAG = r"\((?P<agency>[^)]{1,40})\)"
 #: The agency's tag: "(Reuters)", or TASS's "/TASS/." after a full stop ("MOSCOW, December 5. /TASS/. ...").
 _TAG = rf"(?:{_PAREN_TAG}\.?|\.?\s*/(?P<slashed>[A-Za-z][A-Za-z-]{{1,11}})/\.?)"
 _DATELINE = re.compile(
-    rf"^(?P<place>{_WORD}(?:(?:\s+{_PARTICLE})?[ ,]+{_WORD}){{0,3}})"
+    # Two places a slash apart for a story filed from both: "LONDON/SINGAPORE, Nov 28 (Reuters) -".
+    rf"^(?P<place>{_WORD}(?:(?:\s+{_PARTICLE})?(?:[ ,]+|/){_WORD}){{0,3}})"
     # A state or district after the city: "Calif.", "Md.", "D.C.".
     r"(?:,\s*(?:[A-Z][a-z]{1,5}\.?|[A-Z]\.[A-Z]\.))?"
     # AFP names the country in parentheses before its tag: "Vina del Mar (Chile) (AFP) -".
