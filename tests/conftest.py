@@ -27,6 +27,27 @@ os.environ.pop("NEWS_ETL_RULES", None)
 RUN_AT = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
+def article_step(text, at: datetime, *, line_model: bool = False, **rankers):
+    """The article step (``articles.build_article``) on one text (or Record) ingested at ``at``, with the shipped
+    rules, the shipped line model when ``line_model``, and the rankers passed (``title_model=``, ...)."""
+    from news_etl.articles import build_article  # imported here: conftest stays light for the tests without it
+    from news_etl.linemodel import default_model
+    from news_etl.reading import Record
+    from news_etl.ruleset import load_rules
+
+    record = text if isinstance(text, Record) else Record(record_index=0, source_format="txt", text=text)
+    return build_article(
+        record,
+        source_path="article.txt",
+        file_hash="h",
+        run_id="r",
+        ingested_at=at,
+        rules=load_rules(None),
+        model=default_model() if line_model else None,
+        **rankers,
+    )
+
+
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_AIRFLOW_HOME, ignore_errors=True)
 

@@ -7,16 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from news_etl.articles import build_article
 from news_etl.byline_lines import default_byline_model
 from news_etl.cleaning import clean, sentence_words
 from news_etl.date_lines import default_date_model
 from news_etl.headlines import default_title_model
 from news_etl.linemodel import default_model
-from news_etl.reading import Record
 from news_etl.ruleset import load_rules
 
-from .conftest import ROOT, RUN_AT
+from .conftest import ROOT, RUN_AT, article_step
 
 BBC = ROOT.parent / "shared" / "corpora" / "bbc"
 #: Furniture of the kinds boilerplate.yaml knows: share bars, "Also Read" links, ads, related boxes, credits.
@@ -76,14 +74,10 @@ def make_briefs(bbc: Path, n: int, seed: int) -> list[dict]:
 def _article(text: str, rankers: bool = True):
     """The article step on ``text`` with the shipped line model and, unless ``rankers`` is False, the headline,
     byline and date rankers."""
-    return build_article(
-        Record(record_index=0, source_format="txt", text=text),
-        source_path="brief.txt",
-        file_hash="h",
-        run_id="r",
-        ingested_at=RUN_AT,
-        rules=load_rules(None),
-        model=default_model(),
+    return article_step(
+        text,
+        RUN_AT,
+        line_model=True,
         title_model=default_title_model() if rankers else None,
         byline_model=default_byline_model() if rankers else None,
         date_model=default_date_model() if rankers else None,

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from news_etl.articles import build_article
 from news_etl.byline_lines import default_byline_model
 from news_etl.date_lines import (
     FEATURES,
@@ -25,6 +24,8 @@ from news_etl.linemodel import default_model, read_model_file
 from news_etl.reading import Record, read_file
 from news_etl.ruleset import load_rules
 from news_etl.settings import ConfigError, Limits, get_settings
+
+from .conftest import article_step
 
 AT = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -51,14 +52,10 @@ PAGE = "\n".join([NAV.replace("|", "\n"), TEASERS.replace("|", "\n"), ARTICLE, F
 
 def _build(record: Record, date_model=None) -> dict:
     """The article row of ``record``, read with the shipped line model, headline and byline rankers."""
-    return build_article(
+    return article_step(
         record,
-        source_path="page",
-        file_hash="h",
-        run_id="r",
-        ingested_at=AT,
-        rules=load_rules(None),
-        model=default_model(),
+        AT,
+        line_model=True,
         title_model=default_title_model(),
         byline_model=default_byline_model(),
         date_model=date_model,

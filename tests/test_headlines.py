@@ -12,6 +12,8 @@ from news_etl.linemodel import default_model
 from news_etl.reading import Record
 from news_etl.ruleset import load_rules
 
+from .conftest import article_step
+
 AT = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
 # A page's innerText: navigation, a teaser of another story, the headline, its standfirst (no full stop: the
@@ -90,16 +92,7 @@ def test_body_start_is_the_first_sentence_paragraph() -> None:
 
 
 def _built(title_model):
-    return build_article(
-        Record(record_index=0, source_format="txt", text=PAGE),
-        source_path="page.txt",
-        file_hash="h",
-        run_id="r",
-        ingested_at=AT,
-        rules=load_rules(None),
-        model=default_model(),
-        title_model=title_model,
-    )
+    return article_step(PAGE, AT, line_model=True, title_model=title_model)
 
 
 def test_the_ranker_picks_the_headline_where_the_header_rules_take_the_standfirst() -> None:

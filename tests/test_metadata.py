@@ -17,6 +17,8 @@ from news_etl.metadata import (
     find_publisher,
 )
 
+from .conftest import article_step
+
 REF = datetime(2023, 12, 22, 18, 0, tzinfo=UTC)
 
 
@@ -297,10 +299,6 @@ def test_an_html_page_gives_its_locale_to_the_reader_day(tmp_path) -> None:
 
 
 def test_a_page_text_without_a_header_title_takes_the_headline_above_its_body() -> None:
-    from news_etl.articles import build_article
-    from news_etl.linemodel import default_model
-    from news_etl.reading import Record
-    from news_etl.ruleset import load_rules
 
     page = [
         "Home",
@@ -320,48 +318,22 @@ def test_a_page_text_without_a_header_title_takes_the_headline_above_its_body() 
         "Cookie settings",
         "Terms of use",
     ]
-    built = build_article(
-        Record(record_index=0, source_format="txt", text="\n".join(page)),
-        source_path="p.txt",
-        file_hash="h",
-        run_id="r",
-        ingested_at=REF,
-        rules=load_rules(None),
-        model=default_model(),
-    )
+    built = article_step("\n".join(page), REF, line_model=True)
     assert built.row["title"] == "Council votes to close the old bridge for a year"
     assert [r["rule"] for r in built.removed if r["line_text"].startswith("Council votes")] == ["meta:title"]
     assert "Council votes" not in built.row["body"]
     # A title the header found is not replaced.
     with_header = ["Council votes to close the old bridge for a year", "By Jane Roe", "December 22, 2023", *page[10:]]
-    built = build_article(
-        Record(record_index=0, source_format="txt", text="\n".join(with_header)),
-        source_path="q.txt",
-        file_hash="h",
-        run_id="r",
-        ingested_at=REF,
-        rules=load_rules(None),
-        model=default_model(),
-    )
+    built = article_step("\n".join(with_header), REF, line_model=True)
     assert built.row["title"] == "Council votes to close the old bridge for a year"
 
 
 def test_a_page_that_shows_only_its_update_day_is_dated_by_it() -> None:
     """The reader's date: with no publication date on the page, the day it says it was updated is the day a
     reader sees; the exact publication instant stays unknown."""
-    from news_etl.articles import build_article
-    from news_etl.reading import Record
-    from news_etl.ruleset import load_rules
 
     text = "\n".join(["Council votes to close the bridge", "Updated on December 1, 2023", *BODY])
-    row = build_article(
-        Record(record_index=0, source_format="txt", text=text),
-        source_path="p.txt",
-        file_hash="h",
-        run_id="r",
-        ingested_at=REF,
-        rules=load_rules(None),
-    ).row
+    row = article_step(text, REF).row
     assert row["published_date"].isoformat() == "2023-12-01"
     assert row["published_at"] is None and row["modified_at"] is not None
 

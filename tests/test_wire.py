@@ -7,12 +7,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from news_etl.articles import build_article
 from news_etl.bylines import credit_names
 from news_etl.datelines import parse_dateline
-from news_etl.linemodel import default_model
 from news_etl.reading import Record
-from news_etl.ruleset import load_rules
+
+from .conftest import article_step
 
 REF = datetime(2024, 7, 23, 9, 0, tzinfo=UTC)
 PROSE = (
@@ -22,15 +21,7 @@ PROSE = (
 
 
 def _build(text: str, url: str | None = None) -> tuple[dict, list[dict]]:
-    built = build_article(
-        Record(record_index=0, source_format="txt", text=text, url=url),
-        source_path="wire.txt",
-        file_hash="h",
-        run_id="r",
-        ingested_at=REF,
-        rules=load_rules(None),
-        model=default_model(),
-    )
+    built = article_step(Record(record_index=0, source_format="txt", text=text, url=url), REF, line_model=True)
     return built.row, built.removed
 
 
