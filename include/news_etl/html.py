@@ -41,23 +41,24 @@ def extract(html: str, url: str | None = None) -> HtmlDoc:
     logging.getLogger("trafilatura").setLevel(logging.ERROR)
     doc: Any = None  # a trafilatura Document (bare_extraction returns a dict only with as_dict=True)
     root, deep = _parse(html)
-    try:
-        if deep and root is None:
-            raise RecursionError("nested deeper than 2048 elements")
-        # favor_precision: measured on newsbench dev, it plus the line model beats favor_recall (0.935 vs 0.930).
-        # A page nested deeper than libxml2's default limit goes in as the tree parsed without that limit:
-        # from the string, trafilatura's parser would cut it off at the limit and find the menus only.
-        doc = trafilatura.bare_extraction(
-            root if deep and root is not None else html,
-            url=url,
-            with_metadata=True,
-            deduplicate=False,
-            include_comments=False,
-            include_tables=True,
-            favor_precision=True,
-        )
-    except (ValueError, TypeError, RecursionError) as exc:  # malformed or pathologically nested markup
-        log.info("trafilatura could not parse the page (%s); falling back to plain text", exc)
+    if deep and root is None:
+        log.info("the page nests deeper than 2048 elements; falling back to plain text")
+    else:
+        try:
+            # favor_precision: measured on newsbench dev, it plus the line model beats favor_recall (0.935 vs
+            # 0.930). A page nested deeper than libxml2's default limit goes in as the tree parsed without that
+            # limit: from the string, trafilatura's parser would cut it off at the limit and find the menus only.
+            doc = trafilatura.bare_extraction(
+                root if deep else html,
+                url=url,
+                with_metadata=True,
+                deduplicate=False,
+                include_comments=False,
+                include_tables=True,
+                favor_precision=True,
+            )
+        except (ValueError, TypeError, RecursionError) as exc:  # malformed or pathologically nested markup
+            log.info("trafilatura could not parse the page (%s); falling back to plain text", exc)
     page = read_page_meta(html)  # JSON-LD, meta tags and <h1>: what the page says about itself
     if doc is not None and (doc.text or "").strip():
         return HtmlDoc(
