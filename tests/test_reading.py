@@ -207,3 +207,19 @@ def test_html_without_readable_text_says_so(inbox: Path, html: str) -> None:
     with pytest.raises(ReadError) as err:
         read_file(inbox, _write(inbox, "page.html", html.encode()), Limits())
     assert err.value.code == "no_text" and "HTML" in err.value.message
+
+
+def test_a_mtime_no_datetime_holds_reads_the_file_without_a_saved_time(
+    inbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = _write(inbox, "a.txt", TEXT.encode())
+    assert read_file(inbox, name, Limits()).records[0].saved_at is not None
+    real_stat = os.stat
+
+    def far_future(path, *args, **kwargs):
+        st = real_stat(path, *args, **kwargs)
+        return os.stat_result((*st[:8], 1e18, st[9]))  # st_mtime: far past year 9999
+
+    monkeypatch.setattr(os, "stat", far_future)
+    record = read_file(inbox, name, Limits()).records[0]
+    assert record.text == TEXT and record.saved_at is None

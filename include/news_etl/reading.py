@@ -77,7 +77,9 @@ class FileRead:
     record_errors: list[tuple[int, ReadError]]
 
 
-def _safe_open_bytes(inbox: Path, rel: str, limits: Limits, on_disk: str | None = None) -> tuple[bytes, datetime]:
+def _safe_open_bytes(
+    inbox: Path, rel: str, limits: Limits, on_disk: str | None = None
+) -> tuple[bytes, datetime | None]:
     """Read a file's bytes and its mtime, refusing anything that resolves outside the inbox or is too big.
     ``rel`` names the file in messages; ``on_disk`` is its name on disk when that is not valid UTF-8."""
     inbox_real = Path(os.path.realpath(inbox))
@@ -109,7 +111,11 @@ def _safe_open_bytes(inbox: Path, rel: str, limits: Limits, on_disk: str | None 
         raise ReadError("unreadable", f"{rel} cannot be read: {exc.strerror or exc}") from exc
     if len(data) > limits.max_file_bytes:  # grew while we read it
         raise ReadError("too_large", f"{rel} is over the max_file_bytes limit of {limits.max_file_bytes:,}")
-    return data, datetime.fromtimestamp(st.st_mtime, UTC)
+    try:
+        saved_at: datetime | None = datetime.fromtimestamp(st.st_mtime, UTC)
+    except (OverflowError, ValueError, OSError):  # a mtime past what a datetime holds: no saved time, not no file
+        saved_at = None
+    return data, saved_at
 
 
 # --------------------------------------------------------------------------- formats
