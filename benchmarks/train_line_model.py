@@ -23,7 +23,8 @@ from urllib.parse import urlparse
 import numpy as np
 
 from news_etl.cleaning import rule_reasons
-from news_etl.linemodel import FEATURES, MODEL_FILE, Trees, decode, line_features
+from news_etl.line_features import FEATURES, line_features
+from news_etl.linemodel import MODEL_FILE, Trees, decode
 from news_etl.reading import read_file
 from news_etl.ruleset import load_rules
 from news_etl.settings import Limits

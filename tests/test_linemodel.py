@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
+from news_etl import line_features as line_features_module
 from news_etl.cleaning import MODEL_RULE, clean
-from news_etl.linemodel import FEATURES, LineModel, Trees, decode, default_model, line_features
+from news_etl.line_features import FEATURES, line_features
+from news_etl.linemodel import LineModel, Trees, decode, default_model
 from news_etl.ruleset import load_rules
+from news_etl.text import WORD, stopwords
 
 PROSE = "The minister said on Tuesday that the talks with the union would continue next week in the capital."
 LINES = [
@@ -117,3 +122,95 @@ def test_trainer_fits_a_separable_problem() -> None:
     raw = trainer.fit_gbdt(X, y, np.full(400, 1 / 400), n_trees=30, depth=3, lr=0.3)
     p = Trees.from_json(raw).proba(X)
     assert ((p > 0.5) == (y == 1)).mean() > 0.97
+
+
+# --- The features are counted over the whole text at once (line_features.py); here, line by line. ---
+_REF_SEPARATORS = re.compile(r"[|•·»›/]|\s[-–—]\s")
+_REF_LINKISH = re.compile(r"https?://|www\.|@\w|\b[\w.+-]+@[\w-]+\.\w|\.(com|org|net|co\.\w\w)\b")
+_REF_COPYRIGHT = re.compile(r"©|\(c\)\s*\d{4}|all rights reserved|copyright")
+_REF_BYLINE = re.compile(r"^(by|written by|words by|reporting by)\b", re.IGNORECASE)
+_REF_DATEISH = re.compile(
+    r"\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b|\b\d{1,2}:\d{2}\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+    r"[a-z]*\.?\s+\d{1,2}\b|\b\d{1,2}\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+)
+_REF_SENTENCE_END = re.compile(r"[.!?][\"”’)]?\s+[A-Z“\"]")
+
+
+def _reference_counts(line: str) -> list[float]:
+    """The definition of each count, on one line alone."""
+    stop = stopwords()
+    words = WORD.findall(line)
+    lower = line.casefold()
+    digits = len(re.findall(r"\d", line))
+    joined = "".join(words)
+    alpha = len(joined) - digits - sum(joined.count(ch) for ch in "_'’-")
+    nw = len(words)
+    return [
+        nw,
+        len(line),
+        len(joined),
+        line.endswith(tuple(".!?…\"”’'»)")),
+        line.endswith(":"),
+        sum(w.casefold() in stop for w in words),
+        sum(w[0].isupper() for w in words),
+        digits,
+        len(line) - alpha - digits - line.count(" "),
+        bool(_REF_SEPARATORS.search(line)),
+        bool(_REF_LINKISH.search(lower)),
+        bool(_REF_COPYRIGHT.search(lower)),
+        bool(_REF_BYLINE.match(line)),
+        nw <= 15 and bool(_REF_DATEISH.search(lower)),
+        alpha > 3 and line.upper() == line,
+        len(_REF_SENTENCE_END.findall(line)),
+    ]
+
+
+TRICKY = [
+    "By Jane Doe - Staff Writer | 12:30 pm",
+    "It's a state-run firm's “plan”. It said so!  Then — it left.",
+    "İstanbul ßtraße ﬁnance ΣΊΣΥΦΟΣ ς Ⅻ ١٢٣ under_score a-'b a--b _-x",
+    "Copyright (c)\t2023 Example.com — All Rights Reserved ©",
+    "Contact: desk@example.co.uk or www.example.org/news?id=1",
+    "Dec 19th 2023 at 10:00AM · 2023-12-19 · 19 December",
+    "WRITTEN BY THE DESK",
+    "𝐀𝐁𝐂 bold capitals 𐐀 Deseret and 𞤀 Adlam",
+    "word -  dash\u00a0–\u00a0nbsp - end -",
+    "a.\tB c! “D e? (F)",
+]
+
+
+def test_text_wide_counts_equal_the_line_by_line_definitions() -> None:
+    import random
+
+    rng = random.Random(7)
+    alphabet = [*list("aAbBzZ09_-'’.!?\"”)|•/@:©() \tßİﬁΣς١Ⅻ𝐀"), "www.", ".com", "By ", "Jan 12", "12:30", " - "]
+    texts = [TRICKY, TRICKY[::-1], [TRICKY[7]], *[[s] for s in TRICKY]]
+    for _ in range(300):
+        lines = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 30))).strip() for _ in range(5)]
+        texts.append([ln for ln in lines if ln] or ["x"])
+    for lines in texts:
+        counts, _ = line_features_module._counts(lines, [ln.casefold() for ln in lines], stopwords())
+        expected = np.array([_reference_counts(ln) for ln in lines], dtype=np.float64)
+        assert np.array_equal(counts, expected), lines
+
+
+def test_topic_overlap_counts_only_words_found_elsewhere_in_the_main_span() -> None:
+    lines = [
+        "Flooding closed the riverside roads on Tuesday while engineers checked the bridges.",
+        "Engineers said the bridges were safe but the riverside roads stay closed.",
+        "Celebrity chef opens restaurant",
+        "Bridges",
+    ]
+    X = line_features(lines, [False] * 4)
+    overlap = _col(X, "topic_overlap").tolist()
+    # Line 1 (in the main span): of flooding/closed/riverside/roads/tuesday/engineers/checked/bridges ("while"
+    # is a stop word), the other prose line uses closed, riverside, roads, engineers, bridges.
+    assert "while" in stopwords()
+    assert overlap[0] == 5 / 8
+    assert overlap[2] == 0.0 and overlap[3] == 1.0
+    assert _col(X, "has_content_words").tolist() == [1, 1, 1, 1]
+
+
+def test_a_line_holding_a_newline_is_refused() -> None:
+    with pytest.raises(ValueError, match="newline"):
+        line_features(["one\ntwo", "three"], [False, False])

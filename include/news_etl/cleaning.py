@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from news_etl.linemodel import decode, line_features
+from news_etl.line_features import line_features
+from news_etl.linemodel import decode
 from news_etl.ruleset import RuleSet
 from news_etl.text import WORD, count_words
 
