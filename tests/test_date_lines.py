@@ -219,6 +219,15 @@ def test_the_day_a_page_shows_beside_a_utc_instant_is_the_readers_day() -> None:
     assert str(same["published_date"]) == "2026-02-23" and same["repairs"] is None  # they agree: nothing noted
 
 
+def test_a_relative_date_a_page_shows_never_overrules_its_markup() -> None:
+    # "5 days ago" under the byline counts back from when the file was saved (here: the run), by whole days; the
+    # markup's instant of 2019 stays, where the same day written out overrules it (the test above).
+    for shown in ("5 days ago", "Updated 5 days ago", "Yesterday"):
+        row = _html_row("2019-03-30T08:00:00Z", shown, default_date_model())
+        assert str(row["published_date"]) == "2019-03-30", shown
+        assert row["repairs"] is None
+
+
 def test_a_page_that_shows_only_its_update_gets_the_update_day() -> None:
     # An evergreen guide: its markup keeps the 2022 first publication, the page shows readers only the update.
     row = _html_row("2022-10-24T19:16:00Z", "Updated 24 February 2026", default_date_model())
@@ -250,6 +259,10 @@ def test_the_readers_day_of_a_page_whose_markup_and_ranker_disagree() -> None:
         "markup"
     )
     assert readers_day(markup, markup, False, {markup}) == "markup"
+    # "5 days ago" counts back from when the file was saved, by whole days: it never corrects the markup's instant,
+    # not even where the markup's day is not shown (the same pick, not relative, would be the page's).
+    assert readers_day(date(2019, 3, 30), date(2023, 12, 19), False, {date(2023, 12, 19)}, relative=True) == "markup"
+    assert readers_day(date(2022, 10, 24), date(2023, 12, 14), True, {date(2023, 12, 14)}, relative=True) == "markup"
 
 
 def test_relative_dates_count_back_from_when_the_file_was_saved(tmp_path: Path) -> None:

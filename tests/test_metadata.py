@@ -39,13 +39,23 @@ REF = datetime(2023, 12, 22, 18, 0, tzinfo=UTC)
         ("February 9th, 2023", "2023-02-09T00:00:00+00:00"),
         ("Tuesday, December 19th", "2023-12-19T00:00:00+00:00"),
         ("Published Fri, Dec 22 20234:46 AM EST", "2023-12-22T09:46:00+00:00"),  # year and time glued by innerText
+        ("Updated today at 10:30 AM ET", "2023-12-22T18:00:00+00:00"),
+        ("Published yesterday at 5:30 pm", "2023-12-21T18:00:00+00:00"),
+        # A lone "P" is no pm (a caption cut short): the 21 is the day, not 21:00 on the 1st.
+        ("AP Top Stories December 21 P", "2023-12-21T00:00:00+00:00"),
+        ("Dec 21, 2023 10:30 p", "2023-12-21T22:30:00+00:00"),
     ],
 )
 def test_parse_datetime_formats(raw: str, expected: str) -> None:
     assert parse_datetime(raw, reference=REF).isoformat() == expected
 
 
-@pytest.mark.parametrize("raw", ["", "no date in here", "Updated", "Read 5 min", "2023"])
+@pytest.mark.parametrize(
+    "raw",
+    # A paper's name and a pitch use "today" without dating anything (read as the run's day, "USA TODAY" beside
+    # a byline had dated a page).
+    ["", "no date in here", "Updated", "Read 5 min", "2023", "USA TODAY", "Kayla Jimenez, USA TODAY", "Out today"],
+)
 def test_parse_datetime_never_invents(raw: str) -> None:
     assert parse_datetime(raw, reference=REF) is None
 
@@ -73,6 +83,19 @@ def test_naive_times_use_the_default_zone() -> None:
         ("By George T. Conway III", ["George T. Conway III"]),  # a generational suffix is
         ("By Nick Levine, February", ["Nick Levine"]),
         ("By Dana Park | Sponsored", ["Dana Park"]),
+        # A paper's name in capitals beside a reporter in mixed case is the paper, glued on or not.
+        ("Kayla Jimenez, USA TODAY", ["Kayla Jimenez"]),
+        ("Kayla Jimenez USA TODAY", ["Kayla Jimenez"]),
+        ("By Kayla Jimenez and Mike Snider, USA TODAY", ["Kayla Jimenez", "Mike Snider"]),
+        ("By MARTHA BELLISLE, Associated Press", ["Martha Bellisle", "Associated Press"]),  # wire style stays
+        ("By JANE DOE, Special to the Post", ["Jane Doe"]),
+        # Months are first names too; a part that is only a date is not a name.
+        ("By April Rubin, Axios", ["April Rubin", "Axios"]),
+        ("By August Graham", ["August Graham"]),
+        ("By June Kim 12 hours ago", ["June Kim"]),
+        ("By June Kim | Updated 5 mins ago", ["June Kim"]),
+        ("By Jane Doe, Tuesday March 5", ["Jane Doe"]),
+        ("By March, the company had grown", []),
     ],
 )
 def test_parse_byline(line: str, names: list[str]) -> None:

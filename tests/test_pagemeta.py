@@ -79,3 +79,17 @@ def test_the_publisher_listed_among_authors_is_dropped() -> None:
     }
     html = _page(f'<script type="application/ld+json">{json.dumps(ld)}</script>', "")
     assert read_page_meta(html).authors == ["Ann Lee"]
+
+
+def test_a_template_author_naming_only_the_outlet_gives_way_to_the_reporter() -> None:
+    outlet_only = {"@type": "NewsArticle", "author": {"@type": "Person", "name": ", USA TODAY"}}
+    reporter = {"@type": "NewsArticle", "author": [{"name": "Kayla Jimenez"}]}
+    publisher = {"@type": "NewsArticle", "publisher": {"name": "USA TODAY"}}
+
+    def meta(*objects: dict) -> list[str]:
+        scripts = "".join(f'<script type="application/ld+json">{json.dumps(o)}</script>' for o in objects)
+        return read_page_meta(_page(scripts, "<h1>Headline of the story</h1>")).authors
+
+    assert meta(outlet_only, publisher) == ["USA TODAY"]  # the template's ", " is gone; nothing better is named
+    assert meta(outlet_only, reporter, publisher) == ["Kayla Jimenez"]
+    assert meta(reporter, outlet_only, publisher) == ["Kayla Jimenez"]

@@ -204,7 +204,9 @@ def _from_visible_page(
     picked = cands[k]
     shown = page.day_of(picked.raw, picked.local)
     days = {page.day_of(c.raw, c.local) for c in cands}
-    verdict = date_lines.readers_day(header.published_date, shown, picked.updated_only, days)
+    verdict = date_lines.readers_day(
+        header.published_date, shown, picked.updated_only, days, relative=date_lines.is_relative(picked.raw)
+    )
     if verdict == "markup":
         return
     if verdict == "update":

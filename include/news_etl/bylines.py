@@ -11,6 +11,7 @@ from functools import lru_cache
 
 import yaml
 
+from news_etl.dates import RELATIVE
 from news_etl.settings import RULES_DIR
 from news_etl.text import count_words
 
@@ -18,14 +19,23 @@ BYLINE = re.compile(
     r"^(?:(?:written|words|story|text|reporting|report|article|posted|compiled)\s+)?by\s*[:\-]?\s+(?P<names>.+)$",
     re.IGNORECASE,
 )
-ROLE_WORDS = re.compile(
-    r"\b(correspondent|reporter|editor|writer|staff|bureau|contributor|columnist|journalist|analyst|"
+_ROLES = (
+    r"correspondent|reporter|editor|writer|staff|bureau|contributor|columnist|journalist|analyst|"
     r"producer|chief|senior|deputy|desk|team|newsroom|intern|freelance|photographer|updated|published|"
-    r"minutes?|read|hours?|ago|sponsored|link|copied|share|follow|subscribe|"
-    r"january|february|march|april|june|july|august|september|october|november|december|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
-    re.IGNORECASE,
+    r"minutes?|read|hours?|ago|sponsored|link|copied|share|follow|subscribe"
 )
+_MONTH_NAMES = r"january|february|march|april|june|july|august|september|october|november|december"
+_WEEKDAY_NAMES = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+#: Words of a line that is a role, a date or furniture rather than a byline (a feature of the byline ranker).
+ROLE_WORDS = re.compile(rf"\b({_ROLES}|{_MONTH_NAMES}|{_WEEKDAY_NAMES})\b", re.IGNORECASE)
+#: Words no name holds. Months are first names too ("April Rubin", "June Kim", "August Graham"): a part made of
+#: calendar words only ("By Nick Levine, February") is dropped instead (_CALENDAR).
+_NOT_IN_NAMES = re.compile(rf"\b({_ROLES}|{_WEEKDAY_NAMES})\b", re.IGNORECASE)
+_CALENDAR = re.compile(rf"^(?:(?:{_MONTH_NAMES}|{_WEEKDAY_NAMES})\W*)+$", re.IGNORECASE)
+#: "By Jane Kim 12 hours ago", "By Jane Kim | Updated 5 mins ago": the time since publication ends the names.
+#: It starts at a word, not at the separators before it: a pattern starting with "[\s,|-]*" retried every
+#: position of a long run of them (19 s on 20,000 characters); parse_byline strips them afterwards.
+_SINCE = re.compile(rf"\b(?:(?:updated|published|posted)\s+)?{RELATIVE.pattern}.*$", re.IGNORECASE)
 _CREDENTIAL = re.compile(r"^(?!(?:II|III|IV)$)(?:[A-Z]{2,4}|Ph\.?D\.?|M\.?D\.?)$")  # "III" is part of a name
 EMAIL = re.compile(r"[\w.+\-]+@((?:[\w\-]+\.)+[A-Za-z]{2,})")
 _NAME_TOKEN = re.compile(r"^(?:[A-Z][\w'’.\-]*|de|da|di|del|della|van|von|der|den|bin|al|el|la|le|du|dos|y)$")
@@ -92,7 +102,7 @@ def _clean_name(part: str) -> str | None:
         # A newsroom's credit ("Reuters Staff", "Slate Staff", "Hollywood.com Staff") names who wrote the story,
         # as labelled data counts it; "Staff Writer" and "Senior Staff" are roles.
         return part if not ROLE_WORDS.search(" ".join(tokens[:-1])) else None
-    if ROLE_WORDS.search(part) or any(ch.isdigit() for ch in part):
+    if _NOT_IN_NAMES.search(part) or _CALENDAR.match(part) or any(ch.isdigit() for ch in part):
         return None
     # Credentials after a name ("Lauren Manaker MS", "RDN", "PhD") are not part of it; an all-caps
     # name ("JANE DOE") keeps its last token.
@@ -115,13 +125,37 @@ _ROMAN = re.compile(r"^(?:II|III|IV|VI{0,3})$")
 
 def _glued_agency(part: str) -> list[str]:
     """ "MARTHA BELLISLE Associated Press" -> the reporter and the agency a byline glues after her name. A
-    one-word agency is split off only when written in capitals ("Jane Doe AP"): "Jane Bloomberg" is a name."""
+    one-word agency is split off only when written in capitals ("Jane Doe AP"): "Jane Bloomberg" is a name.
+    An outlet's name in capitals glued after a name in mixed case is split off too ("Kayla Jimenez USA TODAY",
+    where the page's markup put the two in separate elements)."""
     tokens = part.split()
     for k in (3, 2, 1):
         tail = " ".join(tokens[-k:])
         if len(tokens) - k >= 2 and is_agency(tail) and (k > 1 or tail.isupper()):
             return [" ".join(tokens[:-k]), tail]
+    for k in (3, 2):
+        head = " ".join(tokens[:-k])
+        if len(tokens) - k >= 2 and _shouted(" ".join(tokens[-k:])) and _person_like(head):
+            return [head, " ".join(tokens[-k:])]
     return [part]
+
+
+def _shouted(part: str) -> bool:
+    """Two or more words in capitals: "USA TODAY", "MARTHA BELLISLE"."""
+    words = part.split()
+    return len(words) >= 2 and all(w.isupper() for w in words)
+
+
+def _person_like(part: str) -> bool:
+    """Two to four capitalised words in mixed case that name no agency nor outlet: "Kayla Jimenez"."""
+    words = part.split()
+    return (
+        2 <= len(words) <= 4
+        and all(w[:1].isupper() for w in words)
+        and any(ch.islower() for ch in part)
+        and not is_agency(part)
+        and not is_outlet(part)
+    )
 
 
 def parse_byline(text: str) -> list[str]:
@@ -131,9 +165,16 @@ def parse_byline(text: str) -> list[str]:
     """
     m = BYLINE.match(text.strip())
     names = m.group("names") if m else text.strip()
-    names = re.split(r"\s+(?:and|&)\s+|\s*[,;|/]\s*|\s+with\s+", names, flags=re.IGNORECASE)
+    if _SINCE.search(names):
+        names = _SINCE.sub("", names).rstrip(" ,|·•-")
+    chunks = re.split(r"\s+(?:and|&)\s+|\s*[,;|/]\s*|\s+with\s+", names, flags=re.IGNORECASE)
+    parts = [piece for chunk in chunks for piece in _glued_agency(chunk)]
+    if any(_person_like(p.strip()) for p in parts):
+        # Beside a reporter named in mixed case, a name in capitals is the paper's ("Kayla Jimenez, USA TODAY"),
+        # not a second writer (wire bylines shout the reporter and write the agency in mixed case).
+        parts = [p for p in parts if not _shouted(p.strip()) or is_agency(p.strip())]
     out: list[str] = []
-    for part in (piece for chunk in names for piece in _glued_agency(chunk)):
+    for part in parts:
         name = _clean_name(part)
         if name and name not in out:
             out.append(name)

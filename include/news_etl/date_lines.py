@@ -36,6 +36,7 @@ from news_etl.dates import (
     TIMESTAMP_LABEL,
     WEEKDAY,
     YEAR,
+    day_word,
     parse_local_datetime,
 )
 from news_etl.headlines import window
@@ -156,16 +157,12 @@ def relative_beside_byline(lines: list[str], cands: list[DateCandidate], byline:
     if byline is None:
         return None
     below = next((i for i in range(byline + 1, min(len(lines), byline + 4)) if lines[i].strip()), None)
-    return next((c for c in cands if c.line in (byline, below) and _relative(c.raw)), None)
+    return next((c for c in cands if c.line in (byline, below) and is_relative(c.raw)), None)
 
 
-def _relative(raw: str) -> bool:
-    """Whether a date is relative: "3 hours ago", or a day word alone ("Yesterday", "Updated today at 10:30");
-    "USA TODAY" is no date."""
-    if RELATIVE.search(raw):
-        return True
-    rest = re.sub(r"\b(?:at|[ap]\.?m)\b\.?", " ", _TIME.sub(" ", TIMESTAMP_LABEL.sub(" ", raw)), flags=re.IGNORECASE)
-    return bool(_YESTERDAY.fullmatch(rest.strip(" ,.|·•")))
+def is_relative(raw: str) -> bool:
+    """Whether a date is relative: "3 hours ago", or a day word alone ("Yesterday", "Updated today at 10:30")."""
+    return bool(RELATIVE.search(raw)) or day_word(raw) is not None
 
 
 def date_features(
@@ -254,19 +251,21 @@ def date_inputs(
 
 
 def readers_day(
-    markup: date, picked: date, updated_only: bool, shown: Collection[date]
+    markup: date, picked: date, updated_only: bool, shown: Collection[date], relative: bool = False
 ) -> Literal["markup", "update", "shift", "page"]:
     """Which day dates an HTML page whose markup says ``markup`` while the ranker is sure of the ``picked`` day
     among the days its dated lines show (``shown``):
 
-    - "markup": the markup's day, when the page shows it too: the pick is another date on the page (a related
-      story's, an event's), unless it is only a day's shift;
+    - "markup": the markup's day, when the pick is ``relative`` ("5 days ago": counted back from when the file
+      was saved, in whole hours or days, it cannot correct the markup's instant), or when the page shows the
+      markup's day too: the pick is another date on the page (a related story's, an event's), unless it is only
+      a day's shift;
     - "update": the picked update's day, when the page shows only its update, not the markup's publication (an
       evergreen guide showing "Updated Dec 14, 2023" whose markup keeps its 2022 first publication);
     - "shift": the picked day one day off the markup's, the readers' day of a UTC instant (the instant stays);
     - "page": the picked date, when the markup's is another's (a template's 2019 date on a 2023 story).
     """
-    if picked == markup:
+    if picked == markup or relative:
         return "markup"
     markup_shown = markup in shown
     if updated_only:

@@ -116,6 +116,9 @@ def _tzinfos(name: str | None, offset: int | None) -> tzinfo | int | None:
 
 def _prepare(raw: str) -> str:
     s = re.sub(r"\b([ap])\.\s?m\.?", r"\1m", raw, flags=re.IGNORECASE)  # 11:48 a.m. -> 11:48 am
+    # dateutil reads a lone "a" or "p" as am/pm: "December 21 P" (a truncated caption) became 21:00 on the
+    # 1st. Only after a clock time is it one ("10:30 p").
+    s = re.sub(r"(\d{1,2}:\d{2}\s?)?\b[ap]\b", lambda m: m.group(0) if m.group(1) else " ", s, flags=re.IGNORECASE)
     s = re.sub(r"\b(sept)\b\.?", "Sep", s, flags=re.IGNORECASE)
     s = re.sub(rf"\b({MONTHS})\.", r"\1", s, flags=re.IGNORECASE)  # Dec. 22 -> Dec 22
     s = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", s)
@@ -125,6 +128,23 @@ def _prepare(raw: str) -> str:
     s = re.sub(r"[|•·]|\bat\b|\bon\b", " ", s, flags=re.IGNORECASE)
     s = re.sub(r"\bUTC([+-]\d)", r"GMT\1", s)  # dateutil reads "UTC+9" backwards (POSIX sign)
     return " ".join(s.split())
+
+
+_DAY_WORD = re.compile(r"yesterday|today|just now", re.IGNORECASE)
+# What may stand beside a day word in a timestamp: a clock time, "at", a zone (in capitals: "out today" names none).
+_BESIDE_DAY_WORD = re.compile(
+    r"\b\d{1,2}(?::\d{2})?\s*[ap]\.?m\b\.?|\b\d{1,2}:\d{2}\b|\bat\b|(?-i:\b(?:[A-Z]{2,4}T|UTC|GMT|ET|PT|CT)\b)",
+    re.IGNORECASE,
+)
+
+
+def day_word(text: str) -> str | None:
+    """ "yesterday", "today" or "just now" when that is what a timestamp says of its day, beside a label and a
+    clock time at most ("Updated today at 10:30 AM ET", "Yesterday, 14:05"); None for a text that only uses
+    the word: "USA TODAY" and "Psychology Today" name a paper, "Subscribe today" is a pitch."""
+    rest = _BESIDE_DAY_WORD.sub(" ", TIMESTAMP_LABEL.sub(" ", text))
+    found = _DAY_WORD.fullmatch(" ".join(rest.split()).strip(" ,.:;|·•-–—()"))
+    return found.group(0).lower() if found else None
 
 
 def parse_local_datetime(
@@ -146,10 +166,10 @@ def parse_local_datetime(
             unit = m.group("unit").lower().replace("hour", "hr").replace("hr", "hour")
             seconds = _UNIT_SECONDS.get(unit) or _UNIT_SECONDS.get(unit[:3], 0)
             return reference - timedelta(seconds=n * seconds)
-        lowered = text.lower()
-        if re.search(r"\byesterday\b", lowered) and not DATE_EVIDENCE.search(text):
+        word = None if DATE_EVIDENCE.search(text) else day_word(text)
+        if word == "yesterday":
             return reference - timedelta(days=1)
-        if re.search(r"\b(just now|today)\b", lowered) and not DATE_EVIDENCE.search(text):
+        if word is not None:
             return reference
     if not DATE_EVIDENCE.search(text):
         return None

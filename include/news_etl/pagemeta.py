@@ -120,6 +120,22 @@ def _names(value: object) -> list[str]:
     return []
 
 
+#: Left around a name by a template that joined an empty one to the outlet: ", USA TODAY".
+_NAME_EDGES = " ,;|·•-–—"
+
+
+def _writers(lists: list[list[str]], publisher: str | None) -> list[str]:
+    """The authors of the first article object that names someone besides the publisher, else of the first
+    that names anyone. A page can carry two objects, one from a template that knows only the outlet
+    ({"name": ", USA TODAY"}) and one with the reporter."""
+    lists = [names for names in ([n for n in names if n.strip(_NAME_EDGES)] for names in lists) if names]
+    outlet = alnum_key(publisher)
+    for names in lists:
+        if any(alnum_key(n) != outlet for n in names):
+            return names
+    return lists[0] if lists else []
+
+
 def _meta(root, pairs: list[tuple[str, str]]) -> list[str]:
     found = []
     for attr, name in pairs:
@@ -180,11 +196,10 @@ def read_page_meta(html: str) -> PageMeta:
             meta.published = o["datePublished"]
         if meta.modified is None and isinstance(o.get("dateModified"), str):
             meta.modified = o["dateModified"]
-        if not meta.authors:
-            meta.authors = _names(o.get("author"))
         if meta.publisher is None:
             names = _names(o.get("publisher"))
             meta.publisher = names[0] if names else None
+    meta.authors = _writers([_names(o.get("author")) for o in articles], meta.publisher)
     meta.published = meta.published or next(iter(_meta(root, _PUBLISHED_META)), None)
     meta.modified = meta.modified or next(iter(_meta(root, _MODIFIED_META)), None)
     if not meta.authors:
@@ -200,7 +215,7 @@ def read_page_meta(html: str) -> PageMeta:
             meta.section = section.strip()
             break
     meta.section = meta.section or next(iter(_meta(root, [("property", "article:section")])), None)
-    meta.authors = list(dict.fromkeys(a.strip() for a in meta.authors if a.strip()))
+    meta.authors = list(dict.fromkeys(a.strip(_NAME_EDGES) for a in meta.authors if a.strip(_NAME_EDGES)))
     if len(meta.authors) > 1 and meta.publisher:
         # JSON-LD often lists the publishing organisation beside the writers: it is not one of them.
         meta.authors = [a for a in meta.authors if alnum_key(a) != alnum_key(meta.publisher)] or meta.authors
