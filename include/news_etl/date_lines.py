@@ -36,6 +36,7 @@ from news_etl.dates import (
     TIMESTAMP_LABEL,
     WEEKDAY,
     YEAR,
+    ZONE_ABBREVIATION,
     day_word,
     parse_local_datetime,
 )
@@ -82,7 +83,7 @@ FEATURES = [
 ]
 
 _TIME = re.compile(r"\d{1,2}:\d{2}|\b\d{1,2}\s*[ap]\.?m\b", re.IGNORECASE)
-_ZONE = re.compile(r"\b(?:[A-Z]{2,4}T|UTC|GMT|ET|PT|CT|Z)\b|[+-]\d{2}:?\d{2}\b")
+_ZONE = re.compile(rf"\b(?:{ZONE_ABBREVIATION}|Z)\b|[+-]\d{{2}}:?\d{{2}}\b")
 _YESTERDAY = re.compile(r"\b(?:yesterday|today|just now)\b", re.IGNORECASE)
 
 

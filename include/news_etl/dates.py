@@ -130,10 +130,12 @@ def _prepare(raw: str) -> str:
     return " ".join(s.split())
 
 
+#: A time zone's abbreviation as pages write it, in capitals ("EST", "CEST", "UTC", "ET").
+ZONE_ABBREVIATION = r"(?:[A-Z]{2,4}T|UTC|GMT|ET|PT|CT)"
 _DAY_WORD = re.compile(r"yesterday|today|just now", re.IGNORECASE)
 # What may stand beside a day word in a timestamp: a clock time, "at", a zone (in capitals: "out today" names none).
 _BESIDE_DAY_WORD = re.compile(
-    r"\b\d{1,2}(?::\d{2})?\s*[ap]\.?m\b\.?|\b\d{1,2}:\d{2}\b|\bat\b|(?-i:\b(?:[A-Z]{2,4}T|UTC|GMT|ET|PT|CT)\b)",
+    rf"\b\d{{1,2}}(?::\d{{2}})?\s*[ap]\.?m\b\.?|\b\d{{1,2}}:\d{{2}}\b|\bat\b|(?-i:\b{ZONE_ABBREVIATION}\b)",
     re.IGNORECASE,
 )
 

@@ -150,9 +150,6 @@ class _Words:
         total = np.concatenate([[0], np.cumsum(values)])
         return total[self.bounds[1:]] - total[self.bounds[:-1] + 1]
 
-    def of_line(self, i: int) -> list[str]:
-        return self.folded[self.bounds[i] + 1 : self.bounds[i + 1]]
-
 
 @lru_cache(maxsize=1)
 def _capital_word_start() -> re.Pattern[str]:
@@ -175,10 +172,10 @@ def _capital_word_start() -> re.Pattern[str]:
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
-def _capitals(text: str, n: int, words: _Words, tokens_total: np.ndarray) -> np.ndarray:
+def _capitals(text: str, n: int, words: _Words, lengths: np.ndarray) -> np.ndarray:
     """Per line, how many of its words start with a capital letter."""
     if _ASTRAL.search(text) is None:
-        return tokens_total - _kept_per_line(_capital_word_start(), text, n)
+        return lengths - _kept_per_line(_capital_word_start(), text, n)
     first = map(str.__getitem__, words.tokens, repeat(0))
     return words.per_line(np.fromiter(map(str.isupper, first), dtype=np.int64, count=len(words.tokens)))
 
