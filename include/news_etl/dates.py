@@ -144,6 +144,8 @@ def day_word(text: str) -> str | None:
     """ "yesterday", "today" or "just now" when that is what a timestamp says of its day, beside a label and a
     clock time at most ("Updated today at 10:30 AM ET", "Yesterday, 14:05"); None for a text that only uses
     the word: "USA TODAY" and "Psychology Today" name a paper, "Subscribe today" is a pitch."""
+    if len(text) > 100:  # a day word beside a label and a time is short; a long text is no such timestamp
+        return None
     rest = _BESIDE_DAY_WORD.sub(" ", TIMESTAMP_LABEL.sub(" ", text))
     found = _DAY_WORD.fullmatch(" ".join(rest.split()).strip(" ,.:;|·•-–—()"))
     return found.group(0).lower() if found else None
