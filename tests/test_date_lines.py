@@ -324,3 +324,45 @@ def test_only_a_relative_date_under_the_byline_is_taken(below_byline: str, taken
     cands = [DateCandidate(i, *found) for i, line in enumerate(lines) if (found := read_line(line, AT, "UTC"))]
     beside = relative_beside_byline(lines, cands, byline=1)
     assert (beside is not None and beside.line == 2) == taken
+
+
+COOKIES = "\n".join(
+    [
+        "Cookie List",
+        "A cookie is a small piece of data (text file) that a website asks your browser to store on your device in"
+        " order to remember information about you, such as your language preference or login information.",
+        "Those cookies are set by us and called first-party cookies. We also use third-party cookies, which are"
+        " cookies from a domain different than the domain of the website you are visiting.",
+        "Strictly Necessary Cookies",
+        "These cookies are necessary for the website to function and cannot be switched off in our systems.",
+    ]
+)
+
+
+def test_markup_text_missed_only_when_the_page_shows_another_longer_article() -> None:
+    from news_etl.html import markup_text_missed
+    from news_etl.text import shared_share
+
+    article = "\n".join(ARTICLE.splitlines()[4:])
+    assert shared_share(article, article + "\nMore text here.") == 1.0 and shared_share("", article) == 0.0
+    assert markup_text_missed(COOKIES, article + "\n" + article)  # another block, and the page's article is longer
+    assert markup_text_missed("", article)  # nothing from the markup: the page's own lines
+    cut = "\n".join(ARTICLE.splitlines()[4:6])
+    assert not markup_text_missed(cut, article)  # the markup's text cut short is still the article's
+    assert not markup_text_missed(article, COOKIES)  # the page's cleaning kept less than the markup gave
+    assert not markup_text_missed(COOKIES, "")
+
+
+def test_an_html_page_whose_markup_gave_its_teasers_gets_its_visible_article() -> None:
+    # The markup's extractor took the "Most read" box for the main text (tennis.com on dev: a column of teasers);
+    # the page's visible lines, cleaned, hold the article, and drop that box.
+    article_lines = ARTICLE.splitlines()
+    teasers = TEASERS.replace("|", "\n")
+    page = PAGE.replace("ARTICLE_DATE", "23 February 2026")
+    record = Record(record_index=0, source_format="html", text=teasers, title=article_lines[0], page_text=page)
+    row = _build(record, default_date_model())
+    assert article_lines[4] in row["body"] and article_lines[-1] in row["body"]
+    assert "Storm closes mountain passes" not in row["body"]
+    assert any("another block" in r for r in row["repairs"])
+    plain = _build(Record(record_index=0, source_format="html", text=teasers, title=article_lines[0]))
+    assert article_lines[4] not in plain["body"]  # without the page's visible lines there is nothing to compare with

@@ -16,6 +16,7 @@ from news_etl.date_lines import FEATURES as DATE_FEATURES
 from news_etl.date_lines import DateCandidate
 from news_etl.dates import TIMESTAMP_LABEL
 from news_etl.headlines import body_start, clean_headline, pick_title, trail_headline
+from news_etl.html import markup_text_missed
 from news_etl.linemodel import LineModel, Ranker
 from news_etl.reading import Record
 from news_etl.ruleset import RuleSet
@@ -174,18 +175,13 @@ def _names_the_publisher(authors: list[str], record: Record) -> bool:
 
 def _from_visible_page(
     record: Record, header: metadata.Header, rules: RuleSet, models: _Models, reference: datetime, default_tz: str
-) -> None:
+) -> Cleaned:
     """An HTML page's visible lines, read as a page saved as text, where its markup and main text fall short:
     the authors when they name none (a byline outside the main text) or only the publisher, and the day readers
     see when the date ranker is sure of one that is not the markup's (a markup date can be the template's, or an
     instant in UTC whose day is not the readers', or a first publication the page no longer shows, only its
-    update's)."""
+    update's). Returns the lines' cleaning: the body, where the markup's main text missed the article."""
     assert record.page_text is not None
-    need_authors = models.byline is not None and (not header.authors or _names_the_publisher(header.authors, record))
-    override = models.date.override_threshold if models.date is not None else None
-    need_date = override is not None and header.published_date is not None
-    if not (need_authors or need_date):
-        return
     lines = record.page_text.split("\n")
     page = metadata.extract_header(lines, reference=reference, default_tz=default_tz, reader_tz=header.reader_zone)
     cleaned = clean(record.page_text, rules, preassigned=page.marks, model=models.line)
@@ -193,12 +189,27 @@ def _from_visible_page(
         _ranked_title(lines, page, cleaned, models.title)
     if models.byline is not None:
         _ranked_byline(lines, page, cleaned, models.byline)
-    if need_authors and page.authors:
-        header.authors = page.authors
-    if not need_date or models.date is None or header.published_date is None or header.published_raw is None:
+    if models.byline is not None and (not header.authors or _names_the_publisher(header.authors, record)):
+        header.authors = page.authors or header.authors
+    _shown_day(lines, page, cleaned, header, models.date, reference, default_tz)
+    return cleaned
+
+
+def _shown_day(
+    lines: list[str],
+    page: metadata.Header,
+    cleaned: Cleaned,
+    header: metadata.Header,
+    ranker: Ranker | None,
+    reference: datetime,
+    default_tz: str,
+) -> None:
+    """The day a page's visible ``lines`` show, where the date ``ranker`` is sure of it: see _from_visible_page."""
+    override = ranker.override_threshold if ranker is not None else None
+    if override is None or ranker is None or header.published_date is None or header.published_raw is None:
         return
     cands, X = date_inputs(lines, page, cleaned, reference, default_tz)
-    k = models.date.best(X, override)
+    k = ranker.best(X, override)
     if k is None:
         return
     picked = cands[k]
@@ -333,7 +344,10 @@ def build_article(
         _ranked_date(lines, header, cleaned, date_model, reference, default_tz)
     if record.page_text:
         models = _Models(model, title_model, byline_model, date_model)
-        _from_visible_page(record, header, rules, models, reference, default_tz)
+        page_cleaned = _from_visible_page(record, header, rules, models, reference, default_tz)
+        if markup_text_missed(cleaned.body, page_cleaned.body):
+            page_cleaned.notes.append("body: the markup's main text was another block; the body is the page's, cleaned")
+            cleaned = page_cleaned
     body = cleaned.body
     # A wire dateline ("MARSEILLE, July 22 (Reuters) -") dates the story when nothing else does, and names
     # the agency when the page names no publisher.

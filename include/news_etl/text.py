@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from functools import lru_cache
 
 import yaml
@@ -55,3 +56,16 @@ def normalise_for_hash(body: str) -> str:
     """A body modulo Unicode forms, quote and dash styles, case and whitespace (the exact-duplicate form)."""
     text = unicodedata.normalize("NFKC", body).translate(_QUOTES).casefold()
     return " ".join(text.split())
+
+
+def shared_share(a: str, b: str, n: int = 4) -> float:
+    """The share of ``a``'s word n-grams (case-folded, counted with repeats) that ``b`` holds too: how much of
+    ``a`` is in ``b``, whatever else ``b`` says. 0.0 when ``a`` has no n-gram."""
+    grams_a, grams_b = _ngrams(a, n), _ngrams(b, n)
+    total = sum(grams_a.values())
+    return sum((grams_a & grams_b).values()) / total if total else 0.0
+
+
+def _ngrams(text: str, n: int) -> Counter[tuple[str, ...]]:
+    words = [w.casefold() for w in WORD.findall(text)]
+    return Counter(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
