@@ -351,6 +351,13 @@ def test_markup_text_missed_only_when_the_page_shows_another_longer_article() ->
     assert not markup_text_missed(cut, article)  # the markup's text cut short is still the article's
     assert not markup_text_missed(article, COOKIES)  # the page's cleaning kept less than the markup gave
     assert not markup_text_missed(COOKIES, "")
+    # A brief the markup gave, beside a page cleaning that kept only the site's legal lines: longer, but naming
+    # none of the headline's words. The brief stays.
+    brief = "Sixteen new officers have joined the Bayonne Police Department after a ceremony on Wednesday."
+    legal = " ".join(["The material on this site may not be reproduced or distributed without permission."] * 4)
+    assert markup_text_missed(brief, legal)  # without a headline, nothing tells them apart
+    assert not markup_text_missed(brief, legal, "16 new officers join Bayonne Police Department")
+    assert markup_text_missed(COOKIES, article + "\n" + article, ARTICLE.splitlines()[0])
 
 
 def test_an_html_page_whose_markup_gave_its_teasers_gets_its_visible_article() -> None:

@@ -345,7 +345,7 @@ def build_article(
     if record.page_text:
         models = _Models(model, title_model, byline_model, date_model)
         page_cleaned = _from_visible_page(record, header, rules, models, reference, default_tz)
-        if markup_text_missed(cleaned.body, page_cleaned.body):
+        if markup_text_missed(cleaned.body, page_cleaned.body, header.title):
             page_cleaned.notes.append("body: the markup's main text was another block; the body is the page's, cleaned")
             cleaned = page_cleaned
     body = cleaned.body

@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from news_etl.pagemeta import PageMeta, read_page_meta
-from news_etl.text import count_words, shared_share
+from news_etl.text import WORD, count_words, shared_share, stopwords
 
 log = logging.getLogger(__name__)
 
@@ -33,16 +33,26 @@ class HtmlDoc(PageMeta):
 MISSED_SHARE = 0.3
 
 
-def markup_text_missed(body: str, page_body: str) -> bool:
+def markup_text_missed(body: str, page_body: str, title: str | None = None) -> bool:
     """Whether the main text an HTML page's markup gave missed its article: the article cleaned from the page's
-    visible lines (``page_body``) is half as long again, and holds under :data:`MISSED_SHARE` of it. An empty
-    ``body`` beside a page article counts as missed: the page's own lines are then the article. Where the
-    markup's text is the longer, it stays (the page's cleaning can be the one that went wrong: a brief of 54
-    words whose page cleaning kept only the site's legal lines)."""
+    visible lines (``page_body``) is half as long again, holds under :data:`MISSED_SHARE` of it, and names the
+    headline's words at least half as well as it does. An empty ``body`` beside a page article counts as missed:
+    the page's own lines are then the article. The page's cleaning can be the one that went wrong (a 54-word
+    brief whose page cleaning, by a model that never saw the site, kept only the site's legal lines, longer and
+    naming none of the headline's words): the markup's text then stays."""
     page_words = count_words(page_body)
-    if page_words == 0 or page_words <= 1.5 * count_words(body):
+    if page_words == 0 or page_words <= 1.5 * count_words(body) or shared_share(body, page_body) >= MISSED_SHARE:
         return False
-    return shared_share(body, page_body) < MISSED_SHARE
+    return _headline_share(title, page_body) >= _headline_share(title, body) / 2
+
+
+def _headline_share(title: str | None, text: str) -> float:
+    """The share of the headline's content words (longer than three letters, no stop words) that ``text`` uses."""
+    stop = stopwords()
+    wanted = {w.casefold() for w in WORD.findall(title or "") if len(w) > 3} - stop
+    if not wanted:
+        return 0.0
+    return len(wanted & {w.casefold() for w in WORD.findall(text)}) / len(wanted)
 
 
 def _split_authors(raw: str | None) -> list[str]:
