@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, deque
 from functools import lru_cache
 
 import yaml
@@ -60,12 +60,17 @@ def normalise_for_hash(body: str) -> str:
 
 def shared_share(a: str, b: str, n: int = 4) -> float:
     """The share of ``a``'s word n-grams (case-folded, counted with repeats) that ``b`` holds too: how much of
-    ``a`` is in ``b``, whatever else ``b`` says. 0.0 when ``a`` has no n-gram."""
-    grams_a, grams_b = _ngrams(a, n), _ngrams(b, n)
-    total = sum(grams_a.values())
-    return sum((grams_a & grams_b).values()) / total if total else 0.0
-
-
-def _ngrams(text: str, n: int) -> Counter[tuple[str, ...]]:
-    words = [w.casefold() for w in WORD.findall(text)]
-    return Counter(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
+    ``a`` is in ``b``, whatever else ``b`` says. 0.0 when ``a`` has no n-gram. ``b`` is read as a stream, and
+    only the n-grams of ``a`` are kept: its memory follows ``a`` (an article), not ``b`` (a whole page)."""
+    words = [w.casefold() for w in WORD.findall(a)]
+    wanted = Counter(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
+    total = sum(wanted.values())
+    if not total:
+        return 0.0
+    found: Counter[tuple[str, ...]] = Counter()
+    window: deque[str] = deque(maxlen=n)
+    for match in WORD.finditer(b):
+        window.append(match.group(0).casefold())
+        if len(window) == n and (gram := tuple(window)) in wanted:
+            found[gram] += 1
+    return sum(min(count, wanted[gram]) for gram, count in found.items()) / total
