@@ -29,9 +29,9 @@ from header_training import (
     threshold_report,
 )
 
-from news_etl.articles import date_inputs
+from news_etl.articles import byline_line, date_inputs, title_line
 from news_etl.byline_lines import default_byline_model
-from news_etl.date_lines import FEATURES, MODEL_FILE
+from news_etl.date_lines import FEATURES, MODEL_FILE, pick
 from news_etl.headlines import default_title_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,19 +64,32 @@ def load_docs(bench: Path) -> list[dict]:
                 # trained on (a "no" there taught the ranker to pass over the article's own "Published 3 hours
                 # ago" under its byline for a teaser's date). Where another line gives the day, it is a teaser's.
                 "unknown": relative & (not y.any()),
+                # What the article step's pick (date_lines.pick) reads besides the scores.
+                "cands": cands,
+                "lines": page.lines,
+                "rules_line": header.date_line,
+                "title_line": title_line(page.lines, header),
+                "byline_line": byline_line(header),
             }
         )
     return docs
 
 
 def picked_day(d: dict, p: np.ndarray, threshold: float) -> str | None:
-    """The day a document gets: the ranker's best candidate's if it scores at least ``threshold`` (an update's
-    too: the reader's day then falls back to it), else the rules' day."""
-    if len(p):
-        k = int(np.argmax(p))
-        if p[k] >= threshold:
-            return d["days"][k]
-    return d["rules_day"]
+    """The day a document gets when its candidates score ``p``: the article step's pick (the ranker's best if it
+    scores at least ``threshold``, and the rules around it), else the rules' day."""
+    if threshold > 1.0:  # threshold_report's "without the ranker": the article step then has no date pick at all
+        return d["rules_day"]
+    c = pick(
+        p,
+        threshold,
+        d["cands"],
+        d["lines"],
+        rules_line=d["rules_line"],
+        title_line=d["title_line"],
+        byline_line=d["byline_line"],
+    )
+    return d["rules_day"] if c is None else d["days"][d["cands"].index(c)]
 
 
 def accuracy(docs: list[dict], probs: list[np.ndarray], threshold: float) -> float:

@@ -6,6 +6,7 @@ import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from news_etl.byline_lines import default_byline_model
@@ -15,6 +16,8 @@ from news_etl.date_lines import (
     candidates,
     date_features,
     default_date_model,
+    is_masthead,
+    pick,
     read_line,
     relative_beside_byline,
 )
@@ -158,6 +161,46 @@ def test_a_page_dated_only_by_its_update_gets_the_update_day() -> None:
     assert str(row["published_date"]) == "2026-02-24"  # the day readers see
     assert row["published_at"] is None  # the publication instant is not on the page
     assert str(row["modified_at"].date()) == "2026-02-24"
+
+
+def test_a_body_sentence_mentioning_a_date_is_no_candidate() -> None:
+    plan = "The raise will also lift pay for some students by more than 20 percent since July 1, 2025."
+    wire = "MARSEILLE, France, Feb 23, 2026 (Reuters) - The harbour bridge reopened on Monday after two years of work."
+    lines = ["Bridge Reopens", "23 February 2026", plan, wire, "Traffic was light in the first hours of the day."]
+    raws = [c.raw for c in candidates(lines, 4, AT, "UTC", prose=set(lines[2:]))]
+    # The plan's date is no timestamp; a wire dateline dates its story; out of the body, the sentence stays one.
+    assert raws == ["23 February 2026", "Feb 23, 2026"]
+    assert "July 1, 2025" in [c.raw for c in candidates(lines, 4, AT, "UTC", prose=set(lines[3:]))]
+
+
+def _pick(lines: list[str], scores: list[float], rules_line: int | None, title: int | None) -> str | None:
+    """What pick() takes when the ranker, whose threshold is 0.5, gives the candidates ``scores``."""
+    cands = candidates(lines, len(lines) - 1, AT, "UTC")
+    got = pick(np.array(scores), 0.5, cands, lines, rules_line=rules_line, title_line=title, byline_line=None)
+    return got.raw if got is not None else None
+
+
+def test_a_mastheads_date_gives_way_to_a_doubtful_date_under_the_headline() -> None:
+    lines = ["Thursday, February 26, 2026", "Home", "News", "Sport", "Bridge Reopens", "By Maria Lopez"]
+    lines.append("23 February 2026")
+    lines.append("The harbour bridge reopened on Monday after two years of repairs that cost more than planned.")
+    assert is_masthead(lines, 0, title_line=4)
+    # The ranker is unsure of both (below its 0.5): the rules' masthead date is not kept.
+    assert _pick(lines, [0.1, 0.3], rules_line=0, title=4) == "23 February 2026"
+    # The same date line right above the headline is the article's kicker, no masthead: the rules' date stays.
+    kicker = ["Home", "News", "Thursday, February 26, 2026", "Bridge Reopens", *lines[5:]]
+    assert not is_masthead(kicker, 2, title_line=3)
+    assert _pick(kicker, [0.1, 0.3], rules_line=2, title=3) is None
+    assert not is_masthead(["Published Thursday, February 26, 2026", "Home", "News", "Bridge"], 0, title_line=3)
+
+
+def test_a_publication_date_beside_a_picked_update_dates_the_article() -> None:
+    lines = ["Bridge Reopens", "Updated Feb. 24, 2026 4:04AM EST /", "Published Feb. 23, 2026 12:16PM EST"]
+    lines.append("The harbour bridge reopened on Monday after two years of repairs that cost more than planned.")
+    assert _pick(lines, [0.94, 0.87], rules_line=2, title=0) == "Feb. 23, 2026 12:16PM EST"
+    # Far from the update, a labelled date is another story's: the update stays the pick.
+    apart = [lines[0], lines[1], "Engineers replaced every cable.", "Shops reopened.", *lines[2:]]
+    assert _pick(apart, [0.94, 0.87], rules_line=4, title=0) == "Feb. 24, 2026 4:04AM EST"
 
 
 def test_date_model_setting_and_a_broken_model_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

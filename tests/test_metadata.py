@@ -44,6 +44,7 @@ REF = datetime(2023, 12, 22, 18, 0, tzinfo=UTC)
         # A lone "P" is no pm (a caption cut short): the 21 is the day, not 21:00 on the 1st.
         ("AP Top Stories December 21 P", "2023-12-21T00:00:00+00:00"),
         ("Dec 21, 2023 10:30 p", "2023-12-21T22:30:00+00:00"),
+        ("12-20-2023", "2023-12-20T00:00:00+00:00"),  # a US site's date under its byline, with dashes
     ],
 )
 def test_parse_datetime_formats(raw: str, expected: str) -> None:
@@ -54,7 +55,18 @@ def test_parse_datetime_formats(raw: str, expected: str) -> None:
     "raw",
     # A paper's name and a pitch use "today" without dating anything (read as the run's day, "USA TODAY" beside
     # a byline had dated a page).
-    ["", "no date in here", "Updated", "Read 5 min", "2023", "USA TODAY", "Kayla Jimenez, USA TODAY", "Out today"],
+    # Dashes date only beside a four-digit year: "3-1-23" is a score or a code.
+    [
+        "",
+        "no date in here",
+        "Updated",
+        "Read 5 min",
+        "2023",
+        "USA TODAY",
+        "Kayla Jimenez, USA TODAY",
+        "Out today",
+        "3-1-23",
+    ],
 )
 def test_parse_datetime_never_invents(raw: str) -> None:
     assert parse_datetime(raw, reference=REF) is None

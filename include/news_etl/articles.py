@@ -14,7 +14,6 @@ from news_etl.bylines import without_outlets
 from news_etl.cleaning import Cleaned, Removed, clean, sentence_words
 from news_etl.date_lines import FEATURES as DATE_FEATURES
 from news_etl.date_lines import DateCandidate
-from news_etl.dates import TIMESTAMP_LABEL
 from news_etl.headlines import body_start, clean_headline, pick_title, trail_headline
 from news_etl.html import markup_text_missed
 from news_etl.linemodel import LineModel, Ranker
@@ -127,19 +126,17 @@ def _ranked_date(
     """Text without the page's own metadata: the learned ranker picks the line dating the article among the
     page's dated lines. A short line that is only the date leaves the body."""
     cands, X = date_inputs(lines, header, cleaned, reference, default_tz)
-    k = date_model.best(X)  # the pick may date only an update: the page shows no publication date of its own
-    beside = date_lines.relative_beside_byline(lines, cands, byline_line(header))
-    # A labelled date ("Published Dec 20, 2023") wins over the relative one: it says which date it is.
-    labelled = (
-        cands[k].labelled
-        if k is not None
-        else bool(header.date_line is not None and TIMESTAMP_LABEL.search(lines[header.date_line]))
+    picked = date_lines.pick(
+        date_model.trees.proba(X) if len(X) else np.zeros(0),
+        date_model.threshold,
+        cands,
+        lines,
+        rules_line=header.date_line,
+        title_line=title_line(lines, header),
+        byline_line=byline_line(header),
     )
-    if beside is not None and not labelled:
-        k = cands.index(beside)
-    if k is None or cands[k].line == header.date_line:
+    if picked is None or picked.line == header.date_line:
         return
-    picked = cands[k]
     if picked.updated_only:
         # The article's own date line is its update's: the rules' date, on another line, is a teaser's.
         header.set_modified(picked.raw, picked.local)

@@ -52,6 +52,11 @@ MODEL_FILE = MODELS_DIR / "date_model.json"
 WINDOW_ABOVE, WINDOW_BELOW = 120, 25
 #: Longer lines are sentences: "will be published on 16 July" inside one is no timestamp.
 MAX_LINE_WORDS = 30
+#: Non-empty lines a masthead's date stands above the headline, at least (:func:`is_masthead`). A date one or two
+#: lines above the headline is the article's kicker or timestamp.
+MASTHEAD_ABOVE = 3
+#: Words a wire dateline puts before its date, at most ("SAN FRANCISCO, California, Dec 20 (Reuters) -").
+DATELINE_WORDS = 6
 
 FEATURES = [
     "above",
@@ -108,7 +113,7 @@ def read_line(line: str, reference: datetime | None, default_tz: str) -> tuple[s
     if TIMESTAMP_LABEL.search(text):
         updated = None
         for label, segment in timestamp_segments(text):
-            raw = segment.strip(" ,|·•")
+            raw = segment.strip(" ,|/·•")
             local = parse_local_datetime(raw, reference, default_tz) if raw else None
             if local is None:
                 continue
@@ -137,18 +142,94 @@ def candidates(
     reference: datetime | None,
     default_tz: str,
     furniture: frozenset[int] = frozenset(),
+    prose: Collection[str] = (),
 ) -> list[DateCandidate]:
     """The dated lines within the window around ``start``, top to bottom, without the ``furniture`` lines (those
     a boilerplate rule named: a photo caption's "... in Clinton, Michigan, on 27 September 2023. Photograph: ..."
-    dates the picture, a teaser's date another story)."""
+    dates the picture, a teaser's date another story) and without the body's sentences that mention a date
+    (``prose``: the lines the cleaner kept; "... by more than 20 percent starting July 1, 2024." dates a plan,
+    not the article; see :func:`_mentions_date`)."""
     out = []
     for i in window(lines, start, WINDOW_ABOVE, WINDOW_BELOW):
         if i in furniture:
             continue
         found = read_line(lines[i], reference, default_tz)
-        if found is not None:
+        if found is not None and not (lines[i].strip() in prose and _mentions_date(lines[i].strip(), found[0])):
             out.append(DateCandidate(i, *found))
     return out
+
+
+def _mentions_date(line: str, raw: str) -> bool:
+    """Whether a body line is a sentence that mentions the date ``raw`` in passing: 12 words or more, ending like a
+    sentence, unlabelled, the date not among its first :data:`DATELINE_WORDS` words (a wire dateline, "MARSEILLE,
+    July 22, 2024 (Reuters) - ...", opens its story's first paragraph and dates it)."""
+    if count_words(line) < 12 or not line.endswith((".", "!", "?", '"', "\u201d")) or TIMESTAMP_LABEL.search(line):
+        return False
+    at = line.find(raw)
+    return at >= 0 and count_words(line[:at]) > DATELINE_WORDS
+
+
+def pick(
+    scores: np.ndarray,
+    threshold: float,
+    cands: list[DateCandidate],
+    lines: list[str],
+    *,
+    rules_line: int | None,
+    title_line: int | None,
+    byline_line: int | None,
+) -> DateCandidate | None:
+    """The candidate dating a text without markup, given the ranker's ``scores`` of ``cands``, or None to keep
+    the header rules' date (on ``rules_line``):
+
+    - the ranker's best, when it scores at least ``threshold``;
+    - a relative date beside the byline (:func:`relative_beside_byline`), unless the pick or the rules' date is
+      labelled ("Published Dec 20, 2023" says which date it is);
+    - a publication date labelled as such beside an update the ranker picked (:func:`publication_beside`);
+    - when the ranker is unsure and the rules took a masthead's date (:func:`is_masthead`), the ranker's best
+      of the other candidates: a site's "Thursday, December 21, 2023" above its menus is the day the page was
+      viewed, so even a doubtful date below the headline is likelier the article's.
+    """
+    order = sorted(range(len(cands)), key=lambda i: -scores[i])  # stable: the first of equal scores wins
+    k = order[0] if order and scores[order[0]] >= threshold else None
+    if k is None and rules_line is not None and is_masthead(lines, rules_line, title_line):
+        k = next((i for i in order if cands[i].line != rules_line), None)
+    if k is not None:
+        labelled = cands[k].labelled
+    else:
+        labelled = rules_line is not None and bool(TIMESTAMP_LABEL.search(lines[rules_line]))
+    beside = relative_beside_byline(lines, cands, byline_line)
+    if beside is not None and not labelled:
+        return beside
+    if k is None:
+        return None
+    return publication_beside(lines, cands, cands[k]) if cands[k].updated_only else cands[k]
+
+
+def is_masthead(lines: list[str], i: int, title_line: int | None) -> bool:
+    """Whether line ``i`` is a site's masthead date: a weekday and a date alone ("Mon December 25, 2023",
+    "Sunday 24th December"), unlabelled, standing at least :data:`MASTHEAD_ABOVE` non-empty lines above the
+    headline. Sites print the day's date in their header; an article's own date sits beside its headline and
+    byline, and is seldom written with its weekday alone on a line that far above them."""
+    line = lines[i].strip()
+    if title_line is None or i >= title_line or count_words(line) > 6 or not WEEKDAY.search(line):
+        return False
+    if TIMESTAMP_LABEL.search(line) or not DATE_EVIDENCE.search(line):
+        return False
+    return sum(1 for j in range(i + 1, title_line + 1) if lines[j].strip()) >= MASTHEAD_ABOVE
+
+
+def publication_beside(lines: list[str], cands: list[DateCandidate], update: DateCandidate) -> DateCandidate:
+    """A labelled publication date within two non-empty lines of an ``update`` the ranker picked ("Updated Dec. 23,
+    2023 4:04AM EST" above "Published Dec. 22, 2023 12:16PM EST"), else the update: the update-only pick is for a
+    page that shows no publication date of its own, and this one does."""
+    for c in cands:
+        if not c.labelled or c.updated_only:
+            continue
+        lo, hi = min(c.line, update.line), max(c.line, update.line)
+        if sum(1 for j in range(lo + 1, hi) if lines[j].strip()) <= 1:
+            return c
+    return update
 
 
 def relative_beside_byline(lines: list[str], cands: list[DateCandidate], byline: int | None) -> DateCandidate | None:
@@ -247,7 +328,7 @@ def date_inputs(
 ) -> tuple[list[DateCandidate], np.ndarray]:
     """The candidates around ``start`` (none on ``furniture`` lines) and their rows of :data:`FEATURES`: what
     the ranker scores, in the article step and in its training alike."""
-    cands = candidates(lines, start, reference, default_tz, furniture)
+    cands = candidates(lines, start, reference, default_tz, furniture, kept)
     return cands, date_features(lines, cands, start, title_line=title_line, byline_line=byline_line, kept=kept)
 
 

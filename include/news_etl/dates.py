@@ -21,6 +21,8 @@ MONTHS = (
 )
 DATE_EVIDENCE = re.compile(
     rf"\b\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|\b\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}\b|"
+    # With dashes only beside a four-digit year ("12-20-2023"): "3-1-23" is more often a score or a code.
+    rf"\b\d{{1,2}}-\d{{1,2}}-(?:19|20)\d{{2}}\b|"
     rf"\b(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTHS})\b",
     re.IGNORECASE,
 )
