@@ -55,6 +55,9 @@ PARA = "The minister said on Tuesday that the talks would continue next week in 
         ("© 2026 Example Media Group. All rights reserved.", "copyright_line"),
         ("Copyright 2026 Example News Ltd", "copyright_line"),
         ("By submitting your email you agree to our Terms of Use and Privacy Policy.", "consent_notice"),
+        ("Cookie Settings", "cookie_settings"),
+        ("We use cookies to personalise content and ads and to analyse our traffic.", "cookie_notice"),
+        ("Cookies collect information about your preferences and your device.", "cookie_notice"),
     ],
 )
 def test_rule_matches_boilerplate(line: str, rule: str) -> None:
@@ -73,6 +76,8 @@ def test_rule_matches_boilerplate(line: str, rule: str) -> None:
         "The photo by the river was taken in 1923 and shows the old mill.",
         "More than 40 people were hurt when the roof collapsed, officials said.",
         "Watchdogs said the deal would raise prices for millions of customers.",
+        "Place baked cookies in an airtight container at room temperature for up to three days.",
+        "Google delayed its plan to stop third-party cookies in Chrome, regulators said on Friday.",
         "Subscribers to the service will pay more from April, the company said.",
         "She signed up for the course after reading about it in a newsletter.",
         "He said he would sign up. Subscribers get the paper delivered to their door each morning.",
