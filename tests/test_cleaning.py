@@ -65,6 +65,16 @@ def test_rule_matches_boilerplate(line: str, rule: str) -> None:
     assert matched is not None and matched.name == rule
 
 
+def test_a_line_longer_than_any_paragraph_meets_the_rules_it_fits() -> None:
+    # Past 20,000 characters the screen is skipped (RuleSet.match): the rules whose word limit the line fits
+    # still name it, those it exceeds do not.
+    token = "a" * 25_000  # one word: a pasted blob
+    assert RULES.match(f"{token} (AP Photo/Jane Doe)").name == "photo_credit_caption"  # type: ignore[union-attr]
+    assert RULES.match(f"Cookie settings {token}").name == "cookie_settings"  # type: ignore[union-attr]
+    assert RULES.match("cookies on your browser " * 2_000) is None  # 8,000 words: past cookie_notice's 80
+    assert RULES.match(token) is None
+
+
 @pytest.mark.parametrize(
     "line",
     [

@@ -18,6 +18,9 @@ import yaml
 from news_etl.settings import RULES_DIR
 from news_etl.text import count_words
 
+#: Lines longer than this skip the rules' screen (:meth:`RuleSet.match`); no paragraph of prose is this long.
+_LONG_LINE_CHARS = 20_000
+
 log = logging.getLogger(__name__)
 
 _LABEL_SEPARATORS = re.compile(r"[\s,|·•/]+")  # between the words of a label line ("Share | Tweet")
@@ -77,6 +80,12 @@ class RuleSet:
         object.__setattr__(self, "_first_words", first_words)
 
     def match(self, line: str) -> Rule | None:
+        # A line longer than any paragraph skips the screen: the screen's searches know no rule's word limit,
+        # and a 10 MB line of "cookie cookie ..." cost cookie_notice's search 10 s. Counting its words first
+        # leaves it to the rules whose limit it fits (Rule.matches): the answer the screen would have led to.
+        if len(line) > _LONG_LINE_CHARS:
+            n = count_words(line)
+            return next((rule for rule in self.rules if rule.matches(line, n)), None)
         if not any(test(line) for test in self._screen):
             # The first token casefolded, not the whole line (casefolding makes no separator).
             first = _FIRST_TOKEN.search(line)
