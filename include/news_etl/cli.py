@@ -132,27 +132,29 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
     lake = _lake(args)
 
+    def summary(con) -> list[str]:
+        counts = [(t, lakes.scalar(con, f"select count(*) from {t}")) for t in ALL_TABLES]
+        out = [f"lake: {lake.folder}\n{lake.describe()}\n", format_table(["table", "rows"], counts)]
+        examples = example_queries()
+        sections = [
+            (
+                "articles",
+                "select source_path, title, authors, published_at, dateline, publisher, language, "
+                "word_count from articles order by source_path limit 20",
+            ),
+            ("boilerplate removed, by rule", examples["boilerplate_by_rule"]),
+            ("biggest stories", examples["biggest_stories"]),
+            ("most quoted", examples["most_quoted"]),
+            ("top entities", examples["top_entities"]),
+            ("quarantine", "select source_path, stage, reason_code, reason from quarantine order by 1"),
+        ]
+        for heading, sql in sections:
+            out += [f"\n{heading}:", format_table(*lakes.rows_of(con, sql))]
+        return out
+
     def run() -> int:
-        with lakes.reader(lake) as con:
-            counts = [(t, lakes.scalar(con, f"select count(*) from {t}")) for t in ALL_TABLES]
-            print(f"lake: {lake.folder}\n{lake.describe()}\n")
-            print(format_table(["table", "rows"], counts))
-            examples = example_queries()
-            sections = [
-                (
-                    "articles",
-                    "select source_path, title, authors, published_at, dateline, publisher, language, "
-                    "word_count from articles order by source_path limit 20",
-                ),
-                ("boilerplate removed, by rule", examples["boilerplate_by_rule"]),
-                ("biggest stories", examples["biggest_stories"]),
-                ("most quoted", examples["most_quoted"]),
-                ("top entities", examples["top_entities"]),
-                ("quarantine", "select source_path, stage, reason_code, reason from quarantine order by 1"),
-            ]
-            for heading, sql in sections:
-                print(f"\n{heading}:")
-                print(format_table(*lakes.rows_of(con, sql)))
+        # Printed once read whole: a read that maintenance interrupts runs again (lakes.read_consistently).
+        print("\n".join(lakes.read_consistently(lake, summary, what="summary")))
         return 0
 
     return _read_errors(run)

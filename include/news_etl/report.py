@@ -204,8 +204,8 @@ height:10px;margin-right:4px} .empty{color:#888}
 
 def build_report(lake: Lake, generated_at: datetime, out: Path | None = None) -> Path:
     """Write the run report for ``lake`` (atomically) and return its path."""
-    with lakes.reader(lake) as con:  # one session, one snapshot: every number on the page agrees
-        return _build(lake, con, generated_at, out)
+    # One session held at one snapshot: every number on the page agrees.
+    return lakes.read_consistently(lake, lambda con: _build(lake, con, generated_at, out), what="the run report")
 
 
 def _build(lake: Lake, cat, generated_at: datetime, out: Path | None) -> Path:

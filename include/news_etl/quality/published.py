@@ -178,8 +178,7 @@ def _sources_frame(con, run_id: str):
 def published_frames(lake: Lake, run_id: str) -> dict[str, tuple[Any, str]]:
     """suite -> (DataFrame of the run's published rows, id column), the input of the published suites; all
     read in one session, so every suite sees the same snapshot."""
-    with lakes.reader(lake) as con:
-        return _published_frames(con, run_id)
+    return lakes.read_consistently(lake, lambda con: _published_frames(con, run_id), what="the published checks")
 
 
 def _published_frames(con, run_id: str) -> dict[str, tuple[Any, str]]:

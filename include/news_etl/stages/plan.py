@@ -100,21 +100,32 @@ def _plan(settings: Settings, lake: lakes.Lake, con, run_id: str, run_at: dateti
         return Plan.from_xcom(existing)
 
     staging.prune(lake, run_at - timedelta(days=settings.staging_retention_days), keep=run_id)
-    seen: dict[str, int] = {}
     watermark = settings.discovery == "watermark"
-    marks = folder_marks(con, settings) if watermark else {}
-    settled: dict[str, int] = {}
-    files = list(
-        discover(
-            settings.inbox,
-            lambda keys: duplicates.ledger_keys(con, keys),
-            int(run_at.timestamp() * 1e9),
-            settings.min_file_age_seconds,
-            counts=seen,
-            folder_marks=marks if watermark else None,
-            settled=settled if watermark else None,
+    for attempt in range(lake.retries):
+        # The lookups read the ledger outside a transaction: when maintenance compacted it meanwhile, a lookup
+        # may have read it empty (lakes.REWRITES), and files already ingested would look new. Then look again.
+        snapshot = lakes.current_snapshot(con)
+        seen: dict[str, int] = {}
+        marks = folder_marks(con, settings) if watermark else {}
+        settled: dict[str, int] = {}
+        files = list(
+            discover(
+                settings.inbox,
+                lambda keys: duplicates.ledger_keys(con, keys),
+                int(run_at.timestamp() * 1e9),
+                settings.min_file_age_seconds,
+                counts=seen,
+                folder_marks=marks if watermark else None,
+                settled=settled if watermark else None,
+            )
         )
-    )
+        try:
+            lakes.check_not_rewritten(con, snapshot, f"planning run {run_id}")
+            break
+        except lakes.SnapshotRewritten as exc:
+            if attempt == lake.retries - 1:
+                raise
+            log.info("%s", exc)
     if watermark:
         record_folders(con, lake, settings, {d: m for d, m in settled.items() if marks.get(d) != m}, run_id, run_at)
     if settings.done_files != "keep" and seen["unchanged"]:
