@@ -516,26 +516,22 @@ def check_not_rewritten(con: duckdb.DuckDBPyConnection, since: int, what: str) -
 def read_consistently(
     lake: Lake, body: Callable[[duckdb.DuckDBPyConnection], T], at: str | int | None = None, what: str = "reading"
 ) -> T:
-    """``body(con)`` in a :func:`reader` session, run again when maintenance rewrote data files during it (its
-    tables may have read empty) or removed a file it was reading; at most ``lake.retries`` times in all."""
-    for attempt in range(lake.retries):
-        try:
-            with reader(lake, at) as con:
-                snapshot = current_snapshot(con)
-                try:
-                    result = body(con)
-                except duckdb.IOException:
-                    # A file gone under the read: maintenance's clean-up after a rewrite (retried), or a real loss.
-                    check_not_rewritten(con, snapshot, what)
-                    raise
+    """``body(con)`` in a :func:`reader` session, run again (:func:`retrying`) when maintenance rewrote data
+    files during it (its tables may have read empty) or removed a file it was reading."""
+
+    def once() -> T:
+        with reader(lake, at) as con:
+            snapshot = current_snapshot(con)
+            try:
+                result = body(con)
+            except duckdb.IOException:
+                # A file gone under the read: maintenance's clean-up after a rewrite (retried), or a real loss.
                 check_not_rewritten(con, snapshot, what)
-                return result
-        except SnapshotRewritten as exc:
-            if attempt == lake.retries - 1:
                 raise
-            log.info("%s", exc)
-            backoff(attempt, what)
-    raise AssertionError("unreachable")
+            check_not_rewritten(con, snapshot, what)
+            return result
+
+    return retrying(lake, what, once)
 
 
 def rows_of(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple[list[str], list[tuple]]:
@@ -657,9 +653,9 @@ def retryable(exc: BaseException) -> bool:
     )
 
 
-def backoff(attempt: int, what: str) -> None:
+def backoff(attempt: int, what: str, why: str = "the lake is busy (another commit)") -> None:
     wait = min(5.0, 0.1 * 1.6**attempt) * (0.5 + random.random())
-    (log.warning if attempt >= 5 else log.info)("%s: the lake is busy (another commit); retrying in %.1fs", what, wait)
+    (log.warning if attempt >= 5 else log.info)("%s: %s; retrying in %.1fs", what, why, wait)
     time.sleep(wait)
 
 
@@ -677,7 +673,7 @@ def retrying(lake: Lake, what: str, attempt: Callable[[], T]) -> T:
                 raise LakeError(
                     f"{what}: the lake stayed busy through {lake.retries} attempts ({lake.describe()}): {exc}"
                 ) from exc
-            backoff(n, what)
+            backoff(n, what, str(exc) if isinstance(exc, SnapshotRewritten) else "the lake is busy (another commit)")
     raise AssertionError("unreachable")
 
 
