@@ -494,23 +494,29 @@ def current_snapshot(con: duckdb.DuckDBPyConnection) -> int:
 
 def check_not_rewritten(con: duckdb.DuckDBPyConnection, since: int, what: str) -> None:
     """Raise :class:`SnapshotRewritten` when a commit after snapshot ``since`` rewrote data files (:data:`REWRITES`)."""
-    # A cursor is a transaction of its own: it lists the commits the caller's open transaction does not see.
-    # (ducklake_current_snapshot would not do: a session held at a snapshot reports that one.) The list is as
-    # long as the snapshots kept (the retention): a few hundred rows.
+    # A cursor is a transaction of its own: it sees the commits the caller's open transaction does not (neither
+    # its ducklake_snapshots nor a held session's ducklake_current_snapshot shows them). It reads the catalog's
+    # own table, which DuckLake attaches as __ducklake_metadata_<alias>: the filter goes to SQLite or PostgreSQL,
+    # so the cost follows the commits since, not the snapshots kept (ducklake_snapshots: 45 ms at 2,000).
     cur = con.cursor()
     try:
         rows = cur.execute(
-            f"select snapshot_id, map_keys(changes) from ducklake_snapshots('{ALIAS}') where snapshot_id > ?",
+            f"select snapshot_id, changes_made from __ducklake_metadata_{ALIAS}.ducklake_snapshot_changes "
+            "where snapshot_id > ?",
             [since],
         ).fetchall()
     finally:
         cur.close()
-    rewritten = sorted(sid for sid, keys in rows if REWRITES.intersection(keys or ()))
+    rewritten = sorted(sid for sid, changes in rows if _REWRITE_CHANGE.search(changes or ""))
     if rewritten:
         raise SnapshotRewritten(
             f"{what}: lake maintenance rewrote data files (snapshot {rewritten[0]}) after this read's snapshot "
             f"{since}; reading again"
         )
+
+
+#: A change of :data:`REWRITES` in the catalog's text of a snapshot's changes ("merge_adjacent:12,...").
+_REWRITE_CHANGE = re.compile(rf"(?:^|,)(?:{'|'.join(sorted(REWRITES))}):")
 
 
 def read_consistently(
