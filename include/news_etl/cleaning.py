@@ -59,8 +59,11 @@ class Cleaned:
 
 def is_heading(line: str, next_line: str | None) -> bool:
     """A short title-like line that introduces a longer paragraph: a section heading."""
+    # The cheap tests first: most paragraphs are longer than 100 characters, and counting words costs a regex.
+    if len(line) > 100 or line.endswith(_CLAUSE_ENDS):
+        return False
     n = count_words(line)
-    if not 1 <= n <= 12 or len(line) > 100 or line.endswith(_CLAUSE_ENDS):
+    if not 1 <= n <= 12:
         return False
     if not line[:1].isupper() and not line[:1].isdigit():
         return False

@@ -86,7 +86,10 @@ class RuleSet:
         if len(line) > _LONG_LINE_CHARS:
             n = count_words(line)
             return next((rule for rule in self.rules if rule.matches(line, n)), None)
-        if not any(test(line) for test in self._screen):
+        for test in self._screen:  # a plain loop: any() over a generator costs more than the searches
+            if test(line):
+                break
+        else:
             # The first token casefolded, not the whole line (casefolding makes no separator).
             first = _FIRST_TOKEN.search(line)
             if first is None or first.group(0).casefold().strip(":.") not in self._first_words:
