@@ -159,7 +159,7 @@ def decode(probs: np.ndarray, threshold: float = 0.5, switch_cost: float = 0.0) 
     n = len(probs)
     if n == 0:
         return np.zeros(0, dtype=bool)
-    p = np.clip(probs, 1e-6, 1 - 1e-6)
+    p = np.minimum(np.maximum(probs, 1e-6), 1 - 1e-6)  # np.clip's dispatch costs more on a page's lines
     bias = np.log(threshold / (1 - threshold))
     keep_score = np.log(p / (1 - p)) - bias  # > 0: keep on its own
     if switch_cost <= 0:
