@@ -519,23 +519,29 @@ def check_not_rewritten(con: duckdb.DuckDBPyConnection, since: int, what: str) -
 _REWRITE_CHANGE = re.compile(rf"(?:^|,)(?:{'|'.join(sorted(REWRITES))}):")
 
 
+def unrewritten(con: duckdb.DuckDBPyConnection, body: Callable[[duckdb.DuckDBPyConnection], T], what: str) -> T:
+    """``body(con)``, then :func:`check_not_rewritten` since the snapshot ``con`` saw before it: what ``body``
+    read is no table half-compacted. An IO error (a file gone under the read) is maintenance's clean-up when a
+    rewrite came (:class:`SnapshotRewritten`, retried), else raised as it is (a real loss)."""
+    snapshot = current_snapshot(con)
+    try:
+        result = body(con)
+    except duckdb.IOException:
+        check_not_rewritten(con, snapshot, what)
+        raise
+    check_not_rewritten(con, snapshot, what)
+    return result
+
+
 def read_consistently(
     lake: Lake, body: Callable[[duckdb.DuckDBPyConnection], T], at: str | int | None = None, what: str = "reading"
 ) -> T:
     """``body(con)`` in a :func:`reader` session, run again (:func:`retrying`) when maintenance rewrote data
-    files during it (its tables may have read empty) or removed a file it was reading."""
+    files during it (its tables may have read empty) or removed a file it was reading (:func:`unrewritten`)."""
 
     def once() -> T:
         with reader(lake, at) as con:
-            snapshot = current_snapshot(con)
-            try:
-                result = body(con)
-            except duckdb.IOException:
-                # A file gone under the read: maintenance's clean-up after a rewrite (retried), or a real loss.
-                check_not_rewritten(con, snapshot, what)
-                raise
-            check_not_rewritten(con, snapshot, what)
-            return result
+            return unrewritten(con, body, what)
 
     return retrying(lake, what, once)
 
@@ -704,10 +710,8 @@ def transaction(
     def once() -> T:
         con.execute("BEGIN")
         try:
-            snapshot = current_snapshot(con)
-            result = body(con)
             # What body read must not be a table half-compacted (REWRITES): then it decides again.
-            check_not_rewritten(con, snapshot, what)
+            result = unrewritten(con, body, what)
             if guard:
                 con.execute(
                     f"UPDATE {ALIAS}.{META_SCHEMA}.lake_state SET value = "

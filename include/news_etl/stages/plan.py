@@ -102,10 +102,7 @@ def _plan(settings: Settings, lake: lakes.Lake, con, run_id: str, run_at: dateti
     staging.prune(lake, run_at - timedelta(days=settings.staging_retention_days), keep=run_id)
     watermark = settings.discovery == "watermark"
 
-    def discovered() -> tuple[dict[str, int], dict, dict[str, int], list[InboxFile]]:
-        # The lookups read the ledger outside a transaction: when maintenance compacted it meanwhile, a lookup
-        # may have read it empty (lakes.REWRITES) and files already ingested would look new. Then look again.
-        snapshot = lakes.current_snapshot(con)
+    def discovered(con) -> tuple[dict[str, int], dict, dict[str, int], list[InboxFile]]:
         seen: dict[str, int] = {}
         marks = folder_marks(con, settings) if watermark else {}
         settled: dict[str, int] = {}
@@ -120,10 +117,12 @@ def _plan(settings: Settings, lake: lakes.Lake, con, run_id: str, run_at: dateti
                 settled=settled if watermark else None,
             )
         )
-        lakes.check_not_rewritten(con, snapshot, f"planning run {run_id}")
         return seen, marks, settled, files
 
-    seen, marks, settled, files = lakes.retrying(lake, f"planning run {run_id}", discovered)
+    # The lookups read the ledger outside a transaction: when maintenance compacted it meanwhile, a lookup may
+    # have read it empty (lakes.REWRITES) and files already ingested would look new. Then look again.
+    what = f"planning run {run_id}"
+    seen, marks, settled, files = lakes.retrying(lake, what, lambda: lakes.unrewritten(con, discovered, what))
     if watermark:
         record_folders(con, lake, settings, {d: m for d, m in settled.items() if marks.get(d) != m}, run_id, run_at)
     if settings.done_files != "keep" and seen["unchanged"]:
