@@ -262,3 +262,57 @@ def test_the_rules_screen_agrees_with_trying_every_rule_in_order(tmp_path: Path)
         n = count_words(line)
         expected = next((r for r in rules.rules if r.matches(line, n)), None)
         assert rules.match(line) is expected, line
+
+
+def test_the_screen_strings_are_held_by_every_match_on_an_ascii_line() -> None:
+    """A screen test is skipped on an ASCII line that holds none of its strings (ruleset._needles): every
+    match must hold one, whatever the pattern's case rules; non-ASCII literals that match ASCII letters
+    case-insensitively (the Kelvin sign, the long s, the dotless i) guarantee nothing."""
+    import random
+
+    from news_etl.ruleset import _needles
+
+    assert _needles(re.compile("(?:Getty Images|Shutterstock|iStock(?:photo)?|Alamy)(?: for x)?$")) == (
+        "alamy",
+        "getty images",
+        "istock",
+        "shutterstock",
+    )
+    assert _needles(re.compile(r"cookies?\b.{0,20}\b(?:your|our) site", re.IGNORECASE)) == ("cookie",)
+    assert _needles(re.compile(r"\w+\s*")) is None and _needles(re.compile("a?b*")) is None
+    for tricky in ("\u212a", "\u017f", "\u0131"):  # K (Kelvin), ſ, ı
+        assert _needles(re.compile(tricky + "ey", re.IGNORECASE)) == ("ey",)
+        assert _needles(re.compile(tricky, re.IGNORECASE)) is None
+    rng = random.Random(5)
+    patterns = [rule.pattern for rule in load_rules().rules if rule.pattern is not None]
+    patterns += [
+        re.compile(p, flags)
+        for p, flags in [
+            ("\u212aey|\u017fun", re.IGNORECASE),
+            ("(?i:photo)s? by", 0),
+            ("[A-C]x{2,}|(?:yz)+$", 0),
+            ("É(?:té)", re.IGNORECASE),
+        ]
+    ]
+    alphabet = [*"abckKsSyYzZxXé .:()|-", "photo", "Getty Images", "share", "Key", "sun", "AP", "cookie"]
+    lines = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12))) for _ in range(3000)]
+    checked = 0
+    for pattern in patterns:
+        needles = _needles(pattern)
+        if needles is None:
+            continue
+        for line in lines:
+            if line.isascii() and pattern.search(line):
+                checked += 1
+                assert any(n in line.lower() for n in needles), (pattern.pattern, line)
+    assert checked > 100
+
+
+def test_a_repeated_line_is_found_whatever_its_case_and_spaces() -> None:
+    # The repeat key is the casefolded line with its whitespace runs made one space, computed without a split
+    # when the line is printable with no double space: that holds because only " " is printable whitespace.
+    assert [chr(c) for c in range(0x110000) if chr(c).isspace() and chr(c).isprintable()] == [" "]
+    lines = ["Flood warning for the valley", "FLOOD  warning\tfor the valley", "Flood\u00a0warning for the valley"]
+    text = "\n".join([*lines, "Flood warnings"])
+    result = clean(text, load_rules())
+    assert [r.line_no for r in result.removed if r.rule == REPEATED_LINE] == [2, 3]

@@ -68,6 +68,20 @@ def test_tree_inference_follows_the_splits() -> None:
     assert p[0] == pytest.approx(1 / (1 + np.exp(2))) and p[1] == pytest.approx(1 / (1 + np.exp(-2)))
 
 
+def test_tree_inference_sends_a_missing_value_right() -> None:
+    # x <= threshold goes left; NaN compares false, so it goes right, as in the trainer's own rule.
+    stump = {
+        "feature": [0, -1, -1],
+        "threshold": [0.5, 0, 0],
+        "left": [1, 0, 0],
+        "right": [2, 0, 0],
+        "value": [0, -1.0, 1.0],
+        "depth": 1,
+    }
+    trees = Trees(0.0, 1.0, [stump, stump])
+    assert trees.margin(np.array([[0.2], [0.9], [np.nan]])).tolist() == [-2.0, 2.0, 2.0]
+
+
 def test_decode_threshold_and_runs() -> None:
     p = np.array([0.9, 0.9, 0.45, 0.9, 0.1, 0.55, 0.1])
     assert decode(p, 0.5).tolist() == [True, True, False, True, False, True, False]
@@ -193,6 +207,30 @@ def test_text_wide_counts_equal_the_line_by_line_definitions() -> None:
         counts, _ = line_features_module._counts(lines, [ln.casefold() for ln in lines], stopwords())
         expected = np.array([_reference_counts(ln) for ln in lines], dtype=np.float64)
         assert np.array_equal(counts, expected), lines
+
+
+def test_the_words_are_text_word_tokens_line_by_line() -> None:
+    """_words splits the text at the characters outside words (from per-character classes), not with the WORD
+    regex; its tokens, per line, must be WORD's, with lone surrogates, NULs and astral characters about."""
+    import random
+
+    rng = random.Random(11)
+    alphabet = [*list("aAzZ09_-'’.!? \t\x00ßİΣς١Ⅻ𝐀\ud800"), "a-b", "x’s", "--", "-'", " - "]
+    texts = [TRICKY, *[[s] for s in TRICKY]]
+    for _ in range(300):
+        lines = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 25))).strip() for _ in range(4)]
+        texts.append([ln for ln in lines if ln] or ["x"])
+    for lines in texts:
+        text = "\n".join(lines)
+        chars, ends = line_features_module._ends(lines)
+        words = line_features_module._words(
+            text, len(lines), stopwords(), line_features_module._chars(text, chars, ends)
+        )
+        per_line = [words.tokens[a:b] for a, b in zip(words.offsets[:-1], words.offsets[1:], strict=True)]
+        assert per_line == [WORD.findall(ln) for ln in lines], lines
+        assert words.folded == [t.casefold() for t in words.tokens]
+        assert words.lengths.tolist() == [len(t) for t in words.tokens]
+        assert np.array_equal(words.folded_lengths(), [len(t) for t in words.folded])
 
 
 def test_topic_overlap_counts_only_words_found_elsewhere_in_the_main_span() -> None:

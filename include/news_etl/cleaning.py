@@ -112,7 +112,12 @@ def rule_reasons(lines: list[str], rules: RuleSet, preassigned: dict[int, str] |
             rule = rules.match(line)
             reason = rule.name if rule else None
         if reason is None:
-            key = " ".join(line.casefold().split())
+            key = line.casefold()
+            # The key is the line casefolded with its whitespace runs made one space. Splitting and joining
+            # costs more than the rest of this loop; only " " is both whitespace and printable, so a printable
+            # key with no double space is already normalised (the line is stripped).
+            if not key.isprintable() or "  " in key:
+                key = " ".join(key.split())
             if key in seen:
                 reason = REPEATED_LINE
             seen.add(key)

@@ -18,16 +18,15 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import repeat
+from itertools import count, repeat
 
 import numpy as np
 
-from news_etl.text import WORD, stopwords
+from news_etl.text import stopwords
 
 _SENTENCE_ENDS = tuple(".!?…\"”’'»)")
-# A dash counts with a space on either side. Patterns start with the character they need, before any
-# lookaround: the regex engine then skips ahead to that character instead of trying every position.
-_TITLE_SEPARATORS = re.compile(r"[|•·»›/\-–—](?:(?<=[|•·»›/])|(?<=[^\S\n][-–—])(?=[^\S\n]))")
+# Patterns start with the character they need, before any lookaround: the regex engine then skips ahead to
+# that character instead of trying every position.
 # The next three run on the lower-cased text: case-sensitive searches are several times faster.
 # Every branch of _LINKISH needs one of these ("." alone would let nearly every sentence in); it runs only on
 # the lines that hold one, as it would try its address branch at every word of a text.
@@ -41,10 +40,6 @@ _DATEISH = re.compile(
 _BYLINE = re.compile(r"^(?:by|written by|words by|reporting by)\b", re.IGNORECASE)
 _BYLINE_STARTS = ("by", "written", "words", "reporting")  # on the casefolded line, before the regex
 _SENTENCE_END = re.compile(r"[.!?][\"”’)]?[^\S\n]+[A-Z“\"]")
-_DIGIT = re.compile(r"\d")
-# An apostrophe or hyphen between two word characters joins them into one word (text.WORD).
-_JOINER = re.compile(r"['’\-](?<=\w['’\-])(?=\w)")
-_WORD_OR_NEWLINE = re.compile(WORD.pattern + r"|\n")
 
 FEATURES = [
     "log_words",
@@ -128,12 +123,6 @@ def _search_lines(pattern: re.Pattern[str], lines: list[str], which: np.ndarray)
     return found
 
 
-def _kept_per_line(pattern: re.Pattern[str], text: str, n: int) -> np.ndarray:
-    """The length of each of the ``n`` lines of ``text`` once what ``pattern`` matches is deleted (no pattern
-    here matches "\\n"): a count of characters with no Python call per match."""
-    return np.fromiter(map(len, pattern.sub("", text).split("\n")), dtype=np.int64, count=n)
-
-
 def _ends(lines: list[str]) -> tuple[np.ndarray, np.ndarray]:
     lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
     return lengths, np.cumsum(lengths + 1) - 1
@@ -141,59 +130,145 @@ def _ends(lines: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass(frozen=True)
 class _Words:
-    """A text's words, flat (casefolded, with a "\\n" token closing each line but the last), and per line."""
+    """A text's words (text.WORD's tokens), flat, as written and casefolded, and where each line's start."""
 
     tokens: list[str]
     folded: list[str]
     is_stop: np.ndarray  # per token
-    bounds: np.ndarray  # line i's words are folded[bounds[i] + 1 : bounds[i + 1]]
+    offsets: np.ndarray  # line i's words are folded[offsets[i] : offsets[i + 1]]
+
+    #: Each token's length.
+    lengths: np.ndarray
+    #: Whether casefolding kept every token's length (no "ß" -> "ss"): the folded lengths are then ``lengths``.
+    same_lengths: bool
+
+    def folded_lengths(self) -> np.ndarray:
+        if self.same_lengths:
+            return self.lengths
+        return np.fromiter(map(len, self.folded), dtype=np.int64, count=len(self.folded))
 
     def per_line(self, values: np.ndarray) -> np.ndarray:
         total = np.concatenate([[0], np.cumsum(values)])
-        return total[self.bounds[1:]] - total[self.bounds[:-1] + 1]
+        return total[self.offsets[1:]] - total[self.offsets[:-1]]
+
+
+# Each character's classes, as bits: a word character (the regex class \w), a decimal digit (\d), an upper-case
+# letter, an apostrophe or hyphen (text.WORD joins two words' characters with one), one that casefolds to
+# several, a title separator (| • · » › /), a dash (- – —), a space that is not a line break (\s but "\n").
+_WORD_CHAR, _DIGIT, _UPPER, _JOINER, _EXPANDS, _SEPARATOR, _DASH, _SPACE = 1, 2, 4, 8, 16, 32, 64, 128
 
 
 @lru_cache(maxsize=1)
-def _capital_word_start() -> re.Pattern[str]:
-    """An upper-case word character of the Basic Multilingual Plane that starts a word (text.WORD): no word
-    character before it, nor a joiner after one. One pass over the text instead of a test of each word's
-    first letter. (A class holding the astral planes' capitals too is matched by a slow range-by-range scan:
-    a text holding astral characters counts word by word instead, see _capitals.)"""
-    spans: list[list[int]] = []
-    for c in range(0x10000):
-        ch = chr(c)
-        if ch.isupper() and ch.isalnum():  # \w: letters, digits and "_"; no digit nor "_" is upper-case
-            if spans and spans[-1][1] == c - 1:
-                spans[-1][1] = c
-            else:
-                spans.append([c, c])
-    chars = "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in spans)
-    return re.compile(rf"[{chars}](?<!\w\w)(?<!\w['’\-]\w)")
+def _bmp_classes() -> np.ndarray:
+    """The class bits of every character of the Basic Multilingual Plane, read from the regex engine's own
+    classes (so they are what \\w and \\d match) and str.isupper."""
+    chars = "".join(map(chr, range(0x10000)))
+    table = np.zeros(0x10000, dtype=np.uint8)
+    for pattern, bit in ((re.compile(r"\w+"), _WORD_CHAR), (re.compile(r"\d+"), _DIGIT), (re.compile(r"\s+"), _SPACE)):
+        for m in pattern.finditer(chars):
+            table[m.start() : m.end()] |= bit
+    table[[c for c in range(0x10000) if chars[c].isupper()]] |= _UPPER
+    table[[ord(c) for c in "'’-"]] |= _JOINER
+    table[[c for c in range(0x10000) if len(chars[c].casefold()) > 1]] |= _EXPANDS
+    table[[ord(c) for c in "|•·»›/"]] |= _SEPARATOR
+    table[[ord(c) for c in "-–—"]] |= _DASH
+    table[ord("\n")] &= 0xFF ^ _SPACE
+    return table
 
 
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+def _classes_of(char: str) -> int:
+    """The class bits of one character (those beyond the table: astral ones)."""
+    bits = _WORD_CHAR if re.match(r"\w", char) else 0
+    bits |= _DIGIT if re.match(r"\d", char) else 0
+    bits |= _EXPANDS if len(char.casefold()) > 1 else 0
+    bits |= _SPACE if re.match(r"\s", char) else 0
+    return bits | (_UPPER if char.isupper() else 0)
 
 
-def _capitals(text: str, n: int, words: _Words, lengths: np.ndarray) -> np.ndarray:
-    """Per line, how many of its words start with a capital letter."""
-    if _ASTRAL.search(text) is None:
-        return lengths - _kept_per_line(_capital_word_start(), text, n)
-    first = map(str.__getitem__, words.tokens, repeat(0))
-    return words.per_line(np.fromiter(map(str.isupper, first), dtype=np.int64, count=len(words.tokens)))
+def _char_classes(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """The code point and the class bits of each character of ``text`` (a table lookup per character, in
+    numpy)."""
+    # UTF-32 gives one code unit per character; a lone surrogate (which a str may hold) passes as itself.
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    astral = np.flatnonzero(points > 0xFFFF)
+    if len(astral) == 0:
+        return points, _bmp_classes().take(points)
+    classes = _bmp_classes().take(np.where(points > 0xFFFF, 0, points))
+    for i in astral.tolist():
+        classes[i] = _classes_of(text[i])
+    return points, classes
 
 
-def _words(text: str, n: int, stop: frozenset[str]) -> _Words:
-    tokens = _WORD_OR_NEWLINE.findall(text)
-    breaks: list[int] = []
-    at = -1
-    for _ in range(n - 1):  # list.index: a C scan; the "\n" tokens are one cached string object
-        at = tokens.index("\n", at + 1)
-        breaks.append(at)
-    if "\n" in tokens[at + 1 :]:
+def _per_line_sum(values: np.ndarray, chars: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Per line, the sum of a per-character array over its characters (line i ends at ``ends[i]``)."""
+    total = np.concatenate([[0], np.cumsum(values, dtype=np.int64)])
+    return total[ends] - total[ends - chars]
+
+
+@dataclass(frozen=True)
+class _Chars:
+    """A text's characters: per line, its decimal digits, its apostrophes and hyphens that join two word
+    characters (text.WORD counts them inside a word), its words and those that start with an upper-case letter;
+    per character, its code point and whether it is part of a word (of text.WORD's tokens)."""
+
+    digits: np.ndarray
+    joiners: np.ndarray
+    capitals: np.ndarray
+    words: np.ndarray  # per line
+    separators: np.ndarray  # per line: title separators (| • · » › /) and dashes between spaces
+    points: np.ndarray
+    in_word: np.ndarray
+    expands: bool  # a character casefolds to several ("ß" -> "ss")
+
+
+def _chars(text: str, chars: np.ndarray, ends: np.ndarray) -> _Chars:
+    """Counted on the characters' class bits: a few numpy operations per text, no Python per character or per
+    match. A word (text.WORD) is a run of word characters and of joiners between two word characters; it
+    starts at a word character that follows neither a word character nor a joiner that follows one."""
+    points, classes = _char_classes(text)
+    word = (classes & _WORD_CHAR) > 0
+    before = np.concatenate([[False], word[:-1]])  # the character before is a word character
+    after = np.concatenate([word[1:], [False]])  # the character after is a word character
+    joiner = ((classes & _JOINER) > 0) & before & after
+    # joined[i]: the character before i is a joiner with a word character before it.
+    joined = np.zeros(len(word), dtype=bool)
+    if len(word) > 2:
+        joined[2:] = ((classes[1:-1] & _JOINER) > 0) & word[:-2]
+    starts = word & ~before & ~joined
+    # A title separator, or a dash with a space on either side.
+    space = (classes & _SPACE) > 0
+    spaced = np.zeros(len(word), dtype=bool)
+    if len(word) > 2:
+        spaced[1:-1] = space[:-2] & space[2:]
+    separator = ((classes & _SEPARATOR) > 0) | (((classes & _DASH) > 0) & spaced)
+    capital = starts & ((classes & _UPPER) > 0)
+    return _Chars(
+        digits=_per_line_sum((classes & _DIGIT) > 0, chars, ends),
+        joiners=_per_line_sum(joiner, chars, ends),
+        capitals=_per_line_sum(capital, chars, ends),
+        words=_per_line_sum(starts, chars, ends),
+        separators=_per_line_sum(separator, chars, ends),
+        expands=bool(((classes & _EXPANDS) > 0).any()),
+        points=points,
+        in_word=word | joiner,
+    )
+
+
+def _words(text: str, n: int, stop: frozenset[str], chars: _Chars) -> _Words:
+    if text.count("\n") != n - 1:
         raise ValueError("line_features takes the lines of a text: a line holds a newline")
+    # The text with every character outside a word made a space, split at the spaces: text.WORD's tokens,
+    # without a regex match or a Python call per word (a regex findall cost a tenth of cleaning). Each line's
+    # share of them is its count of word starts.
+    kept = np.where(chars.in_word, chars.points, 32).astype("<u4")
+    tokens = kept.tobytes().decode("utf-32-le", "surrogatepass").split()
+    offsets = np.concatenate([[0], np.cumsum(chars.words)])
+    if len(tokens) != offsets[-1]:  # the word starts and the split disagree: a bug, not a text to pass on
+        raise AssertionError(f"line_features split {len(tokens)} words where {offsets[-1]} start")
     folded = list(map(str.casefold, tokens))  # per word, as "İ" casefolds to two characters
     is_stop = np.fromiter(map(stop.__contains__, folded), dtype=np.int64, count=len(tokens))
-    return _Words(tokens, folded, is_stop, np.array([-1, *breaks, len(tokens)], dtype=np.int64))
+    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+    return _Words(tokens, folded, is_stop, offsets, lengths, same_lengths=not chars.expands)
 
 
 def _counts(lines: list[str], keys: list[str], stop: frozenset[str]) -> tuple[np.ndarray, _Words]:
@@ -203,12 +278,13 @@ def _counts(lines: list[str], keys: list[str], stop: frozenset[str]) -> tuple[np
     text, lower = "\n".join(lines), "\n".join(keys)
     chars, ends = _ends(lines)
     _, lower_ends = _ends(keys)  # casefolding may change a line's length ("ß" -> "ss")
-    words = _words(text, n, stop)
-    nw = np.diff(words.bounds) - 1
-    joined = words.per_line(np.fromiter(map(len, words.tokens), dtype=np.int64, count=len(words.tokens)))
+    classes = _chars(text, chars, ends)
+    words = _words(text, n, stop, classes)
+    nw = classes.words
+    joined = words.per_line(words.lengths)
     # Word characters (letters, digits, "_"): the words' characters minus the ' ’ - that join their parts.
-    word_chars = joined - (chars - _kept_per_line(_JOINER, text, n))
-    digits = chars - _kept_per_line(_DIGIT, text, n)
+    digits, capitals = classes.digits, classes.capitals
+    word_chars = joined - classes.joiners
     alpha = word_chars - digits - np.fromiter(map(str.count, lines, repeat("_")), dtype=np.int64, count=n)
     spaces = np.fromiter(map(str.count, lines, repeat(" ")), dtype=np.int64, count=n)
     by_start = np.flatnonzero(np.fromiter(map(str.startswith, keys, repeat(_BYLINE_STARTS)), dtype=bool, count=n))
@@ -220,10 +296,10 @@ def _counts(lines: list[str], keys: list[str], stop: frozenset[str]) -> tuple[np
             np.fromiter(map(str.endswith, lines, repeat(_SENTENCE_ENDS)), dtype=bool, count=n),
             np.fromiter(map(str.endswith, lines, repeat(":")), dtype=bool, count=n),
             words.per_line(words.is_stop),
-            _capitals(text, n, words, chars),
+            capitals,
             digits,
             chars - alpha - digits - spaces,  # punctuation and symbols
-            _matches_per_line(_TITLE_SEPARATORS, text, ends) > 0,
+            classes.separators > 0,
             _search_lines(_LINKISH, keys, _lines_holding(lower, _LINK_MARKS, lower_ends)),
             _search_lines(_COPYRIGHT, keys, _lines_holding(lower, ("©", "(c)", "right"), lower_ends)),
             _search_lines(_BYLINE, lines, by_start),
@@ -320,6 +396,10 @@ def line_features(lines: list[str], rule_hits: list[bool]) -> np.ndarray:
     return np.hstack([base, ctx, _topic_features(words, prose, ctx[:, 11])])
 
 
+#: The most (line, word) pairs :func:`_topic_features` counts in a table (8 bytes each) rather than by sorting.
+_PAIR_TABLE_MAX = 1 << 20
+
+
 def _topic_features(words: _Words, prose: np.ndarray, main: np.ndarray) -> np.ndarray:
     """How much a line talks about what the main text talks about (teasers of other stories do not): the
     share of its content words (longer than three letters, not stop words) that the main span's prose lines
@@ -327,17 +407,23 @@ def _topic_features(words: _Words, prose: np.ndarray, main: np.ndarray) -> np.nd
     n = len(prose)
     out = np.zeros((n, 3))
     folded = words.folded
-    long = np.fromiter(map(len, folded), dtype=np.int64, count=len(folded)) > 3  # the "\n" tokens are short
+    long = words.folded_lengths() > 3  # the break tokens are short
     content = np.flatnonzero(long & (words.is_stop == 0))
-    line_of = np.searchsorted(words.bounds, content) - 1  # a token after bounds[i] and before bounds[i+1]
+    line_of = np.searchsorted(words.offsets, content, side="right") - 1
     content_words = list(map(folded.__getitem__, content.tolist()))
-    vocab = {w: i for i, w in enumerate(dict.fromkeys(content_words))}
+    vocab = dict(zip(dict.fromkeys(content_words), count()))  # word -> id in order of first use, all in C
     ids = np.fromiter(map(vocab.__getitem__, content_words), dtype=np.int64, count=len(content))
     inside = ((prose > 0) & (main > 0))[line_of]
     ref = np.bincount(ids[inside], minlength=len(vocab))
-    # Inside the main span, the line's own uses of a word do not count: only uses found elsewhere.
-    _, where, own = np.unique(line_of * max(1, len(vocab)) + ids, return_inverse=True, return_counts=True)
-    elsewhere = ref[ids] - np.where(inside, own[where], 0)
+    # Inside the main span, the line's own uses of a word do not count: only uses found elsewhere. The uses
+    # of each (line, word) pair: counted in a table when it is small, as np.unique sorts.
+    pair = line_of * max(1, len(vocab)) + ids
+    if n * max(1, len(vocab)) <= _PAIR_TABLE_MAX:
+        own = np.bincount(pair)[pair]
+    else:
+        _, where, uses = np.unique(pair, return_inverse=True, return_counts=True)
+        own = uses[where]
+    elsewhere = ref[ids] - np.where(inside, own, 0)
     per_line = np.bincount(line_of, minlength=n)
     shared = np.bincount(line_of, weights=elsewhere > 0, minlength=n)
     has_words = per_line > 0
