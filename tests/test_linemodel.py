@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from news_etl import line_features as line_features_module
+from news_etl.char_classes import char_counts
 from news_etl.cleaning import MODEL_RULE, clean
 from news_etl.line_features import FEATURES, line_features
 from news_etl.linemodel import LineModel, Trees, decode, default_model
@@ -223,9 +224,7 @@ def test_the_words_are_text_word_tokens_line_by_line() -> None:
     for lines in texts:
         text = "\n".join(lines)
         chars, ends = line_features_module._ends(lines)
-        words = line_features_module._words(
-            text, len(lines), stopwords(), line_features_module._chars(text, chars, ends)
-        )
+        words = line_features_module._words(text, len(lines), stopwords(), char_counts(text, chars, ends))
         per_line = [words.tokens[a:b] for a, b in zip(words.offsets[:-1], words.offsets[1:], strict=True)]
         assert per_line == [WORD.findall(ln) for ln in lines], lines
         assert words.folded == [t.casefold() for t in words.tokens]
