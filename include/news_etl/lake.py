@@ -665,7 +665,11 @@ def retryable(exc: BaseException) -> bool:
     )
 
 
-def backoff(attempt: int, what: str, why: str = "the lake is busy (another commit)") -> None:
+#: Why :func:`retrying` waits, unless the error says better.
+_BUSY = "the lake is busy (another commit)"
+
+
+def backoff(attempt: int, what: str, why: str = _BUSY) -> None:
     wait = min(5.0, 0.1 * 1.6**attempt) * (0.5 + random.random())
     (log.warning if attempt >= 5 else log.info)("%s: %s; retrying in %.1fs", what, why, wait)
     time.sleep(wait)
@@ -685,7 +689,7 @@ def retrying(lake: Lake, what: str, attempt: Callable[[], T]) -> T:
                 raise LakeError(
                     f"{what}: the lake stayed busy through {lake.retries} attempts ({lake.describe()}): {exc}"
                 ) from exc
-            backoff(n, what, str(exc) if isinstance(exc, SnapshotRewritten) else "the lake is busy (another commit)")
+            backoff(n, what, str(exc) if isinstance(exc, SnapshotRewritten) else _BUSY)
     raise AssertionError("unreachable")
 
 

@@ -133,7 +133,7 @@ def _ends(lines: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass(frozen=True)
 class _Words:
-    """A text's words (text.WORD's tokens), flat, as written and casefolded, and where each line's start."""
+    """A text's words (text.WORD's tokens), flat, as written and casefolded, and where each line's words start."""
 
     tokens: list[str]
     folded: list[str]
@@ -155,21 +155,21 @@ class _Words:
         return total[self.offsets[1:]] - total[self.offsets[:-1]]
 
 
-def _words(text: str, n: int, stop: frozenset[str], chars: CharCounts) -> _Words:
+def _words(text: str, n: int, stop: frozenset[str], classes: CharCounts) -> _Words:
     if text.count("\n") != n - 1:
         raise ValueError("line_features takes the lines of a text: a line holds a newline")
     # The text with every character outside a word made a space, split at the spaces: text.WORD's tokens,
     # without a regex match or a Python call per word (a regex findall cost a tenth of cleaning). Each line's
     # share of them is its count of word starts.
-    kept = np.where(chars.in_word, chars.points, 32).astype("<u4")
+    kept = np.where(classes.in_word, classes.points, 32).astype("<u4")
     tokens = kept.tobytes().decode("utf-32-le", "surrogatepass").split()
-    offsets = np.concatenate([[0], np.cumsum(chars.words)])
+    offsets = np.concatenate([[0], np.cumsum(classes.words)])
     if len(tokens) != offsets[-1]:  # the word starts and the split disagree: a bug, not a text to pass on
         raise AssertionError(f"line_features split {len(tokens)} words where {offsets[-1]} start")
     folded = list(map(str.casefold, tokens))  # per word, as "İ" casefolds to two characters
     is_stop = np.fromiter(map(stop.__contains__, folded), dtype=np.int64, count=len(tokens))
     lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-    return _Words(tokens, folded, is_stop, offsets, lengths, same_lengths=not chars.expands)
+    return _Words(tokens, folded, is_stop, offsets, lengths, same_lengths=not classes.expands)
 
 
 def _counts(lines: list[str], keys: list[str], stop: frozenset[str]) -> tuple[np.ndarray, _Words]:
@@ -308,7 +308,7 @@ def _topic_features(words: _Words, prose: np.ndarray, main: np.ndarray) -> np.nd
     n = len(prose)
     out = np.zeros((n, 3))
     folded = words.folded
-    long = words.folded_lengths() > 3  # the break tokens are short
+    long = words.folded_lengths() > 3
     content = np.flatnonzero(long & (words.is_stop == 0))
     line_of = np.searchsorted(words.offsets, content, side="right") - 1
     content_words = list(map(folded.__getitem__, content.tolist()))
