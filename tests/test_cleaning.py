@@ -234,7 +234,7 @@ def test_batch_repeats_leaves_prose_and_duplicate_stories_alone() -> None:
 def test_the_rules_screen_agrees_with_trying_every_rule_in_order(tmp_path: Path) -> None:
     """The screen (anchored patterns joined and tried at the start, others searched alone) only saves time:
     a line gets the first rule, in file order, that matches it, as if every rule were tried."""
-    from news_etl.ruleset import _anchored
+    from news_etl.rule_screen import anchored
 
     extra = tmp_path / "rules.yaml"
     extra.write_text(
@@ -246,7 +246,7 @@ def test_the_rules_screen_agrees_with_trying_every_rule_in_order(tmp_path: Path)
         "    case: true\n"
     )
     rules = load_rules(extra)
-    assert not _anchored(re.compile("^zzz|middle marker")) and _anchored(re.compile("^(?:a|b)c"))
+    assert not anchored(re.compile("^zzz|middle marker")) and anchored(re.compile("^(?:a|b)c"))
     lines = [
         PARA,
         "Share this: Twitter",
@@ -265,24 +265,24 @@ def test_the_rules_screen_agrees_with_trying_every_rule_in_order(tmp_path: Path)
 
 
 def test_the_screen_strings_are_held_by_every_match_on_an_ascii_line() -> None:
-    """A screen test is skipped on an ASCII line that holds none of its strings (ruleset._needles): every
+    """A screen test is skipped on an ASCII line that holds none of its strings (rule_screen.needles_of): every
     match must hold one, whatever the pattern's case rules; non-ASCII literals that match ASCII letters
     case-insensitively (the Kelvin sign, the long s, the dotless i) guarantee nothing."""
     import random
 
-    from news_etl.ruleset import _needles
+    from news_etl.rule_screen import needles_of
 
-    assert _needles(re.compile("(?:Getty Images|Shutterstock|iStock(?:photo)?|Alamy)(?: for x)?$")) == (
+    assert needles_of(re.compile("(?:Getty Images|Shutterstock|iStock(?:photo)?|Alamy)(?: for x)?$")) == (
         "alamy",
         "getty images",
         "istock",
         "shutterstock",
     )
-    assert _needles(re.compile(r"cookies?\b.{0,20}\b(?:your|our) site", re.IGNORECASE)) == ("cookie",)
-    assert _needles(re.compile(r"\w+\s*")) is None and _needles(re.compile("a?b*")) is None
+    assert needles_of(re.compile(r"cookies?\b.{0,20}\b(?:your|our) site", re.IGNORECASE)) == ("cookie",)
+    assert needles_of(re.compile(r"\w+\s*")) is None and needles_of(re.compile("a?b*")) is None
     for tricky in ("\u212a", "\u017f", "\u0131"):  # K (Kelvin), ſ, ı
-        assert _needles(re.compile(tricky + "ey", re.IGNORECASE)) == ("ey",)
-        assert _needles(re.compile(tricky, re.IGNORECASE)) is None
+        assert needles_of(re.compile(tricky + "ey", re.IGNORECASE)) == ("ey",)
+        assert needles_of(re.compile(tricky, re.IGNORECASE)) is None
     rng = random.Random(5)
     patterns = [rule.pattern for rule in load_rules().rules if rule.pattern is not None]
     patterns += [
@@ -298,7 +298,7 @@ def test_the_screen_strings_are_held_by_every_match_on_an_ascii_line() -> None:
     lines = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12))) for _ in range(3000)]
     checked = 0
     for pattern in patterns:
-        needles = _needles(pattern)
+        needles = needles_of(pattern)
         if needles is None:
             continue
         for line in lines:
@@ -316,3 +316,64 @@ def test_a_repeated_line_is_found_whatever_its_case_and_spaces() -> None:
     text = "\n".join([*lines, "Flood warnings"])
     result = clean(text, load_rules())
     assert [r.line_no for r in result.removed if r.rule == REPEATED_LINE] == [2, 3]
+
+
+def test_the_screen_of_many_lines_agrees_with_trying_every_rule_on_each(tmp_path: Path) -> None:
+    """RuleSet.match_lines screens all the lines of a text at once (strings found in the joined lower-cased
+    text, anchored patterns chosen by the first character): each line still gets the first rule that matches
+    it, whatever its characters (curly quotes, accents, the Kelvin sign and long s that match ASCII letters)."""
+    import random
+
+    from news_etl.rule_screen import ASCII_LOOKALIKES, first_chars
+
+    assert [chr(c) for c in range(128, 0x110000) if re.fullmatch("[\x00-\x7f]", chr(c), re.IGNORECASE)] == [
+        "\u0130",
+        "\u0131",
+        "\u017f",
+        "\u212a",
+    ]
+    assert all(ASCII_LOOKALIKES.search(ch) for ch in "\u0130\u0131\u017f\u212a")
+    assert first_chars(re.compile("^(?:Share|like)\\s*:", re.IGNORECASE)) == frozenset("sl")
+    assert first_chars(re.compile("^\\W?x")) is None and first_chars(re.compile("^a?")) is None
+    extra = tmp_path / "rules.yaml"  # a non-ASCII string to find, case-insensitively: "éditorial" on lines
+    extra.write_text("rules:\n  - name: editorial_note\n    pattern: 'Éditorial note'\n", encoding="utf-8")
+    rules = load_rules(extra)
+    rng = random.Random(11)
+    pieces = [
+        *"abkKsSé É’“”•©(|):.-#@ ",
+        "\u212a",  # Kelvin sign: matches "k" case-insensitively
+        "\u017f",  # long s: matches "s"
+        "\u0130",
+        "share",
+        "SHARE THIS",
+        "Advertisement",
+        "Getty Images",
+        "subscribe to our newsletter",
+        "Picture: ",
+        "Reuters",
+        "cookies on your device",
+        "Tags:",
+        "(END)",
+        "read more",
+        "Facebook",
+        "Twitter",
+        "éditorial note",
+    ]
+    lines = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 8))).strip() or "x" for _ in range(4000)]
+    lines += ["\u017fhare this:", "\u212aeep reading", "Getty \u0130mages", "Sign up " * 3000 + "newsletter"]
+    expected = [next((r for r in rules.rules if r.matches(line, count_words(line))), None) for line in lines]
+    got = rules.match_lines(lines)
+    assert got == expected
+    assert sum(r is not None for r in got) > 300  # the lines exercise the rules, not only the misses
+    # Anchored patterns: every match on an ASCII line starts with one of its first characters.
+    patterns = [r.pattern for r in rules.rules if r.pattern is not None and r.pattern.pattern.startswith("^")]
+    checked = 0
+    for pattern in patterns:
+        first = first_chars(pattern)
+        if first is None:
+            continue
+        for line in lines:
+            if line.isascii() and pattern.match(line):
+                checked += 1
+                assert line[0].lower() in first, (pattern.pattern, line)
+    assert checked > 50

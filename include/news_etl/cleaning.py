@@ -106,10 +106,12 @@ def rule_reasons(lines: list[str], rules: RuleSet, preassigned: dict[int, str] |
     preassigned = preassigned or {}
     seen: set[str] = set()
     reasons: list[str | None] = []
+    # The rules see every line, preassigned or not: screening them all at once costs less than picking some.
+    matched = rules.match_lines(lines)
     for i, line in enumerate(lines):
         reason = preassigned.get(i)
         if reason is None:
-            rule = rules.match(line)
+            rule = matched[i]
             reason = rule.name if rule else None
         if reason is None:
             key = line.casefold()
