@@ -106,7 +106,8 @@ def rule_reasons(lines: list[str], rules: RuleSet, preassigned: dict[int, str] |
     preassigned = preassigned or {}
     seen: set[str] = set()
     reasons: list[str | None] = []
-    # The rules see every line, preassigned or not: screening them all at once costs less than picking some.
+    # Every line is screened, preassigned or not: the preassigned ones are a text's few title, byline and date
+    # lines, not worth a second list of the others.
     matched = rules.match_lines(lines)
     for i, line in enumerate(lines):
         reason = preassigned.get(i)

@@ -64,15 +64,16 @@ class Screen:
         # and a 10 MB line of "cookie cookie ..." cost cookie_notice's search 10 s. It is left to the rules
         # whose limit it fits (Rule.matches, which counts its words first): the answer the screen would give.
         passed = [len(line) > LONG_LINE_CHARS for line in lines]
+        ascii_only = list(map(str.isascii, lines))
         # A line with none of the few non-ASCII characters that match an ASCII letter case-insensitively
         # (ASCII_LOOKALIKES) holds, lower-cased, each ASCII string a match on it holds: the ASCII strings of
         # needles_of and the first characters of first_chars hold for it. Non-ASCII strings hold on ASCII lines.
         safe = [
-            not long and (line.isascii() or not ASCII_LOOKALIKES.search(line))
-            for line, long in zip(lines, passed, strict=True)
+            not long and (plain or not ASCII_LOOKALIKES.search(line))
+            for line, long, plain in zip(lines, passed, ascii_only, strict=True)
         ]
         unsafe = [i for i, ok in enumerate(safe) if not ok and not passed[i]]
-        not_ascii = [i for i, line in enumerate(lines) if not passed[i] and not line.isascii()]
+        not_ascii = [i for i, plain in enumerate(ascii_only) if not plain and not passed[i]]
         for table in self.starts:
             full = table[None]
             for i, line in enumerate(lines):
@@ -127,20 +128,20 @@ def _lines_holding(text: str, needles: tuple[str, ...], starts: list[int]) -> se
     return found
 
 
-def _start_table(alternatives: list[str], flags: int) -> dict[str | None, Callable[[str], re.Match[str] | None] | None]:
+def _start_table(alternatives: list[str], flags: int) -> dict[str | None, _Test | None]:
     """The anchored patterns ``alternatives`` as tests to try at a line's start, by the line's first character
     lower-cased (ASCII lines): each joins the alternatives a match can start with that character
     (:func:`first_chars`; those that guarantee nothing are in all of them), None where none can. Key None:
     all of them, for any other line."""
-    compiled: dict[tuple[str, ...], Callable[[str], re.Match[str] | None] | None] = {(): None}
+    compiled: dict[tuple[str, ...], _Test | None] = {(): None}
 
-    def join(alts: tuple[str, ...]) -> Callable[[str], re.Match[str] | None] | None:
+    def join(alts: tuple[str, ...]) -> _Test | None:
         if alts not in compiled:
             compiled[alts] = re.compile("|".join(alts), flags).match
         return compiled[alts]
 
     firsts = [first_chars(re.compile(alt, flags)) for alt in alternatives]
-    table: dict[str | None, Callable[[str], re.Match[str] | None] | None] = {None: join(tuple(alternatives))}
+    table: dict[str | None, _Test | None] = {None: join(tuple(alternatives))}
     for code in range(128):
         char = chr(code).lower()
         table[char] = join(tuple(a for a, f in zip(alternatives, firsts, strict=True) if f is None or char in f))
