@@ -58,6 +58,17 @@ PARA = "The minister said on Tuesday that the talks would continue next week in 
         ("Cookie Settings", "cookie_settings"),
         ("We use cookies to personalise content and ads and to analyse our traffic.", "cookie_notice"),
         ("Cookies collect information about your preferences and your device.", "cookie_notice"),
+        ("This cookie is set by the consent plugin to record the user consent for Analytics.", "cookie_consent"),
+        ("These cookies allow us to count visits and traffic sources so we can improve the site.", "cookie_consent"),
+        ("To show you this content, we need your permission to use cookies.", "cookie_consent"),
+        ("This video is provided by a player which may be using cookies and other technologies.", "cookie_consent"),
+        ("If you do not allow these cookies, you will experience less targeted advertising.", "cookie_consent"),
+        ("Strictly Necessary Cookies - Always Active", "cookie_choice"),
+        ("Allow All Cookies", "cookie_choice"),
+        ("Manage Consent Preferences", "cookie_choice"),
+        ("Article continues below this ad", "keep_reading"),
+        ("Editor’s picks", "most_viewed"),
+        ("People are also reading…", "most_viewed"),
     ],
 )
 def test_rule_matches_boilerplate(line: str, rule: str) -> None:
@@ -71,7 +82,7 @@ def test_a_line_longer_than_any_paragraph_meets_the_rules_it_fits() -> None:
     token = "a" * 25_000  # one word: a pasted blob
     assert RULES.match(f"{token} (AP Photo/Jane Doe)").name == "photo_credit_caption"  # type: ignore[union-attr]
     assert RULES.match(f"Cookie settings {token}").name == "cookie_settings"  # type: ignore[union-attr]
-    assert RULES.match("cookies on your browser " * 2_000) is None  # 8,000 words: past cookie_notice's 80
+    assert RULES.match("cookies on your browser " * 2_000) is None  # 8,000 words: past cookie_notice's 200
     assert RULES.match(token) is None
 
 
@@ -88,6 +99,10 @@ def test_a_line_longer_than_any_paragraph_meets_the_rules_it_fits() -> None:
         "Watchdogs said the deal would raise prices for millions of customers.",
         "Place baked cookies in an airtight container at room temperature for up to three days.",
         "Google delayed its plan to stop third-party cookies in Chrome, regulators said on Friday.",
+        "Let the cookies set for five minutes on the tray before moving them to a rack.",
+        "These cookies store well in a tin for up to a week.",
+        "Kraft plans to cut back on advertising of products like Oreo cookies to children.",
+        "The cookies are placed on a wire rack to cool, and the icing is set by morning.",
         "Subscribers to the service will pay more from April, the company said.",
         "She signed up for the course after reading about it in a newsletter.",
         "He said he would sign up. Subscribers get the paper delivered to their door each morning.",
