@@ -130,8 +130,10 @@ def test_a_short_brief_keeps_its_three_paragraphs_and_says_so() -> None:
     guarded = clean(text, rules, model=model)
     prose = [ln for ln in text.split("\n") if ln.endswith(".")]
     assert guarded.paragraphs == prose
-    assert unguarded.paragraphs == []  # the model alone emptied it: the guard is what keeps the article
-    assert guarded.notes and "prose guard" in guarded.notes[0]
+    # The model alone removes all three. Without the guard, the last resort keeps the likeliest block of prose
+    # lines as the line features count them (12+ words): the first sentence alone. The guard keeps all three.
+    assert unguarded.paragraphs == prose[:1] and "every prose paragraph" in unguarded.notes[0]
+    assert guarded.notes == [guarded.notes[0]] and "prose guard" in guarded.notes[0]
     assert any("prose guard" in r for r in _article(text, rankers=False).row["repairs"])
 
 
@@ -179,3 +181,37 @@ def test_the_guard_counts_a_briefs_words_as_a_reader_does() -> None:
     # such a brief past the guard's 150 words.
     sentence = "National Treasure made $17.1m (£8.8m) in ticket sales, studio estimates said on Sunday."
     assert sentence_words(sentence) == len(sentence.split()) == 13
+
+
+class _Scores:
+    """A line model that scores each line by a word in it, and keeps what scores 0.5 or more."""
+
+    threshold, switch_cost = 0.5, 0.0
+
+    def __init__(self, scores: dict[str, float]) -> None:
+        self.scores = scores
+        self.lines: list[str] = []
+
+    def predict_proba(self, features):
+        import numpy as np
+
+        return np.array([next((p for w, p in self.scores.items() if w in ln), 0.05) for ln in self.lines])
+
+
+def test_a_long_page_the_model_would_empty_keeps_its_likeliest_prose_block() -> None:
+    """Past a brief's 150 words the prose guard is off; a model that never saw the site can still remove every
+    prose line (a podcast page's paragraphs scored 0.03-0.36). The likeliest prose block stays, and a note
+    says so; a page where the model keeps any prose line is left as it decided."""
+    article = [f"The harbour bridge story goes on in paragraph {i} with the council and the vote." for i in range(6)]
+    legal = [f"Our legal notes explain in paragraph {i} how the site handles your data and choices." for i in range(6)]
+    lines = ["Home", "News", *article, "Sign in", "Subscribe", "Search", *legal, "About us"]
+    text = "\n".join(lines)
+    rules = load_rules(None)
+    model = _Scores({"harbour": 0.3, "legal": 0.1})
+    model.lines = lines
+    rescued = clean(text, rules, model=model)
+    assert rescued.paragraphs == article
+    assert any("every prose paragraph" in n for n in rescued.notes)
+    model.scores = {"paragraph 5 with": 0.9, "harbour": 0.3, "legal": 0.1}  # one prose line kept: no rescue
+    kept = clean(text, rules, model=model)
+    assert kept.paragraphs == [article[5]] and not any("every prose paragraph" in n for n in kept.notes)

@@ -77,6 +77,16 @@ PARA = "The minister said on Tuesday that the talks would continue next week in 
         ("TAGS", "tag_list"),
         ("Contact me with news and offers from other Example brands", "consent_notice"),
         ("Receive email from us on behalf of our trusted partners or sponsors", "consent_notice"),
+        ("Do Not Sell or Share My Personal Information", "privacy_choice"),
+        ("California: Do Not Sell My Personal Info |", "privacy_choice"),
+        ("Your Privacy Choices", "privacy_choice"),
+        ("Sale of Personal Data, Targeting & Social Media Cookies", "privacy_choice"),
+        ("Protected by reCAPTCHA: the Google Privacy Policy and Terms of Service apply.", "legal_small_print"),
+        ("YouTube’s privacy policy is available here and its terms of service are too.", "legal_small_print"),
+        ("Use of this site constitutes acceptance of our User Agreement and Privacy Policy.", "legal_small_print"),
+        ("Subscribing indicates your consent to our Terms of Use and Privacy Policy.", "legal_small_print"),
+        ("Privacy controls on your browser are taken as a valid request to opt-out.", "legal_small_print"),
+        ("Privacy Notice: Newsletters may contain info about charities and online ads.", "legal_small_print"),
     ],
 )
 def test_rule_matches_boilerplate(line: str, rule: str) -> None:
@@ -127,6 +137,11 @@ def test_a_line_longer_than_any_paragraph_meets_the_rules_it_fits() -> None:
         "From left field came a bid that nobody on the council had expected.",
         "The race ended at 1:39 (a course record), officials said.",
         "Topics discussed included the budget, the schools and the new bridge.",
+        "Meta changed its privacy policy and terms of service on Monday, and the new terms apply from March.",
+        "By signing, you agree to the terms of the loan, and the bank may apply extra fees.",
+        "The sale of personal data by brokers is legal in most states, the report found.",
+        "Do not sell your personal information to strangers, the police warned shoppers.",
+        "Your privacy rights are at stake, the senator told the committee on Tuesday.",
     ],
 )
 def test_rules_keep_article_sentences(line: str) -> None:

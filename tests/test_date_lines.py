@@ -384,7 +384,7 @@ COOKIES = "\n".join(
 
 def test_markup_text_missed_only_when_the_page_shows_another_longer_article() -> None:
     from news_etl.html import markup_text_missed
-    from news_etl.text import shared_share
+    from news_etl.text import count_words, shared_share
 
     article = "\n".join(ARTICLE.splitlines()[4:])
     assert shared_share(article, article + "\nMore text here.") == 1.0 and shared_share("", article) == 0.0
@@ -401,6 +401,14 @@ def test_markup_text_missed_only_when_the_page_shows_another_longer_article() ->
     assert markup_text_missed(brief, legal)  # without a headline, nothing tells them apart
     assert not markup_text_missed(brief, legal, "16 new officers join Bayonne Police Department")
     assert markup_text_missed(COOKIES, article + "\n" + article, ARTICLE.splitlines()[0])
+    # A cookie policy the markup took for the article, beside a page article no longer than it: the page's
+    # article replaces it only when the policy names none of the headline's words and the page's names half.
+    three = "\n".join(ARTICLE.splitlines()[4:7])
+    assert count_words(three) <= 1.5 * count_words(COOKIES)
+    assert markup_text_missed(COOKIES, three, ARTICLE.splitlines()[0])
+    assert not markup_text_missed(COOKIES, three)  # without a headline, nothing tells them apart
+    assert not markup_text_missed(COOKIES, three, "Cookies and the harbour bridge")  # the policy names "cookies"
+    assert not markup_text_missed(COOKIES, three, "Night bus trial extended")  # the page's names none either
 
 
 def test_an_html_page_whose_markup_gave_its_teasers_gets_its_visible_article() -> None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from news_etl.line_features import line_features
+import numpy as np
+
+from news_etl.line_features import FEATURES, line_features
 from news_etl.linemodel import decode
 from news_etl.ruleset import RuleSet
 from news_etl.text import WORD, count_words
@@ -145,7 +147,9 @@ def clean(text: str, rules: RuleSet, preassigned: dict[int, str] | None = None, 
     brief = _brief_prose(lines, reasons, rules.brief_max_words)
     if model is not None and lines and not _hard_wrapped(_blocks(raw_lines)):
         # The model reads one block per line; hard-wrapped prose (many lines per paragraph) is left to the rules.
-        p_body = model.predict_proba(line_features(lines, [r is not None for r in reasons]))
+        hits = [r is not None for r in reasons]
+        features = line_features(lines, hits)
+        p_body = model.predict_proba(features)
         probs = [round(float(p), 4) for p in p_body]
         keep = decode(p_body, model.threshold, model.switch_cost)
         # A section heading between two kept paragraphs belongs to the body, whatever the model thinks.
@@ -165,6 +169,12 @@ def clean(text: str, rules: RuleSet, preassigned: dict[int, str] | None = None, 
             notes.append(
                 f"body: kept {guarded} prose paragraph(s) of a short text that the line model would have "
                 "removed (prose guard)"
+            )
+        rescued = _best_prose_block(lines, (features[:, _PROSE] > 0) & ~np.array(hits, dtype=bool), keep, p_body)
+        if rescued:
+            notes.append(
+                f"body: the line model would have removed every prose paragraph; kept the likeliest prose block "
+                f"({rescued} paragraph(s))"
             )
         reasons = [r if r is not None or k else MODEL_RULE for r, k in zip(reasons, keep, strict=True)]
     removed = [
@@ -212,6 +222,32 @@ def _prose_guard(lines: list[str], reasons: list[str | None], keep, brief: list[
     for k in dropped:
         keep[k] = True
     return len(dropped)
+
+
+#: The line features' column saying a line reads like prose (12+ words, sentence-shaped, function words).
+_PROSE = FEATURES.index("prose")
+
+
+def _best_prose_block(lines: list[str], prose: np.ndarray, keep: np.ndarray, p_body: np.ndarray) -> int:
+    """When the model would keep no prose line of a text that has some (``prose``: the lines no rule removed that
+    the line features call prose), keep its likeliest prose block instead; returns how many lines it kept.
+
+    A block is a run of prose lines with at most two other lines between two of them; the likeliest has the
+    most words weighted by the model's body probability. A longer text than a brief can be emptied too: a model
+    that never saw a site scored a podcast page's five paragraphs 0.03-0.36 and kept nothing, and an empty body
+    is quarantined. The block's lines between its prose lines stay removed."""
+    if not prose.any() or (prose & keep).any():
+        return 0
+    blocks: list[list[int]] = []
+    for k in np.flatnonzero(prose).tolist():
+        if blocks and k - blocks[-1][-1] <= 3:
+            blocks[-1].append(k)
+        else:
+            blocks.append([k])
+    best = max(blocks, key=lambda block: sum(float(p_body[k]) * count_words(lines[k]) for k in block))
+    for k in best:
+        keep[k] = True
+    return len(best)
 
 
 #: rule name for short lines that many different files of one source share (a site's footer, share bar)

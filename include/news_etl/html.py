@@ -35,15 +35,21 @@ MISSED_SHARE = 0.3
 
 def markup_text_missed(body: str, page_body: str, title: str | None = None) -> bool:
     """Whether the main text an HTML page's markup gave missed its article: the article cleaned from the page's
-    visible lines (``page_body``) is half as long again, holds under :data:`MISSED_SHARE` of it, and names the
+    visible lines (``page_body``) holds under :data:`MISSED_SHARE` of it, is half as long again, and names the
     headline's words at least half as well as it does. An empty ``body`` beside a page article counts as missed:
     the page's own lines are then the article. The page's cleaning can be the one that went wrong (a 54-word
     brief whose page cleaning, by a model that never saw the site, kept only the site's legal lines, longer and
-    naming none of the headline's words): the markup's text then stays."""
+    naming none of the headline's words): the markup's text then stays. A page article no longer than the
+    markup's text replaces it only when that text names none of the headline's words and the page's names half
+    of them: a cookie policy the markup took for the article, hard-wrapped into fragments no rule names, beside
+    a short podcast page whose three paragraphs share its headline's words."""
     page_words = count_words(page_body)
-    if page_words == 0 or page_words <= 1.5 * count_words(body) or shared_share(body, page_body) >= MISSED_SHARE:
+    if page_words == 0 or shared_share(body, page_body) >= MISSED_SHARE:
         return False
-    return _headline_share(title, page_body) >= _headline_share(title, body) / 2
+    page_share, markup_share = _headline_share(title, page_body), _headline_share(title, body)
+    if page_words <= 1.5 * count_words(body):
+        return markup_share == 0.0 and page_share >= 0.5
+    return page_share >= markup_share / 2
 
 
 def _headline_share(title: str | None, text: str) -> float:
