@@ -147,8 +147,7 @@ def clean(text: str, rules: RuleSet, preassigned: dict[int, str] | None = None, 
     brief = _brief_prose(lines, reasons, rules.brief_max_words)
     if model is not None and lines and not _hard_wrapped(_blocks(raw_lines)):
         # The model reads one block per line; hard-wrapped prose (many lines per paragraph) is left to the rules.
-        hits = [r is not None for r in reasons]
-        features = line_features(lines, hits)
+        features = line_features(lines, [r is not None for r in reasons])
         p_body = model.predict_proba(features)
         probs = [round(float(p), 4) for p in p_body]
         keep = decode(p_body, model.threshold, model.switch_cost)
@@ -170,7 +169,7 @@ def clean(text: str, rules: RuleSet, preassigned: dict[int, str] | None = None, 
                 f"body: kept {guarded} prose paragraph(s) of a short text that the line model would have "
                 "removed (prose guard)"
             )
-        rescued = _best_prose_block(lines, (features[:, _PROSE] > 0) & ~np.array(hits, dtype=bool), keep, p_body)
+        rescued = _best_prose_block(lines, (features[:, _PROSE] > 0) & (features[:, _RULE_HIT] == 0), keep, p_body)
         if rescued:
             notes.append(
                 f"body: the line model would have removed every prose paragraph; kept the likeliest prose block "
@@ -224,8 +223,9 @@ def _prose_guard(lines: list[str], reasons: list[str | None], keep, brief: list[
     return len(dropped)
 
 
-#: The line features' column saying a line reads like prose (12+ words, sentence-shaped, function words).
-_PROSE = FEATURES.index("prose")
+#: The line features' columns saying a line reads like prose (12+ words, sentence-shaped, function words), and
+#: that a rule (or the header's metadata) removed it.
+_PROSE, _RULE_HIT = FEATURES.index("prose"), FEATURES.index("rule_hit")
 
 
 def _best_prose_block(lines: list[str], prose: np.ndarray, keep: np.ndarray, p_body: np.ndarray) -> int:
