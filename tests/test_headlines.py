@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from news_etl.articles import build_article
-from news_etl.byline_lines import default_byline_model, names_in
+from news_etl.byline_lines import default_byline_model, names_in, pick_byline
 from news_etl.cleaning import clean
 from news_etl.headlines import FEATURES, body_start, candidates, default_title_model, title_features, trail_headline
 from news_etl.linemodel import default_model
@@ -268,3 +268,19 @@ def test_the_note_of_a_dropped_outlet_is_bounded() -> None:
     row = build_article(rec, source_path="p", file_hash="h", run_id="r", ingested_at=AT, rules=load_rules()).row
     assert row["authors"] == ["Jane Roe"]
     assert row["repairs"] and all(len(r) < 300 for r in row["repairs"])
+
+
+class _FirstCandidate:
+    """A ranker stub that takes the first candidate line, top to bottom."""
+
+    def best(self, X):
+        return 0 if len(X) else None
+
+
+def test_the_headline_line_is_no_byline_unless_it_is_nothing_but_names() -> None:
+    prose = "Officials said on Monday that the two countries had agreed to hold talks on defence ties next year."
+    lines = ["India, Japan hold talks on defence ties", "", "By Jane Doe", "", prose]
+    assert pick_byline(_FirstCandidate(), lines, 4, 0, {}, prose) == (2, ["Jane Doe"])
+    # A title picked from a line of names was the wrong pick: the line stays the byline's candidate.
+    lines = ["Nika Simovich Fisher", "", "Generative AI has ushered in a new phase", "", prose]
+    assert pick_byline(_FirstCandidate(), lines, 4, 0, {}, prose) == (0, ["Nika Simovich Fisher"])

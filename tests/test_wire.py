@@ -49,6 +49,9 @@ def _build(text: str, url: str | None = None) -> tuple[dict, list[dict]]:
         ("MOSCOW. Dec 5 (Interfax) - Russia's", "Moscow", "Dec 5", "Interfax"),
         ("MOSCOW, December 5. /TASS/. Russia's central bank", "Moscow", "December 5", "TASS"),
         ("LONDON/SINGAPORE, Nov 28 (Reuters) - Oil prices rose", "London/Singapore", "Nov 28", "Reuters"),
+        ("New Delhi [India], July 22 (ANI): India and Japan", "New Delhi, India", "July 22", "ANI"),
+        ("SÃO PAULO, July 22 (Reuters) - Brazil's", "São Paulo", "July 22", "Reuters"),
+        ("Zürich (dpa) - Swiss voters", "Zürich", None, "dpa"),
     ],
 )
 def test_datelines_give_place_date_and_agency(
@@ -102,6 +105,18 @@ def test_sentences_are_not_datelines() -> None:
         ("--With assistance from Alex Longley and Grant Smith.", ["Alex Longley", "Grant Smith"], False),
         ("-- AFP", ["AFP"], False),
         ("— Reuters", ["Reuters"], False),
+        ("(Kyodo)", ["Kyodo"], False),  # a paper's credit to an agency, in parentheses or alone
+        ("BERNAMA", ["Bernama"], False),
+        ("AFP", ["AFP"], False),
+        (
+            "Associated Press writers Jane Doe in New York and John Roe in Chicago contributed.",
+            ["Jane Doe", "John Roe"],
+            False,
+        ),
+        ("Australian Associated Press", ["Australian Associated Press"], False),
+        ("— With files from The Canadian Press", ["The Canadian Press"], False),
+        ("With files from Reuters and Jane Doe", ["Reuters", "Jane Doe"], False),
+        ("This report by The Canadian Press was first published July 22, 2024.", ["The Canadian Press"], False),
         # AP's line naming where its reporters were: a surname alone repeats the byline's reporter.
         ("Beck reported from Omaha, Nebraska.", [], False),
         ("Jane Doe reported from Paris and John Roe from Lyon.", ["Jane Doe", "John Roe"], False),
@@ -117,6 +132,11 @@ def test_ordinary_sentences_are_not_credit_lines() -> None:
         "Reporting on the war has been difficult, she said.",
         "Apple reported from Cupertino that sales fell.",
         "Smith reported from the scene.",
+        "Reuters Photo",
+        "Many people contributed.",
+        "With files from the past, he built a case against the company.",
+        "(Photo)",
+        "Associated",
         PROSE,
     ):
         assert credit_names(line) is None, line
@@ -255,3 +275,119 @@ def test_a_newsrooms_credit_is_an_author_and_an_agency_signoff_credits_the_agenc
     assert staff["authors"] == ["Reuters Staff"] and staff["dateline"] == "London"  # the byline left the body
     afp, _ = _build("Heavy rains displaced thousands in eastern Kenya, the Red Cross said.\n\n" + PROSE + "\n\n-- AFP")
     assert afp["authors"] == ["AFP"] and afp["body"].endswith("over the summer.")
+
+
+def test_service_lines_of_dw_and_xinhua_and_aps_funding_note_leave_the_body() -> None:
+    dw, removed = _build(
+        "Far right gains in eastern state polls\n\nThe AfD came first in a regional election in Thuringia, results "
+        "showed on Sunday.\n\n" + PROSE + "\n\ndh/msm (AFP, Reuters)"
+    )
+    assert dw["body"].endswith("over the summer.") and dw["authors"] == []  # initials name nobody
+    assert "agency_desk_code" in {r["rule"] for r in removed}
+    xinhua, removed = _build(
+        "BEIJING, July 22 (Xinhua) -- China's industrial output rose 5 percent in June.\n\n"
+        + PROSE
+        + "\n\nEditor: Liu Jie"
+    )
+    assert xinhua["body"].endswith("over the summer.") and xinhua["authors"] == []  # the editor wrote nothing
+    assert [r["rule"] for r in removed] == ["editor_credit"]
+    ap, removed = _build(
+        "MIAMI (AP) — A storm hit the coast on Monday, forecasters said.\n\n" + PROSE + "\n\n"
+        "Follow AP's coverage of climate at https://apnews.com/hub/climate\n\n"
+        "The Associated Press’ climate coverage receives financial support from multiple private foundations. "
+        "AP is solely responsible for all content."
+    )
+    assert ap["body"].endswith("over the summer.")
+    assert [r["rule"] for r in removed] == ["agency_funding", "agency_funding"]
+
+
+def test_a_papers_closing_credit_to_an_agency_names_it() -> None:
+    kyodo, removed = _build("TOKYO, July 22 (Kyodo) -- Japan's cabinet approved a plan.\n\n" + PROSE + "\n\n(Kyodo)")
+    assert kyodo["authors"] == ["Kyodo"] and kyodo["body"].endswith("over the summer.")
+    assert [r["rule"] for r in removed] == ["meta:credit"]
+
+
+def test_a_wires_version_tag_is_no_part_of_its_headline() -> None:
+    yonhap, _ = _build(
+        "(2nd LD) N. Korea fires ballistic missile into East Sea: JCS\n\nSEOUL, July 22 (Yonhap) -- North Korea "
+        "fired a ballistic missile on Monday, the military said.\n\n" + PROSE + "\n\n(END)"
+    )
+    # The tag kept the headline from reading as one: it stayed in the body, and the dateline below it was lost.
+    assert yonhap["title"] == "N. Korea fires ballistic missile into East Sea: JCS"
+    assert yonhap["dateline"] == "Seoul" and yonhap["published_date"] == date(2024, 7, 22)
+    assert yonhap["body"].startswith("SEOUL, July 22 (Yonhap)")
+    reuters, _ = _build(
+        "UPDATE 2-Oil falls as demand worries weigh\n\nLONDON, July 22 (Reuters) - Oil prices fell on Monday.\n\n"
+        + PROSE
+    )
+    assert reuters["title"] == "Oil falls as demand worries weigh"
+
+
+def test_a_headline_that_reads_as_names_is_not_the_byline() -> None:
+    from news_etl.byline_lines import default_byline_model
+    from news_etl.headlines import default_title_model
+
+    built = article_step(
+        "India, Japan hold talks on defence ties\n\nNew Delhi [India], July 22 (ANI): India and Japan on Monday "
+        "held talks on defence cooperation, officials said.\n\n" + PROSE,
+        REF,
+        line_model=True,
+        title_model=default_title_model(),
+        byline_model=default_byline_model(),
+    )
+    assert built.row["title"] == "India, Japan hold talks on defence ties"
+    assert built.row["authors"] == [] and built.row["dateline"] == "New Delhi, India"
+
+
+def test_a_canadian_press_story_credits_the_agency_and_dates_itself_from_its_footer() -> None:
+    row, removed = _build(
+        "TORONTO — Canada's main stock index rose on Monday, led by energy shares.\n\n" + PROSE + "\n\n"
+        "This report by The Canadian Press was first published July 22, 2024."
+    )
+    assert row["authors"] == ["The Canadian Press"] and row["published_date"] == date(2024, 7, 22)
+    assert row["dateline"] == "Toronto" and row["body"].endswith("over the summer.")
+    assert len(removed) == 1
+
+
+def test_a_reuters_update_note_leaves_the_body_and_frees_the_dateline() -> None:
+    row, removed = _build(
+        "Oil falls on demand worries\n\n(Corrects spelling of analyst's name in paragraph 4)\n\n"
+        "LONDON, July 22 (Reuters) - Oil prices fell on Monday on demand worries.\n\n" + PROSE + "\n\nSign up here."
+    )
+    assert row["dateline"] == "London" and row["published_date"] == date(2024, 7, 22)
+    assert row["body"].startswith("LONDON, July 22") and row["body"].endswith("over the summer.")
+    assert {r["rule"] for r in removed} >= {"wire_update_note", "newsletter_pitch"}
+
+
+def test_an_afp_byline_with_a_second_reporter_and_a_place_names_both() -> None:
+    row, _ = _build(
+        "Floods kill dozens in Nigeria\n\nBy Aminu ABUBAKAR with Joe SMITH in Lagos\n\n"
+        "Kano, Nigeria (AFP) – Floods killed dozens of people in northern Nigeria, officials said Monday.\n\n" + PROSE
+    )
+    assert row["authors"] == ["Aminu ABUBAKAR", "Joe SMITH"] and row["dateline"] == "Kano, Nigeria"
+
+
+def test_an_ap_feed_slug_and_editors_note_are_no_headline_nor_dateline() -> None:
+    row, removed = _build(
+        "BC-US--Congress-Budget, 1st Ld-Writethru\n\nEds: UPDATES with Senate vote. With AP Photos.\n\n"
+        "Senate passes budget bill\n\nBy LISA MASCARO\n\nWASHINGTON (AP) — The Senate passed a budget bill on "
+        "Monday.\n\n" + PROSE
+    )
+    assert row["title"] == "Senate passes budget bill" and row["dateline"] == "Washington"
+    assert row["body"].startswith("WASHINGTON (AP)") and [r["rule"] for r in removed][:2] == ["wire_slug"] * 2
+
+
+def test_a_line_a_rule_names_is_no_headline_beside_the_byline() -> None:
+    row, removed = _build(
+        "By John Smith\n\n3 min read\n\nLONDON (Reuters) - Oil prices fell on Monday on demand worries.\n\n" + PROSE
+    )
+    assert row["title"] is None and ("reading_time", "3 min read") in {(r["rule"], r["line_text"]) for r in removed}
+
+
+def test_a_flash_under_a_breaking_news_flag_keeps_its_dateline() -> None:
+    row, removed = _build(
+        "BREAKING NEWS\n\nNorth Korea fires missile, South's military says\n\nSEOUL, July 22 (Yonhap) -- North Korea "
+        "fired an unidentified projectile, the South's military said.\n\n(END)"
+    )
+    assert row["dateline"] == "Seoul" and row["published_date"] == date(2024, 7, 22)
+    assert row["body"].startswith("SEOUL") and "news_flag" in {r["rule"] for r in removed}

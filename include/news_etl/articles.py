@@ -323,6 +323,9 @@ def build_article(
         default_tz=default_tz,
         reader_tz=dates.reader_zone(record.locale, record.url),
     )
+    if record.title is None and header.title is not None and rules.match(header.title) is not None:
+        header.marks = {i: why for i, why in header.marks.items() if why != "meta:title"}  # "3 min read" by a byline
+        header.title = None
     marks = {**(extra_marks or {}), **header.marks}
     cleaned = clean(record.text, rules, preassigned=marks, model=model)
     given_back = _lede_taken_for_title(lines, header, cleaned, rules) if record.title is None else None

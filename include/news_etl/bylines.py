@@ -168,7 +168,8 @@ def parse_byline(text: str) -> list[str]:
     if _SINCE.search(names):
         names = _SINCE.sub("", names).rstrip(" ,|·•-")
     chunks = re.split(r"\s+(?:and|&)\s+|\s*[,;|/]\s*|\s+with\s+", names, flags=re.IGNORECASE)
-    parts = [piece for chunk in chunks for piece in _glued_agency(chunk)]
+    # Where a reporter was is no part of the name: "Aminu ABUBAKAR with Joe SMITH in Lagos" (AFP).
+    parts = [piece for chunk in chunks for piece in _glued_agency(_strip_places(chunk))]
     if any(_person_like(p.strip()) for p in parts):
         # Beside a reporter named in mixed case, a name in capitals is the paper's ("Kayla Jimenez, USA TODAY"),
         # not a second writer (wire bylines shout the reporter and write the agency in mixed case).
@@ -198,14 +199,31 @@ _CREDIT_SEGMENT = re.compile(
 _CONTACT = re.compile(
     r"^to contact the (?P<role>reporters?|editors?|authors?)\b[^:]{0,60}:\s*(?P<names>.+)$", re.IGNORECASE
 )
-#: "--With assistance from Jane Doe and John Roe." (Bloomberg), "-- AFP" (a paper's credit to an agency).
+#: "--With assistance from Jane Doe and John Roe." (Bloomberg).
 _ASSISTED = re.compile(r"^[-–—]*\s*with (?:the )?assistance (?:from|of)\s+(?P<names>.+?)\.?$", re.IGNORECASE)
-_AGENCY_CREDIT = re.compile(r"^[-–—]+\s*(?P<names>[^-–—].{0,40}?)\.?$")
+#: "With files from The Canadian Press" (a Canadian paper's credit), "This report by The Canadian Press was first
+#: published July 22, 2024." (the agency's own, a date line too: dates.py reads its date).
+_WITH_FILES = re.compile(
+    r"^[-–—]*\s*(?:with files from\s+(?P<files>.+?)|this (?:report|story|article) by\s+(?P<report>.+?)\s+was "
+    r"(?:first )?published\b.{0,60})\.?$",
+    re.IGNORECASE,
+)
+#: A paper's credit to an agency closing the story: "-- AFP", "(Kyodo)", "BERNAMA" (is_agency decides).
+_AGENCY_CREDIT = re.compile(
+    r"^(?:[-–—]+\s*(?P<dashed>[^-–—].{0,40}?)|\(\s*(?P<paren>[^()]{1,40}?)\s*\)|(?P<bare>[^()]{1,40}?))\.?$"
+)
 #: "Associated Press writer Jane Doe in Paris contributed to this report." / "Jane Doe contributed reporting."
 _CONTRIBUTED = re.compile(
     r"^(?:(?:the\s+)?(?:associated\s+press|ap|afp|reuters|bloomberg)\s+(?:staff\s+)?"
     r"(?:writers?|reporters?|correspondents?|journalists?)\s+)?(?P<names>.+?)\s+contributed\s+"
     r"(?:to\s+this\s+(?:report|story|article)|reporting|additional\s+reporting)\b.{0,60}$",
+    re.IGNORECASE,
+)
+
+#: "Associated Press writers Jane Doe in New York and John Roe contributed." (the agency's words make it a credit).
+_AGENCY_WRITERS = re.compile(
+    r"^(?:the\s+)?(?:associated\s+press|ap|afp|reuters|bloomberg)\s+(?:staff\s+)?(?:writers?|reporters?|"
+    r"correspondents?|journalists?)\s+(?P<names>.+?)\s+contributed\.?$",
     re.IGNORECASE,
 )
 
@@ -238,7 +256,7 @@ def credit_names(line: str) -> tuple[list[str], bool] | None:
             return [], True
         people = [_strip_places(EMAIL.sub("", p).strip(" ,").removesuffix(" at")) for p in m.group("names").split(";")]
         return [n for p in people for n in parse_byline(p)], True
-    m = _CONTRIBUTED.match(text) or _ASSISTED.match(text)
+    m = _CONTRIBUTED.match(text) or _ASSISTED.match(text) or _AGENCY_WRITERS.match(text)
     if m:
         return [n for n in parse_byline(_strip_places(m.group("names")))], False
     m = _REPORTED_FROM.match(text)
@@ -246,9 +264,15 @@ def credit_names(line: str) -> tuple[list[str], bool] | None:
         # A surname alone ("Beck") names the byline's reporter again: a full name only is a contributor.
         names = parse_byline(m.group("names")) + parse_byline(m.group("more") or "")
         return [n for n in names if " " in n], False
+    m = _WITH_FILES.match(text)
+    credited = (m.group("files") or m.group("report")) if m else ""
+    if credited and count_words(credited) <= 8 and parse_byline(credited):  # not "With files from the past, ..."
+        return parse_byline(credited), False
     m = _AGENCY_CREDIT.match(text)
-    if m and is_agency(m.group("names").strip()):
-        return [m.group("names").strip()], False
+    agency = (m.group("dashed") or m.group("paren") or m.group("bare") or "").strip() if m else ""
+    if agency and is_agency(agency):
+        # A shouted name is written as elsewhere ("BERNAMA" -> "Bernama"); a short one is an acronym ("AFP").
+        return [agency.title() if agency.isupper() and len(agency) > 4 else agency], False
     return None
 
 

@@ -12,7 +12,8 @@ from news_etl.bylines import is_agency
 from news_etl.dates import MONTHS
 from news_etl.text import count_words
 
-_WORD = r"[A-Z][A-Za-z.'’\-]+"
+#: A word of a place's name: a capital, then letters and . ' - ("SÃO PAULO", "N'DJAMENA", "St.").
+_WORD = r"(?![a-zß-ÿ])[^\W\d_](?:[^\W\d_]|[.'’\-])+"
 #: Lower-case words inside a place's name: "Rio de Janeiro", "Vina del Mar", "Frankfurt am Main".
 _PARTICLE = r"(?:de|del|della|da|das|do|dos|di|du|la|le|las|los|el|am|im|sur)"
 #: A wire date: "July 22", "Sept. 6", "22 July", "July 22, 2024", "DEC 5" (Reuters, Yonhap, Xinhua, AFP, ANSA).
@@ -33,8 +34,9 @@ _DATELINE = re.compile(
     rf"^(?P<place>{_WORD}(?:(?:\s+{_PARTICLE})?(?:[ ,]+|/){_WORD}){{0,3}})"
     # A state or district after the city: "Calif.", "Md.", "D.C.".
     r"(?:,\s*(?:[A-Z][a-z]{1,5}\.?|[A-Z]\.[A-Z]\.))?"
-    # AFP names the country in parentheses before its tag: "Vina del Mar (Chile) (AFP) -".
-    r"(?:\s*\((?P<region>[A-Z][A-Za-z .'’\-]{1,30})\)(?=\s*\())?"
+    # AFP names the country in parentheses before its tag: "Vina del Mar (Chile) (AFP) -"; ANI in brackets
+    # before the date: "New Delhi [India], July 22 (ANI):".
+    r"(?:\s*(?:\((?P<region>[A-Z][A-Za-z .'’\-]{1,30})\)(?=\s*\()|\[(?P<bracketed>[A-Z][A-Za-z .'’\-]{1,30})\]))?"
     rf"(?:,?\s+{_DATE})?"
     rf"\s*{_TAG}?" + _END
 )
@@ -73,6 +75,21 @@ _NOT_PLACES = {
     "by",
     "the",
 }
+
+
+#: A wire's version tags before a headline: Yonhap's "(LEAD)", "(2nd LD)", "(3rd LD, Correction)", "(URGENT)";
+#: Reuters' "UPDATE 2-", "RPT-", "REFILE-", "CORRECTED-". They say which take of the story this is, not what
+#: it is about: the headline is what follows them.
+_WIRE_TAG = re.compile(
+    r"^(?:\((?:LEAD|URGENT|\d+(?:st|nd|rd|th)\s+LD)(?:[-,\s][^()]{0,30})?\)\s*"
+    r"|(?:(?:UPDATE|WRAPUP)\s+\d+|RPT|REFILE|CORRECTED|CORRECTION)\s*-\s*)+(?=\S)"
+)
+
+
+def strip_wire_tag(headline: str) -> str:
+    """ "(LEAD) N. Korea fires missile" -> "N. Korea fires missile"; "UPDATE 2-Oil falls" -> "Oil falls"."""
+    tag = _WIRE_TAG.match(headline)
+    return headline[tag.end() :] if tag else headline
 
 
 #: How much of a first paragraph can hold its dateline (the longest real ones are under 80 characters).
@@ -131,7 +148,7 @@ def parse_dateline(first_paragraph: str | None) -> Dateline | None:
         return Dateline(place=None, agency=first_agency) if first_agency else None
     if place is None and not (agency and is_agency(agency)):
         return None  # "(Photo) - ..." is no dateline
-    region = m.groupdict().get("region")
+    region = m.groupdict().get("region") or m.groupdict().get("bracketed")
     return Dateline(place=_place(place, region) if place else None, date=m.group("date"), agency=agency)
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from news_etl.datelines import strip_wire_tag
 from news_etl.linemodel import Ranker, read_model_file
 from news_etl.metadata import NOT_TITLE, is_headline
 from news_etl.settings import MODELS_DIR
@@ -73,11 +74,12 @@ _BAR_OR_DASH_HEAD = re.compile(r"^([^|–—-]+?)\s+[|–—-]\s+")
 
 
 def clean_headline(title: str | None, publisher: str | None = None) -> str | None:
-    """A headline without what pages add to it: a trailing media tag ("(video)", "[Watch]"), a trailing
-    "| Section" or "| Site" of at most three words, and a leading "Site - " naming the publisher."""
+    """A headline without what pages add to it: a wire's version tag ("(LEAD)", "UPDATE 2-"), a trailing media
+    tag ("(video)", "[Watch]"), a trailing "| Section" or "| Site" of at most three words, and a leading
+    "Site - " naming the publisher."""
     if not title:
         return title
-    out = _MEDIA_TAG.sub("", title).strip()
+    out = strip_wire_tag(_MEDIA_TAG.sub("", title).strip())
     tail = _BAR_TAIL.search(out)
     if tail and count_words(tail.group(1)) <= 3 and count_words(out[: tail.start()]) >= 3:
         out = out[: tail.start()].strip()
@@ -135,7 +137,7 @@ def title_features(lines: list[str], cands: list[int], start: int, marks: dict[i
             ranks[i] = rank
     rows = []
     for i in cands:
-        line = lines[i].strip()
+        line = strip_wire_tag(lines[i].strip())
         o = ordinal[i]
         words = line.split()
         alpha = [w for w in words if w[:1].isalpha()]

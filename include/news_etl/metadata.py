@@ -17,6 +17,7 @@ from functools import lru_cache
 from urllib.parse import urlparse
 
 from news_etl.bylines import BYLINE, ROLE_WORDS, credit_names, email_domains, is_agency, parse_byline
+from news_etl.datelines import strip_wire_tag
 from news_etl.dates import (
     DATE_EVIDENCE,
     EXPLICIT_UTC,
@@ -37,6 +38,7 @@ SKIP_LINK = re.compile(r"^skip (?:to|directly to)\b", re.IGNORECASE)
 
 def is_headline(line: str) -> bool:
     """A line shaped like a headline: short, not a sentence ending in a full stop, not a label."""
+    line = strip_wire_tag(line)
     n = count_words(line)
     if not 3 <= n <= 30 or len(line) > 250:
         return False
@@ -281,13 +283,14 @@ def _find_credits(h: Header, lines: list[str], nonblank: list[int]) -> None:
     when nobody else is named."""
     contributors: list[str] = []
     for i in nonblank[-8:]:
-        if i in h.marks:
+        # A dated credit ("This report by The Canadian Press was first published July 22, 2024.") is read here too.
+        if h.marks.get(i, "meta:timestamp") != "meta:timestamp":
             continue
         found = credit_names(lines[i])
         if found is None:
             continue
         names, reporters = found
-        h.marks[i] = "meta:credit"
+        h.marks.setdefault(i, "meta:credit")
         if reporters:
             h.authors += [n for n in names if n not in h.authors]
         else:
