@@ -391,3 +391,12 @@ def test_a_flash_under_a_breaking_news_flag_keeps_its_dateline() -> None:
     )
     assert row["dateline"] == "Seoul" and row["published_date"] == date(2024, 7, 22)
     assert row["body"].startswith("SEOUL") and "news_flag" in {r["rule"] for r in removed}
+
+
+def test_a_reuters_credit_with_places_at_the_end_is_a_credit_not_a_byline() -> None:
+    row, removed = _build(
+        "LONDON, July 22 (Reuters) - Oil prices fell on Monday on demand worries.\n\n" + PROSE + "\n\n"
+        "Reporting by John Smith in London and Ana Ruiz in Singapore; Editing by Kirsten Donovan"
+    )
+    assert row["authors"] == ["John Smith", "Ana Ruiz"]  # the reporters, not the editor
+    assert [r["rule"] for r in removed] == ["meta:credit"]

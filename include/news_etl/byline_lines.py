@@ -175,11 +175,11 @@ def pick_byline(
 ) -> tuple[int, list[str]] | None:
     """``(line index, names)`` of the byline, or None when no candidate scores at least the ranker's threshold."""
     # The headline is no byline, though names may open it ("India, Japan hold talks on defence ties"), unless it
-    # is nothing but names: then the title was the wrong pick ("Nika Simovich Fisher" above the headline).
+    # is mostly names: then the title was the wrong pick ("Nika Simovich Fisher" above the headline).
     cands = [
         (i, names)
         for i, names in candidates(lines, start, furniture)
-        if i != title_line or sum(map(count_words, names)) >= 0.8 * count_words(lines[i])
+        if i != title_line or sum(map(count_words, names)) >= 0.5 * count_words(lines[i])
     ]
     k = ranker.best(byline_features(lines, cands, start, title_line, marks, body)) if cands else None
     return cands[k] if k is not None else None

@@ -227,8 +227,8 @@ def extract_header(
     rest = [i for i in nonblank if i not in set(head + tail)]
     for i in dict.fromkeys(head + tail + rest):
         line = lines[i].strip()
-        if i in h.marks or count_words(line) > 15 or not BYLINE.match(line):
-            continue
+        if i in h.marks or count_words(line) > 15 or not BYLINE.match(line) or (i in tail and credit_names(line)):
+            continue  # a wire credit at the end ("Reporting by A in London; Editing by B"): _find_credits reads it
         if i in rest and h.authors:
             break
         names = parse_byline(line)
