@@ -212,20 +212,20 @@ _WITH_FILES = re.compile(
 _AGENCY_CREDIT = re.compile(
     r"^(?:[-–—]+\s*(?P<dashed>[^-–—].{0,40}?)|\(\s*(?P<paren>[^()]{1,40}?)\s*\)|(?P<bare>[^()]{1,40}?))\.?$"
 )
+#: An agency's staff before the names of a credit: "Associated Press writer", "The AP staff reporters".
+_AGENCY_STAFF = (
+    r"(?:the\s+)?(?:associated\s+press|ap|afp|reuters|bloomberg)\s+(?:staff\s+)?"
+    r"(?:writers?|reporters?|correspondents?|journalists?)\s+"
+)
 #: "Associated Press writer Jane Doe in Paris contributed to this report." / "Jane Doe contributed reporting."
 _CONTRIBUTED = re.compile(
-    r"^(?:(?:the\s+)?(?:associated\s+press|ap|afp|reuters|bloomberg)\s+(?:staff\s+)?"
-    r"(?:writers?|reporters?|correspondents?|journalists?)\s+)?(?P<names>.+?)\s+contributed\s+"
+    rf"^(?:{_AGENCY_STAFF})?(?P<names>.+?)\s+contributed\s+"
     r"(?:to\s+this\s+(?:report|story|article)|reporting|additional\s+reporting)\b.{0,60}$",
     re.IGNORECASE,
 )
 
 #: "Associated Press writers Jane Doe in New York and John Roe contributed." (the agency's words make it a credit).
-_AGENCY_WRITERS = re.compile(
-    r"^(?:the\s+)?(?:associated\s+press|ap|afp|reuters|bloomberg)\s+(?:staff\s+)?(?:writers?|reporters?|"
-    r"correspondents?|journalists?)\s+(?P<names>.+?)\s+contributed\.?$",
-    re.IGNORECASE,
-)
+_AGENCY_WRITERS = re.compile(rf"^{_AGENCY_STAFF}(?P<names>.+?)\s+contributed\.?$", re.IGNORECASE)
 
 #: AP's "Beck reported from Omaha, Nebraska." / "Jane Doe reported from Paris and John Roe from Lyon."
 _NAME_WORDS = r"[A-Z][\w.'’\-]+(?:\s+[A-Z][\w.'’\-]+){0,3}"
@@ -266,8 +266,9 @@ def credit_names(line: str) -> tuple[list[str], bool] | None:
         return [n for n in names if " " in n], False
     m = _WITH_FILES.match(text)
     credited = (m.group("files") or m.group("report")) if m else ""
-    if credited and count_words(credited) <= 8 and parse_byline(credited):  # not "With files from the past, ..."
-        return parse_byline(credited), False
+    names = parse_byline(credited) if credited and count_words(credited) <= 8 else []
+    if names:  # not "With files from the past, ..."
+        return names, False
     m = _AGENCY_CREDIT.match(text)
     agency = (m.group("dashed") or m.group("paren") or m.group("bare") or "").strip() if m else ""
     if agency and is_agency(agency):

@@ -284,7 +284,7 @@ def _find_credits(h: Header, lines: list[str], nonblank: list[int]) -> None:
     contributors: list[str] = []
     for i in nonblank[-8:]:
         # A dated credit ("This report by The Canadian Press was first published July 22, 2024.") is read here too.
-        if h.marks.get(i, "meta:timestamp") != "meta:timestamp":
+        if h.marks.get(i) not in (None, "meta:timestamp"):
             continue
         found = credit_names(lines[i])
         if found is None:
