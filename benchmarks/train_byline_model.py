@@ -30,18 +30,19 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def load_docs(bench: Path) -> list[dict]:
-    """Per text document with labelled authors: its candidates' features, names and labels, and the authors
-    the rest of the pipeline gives without this ranker."""
+    """Per text document: its candidates' features, names and labels, and the authors the rest of the pipeline
+    gives without this ranker. A page whose label names nobody is kept: none of its lines is a byline, which is
+    what a ranker trained only on bylined pages never saw (it took a celebrity site's menu item "Viral News" for
+    one; with these pages, author F1 on unseen sites 0.777 -> 0.783 on whole pages, 0.245 -> 0.250 on article
+    text, four fold seeds)."""
     docs = []
     for page in pages(bench, title_model=default_title_model()):
-        if not page.truth.get("authors"):
-            continue
         lines, start, marks = page.lines, page.start, page.header.marks
-        cands = candidates(lines, start, page.cleaned.named_furniture()) if start is not None else []
+        # The headline's line as the article step finds it (the header's title, before clean_headline).
+        title = title_line(lines, page.built.header)
+        cands = candidates(lines, start, page.cleaned.named_furniture(), title) if start is not None else []
         X = np.zeros((0, len(FEATURES)))
         if cands:
-            # The headline's line as the article step finds it (the header's title, before clean_headline).
-            title = title_line(lines, page.built.header)
             X = byline_features(lines, cands, start, title, marks, page.cleaned.body)
         want = {alnum_key(a) for a in page.truth["authors"]}
         docs.append(

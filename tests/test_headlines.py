@@ -7,7 +7,15 @@ from datetime import UTC, datetime
 from news_etl.articles import build_article
 from news_etl.byline_lines import default_byline_model, names_in, pick_byline
 from news_etl.cleaning import clean
-from news_etl.headlines import FEATURES, body_start, candidates, default_title_model, title_features, trail_headline
+from news_etl.headlines import (
+    FEATURES,
+    WINDOW_BELOW,
+    body_start,
+    candidates,
+    default_title_model,
+    title_features,
+    trail_headline,
+)
 from news_etl.linemodel import default_model
 from news_etl.reading import Record
 from news_etl.ruleset import load_rules
@@ -41,6 +49,39 @@ def test_candidates_are_the_lines_above_the_body() -> None:
     x = title_features(lines, [0, 2], 3, {}, lines[3])
     assert x.shape == (2, len(FEATURES))
     assert x[1, FEATURES.index("above")] == 1 and x[0, FEATURES.index("above")] == 2
+
+
+def test_candidates_reach_a_few_lines_below_the_body_start() -> None:
+    # The paragraph taken for the body's start can be a kept cookie notice or teaser above the headline.
+    lines = [
+        "Menu",
+        "We use cookies to give you the best experience on our site, as our policy explains.",
+        "",
+        "Headline",
+    ]
+    lines += [f"Paragraph {k} of the story." for k in range(WINDOW_BELOW + 2)]
+    assert candidates(lines, 1) == [0, *range(3, 3 + WINDOW_BELOW)]
+    x = title_features(lines, [0, 3], 1, {}, "")
+    assert x[1, FEATURES.index("above")] == -1  # the next non-empty line below the start
+
+
+def test_a_candidates_topic_is_weighed_against_the_other_candidates() -> None:
+    # A related story shares the page's subject; the headline shares more of the body's words, and the
+    # function words ("with", "over") count for neither.
+    body = "Travis Kelce's teammate Rashee Rice dishes on Taylor Swift in a podcast with reporters this week."
+    lines = [
+        "Travis Kelce Spa Visit Resurfaces Amid Taylor Swift Romance",
+        "Rashee Rice Dishes on Teammate Travis Kelce With Taylor Swift",
+        "Masked Singer Winner Reacts With Shock Over Final",
+        body,
+    ]
+    x = title_features(lines, [0, 1, 2], 3, {}, body)
+    share, gap, overlap_gap = (FEATURES.index(f) for f in ("topic_share", "topic_gap", "overlap_gap"))
+    assert x[1, share] == 1.0 and x[2, share] == 0.0
+    assert x[0, share] == 0.5  # travis, kelce, taylor, swift of travis, kelce, visit, resurfaces, amid, ..., romance
+    assert list(x[:, gap]) == [-0.5, 0.0, -1.0]
+    assert x[2, FEATURES.index("body_overlap")] == 0.125  # "with": the function word the topic leaves out
+    assert x[1, overlap_gap] == 0.0 and x[2, overlap_gap] == -0.875
 
 
 def test_a_headline_and_its_standfirst_are_told_apart_by_their_neighbours() -> None:
@@ -81,14 +122,20 @@ def test_lines_a_rule_names_as_furniture_are_no_headline_candidates() -> None:
     furniture = cleaned.named_furniture()
     assert furniture == frozenset({0, 2})  # the teaser and the credit; not the metadata's headline line
     lines = text.split("\n")
-    assert candidates(lines, 3) == [0, 1, 2]
-    assert candidates(lines, 3, furniture) == [1]
+    assert candidates(lines, 3) == [0, 1, 2, 4]
+    assert candidates(lines, 3, furniture) == [1, 4]
 
 
 def test_body_start_is_the_first_sentence_paragraph() -> None:
     lines = ["Short line", "A long first sentence of the body goes on for more than twelve words in all, ending."]
     assert body_start(lines, ["Short line", lines[1]]) == 1
     assert body_start(lines, []) is None
+    # A headline the cleaner kept is no sentence paragraph, long as it is and ending like a sentence.
+    headline = "4 Siblings Killed In 'Head-On' Crash -- Allegedly By Drunk Driver With FOUR Previous DUIs!"
+    story = "Four siblings were killed on Sunday when a driver crossed the centre line, police said on Monday."
+    assert body_start(["Viral News", headline, story], ["Viral News", headline, story]) == 2
+    shout = "We Will Fight Them On The Beaches, He Told The Crowd Of Thousands Gathered In The Square!"
+    assert body_start([shout], [shout]) == 0  # no sentence after it: the first paragraph, as before
 
 
 def _built(title_model):
@@ -284,3 +331,25 @@ def test_the_headline_line_is_no_byline_unless_it_is_nothing_but_names() -> None
     # A title picked from a line of names was the wrong pick: the line stays the byline's candidate.
     lines = ["Nika Simovich Fisher", "", "Generative AI has ushered in a new phase", "", prose]
     assert pick_byline(_FirstCandidate(), lines, 4, 0, {}, prose) == (0, ["Nika Simovich Fisher"])
+
+
+def test_a_tag_naming_the_headlines_subject_is_no_byline() -> None:
+    prose = "The actor brought his daughter to the premiere on Monday, where the pair posed for photographers."
+    headline = "Bradley Cooper's Daughter Makes Rare Red Carpet Appearance"
+    lines = ["Bradley Cooper", headline, "By Jane Doe", prose]
+    assert pick_byline(_FirstCandidate(), lines, 3, 1, {}, prose) == (2, ["Jane Doe"])
+    assert pick_byline(_FirstCandidate(), [*lines[:2], prose], 2, 1, {}, prose) is None
+    # Without a headline to compare with, the name line stays a candidate.
+    assert pick_byline(_FirstCandidate(), lines, 3, None, {}, prose) == (0, ["Bradley Cooper"])
+
+
+def test_the_headline_above_the_body_is_looked_for_above_its_first_sentence() -> None:
+    from news_etl.metadata import title_above_body
+
+    story = "Four siblings were killed on Sunday when a driver crossed the centre line, police said on Monday."
+    lines = ["Viral News", "Siblings Killed In Crash -- Allegedly By Drunk Driver With Four Previous Convictions!"]
+    lines.append(story)
+    start = body_start(lines, lines, or_first=False)
+    assert start == 2 and title_above_body(lines, {}, start, lambda line: False) == 1
+    assert body_start(lines[:2], lines[:2], or_first=False) is None  # no sentence: no start, no headline
+    assert title_above_body(lines, {}, None, lambda line: False) is None

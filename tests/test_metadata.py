@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from news_etl import metadata
-from news_etl.bylines import parse_byline
+from news_etl.bylines import author_note, parse_byline
 from news_etl.datelines import find_dateline
 from news_etl.dates import parse_datetime
 from news_etl.metadata import (
@@ -403,3 +403,30 @@ def test_clean_headline_drops_what_pages_add_to_a_headline() -> None:
     assert clean_headline("Spider-Man - the review", "Marvel") == "Spider-Man - the review"
     assert clean_headline("Budget | Live") == "Budget | Live"
     assert clean_headline(None) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "names"),
+    [
+        ("Alexandra Canal is a Senior Reporter at Yahoo Finance. Follow her on Twitter.", ["Alexandra Canal"]),
+        ("Michael Barone is senior political analyst for the Washington Examiner.", ["Michael Barone"]),
+        ("Gina Scinta is the deputy chief technology officer for Thales Trusted Cyber Technologies.", ["Gina Scinta"]),
+        ("• Vaughn Cockayne can be reached at vcockayne@washingtontimes.com.", ["Vaughn Cockayne"]),
+        ("Mark Zandi is the chief economist at Moody's Analytics.", None),  # quoted above: a source
+        ("New York is a city where every writer wants to live.", None),  # the role is in another clause
+        ("Crime Stoppers can be reached at 555-0100.", None),  # no address: a number to call, no writer's note
+        ("Zandi is the chief economist at Moody's Analytics.", None),  # a surname alone is no note
+    ],
+)
+def test_an_authors_note_names_the_writer_unless_the_story_quoted_them(line: str, names: list[str] | None) -> None:
+    found = author_note(line, ["The economy slowed in June, Zandi said on Monday."])
+    assert (found[0] if found else None) == names
+
+
+def test_an_authors_note_at_the_end_gives_the_author_when_no_byline_does() -> None:
+    prose = "The council voted on Monday to close the old harbour bridge after engineers found cracks in it."
+    note = "Jane Roe is a freelance writer based in Leeds."
+    h = extract_header([prose, prose.replace("Monday", "Tuesday"), note, "Share this article"], reference=REF)
+    assert h.authors == ["Jane Roe"] and h.marks == {2: "meta:credit"}
+    h = extract_header(["By John Doe", prose, note], reference=REF)
+    assert h.authors == ["John Doe"] and h.marks[2] == "meta:credit"  # the byline's writer first

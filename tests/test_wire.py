@@ -400,3 +400,15 @@ def test_a_reuters_credit_with_places_at_the_end_is_a_credit_not_a_byline() -> N
     )
     assert row["authors"] == ["John Smith", "Ana Ruiz"]  # the reporters, not the editor
     assert [r["rule"] for r in removed] == ["meta:credit"]
+
+
+def test_a_two_word_headline_above_a_byline_is_the_title() -> None:
+    row, removed = _build(
+        "Oil falls\n\nBy John Smith\n\n3 min read\n\nLONDON (Reuters) - Oil prices fell on Monday on demand "
+        "worries.\n\n" + PROSE
+    )
+    assert row["title"] == "Oil falls" and row["authors"] == ["John Smith"]
+    assert ("meta:title", "Oil falls") in {(r["rule"], r["line_text"]) for r in removed}
+    # Without a byline under them, two words are a label ("World news"), as before: no title, no byline.
+    row, _ = _build("World news\n\nLONDON (Reuters) - Oil prices fell on Monday on demand worries.\n\n" + PROSE)
+    assert row["title"] is None

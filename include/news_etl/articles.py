@@ -40,7 +40,8 @@ def lede(paragraphs: list[str], max_chars: int = MAX_DESCRIPTION_CHARS) -> str |
 
 def _title_above_body(lines: list[str], header: metadata.Header, cleaned: Cleaned, rules: RuleSet) -> None:
     """A page's text with no headline beside its byline or date: take the headline just above the body."""
-    found = metadata.title_above_body(lines, header.marks, cleaned.paragraphs, lambda ln: rules.match(ln) is not None)
+    start = body_start(lines, cleaned.paragraphs, or_first=False)
+    found = metadata.title_above_body(lines, header.marks, start, lambda ln: rules.match(ln) is not None)
     if found is not None:
         _set_title(lines, found, header, cleaned)
 

@@ -102,17 +102,30 @@ def _common_share(names: list[str]) -> tuple[float, float]:
     return share, float(any(name and all(t in common for t in name) for name in tokens))
 
 
-def candidates(lines: list[str], start: int, furniture: frozenset[int] = frozenset()) -> list[tuple[int, list[str]]]:
+def candidates(
+    lines: list[str], start: int, furniture: frozenset[int] = frozenset(), title_line: int | None = None
+) -> list[tuple[int, list[str]]]:
     """``(index, names)`` of the lines within the window around ``start`` that yield names, top to bottom, without
     the ``furniture`` lines (those a boilerplate rule named: a desk code "PTI ABC DEF" or a photo credit names
-    nobody who wrote the story)."""
+    nobody who wrote the story), and, when the headline is at ``title_line``, without what only names its
+    subject."""
+    title = lines[title_line] if title_line is not None else ""
+    title_key = alnum_key(title)
     out = []
     for i in window(lines, start, WINDOW_ABOVE, WINDOW_BELOW):
         if i in furniture:
             continue
         names = names_in(lines[i])
-        if names:
-            out.append((i, names))
+        if not names:
+            continue
+        if i == title_line:
+            # The headline is no byline, though names may open it ("India, Japan hold talks on defence ties"),
+            # unless it is mostly names: then the title was the wrong pick ("Nika Simovich Fisher" above it).
+            if sum(map(count_words, names)) < 0.5 * count_words(title):
+                continue
+        elif title_key and all(alnum_key(name) in title_key for name in names):
+            continue  # a tag of the story's subject ("Bradley Cooper" above "Bradley Cooper's Daughter ...")
+        out.append((i, names))
     return out
 
 
@@ -174,13 +187,7 @@ def pick_byline(
     furniture: frozenset[int] = frozenset(),
 ) -> tuple[int, list[str]] | None:
     """``(line index, names)`` of the byline, or None when no candidate scores at least the ranker's threshold."""
-    # The headline is no byline, though names may open it ("India, Japan hold talks on defence ties"), unless it
-    # is mostly names: then the title was the wrong pick ("Nika Simovich Fisher" above the headline).
-    cands = [
-        (i, names)
-        for i, names in candidates(lines, start, furniture)
-        if i != title_line or sum(map(count_words, names)) >= 0.5 * count_words(lines[i])
-    ]
+    cands = candidates(lines, start, furniture, title_line)
     k = ranker.best(byline_features(lines, cands, start, title_line, marks, body)) if cands else None
     return cands[k] if k is not None else None
 

@@ -7,6 +7,7 @@ dates are dropped; news agencies are kept as authors, an outlet listed beside a 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 import yaml
@@ -235,6 +236,36 @@ _REPORTED_FROM = re.compile(
     rf"^(?P<names>{_NAME_WORDS})\s+reported\s+(?:from|in)\s+{_PLACE_WORDS}"
     rf"(?:,?\s+and\s+(?P<more>{_NAME_WORDS})\s+(?:from|in)\s+{_PLACE_WORDS})?\.?$"
 )
+
+#: An author's note closing a story: "Alexandra Canal is a Senior Reporter at Yahoo Finance.", "Michael Barone is
+#: senior political analyst for the Washington Examiner ...", "• Vaughn Cockayne can be reached at ...". A full name
+#: (two to four capitalised words), then a role within six words of its noun phrase, or an address to reach them.
+_NOTE_ROLES = (
+    r"writer|reporter|editor|columnist|correspondent|contributor|journalist|analyst|professor|fellow|officer|"
+    r"author|producer|critic|director|founder|economist|researcher|lecturer|scientist|strategist|commentator|"
+    r"president|student|lawyer|attorney|consultant|freelancer|blogger|novelist|historian|host|partner|chair"
+)
+#: Words that end the noun phrase before its role: "New York is a city where every writer ..." is no note.
+_CLAUSE = r"(?i:where|who|whom|whose|which|that|when|with|in|of|for|at|on|to|from|and|or|but|not|every|many|some)\b"
+_AUTHOR_NOTE = re.compile(
+    rf"^\W{{0,3}}(?P<name>[A-Z][\w.'’\-]+(?:\s+[A-Z][\w.'’\-]+){{1,3}})\s+(?:(?:is|was)\s+(?:(?!{_CLAUSE})[\w'’,\-]+\s+){{0,6}}?"
+    rf"(?i:{_NOTE_ROLES})s?\b|(?P<reach>(?:can|may)\s+be\s+(?:reached|contacted|emailed))\b)"
+)
+
+
+def author_note(line: str, before: Iterable[str]) -> tuple[list[str], bool] | None:
+    """The writer an author's note names (as :func:`credit_names` gives a contributor: an author when no byline
+    names one), or None when ``line`` is no such note or the text ``before`` it names the person: a source
+    introduced in the story's last paragraph ("Mark Zandi is the chief economist at Moody's Analytics.") was
+    quoted above it."""
+    m = _AUTHOR_NOTE.match(line.strip()) if len(line) <= 600 else None
+    if m is None or (m.group("reach") and not EMAIL.search(line)):  # "Crime Stoppers can be reached at 555-..."
+        return None
+    surname = m.group("name").split()[-1]
+    if any(surname in text for text in before):
+        return None
+    names = parse_byline(m.group("name"))
+    return (names, False) if names else None
 
 
 def credit_names(line: str) -> tuple[list[str], bool] | None:

@@ -24,12 +24,13 @@ from news_etl.datelines import strip_wire_tag
 from news_etl.linemodel import Ranker, read_model_file
 from news_etl.metadata import NOT_TITLE, is_headline
 from news_etl.settings import MODELS_DIR
-from news_etl.text import alnum_key, count_words
+from news_etl.text import alnum_key, count_words, stopwords
 
 MODEL_FILE = MODELS_DIR / "title_model.json"
-#: Non-empty lines above the body's first sentence paragraph that may be its headline. None below it: a line
-#: the body starts with is prose, and a standfirst kept as the first paragraph has the headline above it.
+#: Non-empty lines above the body's first sentence paragraph that may be its headline, and below it: the
+#: paragraph taken for the body's start can be a teaser or a cookie notice the cleaner kept above the headline.
 WINDOW_ABOVE = 40
+WINDOW_BELOW = 8
 
 FEATURES = [
     "above",
@@ -58,7 +59,14 @@ FEATURES = [
     "prev_headline",
     "next_longer",
     "lede_overlap",
+    "topic_share",
+    "topic_gap",
+    "overlap_gap",
 ]
+#: Features of a candidate beside the page's other candidates: each is a feature's value minus its best value among
+#: them (0 for the best, negative for the others). The ranker scores each line alone; a related story's headline
+#: shares some of the body's words, which reads as little only beside the headline, which shares more.
+_GAPS = {"topic_gap": "topic_share", "overlap_gap": "body_overlap"}
 
 _WORD = re.compile(r"[^\W\d_]{4,}")
 _SEPARATOR = re.compile(r"\s[|–—-]\s|\s\|")
@@ -93,9 +101,19 @@ def _is_prose(line: str) -> bool:
     return count_words(line) >= 12 and line.rstrip().endswith((".", "!", "?", '"', "”"))
 
 
-def body_start(lines: list[str], paragraphs: list[str]) -> int | None:
-    """The index in ``lines`` of the body's first sentence paragraph (else its first paragraph)."""
-    first = next((p for p in paragraphs if _is_prose(p)), paragraphs[0] if paragraphs else None)
+def _title_cased(line: str) -> bool:
+    """A headline-shaped line most of whose words are capitalised: a headline, even if long and ending in "!"."""
+    alpha = [w for w in line.split() if w[:1].isalpha()]
+    return is_headline(line) and len(alpha) >= 3 and sum(w[:1].isupper() for w in alpha) >= 0.8 * len(alpha)
+
+
+def body_start(lines: list[str], paragraphs: list[str], or_first: bool = True) -> int | None:
+    """The index in ``lines`` of the body's first sentence paragraph, else (``or_first``) of its first paragraph.
+    A headline the cleaner kept is no sentence paragraph however long it is ("4 Siblings Killed In 'Head-On'
+    Crash -- Allegedly By Drunk Driver With FOUR Previous DUIs!"): taken for the body's start, it was no
+    candidate."""
+    fallback = paragraphs[0] if paragraphs and or_first else None
+    first = next((p for p in paragraphs if _is_prose(p) and not _title_cased(p)), fallback)
     if first is None:
         return None
     return next((i for i, line in enumerate(lines) if line.strip() == first.strip()), None)
@@ -110,9 +128,9 @@ def window(lines: list[str], start: int, above: int, below: int = 0) -> list[int
 
 
 def candidates(lines: list[str], start: int, furniture: frozenset[int] = frozenset()) -> list[int]:
-    """Indexes of the lines that may be the headline: the window above ``start``, top to bottom, without the
+    """Indexes of the lines that may be the headline: the window around ``start``, top to bottom, without the
     ``furniture`` lines (those a boilerplate rule named: a "Watch: ..." teaser or a photo credit is no headline)."""
-    return [i for i in window(lines, start, WINDOW_ABOVE) if i not in furniture]
+    return [i for i in window(lines, start, WINDOW_ABOVE, WINDOW_BELOW) if i not in furniture]
 
 
 def title_features(lines: list[str], cands: list[int], start: int, marks: dict[int, str], body: str) -> np.ndarray:
@@ -126,6 +144,10 @@ def title_features(lines: list[str], cands: list[int], start: int, marks: dict[i
     for k in keys:
         counts[k] = counts.get(k, 0) + 1
     body_words = {w.casefold() for w in _WORD.findall(body[:5000])}
+    # The body's topic: its words but the function words ("with", "from", "their", ...), which nearly every
+    # headline shares with any body.
+    stop = stopwords()
+    topic_words = body_words - stop
     # The story's opening: a related story's headline shares the page's topic, rarely its lede's words.
     lede_words = {w.casefold() for w in _WORD.findall(body[:600])}
     start_ord = ordinal.get(start, 0)
@@ -160,7 +182,7 @@ def title_features(lines: list[str], cands: list[int], start: int, marks: dict[i
                 float(np.clip(o - nearest, -10, 10)) if nearest is not None else 20.0,
                 float(nearest is not None and abs(o - nearest) <= 3),
                 float(min(counts[keys[o]], 4)),
-                sum(w in body_words for w in content) / len(content) if content else 0.0,
+                _share(content, body_words),
                 float(_is_prose(next_line)),
                 float(_is_prose(prev_line)),
                 float(bool(_SEPARATOR.search(line))),
@@ -174,10 +196,21 @@ def title_features(lines: list[str], cands: list[int], start: int, marks: dict[i
                 # tells the two apart where each alone is headline-shaped.
                 float(is_headline(prev_line)),
                 float(np.clip(math.log((count_words(next_line) + 1) / (count_words(line) + 1)), -3, 3)),
-                sum(w in lede_words for w in content) / len(content) if content else 0.0,
+                _share(content, lede_words),
+                _share([w for w in content if w not in stop], topic_words),
+                *(0.0 for _ in _GAPS),
             ]
         )
-    return np.array(rows, dtype=float).reshape(len(rows), len(FEATURES))
+    X = np.array(rows, dtype=float).reshape(len(rows), len(FEATURES))
+    if len(X):
+        for gap, feature in _GAPS.items():
+            column = X[:, FEATURES.index(feature)]
+            X[:, FEATURES.index(gap)] = column - column.max()
+    return X
+
+
+def _share(words: list[str], found: set[str]) -> float:
+    return sum(w in found for w in words) / len(words) if words else 0.0
 
 
 def pick_title(

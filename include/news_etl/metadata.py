@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, tzinfo
 from functools import lru_cache
 from urllib.parse import urlparse
 
-from news_etl.bylines import BYLINE, ROLE_WORDS, credit_names, email_domains, is_agency, parse_byline
+from news_etl.bylines import BYLINE, ROLE_WORDS, author_note, credit_names, email_domains, is_agency, parse_byline
 from news_etl.datelines import strip_wire_tag
 from news_etl.dates import (
     DATE_EVIDENCE,
@@ -36,11 +36,11 @@ from news_etl.text import alnum_key, count_words, normalise_for_hash
 SKIP_LINK = re.compile(r"^skip (?:to|directly to)\b", re.IGNORECASE)
 
 
-def is_headline(line: str) -> bool:
+def is_headline(line: str, fewest_words: int = 3) -> bool:
     """A line shaped like a headline: short, not a sentence ending in a full stop, not a label."""
     line = strip_wire_tag(line)
     n = count_words(line)
-    if not 3 <= n <= 30 or len(line) > 250:
+    if not fewest_words <= n <= 30 or len(line) > 250:
         return False
     if (
         line.endswith((".", ",", ";", ":"))
@@ -63,17 +63,11 @@ NOT_TITLE = re.compile(
 TITLE_SEARCH_LINES = 12
 
 
-def title_above_body(lines: list[str], marks: dict[int, str], paragraphs: list[str], is_furniture) -> int | None:
+def title_above_body(lines: list[str], marks: dict[int, str], start: int | None, is_furniture) -> int | None:
     """The line index of the headline of a page whose header gave no title: the nearest headline-shaped
-    line within :data:`TITLE_SEARCH_LINES` lines above the body's first sentence paragraph (kept teaser
-    headlines can come before it), skipping byline and date lines, captions and credits, and lines
-    ``is_furniture(line)`` (a rule) removes. None when there is none."""
-    first = next(
-        (p for p in paragraphs if count_words(p) >= 12 and p.rstrip().endswith((".", "!", "?", '"', "”"))), None
-    )
-    if first is None:
-        return None
-    start = next((i for i, line in enumerate(lines) if line.strip() == first.strip()), None)
+    line within :data:`TITLE_SEARCH_LINES` lines above ``start``, the body's first sentence paragraph (kept
+    teaser headlines can come before it), skipping byline and date lines, captions and credits, and lines
+    ``is_furniture(line)`` (a rule) removes. None when there is none (or no sentence paragraph)."""
     if start is None:
         return None
     seen = 0
@@ -176,7 +170,9 @@ def extract_header(
                 break
     else:
         first = lines[nonblank[0]].strip()
-        if len(nonblank) > 1 and is_headline(first):
+        second = lines[nonblank[1]].strip() if len(nonblank) > 1 else ""
+        # Two words make a headline right above a byline: a wire flash's "Oil falls" over "By John Smith".
+        if second and is_headline(first, 2 if BYLINE.match(second) else 3):
             h.title = first
             h.marks[nonblank[0]] = "meta:title"
 
@@ -278,15 +274,16 @@ def _find_loose_date(
 
 
 def _find_credits(h: Header, lines: list[str], nonblank: list[int]) -> None:
-    """Wire credit lines near the end ("(Reporting by ...; Editing by ...)", "X contributed to this report")
-    are metadata: out of the body, their reporters into the authors (after a byline's), contributors only
-    when nobody else is named."""
+    """Credit lines near the end ("(Reporting by ...; Editing by ...)", "X contributed to this report", an author's
+    note) are metadata: out of the body, their reporters into the authors (after a byline's), contributors and
+    the writer of a note only when nobody else is named."""
     contributors: list[str] = []
     for i in nonblank[-8:]:
         # A dated credit ("This report by The Canadian Press was first published July 22, 2024.") is read here too.
         if h.marks.get(i) not in (None, "meta:timestamp"):
             continue
-        found = credit_names(lines[i])
+        earlier = (lines[j] for j in nonblank if j < i and j not in h.marks)  # a byline names the writer too
+        found = credit_names(lines[i]) or author_note(lines[i], earlier)
         if found is None:
             continue
         names, reporters = found
