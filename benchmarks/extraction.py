@@ -18,7 +18,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from train_line_model import load_docs, load_scorer, site_folds  # this folder is on sys.path when the script runs
+from train_line_model import (  # this folder is on sys.path when the script runs
+    clean_text_losses,
+    load_docs,
+    load_scorer,
+    site_folds,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BENCH = ROOT.parent / "shared" / "newsbench" / "dev"
@@ -261,31 +266,6 @@ def stage_speed(bench: Path, track: str) -> dict:
     speeds = {k.replace("_s", "_mb_per_s"): round(mb / min(v), 2) for k, v in out.items()}
     medians = {k.replace("_s", "_mb_per_s_median"): round(mb / statistics.median(v), 2) for k, v in out.items()}
     return {"text_mb": round(mb, 2), "files": len(names), "runs": SPEED_RUNS, **speeds, **medians}
-
-
-def clean_text_losses(corpus: Path, limit: int = 500) -> dict:
-    """On already-clean articles (the BBC corpus: title line, then paragraphs) nearly nothing should go:
-    the share of body words the cleaner removes there is its false-removal rate."""
-    from news_etl.cleaning import clean
-    from news_etl.linemodel import default_model
-    from news_etl.ruleset import load_rules
-    from news_etl.text import count_words
-
-    rules, model = load_rules(), default_model()
-    files = sorted(corpus.glob("*/*.txt"))[:: max(1, len(sorted(corpus.glob("*/*.txt"))) // limit)][:limit]
-    total = lost = 0
-    for f in files:
-        text = f.read_bytes().decode("utf-8", "replace")
-        body_lines = text.split("\n")[1:]  # line one is the title: metadata, not body
-        result = clean("\n".join(body_lines), rules, model=model)
-        total += sum(count_words(ln) for ln in body_lines)
-        lost += sum(count_words(r.text) for r in result.removed)
-    return {
-        "files": len(files),
-        "words": total,
-        "words_removed": lost,
-        "false_removal_rate": round(lost / total, 4) if total else 0.0,
-    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,9 +22,9 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from news_etl.cleaning import rule_reasons
+from news_etl.cleaning import clean, rule_reasons
 from news_etl.line_features import FEATURES, line_features
-from news_etl.linemodel import MODEL_FILE, Trees, decode
+from news_etl.linemodel import MODEL_FILE, LineModel, Trees, decode, default_model
 from news_etl.reading import read_file
 from news_etl.ruleset import load_rules
 from news_etl.settings import Limits
@@ -32,6 +32,8 @@ from news_etl.settings import Limits
 ROOT = Path(__file__).resolve().parents[1]
 TOK = re.compile(r"\w+")
 TRACKS = ("article", "full", "html")
+#: Issue 16's cap on false removals: the share of clean articles' body words the cleaner may remove.
+MAX_FALSE_REMOVAL = 0.0011
 
 
 def load_scorer(bench: Path):
@@ -183,6 +185,30 @@ def evaluate(scorer, docs, probs, threshold, switch=0.0) -> dict:
     return scorer.score([d["truth"] for d in docs], pred)
 
 
+def clean_text_losses(corpus: Path, model: LineModel | None = None, limit: int = 500) -> dict:
+    """On already-clean articles (the BBC corpus: title line, then paragraphs) nearly nothing should go:
+    the share of body words the cleaner removes there is its false-removal rate (with ``model``, else the
+    shipped line model)."""
+    from news_etl.text import count_words
+
+    rules, model = load_rules(), model or default_model()
+    every = sorted(corpus.glob("*/*.txt"))
+    files = every[:: max(1, len(every) // limit)][:limit]
+    total = lost = 0
+    for f in files:
+        text = f.read_bytes().decode("utf-8", "replace")
+        body_lines = text.split("\n")[1:]  # line one is the title: metadata, not body
+        result = clean("\n".join(body_lines), rules, model=model)
+        total += sum(count_words(ln) for ln in body_lines)
+        lost += sum(count_words(r.text) for r in result.removed)
+    return {
+        "files": len(files),
+        "words": total,
+        "words_removed": lost,
+        "false_removal_rate": round(lost / total, 4) if total else 0.0,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--newsbench", type=Path, default=ROOT.parent / "shared" / "newsbench" / "dev")
@@ -192,6 +218,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--depth", type=int, default=5)
     parser.add_argument("--lam", type=float, default=1e-3, help="L2 on leaf values")
     parser.add_argument("--min-hess", type=float, default=1e-3, help="smallest hessian a leaf may hold")
+    parser.add_argument("--bbc", type=Path, default=ROOT.parent / "shared" / "corpora" / "bbc", help="clean articles")
+    parser.add_argument(
+        "--max-false-removal",
+        type=float,
+        default=MAX_FALSE_REMOVAL,
+        help="the largest share of clean articles' words the model may remove (issue 16: 0.11%%)",
+    )
     args = parser.parse_args(argv)
     bench = args.newsbench.resolve()
     scorer = load_scorer(bench)
@@ -226,36 +259,49 @@ def main(argv: list[str] | None = None) -> int:
             rows = [(d["id"], d["track"], d["lines"], d["y"], d["w"], p) for d, p in zip(docs, probs, strict=True)]
             pickle.dump(rows, fh)
     report = {}
-    best = (0.5, 0.0, -1.0)
+    mean_f1: dict[tuple[float, float], float] = {}
     for switch in (0.0, 1.0):
-        for t in np.arange(0.2, 0.81, 0.05):
+        for t in np.arange(0.1, 0.81, 0.025):
             f1s = []
             for track in TRACKS:
                 idx = [k for k, d in enumerate(docs) if d["track"] == track]
                 s = evaluate(scorer, [docs[k] for k in idx], [probs[k] for k in idx], t, switch)
                 f1s.append(s["body_f1"])
-                report[(round(float(t), 2), switch, track)] = s
-            if np.mean(f1s) > best[2]:
-                best = (round(float(t), 2), switch, float(np.mean(f1s)))
-        print(f"switch {switch}: best so far {best}")
-    best_t, best_switch = best[0], best[1]
+                report[(round(float(t), 3), switch, track)] = s
+            mean_f1[(round(float(t), 3), switch)] = float(np.mean(f1s))
+    trees = fit(docs)
+    # The threshold and switch cost with the best mean CV F1 over the three tracks among those that remove at most
+    # --max-false-removal of clean articles' words: a cut that gains a little on dev's pages can remove whole
+    # paragraphs of plain articles (a threshold of 0.30 removed 0.29% of BBC words where 0.20 removed 0.06%).
+    best_t, best_switch, losses = 0.0, 0.0, None
+    for (t, switch), f1 in sorted(mean_f1.items(), key=lambda kv: -kv[1]):
+        model = LineModel.from_json({"model": trees, "threshold": t, "switch_cost": switch})
+        losses = clean_text_losses(args.bbc, model) if args.bbc.is_dir() else None
+        rate = losses["false_removal_rate"] if losses else 0.0
+        print(f"threshold {t:.3f} switch {switch}: mean CV F1 {f1:.4f}, false removals on clean text {100 * rate:.2f}%")
+        if rate <= args.max_false_removal:
+            best_t, best_switch = t, switch
+            break
+    else:
+        raise SystemExit(f"no threshold removes at most {100 * args.max_false_removal:.2f}% of clean articles' words")
     for track in TRACKS:
         s = report[(best_t, best_switch, track)]
         print(
             f"cross-validated (unseen sites) {track}: F1 {s['body_f1']} P {s['body_precision']} "
-            f"R {s['body_recall']} at threshold {best_t:.2f}, switch cost {best_switch}"
+            f"R {s['body_recall']} at threshold {best_t:.3f}, switch cost {best_switch}"
         )
     if args.cv_only:
         return 0
     raw = {
         "features": FEATURES,
-        "model": fit(docs),
+        "model": trees,
         "threshold": best_t,
         "switch_cost": best_switch,
         "trained_on": "newsbench dev/ (article, full and html tracks)",
         "n_trees": args.trees,
         "depth": args.depth,
         "cv_unseen_sites": {track: report[(best_t, best_switch, track)] for track in TRACKS},
+        "clean_text_losses": losses,
     }
     MODEL_FILE.write_text(json.dumps(raw, separators=(",", ":")))
     print(f"written {MODEL_FILE} ({MODEL_FILE.stat().st_size / 1024:.0f} KiB)")

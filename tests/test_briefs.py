@@ -38,6 +38,13 @@ FURNITURE = [
     "bur-jm/sw",
     "(END)",
     "Enditem",
+    "Listen to this article",
+    "0:00 / 3:12",
+    "Accept all",
+    "WATCH LIVE",
+    "Follow us on Google News",
+    "Download the app",
+    "More to follow.",
 ]
 
 
@@ -130,9 +137,9 @@ def test_a_short_brief_keeps_its_three_paragraphs_and_says_so() -> None:
     guarded = clean(text, rules, model=model)
     prose = [ln for ln in text.split("\n") if ln.endswith(".")]
     assert guarded.paragraphs == prose
-    # The model alone removes all three. Without the guard, the last resort keeps the likeliest block of prose
-    # lines as the line features count them (12+ words): the first sentence alone. The guard keeps all three.
-    assert unguarded.paragraphs == prose[:1] and "every prose paragraph" in unguarded.notes[0]
+    # The model alone loses prose here (the model of 2026-11-30 removed all three and the last resort kept the
+    # first; that of 2026-12-02 keeps the first and removes the two short ones). The guard keeps all three.
+    assert len(unguarded.paragraphs) < len(prose) and set(unguarded.paragraphs) <= set(prose)
     assert guarded.notes == [guarded.notes[0]] and "prose guard" in guarded.notes[0]
     assert any("prose guard" in r for r in _article(text, rankers=False).row["repairs"])
 

@@ -203,6 +203,17 @@ def test_a_publication_date_beside_a_picked_update_dates_the_article() -> None:
     assert _pick(apart, [0.94, 0.87], rules_line=4, title=0) == "Feb. 24, 2026 4:04AM EST"
 
 
+def test_a_relative_best_loses_to_a_labelled_rules_date_whatever_it_scores() -> None:
+    lines = ["Bridge Reopens", "By Maria Lopez", "2 hours ago"]
+    lines += ["The harbour bridge reopened on Monday after two years of repairs that cost more than planned."]
+    lines += ["Published: February 27, 2026"]
+    # Sure of "2 hours ago" (0.9 over the threshold of 0.5): the page's labelled date still says which day it is.
+    assert _pick(lines, [0.9, 0.2], rules_line=4, title=0) is None
+    # Without the label, the ranker's sure pick stands.
+    plain = [*lines[:4], "February 27, 2026"]
+    assert _pick(plain, [0.9, 0.2], rules_line=4, title=0) == "2 hours ago"
+
+
 def test_date_model_setting_and_a_broken_model_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWS_ETL_DATE_MODEL", "off")
     assert get_settings().date_model is False

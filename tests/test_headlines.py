@@ -163,6 +163,10 @@ def test_names_in_undoes_the_gluing_of_page_furniture() -> None:
     assert names_in("by Bob Yirka , Phys.org") == ["Bob Yirka"]
     assert names_in("Deborah NetburnStaff Writer") == ["Deborah Netburn"]
     assert names_in("Ronald McDonald") == ["Ronald McDonald"]  # a capital inside a name is no seam
+    # A name glued to a word of prose is cut there even when the rest would parse as names too.
+    assert names_in("By Sandhya KambhampatiData and Graphics Journalist") == ["Sandhya Kambhampati"]
+    assert names_in("Steven RuppWriterManufacturerPhotographerAlan MuirIllustrator") == ["Steven Rupp"]
+    assert names_in("By Jane Doe and John FitzGerald") == ["Jane Doe", "John FitzGerald"]  # "Gerald" is a name
     assert names_in("The harbour bridge reopened on Monday after two years of repairs, the city said.") == []
 
 

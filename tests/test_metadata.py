@@ -45,6 +45,7 @@ REF = datetime(2023, 12, 22, 18, 0, tzinfo=UTC)
         ("AP Top Stories December 21 P", "2023-12-21T00:00:00+00:00"),
         ("Dec 21, 2023 10:30 p", "2023-12-21T22:30:00+00:00"),
         ("12-20-2023", "2023-12-20T00:00:00+00:00"),  # a US site's date under its byline, with dashes
+        ("JULY 7, 2023)", "2023-07-07T00:00:00+00:00"),  # a bracket glued to the year had hidden it: 2000
     ],
 )
 def test_parse_datetime_formats(raw: str, expected: str) -> None:
@@ -373,6 +374,27 @@ def test_a_page_that_shows_only_its_update_day_is_dated_by_it() -> None:
     assert row["published_at"] is None and row["modified_at"] is not None
 
 
+@pytest.mark.parametrize(
+    ("line", "published", "modified"),
+    [
+        ("Dec. 5, 2023 | Updated Dec. 6, 2023", "Dec. 5, 2023", "Dec. 6, 2023"),
+        (
+            "December 5, 2023, 10:32 AM ET / Updated December 6, 2023",
+            "December 5, 2023, 10:32 AM ET",
+            "December 6, 2023",
+        ),
+        ("Ahmet Yilmaz |05.12.2023 - Update : 06.12.2023", "05.12.2023", "06.12.2023"),  # a byline first
+        ("Published Dec. 5, 2023 | Updated Dec. 6, 2023", "Dec. 5, 2023", "Dec. 6, 2023"),
+        ("Updated Dec. 6, 2023", None, "Dec. 6, 2023"),
+    ],
+)
+def test_the_date_before_an_updates_label_is_the_publication(
+    line: str, published: str | None, modified: str | None
+) -> None:
+    header = extract_header(["Council votes to close the bridge", line, *BODY], reference=REF)
+    assert (header.published_raw, header.modified_raw) == (published, modified)
+
+
 def test_email_domains_are_found_where_an_address_is() -> None:
     from news_etl.bylines import email_domains
 
@@ -430,3 +452,11 @@ def test_an_authors_note_at_the_end_gives_the_author_when_no_byline_does() -> No
     assert h.authors == ["Jane Roe"] and h.marks == {2: "meta:credit"}
     h = extract_header(["By John Doe", prose, note], reference=REF)
     assert h.authors == ["John Doe"] and h.marks[2] == "meta:credit"  # the byline's writer first
+
+
+def test_a_company_ranked_among_producers_is_no_authors_note() -> None:
+    from news_etl.bylines import author_note
+
+    assert author_note("State-owned Codelco is the biggest producer, followed by BHP's Escondida mine.", []) is None
+    assert author_note("Warner Bros is a leading producer of films for children.", []) is None
+    assert author_note("Jean-Pierre Martin is a guest columnist for the paper.", []) == (["Jean-Pierre Martin"], False)

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from news_etl.bylines import credit_names
-from news_etl.datelines import parse_dateline
+from news_etl.datelines import parse_dateline, place_alone, strip_wire_tag
 from news_etl.reading import Record
 
 from .conftest import article_step
@@ -108,6 +108,8 @@ def test_sentences_are_not_datelines() -> None:
         ("(Kyodo)", ["Kyodo"], False),  # a paper's credit to an agency, in parentheses or alone
         ("BERNAMA", ["Bernama"], False),
         ("AFP", ["AFP"], False),
+        ("-- KUNA", ["KUNA"], False),  # a national agency by its tag (rules/names.yaml)
+        ("(Antara)", ["Antara"], False),
         (
             "Associated Press writers Jane Doe in New York and John Roe in Chicago contributed.",
             ["Jane Doe", "John Roe"],
@@ -321,6 +323,9 @@ def test_a_wires_version_tag_is_no_part_of_its_headline() -> None:
         + PROSE
     )
     assert reuters["title"] == "Oil falls as demand worries weigh"
+    kinds = {"EXCLUSIVE-Airline in talks to buy jets": "Airline in talks to buy jets", "FACTBOX-Key facts": "Key facts"}
+    assert {tag: strip_wire_tag(tag) for tag in kinds} == kinds
+    assert strip_wire_tag("Exclusive-minded buyers flock to auctions") == "Exclusive-minded buyers flock to auctions"
 
 
 def test_a_headline_that_reads_as_names_is_not_the_byline() -> None:
@@ -412,3 +417,45 @@ def test_a_two_word_headline_above_a_byline_is_the_title() -> None:
     # Without a byline under them, two words are a label ("World news"), as before: no title, no byline.
     row, _ = _build("World news\n\nLONDON (Reuters) - Oil prices fell on Monday on demand worries.\n\n" + PROSE)
     assert row["title"] is None
+
+
+def test_a_place_alone_above_the_first_paragraph_is_the_dateline() -> None:
+    # Anadolu's style: the city shouted on its own line between the header and the story.
+    row, removed = _build(
+        "Turkish central bank keeps its policy rate at 50 percent\n\nANKARA\n\nTürkiye's central bank kept its key "
+        "interest rate unchanged on Thursday for a fourth month in a row.\n\n" + PROSE
+    )
+    assert row["dateline"] == "Ankara" and row["authors"] == []  # the place is no reporter either
+    assert row["body"].startswith("Türkiye's central bank") and "ANKARA" not in row["body"]
+    assert ("meta:dateline", "ANKARA") in {(r["rule"], r["line_text"]) for r in removed}
+    opens = _build(
+        "ISTANBUL\n\nTürkiye's exports rose 8 percent in May from a year earlier, the minister said.\n\n" + PROSE
+    )
+    assert opens[0]["dateline"] == "Istanbul" and opens[0]["body"].startswith("Türkiye's exports")
+
+
+@pytest.mark.parametrize(
+    ("line", "place"),
+    [
+        ("ANKARA", "Ankara"),
+        ("PORT-AU-PRINCE", "Port-Au-Prince"),
+        ("N'DJAMENA", "N'Djamena"),
+        ("Ankara", None),  # not shouted: a word of a menu as often as a place
+        ("POLITICS", None),  # a kicker: a word prose writes in lower case
+        ("BREAKING", None),
+        ("BERNAMA", None),  # an agency's credit
+        ("CNN", None),  # too short for a place, the length of an outlet's or a ticker's name
+        ("NEW YORK", None),  # two shouted words are as often a reporter's name
+    ],
+)
+def test_place_alone(line: str, place: str | None) -> None:
+    assert place_alone(line) == place
+
+
+def test_a_shouted_word_among_a_pages_menus_is_no_dateline() -> None:
+    page = (
+        "Home\n\nMarkets\n\nTech\n\nAAPL\n\nAMZN\n\nApple and Amazon shares rose on Monday after both companies "
+        "reported stronger holiday sales than analysts had expected.\n\n" + PROSE
+    )
+    row, removed = _build(page)
+    assert row["dateline"] is None and "meta:dateline" not in {r["rule"] for r in removed}

@@ -11,7 +11,7 @@ import numpy as np
 from news_etl import date_lines, datelines, dates, metadata
 from news_etl.byline_lines import pick_byline
 from news_etl.bylines import without_outlets
-from news_etl.cleaning import Cleaned, Removed, clean, sentence_words
+from news_etl.cleaning import Cleaned, clean, sentence_words
 from news_etl.date_lines import FEATURES as DATE_FEATURES
 from news_etl.date_lines import DateCandidate
 from news_etl.headlines import body_start, clean_headline, pick_title, trail_headline
@@ -80,8 +80,7 @@ def _ranked_byline(lines: list[str], header: metadata.Header, cleaned: Cleaned, 
     header.byline_line = found
     line = lines[found].strip()
     if line in cleaned.paragraphs and count_words(line) <= 12:
-        cleaned.paragraphs.remove(line)
-        cleaned.removed.append(Removed(found + 1, line, "meta:byline"))
+        cleaned.take(found, line, "meta:byline")
 
 
 def title_line(lines: list[str], header: metadata.Header) -> int | None:
@@ -148,8 +147,7 @@ def _ranked_date(
     header.date_line = picked.line
     line = lines[picked.line].strip()
     if line in cleaned.paragraphs and count_words(line) - count_words(picked.raw) <= 4:
-        cleaned.paragraphs.remove(line)
-        cleaned.removed.append(Removed(picked.line + 1, line, "meta:timestamp"))
+        cleaned.take(picked.line, line, "meta:timestamp")
 
 
 @dataclass(frozen=True)
@@ -259,9 +257,7 @@ def _set_title(lines: list[str], found: int, header: metadata.Header, cleaned: C
         return
     header.title = title
     if title in cleaned.paragraphs:
-        cleaned.paragraphs.remove(title)
-        cleaned.headings = [h for h in cleaned.headings if h != title]
-        cleaned.removed.append(Removed(found + 1, title, "meta:title"))
+        cleaned.take(found, title, "meta:title")
     else:
         cleaned.removed = [
             replace(r, rule="meta:title", body_probability=None) if r.line_no == found + 1 else r
@@ -349,10 +345,15 @@ def build_article(
         if markup_text_missed(cleaned.body, page_cleaned.body, header.title):
             page_cleaned.notes.append("body: the markup's main text was another block; the body is the page's, cleaned")
             cleaned = page_cleaned
+    # A wire dateline ("MARSEILLE, July 22 (Reuters) -", or a place alone: "ANKARA") dates the story when nothing
+    # else does, and names the agency when the page names no publisher.
+    read = {*header.marks, header.byline_line, header.date_line, title_line(lines, header)}  # the header's lines
+    dateline, place_line = datelines.opening_dateline(
+        lines, cleaned.paragraphs, body_start(lines, cleaned.paragraphs), read
+    )
+    if place_line is not None and (line := lines[place_line].strip()) in cleaned.paragraphs:
+        cleaned.take(place_line, line, "meta:dateline")
     body = cleaned.body
-    # A wire dateline ("MARSEILLE, July 22 (Reuters) -") dates the story when nothing else does, and names
-    # the agency when the page names no publisher.
-    dateline = datelines.parse_dateline(cleaned.paragraphs[0] if cleaned.paragraphs else None)
     if dateline and dateline.date and header.published_at is None:
         local = dates.parse_local_datetime(dateline.date, reference, default_tz)
         if local is not None:

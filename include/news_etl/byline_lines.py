@@ -12,7 +12,6 @@ when it scores at least the threshold the cross-validation chose.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from functools import lru_cache
@@ -20,17 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
-from news_etl.bylines import BYLINE, ROLE_WORDS, parse_byline
+from news_etl.bylines import BYLINE, ROLE_WORDS, is_agency, parse_byline
 from news_etl.dates import FULL_DATE
 from news_etl.headlines import window
 from news_etl.linemodel import Ranker, read_model_file
 from news_etl.settings import MODELS_DIR
-from news_etl.text import alnum_key, count_words
+from news_etl.text import alnum_key, common_words, count_words
 
 MODEL_FILE = MODELS_DIR / "byline_model.json"
-#: Words news prose writes in lower case (``benchmarks/build_common_words.py``): a "name" made of them is
-#: more often a section ("Buying Guide", "Golf Week") than a person.
-COMMON_WORDS_FILE = MODELS_DIR / "common_words.json"
 #: Non-empty lines above the body's first sentence paragraph that may be its byline (a page's menus can be
 #: long), and below it (a teaser paragraph can come before the byline).
 WINDOW_ABOVE, WINDOW_BELOW = 120, 10
@@ -72,7 +68,8 @@ _GLUED_WORD = re.compile(r"(?<=[a-z]{3})(?=[A-Z][a-z])")
 
 def names_in(line: str) -> list[str]:
     """The names a candidate byline line gives, after undoing the gluing of page furniture: "ByYi-Jin Yu",
-    "Karen Gilchrist@_karengilchrist", "Tyrese GriffinOct 17, 2023", "Name | Outlet", "Name • date"."""
+    "Karen Gilchrist@_karengilchrist", "Tyrese GriffinOct 17, 2023", "Deborah NetburnStaff Writer", "Name | Outlet",
+    "Name • date"."""
     text = _GLUED_BY.sub("By ", line.strip())
     text = _HANDLE.sub(" ", text)
     text = _GLUED_MONTH.sub(" | ", text)
@@ -81,16 +78,16 @@ def names_in(line: str) -> list[str]:
         first = FULL_DATE.sub(" ", first)
     if count_words(first) > 12:
         return []
-    names = parse_byline(first)
-    if not names and _GLUED_WORD.search(first):
-        names = parse_byline(_GLUED_WORD.split(first)[0])
+    # A name glued to a word of prose after it ("Ayeesha WalshShowbiz & TV Reporter", "By Sandhya KambhampatiData
+    # and Graphics Journalist") is the part before the glue, whatever follows would parse as a name too. A name's
+    # own capital stays ("FitzGerald"): "Gerald" is no word news prose writes in lower case.
+    glued = _GLUED_WORD.search(first)
+    word = re.match(r"[A-Z][a-z]+", first[glued.start() :]) if glued else None
+    cut = glued.start() if glued and word and word.group(0).lower() in common_words() else None
+    names = (parse_byline(first[:cut]) if cut else []) or parse_byline(first)
+    if not names and glued:
+        names = parse_byline(first[: glued.start()])
     return [n for n in names if not _DOMAIN.search(n)]  # "by Bob Yirka, Phys.org": the site is no author
-
-
-@lru_cache(maxsize=1)
-def common_words() -> frozenset[str]:
-    """The lower-case words of ``models/common_words.json``."""
-    return frozenset(json.loads(COMMON_WORDS_FILE.read_text(encoding="utf-8"))["words"])
 
 
 def _common_share(names: list[str]) -> tuple[float, float]:
@@ -125,6 +122,8 @@ def candidates(
                 continue
         elif title_key and all(alnum_key(name) in title_key for name in names):
             continue  # a tag of the story's subject ("Bradley Cooper" above "Bradley Cooper's Daughter ...")
+        if len(names) == 1 and " " not in names[0] and names[0].isupper() and not is_agency(names[0]):
+            continue  # one shouted word is a place ("ANKARA" above Anadolu's story) or a kicker, no reporter
         out.append((i, names))
     return out
 

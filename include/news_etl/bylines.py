@@ -247,8 +247,14 @@ _NOTE_ROLES = (
 )
 #: Words that end the noun phrase before its role: "New York is a city where every writer ..." is no note.
 _CLAUSE = r"(?i:where|who|whom|whose|which|that|when|with|in|of|for|at|on|to|from|and|or|but|not|every|many|some)\b"
+_NAME_WORD = r"[A-Z][\w.'’]+(?:-[A-Z][\w.'’]*)*"
+#: What ranks a company among others ("... is the biggest producer", "a leading producer"): no person's note.
+_RANKING = re.compile(
+    r"\b(?:biggest|largest|smallest|oldest|newest|richest|fastest|greatest|leading|top|major|main)\b", re.IGNORECASE
+)
 _AUTHOR_NOTE = re.compile(
-    rf"^\W{{0,3}}(?P<name>[A-Z][\w.'’\-]+(?:\s+[A-Z][\w.'’\-]+){{1,3}})\s+(?:(?:is|was)\s+(?:(?!{_CLAUSE})[\w'’,\-]+\s+){{0,6}}?"
+    # A name's words are capitalised after a hyphen too ("Jean-Pierre"): "State-owned Codelco" is a company.
+    rf"^\W{{0,3}}(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,3}})\s+(?:(?:is|was)\s+(?:(?!{_CLAUSE})[\w'’,\-]+\s+){{0,6}}?"
     rf"(?i:{_NOTE_ROLES})s?\b|(?P<reach>(?:can|may)\s+be\s+(?:reached|contacted|emailed))\b)"
 )
 
@@ -260,6 +266,8 @@ def author_note(line: str, before: Iterable[str]) -> tuple[list[str], bool] | No
     quoted above it."""
     m = _AUTHOR_NOTE.match(line.strip()) if len(line) <= 600 else None
     if m is None or (m.group("reach") and not EMAIL.search(line)):  # "Crime Stoppers can be reached at 555-..."
+        return None
+    if _RANKING.search(m.group(0), m.end("name")):
         return None
     surname = m.group("name").split()[-1]
     if any(surname in text for text in before):

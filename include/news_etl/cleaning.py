@@ -50,6 +50,13 @@ class Cleaned:
     def body(self) -> str:
         return "\n\n".join(self.paragraphs)
 
+    def take(self, index: int, line: str, why: str) -> None:
+        """Line ``index`` (0-based), ``line``, is metadata (``why``: "meta:byline", ...): out of the body and its
+        headings if the cleaner kept it, and recorded as removed."""
+        self.paragraphs.remove(line)
+        self.headings = [h for h in self.headings if h != line]
+        self.removed.append(Removed(index + 1, line, why))
+
     def named_furniture(self) -> frozenset[int]:
         """0-based indexes of the lines a boilerplate rule removed (not the model, a repeat or the metadata)."""
         return frozenset(

@@ -39,10 +39,10 @@ from news_etl.dates import (
     ZONE_ABBREVIATION,
     day_word,
     parse_local_datetime,
+    timestamp_segments,
 )
 from news_etl.headlines import window
 from news_etl.linemodel import Ranker, read_model_file
-from news_etl.metadata import timestamp_segments
 from news_etl.settings import MODELS_DIR
 from news_etl.text import count_words
 
@@ -182,7 +182,7 @@ def pick(
     """The candidate dating a text without markup, given the ranker's ``scores`` of ``cands``, or None to keep
     the header rules' date (on ``rules_line``):
 
-    - the ranker's best, when it scores at least ``threshold``;
+    - the ranker's best, when it scores at least ``threshold`` (a relative best loses to a labelled rules' date);
     - a relative date beside the byline (:func:`relative_beside_byline`), unless the pick or the rules' date is
       labelled ("Published Dec 20, 2023" says which date it is);
     - a publication date labelled as such beside an update the ranker picked (:func:`publication_beside`);
@@ -194,10 +194,12 @@ def pick(
     k = order[0] if order and scores[order[0]] >= threshold else None
     if k is None and rules_line is not None and is_masthead(lines, rules_line, title_line):
         k = next((i for i in order if cands[i].line != rules_line), None)
-    if k is not None:
-        labelled = cands[k].labelled
-    else:
-        labelled = rules_line is not None and bool(TIMESTAMP_LABEL.search(lines[rules_line]))
+    rules_labelled = rules_line is not None and bool(TIMESTAMP_LABEL.search(lines[rules_line]))
+    if k is not None and rules_labelled and is_relative(cands[k].raw):
+        # "2 hours ago" counts back from when the page was saved, which the ranker cannot know (see
+        # relative_beside_byline); "Published: February 27, 2026" says which day it is.
+        k = None
+    labelled = cands[k].labelled if k is not None else rules_labelled
     beside = relative_beside_byline(lines, cands, byline_line)
     if beside is not None and not labelled:
         return beside

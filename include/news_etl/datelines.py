@@ -6,11 +6,12 @@ metadata, not body; its date dates a wire story that carries no other.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from news_etl.bylines import is_agency
 from news_etl.dates import MONTHS
-from news_etl.text import count_words
+from news_etl.text import common_words, count_words
 
 #: A word of a place's name: a capital, then letters and . ' - ("SÃO PAULO", "N'DJAMENA", "St.").
 _WORD = r"(?![a-zß-ÿ])[^\W\d_](?:[^\W\d_]|[.'’\-])+"
@@ -74,15 +75,23 @@ _NOT_PLACES = {
     "sources",
     "by",
     "the",
+    # Kickers shouted above a story that are no words prose writes in lower case (common_words).
+    "news",
+    "trending",
+    "latest",
+    "sponsored",
+    "featured",
+    "premium",
 }
 
 
 #: A wire's version tags before a headline: Yonhap's "(LEAD)", "(2nd LD)", "(3rd LD, Correction)", "(URGENT)";
-#: Reuters' "UPDATE 2-", "RPT-", "REFILE-", "CORRECTED-". They say which take of the story this is, not what
-#: it is about: the headline is what follows them.
+#: Reuters' "UPDATE 2-", "RPT-", "REFILE-", "CORRECTED-", and its kinds of story: "EXCLUSIVE-", "FACTBOX-",
+#: "ANALYSIS-". They say which take or kind of story this is, not what it is about: the headline follows them.
 _WIRE_TAG = re.compile(
     r"^(?:\((?:LEAD|URGENT|\d+(?:st|nd|rd|th)\s+LD)(?:[-,\s][^()]{0,30})?\)\s*"
-    r"|(?:(?:UPDATE|WRAPUP)\s+\d+|RPT|REFILE|CORRECTED|CORRECTION)\s*-\s*)+(?=\S)"
+    r"|(?:(?:UPDATE|WRAPUP)\s+\d+|RPT|REFILE|CORRECTED|CORRECTION|EXCLUSIVE|FACTBOX|ANALYSIS|INSIGHT|EXPLAINER"
+    r"|FOCUS|BREAKINGVIEWS|INTERVIEW|TIMELINE)\s*-\s*)+(?=\S)"
 )
 
 
@@ -150,6 +159,47 @@ def parse_dateline(first_paragraph: str | None) -> Dateline | None:
         return None  # "(Photo) - ..." is no dateline
     region = m.groupdict().get("region") or m.groupdict().get("bracketed")
     return Dateline(place=_place(place, region) if place else None, date=m.group("date"), agency=agency)
+
+
+#: A place's name shouted alone on a line: letters, and ' or - inside ("N'DJAMENA", "PORT-AU-PRINCE").
+_SHOUTED_WORD = re.compile(r"[^\W\d_a-zß-ÿ]+(?:['’\-][^\W\d_a-zß-ÿ]+)*")
+
+
+def place_alone(line: str) -> str | None:
+    """ "ANKARA" alone on the line above a story's first paragraph (Anadolu's style) -> "Ankara": one shouted
+    word that is no agency's name ("BERNAMA" credits one), no label (:data:`_NOT_PLACES`: "BREAKING") and no
+    word prose writes in lower case (a kicker: "POLITICS", "WORLD"). One word only: two shouted words are as
+    often a reporter's name ("JOHN SMITH") as a city's."""
+    word = line.strip()
+    if not _SHOUTED_WORD.fullmatch(word) or len(word) < 4 or not word.isupper():  # "CNN", "BBC": outlets
+        return None
+    if word.casefold() in _NOT_PLACES or word.casefold() in common_words() or is_agency(word):
+        return None
+    return _place(word, None)
+
+
+def opening_dateline(
+    lines: list[str], paragraphs: list[str], start: int | None, header_lines: Collection[int | None]
+) -> tuple[Dateline | None, int | None]:
+    """The dateline of a story whose body is ``paragraphs`` (kept from ``lines``): its first paragraph's
+    (:func:`parse_dateline`), else a place alone (:func:`place_alone`) on the non-empty line right above the
+    body's first sentence paragraph (line ``start``), with that line's index (metadata, not body). The place must
+    follow the story's header (one of ``header_lines``: the headline, byline, timestamp) or open the text: a
+    shouted word among a page's menus is a ticker ("AMZN") or a share button ("TWEET")."""
+    found = parse_dateline(paragraphs[0]) if paragraphs else None
+    if found is not None or start is None:
+        return found, None
+    at = _above(lines, start)
+    place = place_alone(lines[at]) if at is not None else None
+    if place is None or at is None:
+        return None, None
+    before = _above(lines, at)
+    return (Dateline(place=place), at) if before is None or before in header_lines else (None, None)
+
+
+def _above(lines: list[str], i: int) -> int | None:
+    """The index of the nearest non-empty line above line ``i``."""
+    return next((j for j in range(i - 1, -1, -1) if lines[j].strip()), None)
 
 
 def find_dateline(first_paragraph: str | None) -> str | None:

@@ -32,7 +32,7 @@ RELATIVE = re.compile(
 )
 _UNIT_SECONDS = {"sec": 1, "second": 1, "min": 60, "minute": 60, "hr": 3600, "hour": 3600, "day": 86400, "week": 604800}
 TIMESTAMP_LABEL = re.compile(
-    r"\b(?P<label>first published|published|posted|last updated|updated|last modified|modified|date)"
+    r"\b(?P<label>first published|published|posted|last updated|updated|update|last modified|modified|date)"
     r"(?:\s+(?:on|at))?\s*[:|]?\s*",
     re.IGNORECASE,
 )
@@ -127,7 +127,8 @@ def _prepare(raw: str) -> str:
     # A page's text glues the year to the time where its markup put them in two elements: "Dec 22 20234:46 AM".
     s = re.sub(r"\b((?:19|20)\d{2})(\d{1,2}:\d{2})\b", r"\1 \2", s)
     s = TIMESTAMP_LABEL.sub(" ", s)
-    s = re.sub(r"[|•·]|\bat\b|\bon\b", " ", s, flags=re.IGNORECASE)
+    # A bracket glued to the year hides it from dateutil: "(Updated JULY 7, 2023)" read as July 7, 2000.
+    s = re.sub(r"[|•·()\[\]]|\bat\b|\bon\b", " ", s, flags=re.IGNORECASE)
     s = re.sub(r"\bUTC([+-]\d)", r"GMT\1", s)  # dateutil reads "UTC+9" backwards (POSIX sign)
     return " ".join(s.split())
 
@@ -236,3 +237,19 @@ def parse_datetime(raw: str | None, reference: datetime | None = None, default_t
     if local is None or out_of_range(local):
         return None
     return local.astimezone(UTC)
+
+
+def timestamp_segments(line: str) -> list[tuple[str, str]]:
+    """("label", "date text") pairs of a line like "Posted on : X Modified on : Y". What comes before an update's
+    label is the publication ("Dec. 5, 2024 | Updated Dec. 6, 2024"), when it is a date (the caller parses it)."""
+    found = list(TIMESTAMP_LABEL.finditer(line))
+    # The lead's last part: a byline can come first ("Ahmet Yilmaz | 20.06.2024 - Update : 20.06.2024").
+    lead = re.split(r"\s*[|•·]\s*|\s+/\s+", line[: found[0].start()].strip(_SEPARATORS))[-1] if found else ""
+    out = [("published", lead)] if lead and found[0].group("label").lower() not in PUBLISHED_LABELS else []
+    for k, m in enumerate(found):
+        end = found[k + 1].start() if k + 1 < len(found) else len(line)
+        out.append((m.group("label").lower(), line[m.end() : end].strip(_SEPARATORS)))
+    return out
+
+
+_SEPARATORS = " |/-–—,·•"  # between a timestamp's parts: "Published Dec. 5, 2024 | Updated Dec. 6, 2024"

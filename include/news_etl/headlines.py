@@ -101,10 +101,16 @@ def _is_prose(line: str) -> bool:
     return count_words(line) >= 12 and line.rstrip().endswith((".", "!", "?", '"', "”"))
 
 
+def _capitals(line: str) -> tuple[float, int]:
+    """The share of a line's words (those starting with a letter) that start with a capital, and their count."""
+    alpha = [w for w in line.split() if w[:1].isalpha()]
+    return (sum(w[:1].isupper() for w in alpha) / len(alpha) if alpha else 0.0), len(alpha)
+
+
 def _title_cased(line: str) -> bool:
     """A headline-shaped line most of whose words are capitalised: a headline, even if long and ending in "!"."""
-    alpha = [w for w in line.split() if w[:1].isalpha()]
-    return is_headline(line) and len(alpha) >= 3 and sum(w[:1].isupper() for w in alpha) >= 0.8 * len(alpha)
+    share, words = _capitals(line)
+    return is_headline(line) and words >= 3 and share >= 0.8
 
 
 def body_start(lines: list[str], paragraphs: list[str], or_first: bool = True) -> int | None:
@@ -161,8 +167,6 @@ def title_features(lines: list[str], cands: list[int], start: int, marks: dict[i
     for i in cands:
         line = strip_wire_tag(lines[i].strip())
         o = ordinal[i]
-        words = line.split()
-        alpha = [w for w in words if w[:1].isalpha()]
         content = [w.casefold() for w in _WORD.findall(line)]
         nearest = min(header_lines, key=lambda h: abs(h - o)) if header_lines else None
         prev_line = lines[nonblank[o - 1]].strip() if o > 0 else ""
@@ -172,7 +176,7 @@ def title_features(lines: list[str], cands: list[int], start: int, marks: dict[i
                 start_ord - o,
                 math.log1p(count_words(line)),
                 math.log1p(len(line)),
-                sum(w[:1].isupper() for w in alpha) / len(alpha) if alpha else 0.0,
+                _capitals(line)[0],
                 float(line.endswith(".")),
                 float(line.endswith(("?", "!"))),
                 float(line.endswith(":")),

@@ -26,6 +26,7 @@ from news_etl.dates import (
     TIMESTAMP_LABEL,
     out_of_range,
     parse_local_datetime,
+    timestamp_segments,
 )
 from news_etl.text import alnum_key, count_words, normalise_for_hash
 
@@ -129,16 +130,6 @@ class Header:
             if getattr(self, f"{field_name}_at") is None:
                 setattr(self, f"{field_name}_raw", raw)
         return why is not None
-
-
-def timestamp_segments(line: str) -> list[tuple[str, str]]:
-    """("label", "date text") pairs of a line like "Posted on : X Modified on : Y"."""
-    found = list(TIMESTAMP_LABEL.finditer(line))
-    out = []
-    for k, m in enumerate(found):
-        end = found[k + 1].start() if k + 1 < len(found) else len(line)
-        out.append((m.group("label").lower(), line[m.end() : end].strip()))
-    return out
 
 
 def extract_header(

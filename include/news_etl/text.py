@@ -5,6 +5,7 @@ vectors cannot drift apart on what "the same text" or "a word" means.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections import Counter, deque
@@ -12,7 +13,7 @@ from functools import lru_cache
 
 import yaml
 
-from news_etl.settings import RULES_DIR
+from news_etl.settings import MODELS_DIR, RULES_DIR
 
 #: A word; hyphens and apostrophes join its parts ("state-run", "don't" are one word each).
 WORD = re.compile(r"\w+(?:['’\-]\w+)*")
@@ -45,6 +46,14 @@ def stopwords() -> frozenset[str]:
     with open(RULES_DIR / "stopwords.yaml", encoding="utf-8") as fh:
         data = yaml.safe_load(fh) or {}
     return frozenset(w.casefold() for words in data.values() for w in str(words).split())
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """Words news prose writes in lower case (``models/common_words.json``, ``benchmarks/build_common_words.py``):
+    a "name" made of them is more often a section ("Buying Guide", "Golf Week") than a person, a shouted line of
+    them a kicker ("POLITICS") rather than a place."""
+    return frozenset(json.loads((MODELS_DIR / "common_words.json").read_text(encoding="utf-8"))["words"])
 
 
 def alnum_key(s: str | None) -> str:
