@@ -190,8 +190,7 @@ def opening_dateline(
     if found is not None or start is None:
         return found, None
     at = _above(lines, start)
-    place = place_alone(lines[at]) if at is not None else None
-    if place is None or at is None:
+    if at is None or (place := place_alone(lines[at])) is None:
         return None, None
     before = _above(lines, at)
     return (Dateline(place=place), at) if before is None or before in header_lines else (None, None)
