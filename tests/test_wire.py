@@ -446,6 +446,7 @@ def test_a_place_alone_above_the_first_paragraph_is_the_dateline() -> None:
         ("BERNAMA", None),  # an agency's credit
         ("CNN", None),  # too short for a place, the length of an outlet's or a ticker's name
         ("NEW YORK", None),  # two shouted words are as often a reporter's name
+        ("A" * 100, None),  # no place's name is that long (a line of millions of capitals costs nothing)
     ],
 )
 def test_place_alone(line: str, place: str | None) -> None:

@@ -161,6 +161,8 @@ def parse_dateline(first_paragraph: str | None) -> Dateline | None:
     return Dateline(place=_place(place, region) if place else None, date=m.group("date"), agency=agency)
 
 
+#: The longest place name :func:`place_alone` takes ("THIRUVANANTHAPURAM", "PORT-AU-PRINCE" are under 20).
+PLACE_MAX_CHARS = 40
 #: A place's name shouted alone on a line: letters, and ' or - inside ("N'DJAMENA", "PORT-AU-PRINCE").
 _SHOUTED_WORD = re.compile(r"[^\W\d_a-zß-ÿ]+(?:['’\-][^\W\d_a-zß-ÿ]+)*")
 
@@ -171,7 +173,9 @@ def place_alone(line: str) -> str | None:
     word prose writes in lower case (a kicker: "POLITICS", "WORLD"). One word only: two shouted words are as
     often a reporter's name ("JOHN SMITH") as a city's."""
     word = line.strip()
-    if not _SHOUTED_WORD.fullmatch(word) or len(word) < 4 or not word.isupper():  # "CNN", "BBC": outlets
+    # Four letters at least ("CNN", "BBC": outlets), and no longer than a place's name is: a line of a million
+    # capitals is no city (and is not run through the checks below).
+    if not 4 <= len(word) <= PLACE_MAX_CHARS or not _SHOUTED_WORD.fullmatch(word) or not word.isupper():
         return None
     if word.casefold() in _NOT_PLACES or word.casefold() in common_words() or is_agency(word):
         return None
