@@ -21,10 +21,10 @@ import numpy as np
 from header_training import add_training_args, cv_probs, pages, print_report, save_ranker, threshold_report
 from train_line_model import load_scorer
 
-from news_etl.articles import title_line
 from news_etl.byline_lines import FEATURES, MODEL_FILE, byline_features, candidates
 from news_etl.headlines import default_title_model
 from news_etl.text import alnum_key
+from news_etl.text_header import title_line
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -173,6 +173,21 @@ def test_a_briefs_lede_without_its_full_stop_is_no_title() -> None:
     assert not any("brief's prose" in r for r in _article(long).row["repairs"] or [])
 
 
+def test_a_briefs_headline_right_above_its_byline_is_its_title() -> None:
+    # Shaped like a lede that lost its full stop; but a byline sits between a headline and its story, not under a lede.
+    headline = "Council votes to close the old harbour bridge for two years of repairs"
+    story = [
+        "The city council voted on Tuesday to close the old harbour bridge while engineers replace its cables.",
+        "The bridge carries sixty thousand vehicles a day, and traffic will go through the tunnel instead.",
+    ]
+    for byline in (["By Nora Vance"], ["By", "Nora Vance"]):
+        row = _article("\n".join([headline, *byline, "Mar 4, 2026", *story])).row
+        assert row["title"] == headline and row["authors"] == ["Nora Vance"]
+        assert row["body"].split("\n\n") == story
+    # Without the byline the same line is given back to the brief's body.
+    assert _article("\n".join([headline, *story])).row["title"] is None
+
+
 def test_a_briefs_sentence_of_capitalised_words_is_no_byline() -> None:
     text = (
         "Asian stock markets rose on Tuesday as investors bet on lower interest rates next year.\n\n"

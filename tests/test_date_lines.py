@@ -122,9 +122,9 @@ def test_candidates_and_features_cover_the_window() -> None:
 
 
 def test_a_photo_captions_date_is_no_candidate() -> None:
-    from news_etl.articles import date_inputs
     from news_etl.cleaning import clean
     from news_etl.metadata import extract_header
+    from news_etl.text_header import date_inputs
 
     caption = "The mayor speaks at the depot in Harbour Town on 27 September 2025. Photograph: Jane Doe/Example Images"
     page = PAGE.replace("ARTICLE_DATE", "23 February 2026").replace("By Maria Lopez", f"{caption}\nBy Maria Lopez")
@@ -273,6 +273,17 @@ def test_the_day_a_page_shows_beside_a_utc_instant_is_the_readers_day() -> None:
     assert str(same["published_date"]) == "2026-02-23" and same["repairs"] is None  # they agree: nothing noted
 
 
+def test_a_markup_time_in_the_sites_zone_keeps_its_day_beside_a_next_days_teaser() -> None:
+    from news_etl.linemodel import Ranker, Trees
+
+    # A ranker sure of the page's latest date only (the teaser's next day), over its override threshold.
+    latest = {"feature": [FEATURES.index("days_from_latest"), 0, 0], "threshold": [0.5, 0.0, 0.0]}
+    tree = {**latest, "left": [1, -1, -1], "right": [2, -1, -1], "value": [0.0, 5.0, -5.0], "depth": 1}
+    sure = Ranker(Trees(0.0, 1.0, [tree]), threshold=0.5, override_threshold=0.5)
+    shown = "23 February 2026\n22 February 2026"
+    assert str(_html_row("2026-02-22T09:50:00-05:00", shown, sure)["published_date"]) == "2026-02-22"
+
+
 def test_a_relative_date_a_page_shows_never_overrules_its_markup() -> None:
     # "5 days ago" under the byline counts back from when the file was saved (here: the run), by whole days; the
     # markup's instant of 2019 stays, where the same day written out overrules it (the test above).
@@ -307,6 +318,10 @@ def test_the_readers_day_of_a_page_whose_markup_and_ranker_disagree() -> None:
     assert readers_day(date(2019, 3, 30), date(2023, 12, 19), False, {date(2023, 12, 19)}) == "page"
     # A UTC instant a day off the day the page shows: the readers' day, even when the other day shows too.
     assert readers_day(markup, date(2023, 12, 21), False, {markup, date(2023, 12, 21)}) == "shift"
+    # A markup time with its own zone's offset ("09:50-05:00") gives the site's day already: beside that day on the
+    # page, a next day's date is a teaser's, no shift; with the markup's day not shown, the shift stands.
+    assert readers_day(markup, date(2023, 12, 23), False, {markup, date(2023, 12, 23)}, markup_zoned=True) == "markup"
+    assert readers_day(markup, date(2023, 12, 23), False, {date(2023, 12, 23)}, markup_zoned=True) == "shift"
     # An update: the readers' day only while the page hides its publication day.
     assert readers_day(date(2022, 10, 24), date(2023, 12, 14), True, {date(2023, 12, 14)}) == "update"
     assert readers_day(date(2022, 10, 24), date(2023, 12, 14), True, {date(2022, 10, 24), date(2023, 12, 14)}) == (
@@ -435,3 +450,10 @@ def test_an_html_page_whose_markup_gave_its_teasers_gets_its_visible_article() -
     assert any("another block" in r for r in row["repairs"])
     plain = _build(Record(record_index=0, source_format="html", text=teasers, title=article_lines[0]))
     assert article_lines[4] not in plain["body"]  # without the page's visible lines there is nothing to compare with
+
+
+def test_a_citations_retrieval_date_is_no_candidate() -> None:
+    lines = ["Bridge Reopens", "The harbour bridge reopened on Monday after two years of repairs that cost more."]
+    lines += ["Cite this: Bridge Reopens (2026, February 23) retrieved 27 February 2026", "Accessed on: March 1, 2026"]
+    lines += ["February 23, 2026"]
+    assert [c.raw for c in candidates(lines, 1, AT, "UTC")] == ["February 23, 2026"]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 from news_etl.articles import build_article
-from news_etl.byline_lines import default_byline_model, names_in, pick_byline
+from news_etl.byline_lines import FEATURES as BYLINE_FEATURES
+from news_etl.byline_lines import byline_features, default_byline_model, names_in, pick_byline
+from news_etl.byline_lines import candidates as byline_candidates
 from news_etl.cleaning import clean
 from news_etl.headlines import (
     FEATURES,
@@ -13,10 +16,11 @@ from news_etl.headlines import (
     body_start,
     candidates,
     default_title_model,
+    pick_title,
     title_features,
     trail_headline,
 )
-from news_etl.linemodel import default_model
+from news_etl.linemodel import Ranker, Trees, default_model
 from news_etl.reading import Record
 from news_etl.ruleset import load_rules
 
@@ -153,6 +157,33 @@ def test_the_ranker_picks_the_headline_where_the_header_rules_take_the_standfirs
     assert built.row["authors"] == ["Maria Lopez"]
     assert "The harbour bridge reopened on Monday" in built.row["body"]
     assert "Harbour Bridge Reopens" not in built.row["body"]
+    # The standfirst the rules had taken is no title once the ranker's headline replaces it: the cleaner judges it
+    # as any line of the page (here a brief's prose: it stays), and no removed row calls it the title.
+    assert built.row["body"].startswith("Commuters cheered")
+    assert [r["line_text"] for r in built.removed if r["rule"] == "meta:title"] == [built.row["title"]]
+
+
+def test_an_unsure_pick_fills_a_missing_title_but_replaces_no_rules_title() -> None:
+    lines = PAGE.split("\n")
+    start = body_start(lines, [ln for ln in lines if ln.startswith(("The harbour", "Engineers", "The mayor"))])
+    assert start is not None
+    # Trees without a tree score every candidate the same: 3%, under the threshold of 10%, over 1%.
+    unsure = Trees(math.log(0.03 / 0.97), 0.1, [])
+    ranker = Ranker(unsure, threshold=0.10, unopposed_threshold=0.01)
+    body = "\n".join(lines[start:])
+
+    def pick(rules_title: str | None, model: Ranker = ranker) -> int | None:
+        return pick_title(model, lines, start, {}, body, frozenset(), rules_title)
+
+    assert pick("Commuters cheered as the first buses crossed the rebuilt span on Monday morning") is None
+    assert pick(None) is not None and pick("") is not None
+    # A model file without the second threshold: the same threshold either way.
+    assert pick(None, Ranker(unsure, threshold=0.10)) is None
+    old_file = {"model": {"base_score": 0.0, "learning_rate": 0.1, "trees": []}, "threshold": 0.1}
+    assert Ranker.from_json(old_file).unopposed_threshold is None
+    shipped = default_title_model()
+    assert shipped is not None and shipped.unopposed_threshold is not None
+    assert shipped.unopposed_threshold <= shipped.threshold
 
 
 def test_names_in_undoes_the_gluing_of_page_furniture() -> None:
@@ -168,6 +199,27 @@ def test_names_in_undoes_the_gluing_of_page_furniture() -> None:
     assert names_in("Steven RuppWriterManufacturerPhotographerAlan MuirIllustrator") == ["Steven Rupp"]
     assert names_in("By Jane Doe and John FitzGerald") == ["Jane Doe", "John FitzGerald"]  # "Gerald" is a name
     assert names_in("The harbour bridge reopened on Monday after two years of repairs, the city said.") == []
+    # The byline's segment wherever it stands; a separator or date after the names ends them.
+    assert names_in("at 9:05 am | By Dana Park") == ["Dana Park"]
+    assert names_in("By Nora Vance •") == ["Nora Vance"]
+    assert names_in("By Nora Vance Mar 4, 2026 9:00 AMTopics") == ["Nora Vance"]
+    assert names_in("Mar 4, 2026 By Nora Vance") == ["Nora Vance"]
+    # A weekday before the date is the date's, not a name ("Fri 22 Dec 2023 12.10 CET" had given "Fri").
+    assert names_in("Fri 4 Mar 2026 12.10 CET") == []
+    assert names_in("By Nora Vance Thu 4 Mar 2026") == ["Nora Vance"]
+    assert names_in("By Yang Sun Mar 4, 2026") == ["Yang Sun"]  # unless no full name is left
+    # A role after the glue cuts there though its first word is no common word ("Showbiz").
+    assert names_in("Tom ReyesShowbiz & TV Reporter") == ["Tom Reyes"]
+
+
+def test_a_by_alone_is_no_candidate_and_marks_the_line_under_it() -> None:
+    lines = ["Harbour bridge reopens after two years", "By", "Maria Lopez", "Most read", "Anna Berg"]
+    lines.append("The harbour bridge reopened on Monday after two years of repairs that cost more than planned.")
+    cands = byline_candidates(lines, 5)
+    assert [i for i, _ in cands] == [2, 4]
+    X = byline_features(lines, cands, 5, 0, {}, lines[5])
+    starts_by = BYLINE_FEATURES.index("starts_by")
+    assert X[0, starts_by] == 1.0 and X[1, starts_by] == 0.0
 
 
 def test_the_byline_ranker_finds_a_name_glued_to_its_role() -> None:
@@ -319,6 +371,11 @@ def test_the_note_of_a_dropped_outlet_is_bounded() -> None:
     row = build_article(rec, source_path="p", file_hash="h", run_id="r", ingested_at=AT, rules=load_rules()).row
     assert row["authors"] == ["Jane Roe"]
     assert row["repairs"] and all(len(r) < 300 for r in row["repairs"])
+    assert any("is no name" in r for r in row["repairs"])  # longer than any byline (MAX_BYLINE_CHARS): said so
+    # An outlet within that length is dropped beside the person as an outlet, its note bounded too.
+    rec = Record(record_index=0, source_format="html", text=text, authors=["Jane Roe", "The " + "X" * 900])
+    row = build_article(rec, source_path="p", file_hash="h", run_id="r", ingested_at=AT, rules=load_rules()).row
+    assert row["authors"] == ["Jane Roe"] and any("is the outlet" in r and len(r) < 300 for r in row["repairs"])
 
 
 class _FirstCandidate:

@@ -135,6 +135,21 @@ def test_an_unreadable_folder_and_file_end_in_the_ledger_and_quarantine_not_sile
         (inbox / "noperm.txt").chmod(0o644)
 
 
+def test_a_byline_padded_with_a_run_of_spaces_costs_no_more_than_its_length(inbox: Path, lake: Path) -> None:
+    # "By Jane" and 200,000 spaces: the byline patterns backtracked over the run from every space in it (20,000
+    # spaces took 14 s, so this page would have taken about half an hour). The whole inbox goes in one command.
+    padded = "By Jane" + " " * 200_000 + "Doe"
+    (inbox / "padded.txt").write_text(f"Bridge story\n{padded}\n{ARTICLE}\n", encoding="utf-8")
+    (inbox / "tabs.txt").write_text(f"Bridge story two\nJane Doe{chr(9) * 200_000}Reuters\n{ARTICLE} Two.\n")
+    cli = [str(Path(sys.executable).with_name("news-etl")), "ingest", "--inbox", str(inbox), "--lake", str(lake)]
+    done = subprocess.run(cli, capture_output=True, text=True, env={**os.environ, "NEWS_ETL_NLP": "off"}, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout)["articles_published"] == 2
+    # A byline that long is no byline (bylines.MAX_BYLINE_CHARS): the page keeps its story, with no author.
+    rows = sorted(_q(lake, "select title, len(authors) from articles"))
+    assert rows == [("Bridge story", 0), ("Bridge story two", 0)]
+
+
 def test_a_path_longer_than_path_max_is_quarantined(inbox: Path, lake: Path) -> None:
     # Made with directory file descriptors: the full path (over 4,096 bytes) can never be passed to the kernel.
     fd = os.open(inbox, os.O_RDONLY)

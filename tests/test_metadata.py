@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from news_etl import metadata
-from news_etl.bylines import author_note, parse_byline
+from news_etl.bylines import MAX_BYLINE_CHARS, author_note, parse_byline
 from news_etl.datelines import find_dateline
 from news_etl.dates import parse_datetime
 from news_etl.metadata import (
@@ -109,10 +109,23 @@ def test_naive_times_use_the_default_zone() -> None:
         ("By June Kim | Updated 5 mins ago", ["June Kim"]),
         ("By Jane Doe, Tuesday March 5", ["Jane Doe"]),
         ("By March, the company had grown", []),
+        # An outlet glued after a full name is no author: a brand's run of capitals, or an outlet's words.
+        ("By Dana Park NBCSports", ["Dana Park"]),
+        ("Tom Reyes Channel News", ["Tom Reyes"]),
+        ("By Ana Ruiz The Morning Journal", ["Ana Ruiz"]),
+        ("By Emily Post", ["Emily Post"]),  # a one-word tail is a surname
+        ("As told to Nora Vance", ["Nora Vance"]),
+        ("Published By : Owen T. Marsh", ["Owen T. Marsh"]),
+        ("Save Article", []),  # menu words only
     ],
 )
 def test_parse_byline(line: str, names: list[str]) -> None:
     assert parse_byline(line) == names
+
+
+def test_a_bylines_runs_of_spaces_are_one_and_its_length_is_bounded() -> None:
+    assert parse_byline("By Jane" + " " * 500 + "Doe,\t\tReuters") == ["Jane Doe", "Reuters"]
+    assert parse_byline("By Jane Doe" + " " * MAX_BYLINE_CHARS) == []
 
 
 def test_header_of_a_seed_like_text() -> None:
@@ -253,6 +266,16 @@ def test_a_bare_name_beside_the_date_is_the_byline() -> None:
     assert h.title == "Council votes to close the old bridge"
     # A name far from any date is not a byline.
     assert extract_header(["Emma Baty", *FURNITURE, *BODY], reference=REF).authors == []
+
+
+def test_a_by_alone_on_its_line_makes_the_next_line_the_byline() -> None:
+    lines = [*FURNITURE, "Council votes to close the old bridge", "By", "Nora Vance, citypaper.com", *BODY]
+    h = extract_header(lines, reference=REF)
+    assert h.authors == ["Nora Vance"]
+    by = lines.index("By")
+    assert h.marks[by] == h.marks[by + 1] == "meta:byline"  # both leave the body
+    # Without the "By", a name far from any date names nobody for the rules.
+    assert extract_header([ln for ln in lines if ln != "By"], reference=REF).authors == []
 
 
 def test_a_date_glued_to_a_name_and_role() -> None:

@@ -3,151 +3,32 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
-import numpy as np
-
 from news_etl import date_lines, datelines, dates, metadata
-from news_etl.byline_lines import pick_byline
 from news_etl.bylines import without_outlets
-from news_etl.cleaning import Cleaned, clean, sentence_words
-from news_etl.date_lines import FEATURES as DATE_FEATURES
-from news_etl.date_lines import DateCandidate
-from news_etl.headlines import body_start, clean_headline, pick_title, trail_headline
+from news_etl.cleaning import Cleaned, clean
+from news_etl.headlines import body_start, clean_headline
 from news_etl.html import markup_text_missed
 from news_etl.linemodel import LineModel, Ranker
 from news_etl.reading import Record
 from news_etl.ruleset import RuleSet
 from news_etl.settings import Limits
 from news_etl.text import alnum_key, count_words
+from news_etl.text_header import (
+    date_inputs,
+    lede_taken_for_title,
+    ranked_byline,
+    ranked_date,
+    ranked_title,
+    title_above_body,
+    title_line,
+)
 from news_etl.values import bound_list, bound_text
 
 #: Average adult silent reading speed for non-fiction (Brysbaert 2019, 238 words per minute).
 READING_WORDS_PER_MINUTE = 238
-#: A lede longer than this is cut at a word boundary: the description is a summary, the body is the text.
-MAX_DESCRIPTION_CHARS = 600
-
-
-def lede(paragraphs: list[str], max_chars: int = MAX_DESCRIPTION_CHARS) -> str | None:
-    """The first paragraph of the body, cut at a word boundary if it runs long."""
-    first = next((p.strip() for p in paragraphs if p.strip()), None)
-    if first is None or len(first) <= max_chars:
-        return first
-    cut = first[:max_chars].rsplit(" ", 1)[0]
-    return cut.rstrip(",;:") + " ..."
-
-
-def _title_above_body(lines: list[str], header: metadata.Header, cleaned: Cleaned, rules: RuleSet) -> None:
-    """A page's text with no headline beside its byline or date: take the headline just above the body."""
-    start = body_start(lines, cleaned.paragraphs, or_first=False)
-    found = metadata.title_above_body(lines, header.marks, start, lambda ln: rules.match(ln) is not None)
-    if found is not None:
-        _set_title(lines, found, header, cleaned)
-
-
-def _ranked_title(lines: list[str], header: metadata.Header, cleaned: Cleaned, title_model: Ranker) -> None:
-    """Text without the page's own metadata: the learned ranker picks the headline among the page's lines.
-
-    A line the cleaner kept in the body becomes the title only if it is shaped like one (and, by
-    :func:`_set_title`, is no prose line of a brief)."""
-    start = body_start(lines, cleaned.paragraphs)
-    if start is None:
-        return
-    picked = pick_title(title_model, lines, start, header.marks, cleaned.body, cleaned.named_furniture())
-    if picked is None:
-        return
-    picked = trail_headline(lines, picked)
-    line = lines[picked].strip()
-    if line != header.title and (line not in cleaned.paragraphs or metadata.is_headline(line)):
-        _set_title(lines, picked, header, cleaned)
-
-
-def _ranked_byline(lines: list[str], header: metadata.Header, cleaned: Cleaned, byline_model: Ranker) -> None:
-    """Text without the page's own metadata: the learned ranker picks the byline line; its names are the
-    authors. The line leaves the body only if the cleaner kept it and it is no prose."""
-    start = body_start(lines, cleaned.paragraphs)
-    if start is None:
-        return
-    furniture = cleaned.named_furniture()
-    picked = pick_byline(byline_model, lines, start, title_line(lines, header), header.marks, cleaned.body, furniture)
-    if picked is None:
-        return
-    found, names = picked
-    if lines[found].strip() in cleaned.brief_prose:
-        return  # a brief's sentence ("Indonesian, Indian and Hong Kong stock markets reached record highs.")
-    header.authors = names
-    header.byline_line = found
-    line = lines[found].strip()
-    if line in cleaned.paragraphs and count_words(line) <= 12:
-        cleaned.take(found, line, "meta:byline")
-
-
-def title_line(lines: list[str], header: metadata.Header) -> int | None:
-    """The line the header's title was read from, if any."""
-    return next((i for i, line in enumerate(lines) if header.title and line.strip() == header.title), None)
-
-
-def byline_line(header: metadata.Header) -> int | None:
-    """The line the header's authors were read from: the byline ranker's, else the rules' first byline."""
-    if header.byline_line is not None:
-        return header.byline_line
-    return min((i for i, why in header.marks.items() if why == "meta:byline"), default=None)
-
-
-def date_inputs(
-    lines: list[str], header: metadata.Header, cleaned: Cleaned, reference: datetime, default_tz: str
-) -> tuple[list[DateCandidate], np.ndarray]:
-    """The date ranker's candidates and features for a text as the header step and the cleaner leave it (none
-    when the text has no body); the ranker's training reads the same."""
-    start = body_start(lines, cleaned.paragraphs)
-    if start is None:
-        return [], np.zeros((0, len(DATE_FEATURES)))
-    return date_lines.date_inputs(
-        lines,
-        start,
-        reference,
-        default_tz,
-        title_line=title_line(lines, header),
-        byline_line=byline_line(header),
-        kept=set(cleaned.paragraphs),
-        furniture=cleaned.named_furniture(),
-    )
-
-
-def _ranked_date(
-    lines: list[str],
-    header: metadata.Header,
-    cleaned: Cleaned,
-    date_model: Ranker,
-    reference: datetime,
-    default_tz: str,
-) -> None:
-    """Text without the page's own metadata: the learned ranker picks the line dating the article among the
-    page's dated lines. A short line that is only the date leaves the body."""
-    cands, X = date_inputs(lines, header, cleaned, reference, default_tz)
-    picked = date_lines.pick(
-        date_model.trees.proba(X) if len(X) else np.zeros(0),
-        date_model.threshold,
-        cands,
-        lines,
-        rules_line=header.date_line,
-        title_line=title_line(lines, header),
-        byline_line=byline_line(header),
-    )
-    if picked is None or picked.line == header.date_line:
-        return
-    if picked.updated_only:
-        # The article's own date line is its update's: the rules' date, on another line, is a teaser's.
-        header.set_modified(picked.raw, picked.local)
-        header.published_raw = header.published_at = header.published_date = header.date_line = None
-        return
-    if not header.set_published(picked.raw, picked.local):
-        return
-    header.date_line = picked.line
-    line = lines[picked.line].strip()
-    if line in cleaned.paragraphs and count_words(line) - count_words(picked.raw) <= 4:
-        cleaned.take(picked.line, line, "meta:timestamp")
 
 
 @dataclass(frozen=True)
@@ -182,9 +63,9 @@ def _from_visible_page(
     page = metadata.extract_header(lines, reference=reference, default_tz=default_tz, reader_tz=header.reader_zone)
     cleaned = clean(record.page_text, rules, preassigned=page.marks, model=models.line)
     if models.title is not None:
-        _ranked_title(lines, page, cleaned, models.title)
+        ranked_title(lines, page, cleaned, models.title)
     if models.byline is not None:
-        _ranked_byline(lines, page, cleaned, models.byline)
+        ranked_byline(lines, page, cleaned, models.byline)
     if models.byline is not None and (not header.authors or _names_the_publisher(header.authors, record)):
         header.authors = page.authors or header.authors
     _shown_day(lines, page, cleaned, header, models.date, reference, default_tz)
@@ -211,8 +92,9 @@ def _shown_day(
     picked = cands[k]
     shown = page.day_of(picked.raw, picked.local)
     days = {page.day_of(c.raw, c.local) for c in cands}
+    zoned = bool(dates.LOCAL_OFFSET.search(header.published_raw))
     verdict = date_lines.readers_day(
-        header.published_date, shown, picked.updated_only, days, relative=date_lines.is_relative(picked.raw)
+        header.published_date, shown, picked.updated_only, days, date_lines.is_relative(picked.raw), zoned
     )
     if verdict == "markup":
         return
@@ -229,40 +111,6 @@ def _shown_day(
         header.set_published(picked.raw, picked.local)  # the markup's date is another's
     else:
         header.published_date = shown  # the readers' day; published_at keeps the markup's instant
-
-
-def _lede_taken_for_title(lines: list[str], header: metadata.Header, cleaned: Cleaned, rules: RuleSet) -> int | None:
-    """The line the header rules took as the title when it is a brief's lede instead: a sentence
-    (:func:`cleaning.sentence_words`: "... figures have shown", "... their financial future?") in a text whose
-    prose, that line included, is a brief (``rules.brief_max_words``). A brief has no prose to spare; its
-    header then gives it back (and no title) instead of emptying the article of its first paragraph."""
-    found = next((i for i, why in header.marks.items() if why == "meta:title"), None)
-    if found is None or rules.brief_max_words <= 0:
-        return None
-    words = sentence_words(lines[found].strip())
-    if not words or words + sum(sentence_words(p) for p in cleaned.paragraphs) > rules.brief_max_words:
-        return None
-    header.title = None
-    del header.marks[found]
-    return found
-
-
-def _set_title(lines: list[str], found: int, header: metadata.Header, cleaned: Cleaned) -> None:
-    """Line ``found`` is the headline: the title, recorded as ``meta:title`` (out of the body if it was kept).
-
-    Not a prose line the cleaner kept in a brief (``Cleaned.brief_prose``): a brief's lede that lost its full
-    stop ("... figures have shown") is shaped like a long headline, and a brief has no prose to spare."""
-    title = lines[found].strip()
-    if title in cleaned.brief_prose and title in cleaned.paragraphs:
-        return
-    header.title = title
-    if title in cleaned.paragraphs:
-        cleaned.take(found, title, "meta:title")
-    else:
-        cleaned.removed = [
-            replace(r, rule="meta:title", body_probability=None) if r.line_no == found + 1 else r
-            for r in cleaned.removed
-        ]
 
 
 def bound_fields(row: dict, limits: Limits, repairs: list[str]) -> None:
@@ -325,20 +173,26 @@ def build_article(
         header.title = None
     marks = {**(extra_marks or {}), **header.marks}
     cleaned = clean(record.text, rules, preassigned=marks, model=model)
-    given_back = _lede_taken_for_title(lines, header, cleaned, rules) if record.title is None else None
+    given_back = lede_taken_for_title(lines, header, cleaned, rules) if record.title is None else None
     if given_back is not None:
         del marks[given_back]
         cleaned = clean(record.text, rules, preassigned=marks, model=model)  # a brief: a few lines, cleaned again
         line = lines[given_back].strip()[:60]  # a note, bounded like the others
         cleaned.notes.append(f"title: {line!r} is a brief's prose, not a headline: kept in the body")
-    if title_model is not None and record.title is None:
-        _ranked_title(lines, header, cleaned, title_model)
+    if (
+        title_model is not None
+        and record.title is None
+        and ranked_title(lines, header, cleaned, title_model) is not None
+    ):
+        # The rules' title was a standfirst or a teaser: the cleaner judges it as any other line of the page.
+        marks = {**(extra_marks or {}), **header.marks}
+        cleaned = clean(record.text, rules, preassigned=marks, model=model)
     if byline_model is not None and not record.authors:
-        _ranked_byline(lines, header, cleaned, byline_model)
+        ranked_byline(lines, header, cleaned, byline_model)
     if header.title is None:
-        _title_above_body(lines, header, cleaned, rules)
+        title_above_body(lines, header, cleaned, rules)
     if date_model is not None and record.published is None:
-        _ranked_date(lines, header, cleaned, date_model, reference, default_tz)
+        ranked_date(lines, header, cleaned, date_model, reference, default_tz)
     if record.page_text:
         models = _Models(model, title_model, byline_model, date_model)
         page_cleaned = _from_visible_page(record, header, rules, models, reference, default_tz)
@@ -389,7 +243,7 @@ def build_article(
         "dateline": dateline.place if dateline else None,
         "publisher": publisher,
         "language": metadata.detect_language(body),
-        "description": record.description or lede(cleaned.paragraphs),
+        "description": record.description or cleaned.lede(),
         "section": record.section,
         "word_count": (words := count_words(body)),
         "sentence_count": None,  # filled by the NLP stage, which has the sentence boundaries

@@ -19,7 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
-from news_etl.bylines import BYLINE, ROLE_WORDS, is_agency, parse_byline
+from news_etl.bylines import (
+    BARE_BYLINE,
+    BYLINE,
+    MAX_BYLINE_CHARS,
+    ROLE_WORDS,
+    TRAILING_WEEKDAY,
+    is_agency,
+    parse_byline,
+)
 from news_etl.dates import FULL_DATE
 from news_etl.headlines import window
 from news_etl.linemodel import Ranker, read_model_file
@@ -64,26 +72,44 @@ _SEPARATOR = re.compile(r"\s[|•·–—-]\s|\s\|")
 #: (the left part at least three letters, so "McDonald" and "DeVito" stay whole).
 _DOMAIN = re.compile(r"\.(?:com|org|net|co|uk|io|news)\b", re.IGNORECASE)
 _GLUED_WORD = re.compile(r"(?<=[a-z]{3})(?=[A-Z][a-z])")
+_SEGMENTS = re.compile(r"\s[|•·]\s|\s[–—-]\s")
+_TRAILING_SEPARATOR = re.compile(r"\s+[|•·–—-]+\s*$")
+_LETTERS = re.compile(r"[^\W\d_]{2}")
 
 
 def names_in(line: str) -> list[str]:
     """The names a candidate byline line gives, after undoing the gluing of page furniture: "ByYi-Jin Yu",
     "Karen Gilchrist@_karengilchrist", "Tyrese GriffinOct 17, 2023", "Deborah NetburnStaff Writer", "Name | Outlet",
     "Name • date"."""
-    text = _GLUED_BY.sub("By ", line.strip())
+    if len(line) > MAX_BYLINE_CHARS:
+        return []
+    text = _GLUED_BY.sub("By ", " ".join(line.split()))  # one space a run: see parse_byline
     text = _HANDLE.sub(" ", text)
     text = _GLUED_MONTH.sub(" | ", text)
-    first = re.split(r"\s[|•·]\s|\s[–—-]\s", text)[0]
-    if FULL_DATE.search(first):
-        first = FULL_DATE.sub(" ", first)
+    text = _TRAILING_SEPARATOR.sub("", text)
+    segments = _SEGMENTS.split(text)
+    # The names are in the segment a byline's "By" opens, wherever it stands ("at 1:39 pm | By Lexi G"), else the first.
+    first = next((seg for seg in segments if BYLINE.match(seg)), segments[0])
+    date = FULL_DATE.search(first)
+    if date:
+        # A date ends the names ("By Marenah Dobin Dec 23, 2023 12:00 PMTags"), unless it stands before them.
+        before = first[: date.start()]
+        # Its weekday is the date's ("Jane Roe Thu 21 Dec"), unless no full name is left ("By Yang Sun Dec 21").
+        unday = TRAILING_WEEKDAY.sub("", before)
+        named = BYLINE.match(unday.strip())
+        before = unday if count_words(named.group("names") if named else unday) != 1 else before
+        first = before if _LETTERS.search(before) else FULL_DATE.sub(" ", first)
     if count_words(first) > 12:
         return []
     # A name glued to a word of prose after it ("Ayeesha WalshShowbiz & TV Reporter", "By Sandhya KambhampatiData
-    # and Graphics Journalist") is the part before the glue, whatever follows would parse as a name too. A name's
-    # own capital stays ("FitzGerald"): "Gerald" is no word news prose writes in lower case.
+    # and Graphics Journalist") or to its role ("Deborah NetburnStaff Writer") is the part before the glue, whatever
+    # follows would parse as a name too. A name's own capital stays ("FitzGerald"): "Gerald" is no word news prose
+    # writes in lower case, and no role follows it.
     glued = _GLUED_WORD.search(first)
-    word = re.match(r"[A-Z][a-z]+", first[glued.start() :]) if glued else None
-    cut = glued.start() if glued and word and word.group(0).lower() in common_words() else None
+    at = glued.start() if glued else len(first)
+    rest = first[at:]
+    word = re.match(r"[A-Z][a-z]+", rest)
+    cut = at if word and (word.group(0).lower() in common_words() or ROLE_WORDS.search(rest)) else None
     names = (parse_byline(first[:cut]) if cut else []) or parse_byline(first)
     if not names and glued:
         names = parse_byline(first[: glued.start()])
@@ -110,8 +136,8 @@ def candidates(
     title_key = alnum_key(title)
     out = []
     for i in window(lines, start, WINDOW_ABOVE, WINDOW_BELOW):
-        if i in furniture:
-            continue
+        if i in furniture or BARE_BYLINE.match(lines[i].strip()):
+            continue  # a "By" alone names nobody: the line under it is the candidate, its "By" a feature of it
         names = names_in(lines[i])
         if not names:
             continue
@@ -144,6 +170,10 @@ def byline_features(
     text_key = alnum_key("\n".join(lines))
     body_key = alnum_key(body)
     rows = []
+
+    def above(o: int) -> str:
+        return lines[nonblank[o - 1]].strip()
+
     for i, names in cands:
         line = lines[i].strip()
         o = ordinal[i]
@@ -155,7 +185,7 @@ def byline_features(
                 math.log1p(count_words(line)),
                 float(len(names)),
                 sum(count_words(name) for name in names) / max(1, count_words(line)),
-                float(bool(BYLINE.match(line)) or line.startswith("By")),
+                float(bool(BYLINE.match(line)) or line.startswith("By") or bool(o and BARE_BYLINE.match(above(o)))),
                 float(bool(_GLUED_BY.match(line) or _GLUED_MONTH.search(line))),
                 float(bool(_SEPARATOR.search(line))),
                 float(bool(ROLE_WORDS.search(line))),

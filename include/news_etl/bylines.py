@@ -14,11 +14,16 @@ import yaml
 
 from news_etl.dates import RELATIVE
 from news_etl.settings import RULES_DIR
-from news_etl.text import count_words
+from news_etl.text import common_words, count_words, stopwords
 
 BYLINE = re.compile(
-    r"^(?:(?:written|words|story|text|reporting|report|article|posted|compiled)\s+)?by\s*[:\-]?\s+(?P<names>.+)$",
+    r"^(?:(?:(?:written|words|story|text|reporting|report|article|posted|published|compiled)\s+)?by|as\s+told\s+to)"
+    r"\s*[:\-]?\s+(?P<names>.+)$",
     re.IGNORECASE,
+)
+#: A byline's "By" alone on its line, the names on the next (a page saved as text puts each element on a line).
+BARE_BYLINE = re.compile(
+    r"^(?:(?:(?:written|words|story|text|reporting|posted|published)\s+)?by|as\s+told\s+to)\s*:?$", re.IGNORECASE
 )
 _ROLES = (
     r"correspondent|reporter|editor|writer|staff|bureau|contributor|columnist|journalist|analyst|"
@@ -27,12 +32,15 @@ _ROLES = (
 )
 _MONTH_NAMES = r"january|february|march|april|june|july|august|september|october|november|december"
 _WEEKDAY_NAMES = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_WEEKDAY_SHORT = r"mon|tues?|wed|thur?s?|fri|sat|sun"
+#: A weekday ending a text ("By Jane Roe Thu" before "21 Dec 2023"): the date's, not the name's.
+TRAILING_WEEKDAY = re.compile(rf"[\s,]*\b(?:{_WEEKDAY_NAMES}|{_WEEKDAY_SHORT})\.?,?\s*$", re.IGNORECASE)
 #: Words of a line that is a role, a date or furniture rather than a byline (a feature of the byline ranker).
 ROLE_WORDS = re.compile(rf"\b({_ROLES}|{_MONTH_NAMES}|{_WEEKDAY_NAMES})\b", re.IGNORECASE)
 #: Words no name holds. Months are first names too ("April Rubin", "June Kim", "August Graham"): a part made of
 #: calendar words only ("By Nick Levine, February") is dropped instead (_CALENDAR).
 _NOT_IN_NAMES = re.compile(rf"\b({_ROLES}|{_WEEKDAY_NAMES})\b", re.IGNORECASE)
-_CALENDAR = re.compile(rf"^(?:(?:{_MONTH_NAMES}|{_WEEKDAY_NAMES})\W*)+$", re.IGNORECASE)
+_CALENDAR = re.compile(rf"^(?:(?:{_MONTH_NAMES}|{_WEEKDAY_NAMES}|{_WEEKDAY_SHORT})\W*)+$", re.IGNORECASE)
 #: "By Jane Kim 12 hours ago", "By Jane Kim | Updated 5 mins ago": the time since publication ends the names.
 #: It starts at a word, not at the separators before it: a pattern starting with "[\s,|-]*" retried every
 #: position of a long run of them (19 s on 20,000 characters); parse_byline strips them afterwards.
@@ -121,7 +129,10 @@ def _clean_name(part: str) -> str | None:
     return " ".join(tokens)
 
 
+#: The longest text read as a byline (a long list of reporters with their roles and places fits).
+MAX_BYLINE_CHARS = 1000
 _ROMAN = re.compile(r"^(?:II|III|IV|VI{0,3})$")
+_GLUED_BRAND = re.compile(r"^[A-Z]{3,}[a-z]{2,}$")
 
 
 def _glued_agency(part: str) -> list[str]:
@@ -134,11 +145,38 @@ def _glued_agency(part: str) -> list[str]:
         tail = " ".join(tokens[-k:])
         if len(tokens) - k >= 2 and is_agency(tail) and (k > 1 or tail.isupper()):
             return [" ".join(tokens[:-k]), tail]
+    # An outlet glued after a reporter's full name is no author: "Janelle Ash FOXBusiness" (a brand's capitals run
+    # into its next word, as no name's do), "Amanda Cappelli Fox News", "Ana Ruiz The New York Times" (two to four
+    # capitalised words ending with an outlet's).
+    if len(tokens) >= 3 and _GLUED_BRAND.match(tokens[-1]):
+        return [" ".join(tokens[:-1])]
+    for k in (4, 3, 2):
+        head = " ".join(tokens[:-k])
+        if 2 <= len(tokens) - k <= 3 and _outlet_name(tokens[-k:]) and _person_like(head) and _given_name(head):
+            return [head]
     for k in (3, 2):
         head = " ".join(tokens[:-k])
         if len(tokens) - k >= 2 and _shouted(" ".join(tokens[-k:])) and _person_like(head):
             return [head, " ".join(tokens[-k:])]
     return [part]
+
+
+def _given_name(head: str) -> bool:
+    """A name's words open with no word news prose writes in lower case and hold no function word: "Amanda
+    Cappelli", not the menu items "Back To" (All News), "New York" (Daily News) or "Bags In" (The Wild)."""
+    words = [w.casefold() for w in head.split()]
+    return words[0] not in common_words() and not any(w in stopwords() for w in words)
+
+
+#: Outlet words that name a newsroom's people, not its title ("Main Staff"): no outlet's name ends with them here.
+_STAFF_WORDS = frozenset({"staff", "desk", "editors", "newsroom"})
+
+
+def _outlet_name(words: list[str]) -> bool:
+    """Capitalised words that read as an outlet's name: an outlet's word last ("Fox News", "The Morning Journal")."""
+    capitalised = all(w[:1].isupper() and w.replace("-", "").isalpha() for w in words)
+    last = words[-1].casefold()
+    return capitalised and last in outlet_words() and last not in _STAFF_WORDS
 
 
 def _shouted(part: str) -> bool:
@@ -164,8 +202,11 @@ def parse_byline(text: str) -> list[str]:
 
     Roles, emails and dates are dropped; news agencies ("The Associated Press") are kept as authors.
     """
-    m = BYLINE.match(text.strip())
-    names = m.group("names") if m else text.strip()
+    # Runs of spaces made one and a cap on length: the splitting patterns below backtrack over each run of spaces
+    # from every space in it (10,000 spaces after "By Jane" took 2.7 s), and no byline is that long.
+    text = " ".join(text.split()) if len(text) <= MAX_BYLINE_CHARS else ""
+    m = BYLINE.match(text)
+    names = m.group("names") if m else text
     if _SINCE.search(names):
         names = _SINCE.sub("", names).rstrip(" ,|·•-")
     chunks = re.split(r"\s+(?:and|&)\s+|\s*[,;|/]\s*|\s+with\s+", names, flags=re.IGNORECASE)

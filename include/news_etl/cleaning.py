@@ -28,6 +28,10 @@ MODEL_RULE = "line_model"
 # --------------------------------------------------------------------------- cleaning
 
 
+#: A lede longer than this is cut at a word boundary: the description is a summary, the body is the text.
+MAX_DESCRIPTION_CHARS = 600
+
+
 @dataclass
 class Removed:
     line_no: int  # 1-based
@@ -43,12 +47,21 @@ class Cleaned:
     removed: list[Removed] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # decisions worth recording (articles.repairs)
     #: The prose lines of a brief (the prose guard's: see :func:`_brief_prose`); empty for a longer text. None of
-    #: them may leave the body as a header line either (articles._set_title, articles._ranked_byline).
+    #: them may leave the body as a header line either (text_header._set_title, text_header.ranked_byline).
     brief_prose: frozenset[str] = frozenset()
 
     @property
     def body(self) -> str:
         return "\n\n".join(self.paragraphs)
+
+    def lede(self, max_chars: int = MAX_DESCRIPTION_CHARS) -> str | None:
+        """The body's first paragraph (the description of a page that gives none), cut at a word boundary if it
+        runs long."""
+        first = next((p.strip() for p in self.paragraphs if p.strip()), None)
+        if first is None or len(first) <= max_chars:
+            return first
+        cut = first[:max_chars].rsplit(" ", 1)[0]
+        return cut.rstrip(",;:") + " ..."
 
     def take(self, index: int, line: str, why: str) -> None:
         """Line ``index`` (0-based), ``line``, is metadata (``why``: "meta:byline", ...): out of the body and its

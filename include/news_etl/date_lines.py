@@ -148,15 +148,27 @@ def candidates(
     a boilerplate rule named: a photo caption's "... in Clinton, Michigan, on 27 September 2023. Photograph: ..."
     dates the picture, a teaser's date another story) and without the body's sentences that mention a date
     (``prose``: the lines the cleaner kept; "... by more than 20 percent starting July 1, 2024." dates a plan,
-    not the article; see :func:`_mentions_date`)."""
+    not the article; see :func:`_mentions_date`), and without a citation's retrieval date."""
     out = []
     for i in window(lines, start, WINDOW_ABOVE, WINDOW_BELOW):
         if i in furniture:
             continue
         found = read_line(lines[i], reference, default_tz)
-        if found is not None and not (lines[i].strip() in prose and _mentions_date(lines[i].strip(), found[0])):
+        if found is None or _retrieved(lines[i], found[0]):
+            continue
+        if not (lines[i].strip() in prose and _mentions_date(lines[i].strip(), found[0])):
             out.append(DateCandidate(i, *found))
     return out
+
+
+#: A citation's "retrieved"/"accessed" before a date: the day someone read a source, no article's date.
+_RETRIEVED = re.compile(r"\b(?:retrieved|accessed)(?:\s+on)?[\s:,]*$", re.IGNORECASE)
+
+
+def _retrieved(line: str, raw: str) -> bool:
+    """Whether the date ``raw`` on ``line`` is a citation's retrieval date ("retrieved 24 December 2023")."""
+    at = line.find(raw)
+    return at > 0 and bool(_RETRIEVED.search(line[:at]))
 
 
 def _mentions_date(line: str, raw: str) -> bool:
@@ -183,8 +195,8 @@ def pick(
     the header rules' date (on ``rules_line``):
 
     - the ranker's best, when it scores at least ``threshold`` (a relative best loses to a labelled rules' date);
-    - a relative date beside the byline (:func:`relative_beside_byline`), unless the pick or the rules' date is
-      labelled ("Published Dec 20, 2023" says which date it is);
+    - a relative date beside the byline (:func:`relative_beside_byline`), unless the pick (with no pick, the
+      rules' date) is labelled ("Published Dec 20, 2023" says which date it is);
     - a publication date labelled as such beside an update the ranker picked (:func:`publication_beside`);
     - when the ranker is unsure and the rules took a masthead's date (:func:`is_masthead`), the ranker's best
       of the other candidates: a site's "Thursday, December 21, 2023" above its menus is the day the page was
@@ -335,7 +347,12 @@ def date_inputs(
 
 
 def readers_day(
-    markup: date, picked: date, updated_only: bool, shown: Collection[date], relative: bool = False
+    markup: date,
+    picked: date,
+    updated_only: bool,
+    shown: Collection[date],
+    relative: bool = False,
+    markup_zoned: bool = False,
 ) -> Literal["markup", "update", "shift", "page"]:
     """Which day dates an HTML page whose markup says ``markup`` while the ranker is sure of the ``picked`` day
     among the days its dated lines show (``shown``):
@@ -347,6 +364,8 @@ def readers_day(
     - "update": the picked update's day, when the page shows only its update, not the markup's publication (an
       evergreen guide showing "Updated Dec 14, 2023" whose markup keeps its 2022 first publication);
     - "shift": the picked day one day off the markup's, the readers' day of a UTC instant (the instant stays);
+      not when the markup's time carries its own zone's offset (``markup_zoned``: "09:50:02-05:00" is the site's
+      day already) and the page shows that day: the pick is then a teaser's date of the next day;
     - "page": the picked date, when the markup's is another's (a template's 2019 date on a 2023 story).
     """
     if picked == markup or relative:
@@ -355,7 +374,7 @@ def readers_day(
     if updated_only:
         return "markup" if markup_shown else "update"
     if abs((picked - markup).days) <= 1:
-        return "shift"
+        return "markup" if markup_zoned and markup_shown else "shift"
     return "markup" if markup_shown else "page"
 
 

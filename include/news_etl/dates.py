@@ -108,6 +108,8 @@ def reader_zone(locale: str | None, url: str | None) -> tzinfo | None:
 
 #: A timestamp that states it is UTC ("...Z", "+00:00", "UTC", "GMT"): the writer's own zone is not in it.
 EXPLICIT_UTC = re.compile(r"(?:\d(?:Z|[+-]00:?00)|\b(?:UTC|GMT|Z))\s*$", re.IGNORECASE)
+#: A timestamp ending with an offset other than UTC's ("2023-12-22T09:50:02-05:00"): its day is its zone's.
+LOCAL_OFFSET = re.compile(r"\d[+-](?!00:?00)\d\d:?\d\d\s*$")
 
 
 def _tzinfos(name: str | None, offset: int | None) -> tzinfo | int | None:

@@ -6,7 +6,8 @@ items, teasers of other stories, section names, the standfirst below it. The hea
 (``models/title_model.json``, trained by ``benchmarks/train_title_model.py`` on newsbench dev with
 cross-validation grouped by site) scores every line near the top of the body instead, from the line's shape,
 its place relative to the body and the header lines, and how much of its vocabulary the body repeats. Its
-pick replaces the rules' title when it is confident enough (the threshold the cross-validation chose).
+pick replaces the rules' title when it is confident enough (the threshold the cross-validation chose), and
+fills a title the rules did not find at a lower score (the cross-validation's second threshold).
 :func:`clean_headline` takes off what pages add to a headline, whichever way it was found.
 """
 
@@ -223,11 +224,14 @@ def pick_title(
     start: int,
     marks: dict[int, str],
     body: str,
-    furniture: frozenset[int] = frozenset(),
+    furniture: frozenset[int],
+    rules_title: str | None,
 ) -> int | None:
-    """The index of the headline line, or None when no line scores at least the ranker's threshold."""
+    """The index of the headline line, or None when no line scores at least the ranker's threshold (its
+    ``unopposed_threshold`` when the header rules found no title, ``rules_title``, for the pick to replace)."""
     cands = candidates(lines, start, furniture)
-    k = ranker.best(title_features(lines, cands, start, marks, body)) if cands else None
+    min_score = None if rules_title else ranker.unopposed_threshold
+    k = ranker.best(title_features(lines, cands, start, marks, body), min_score) if cands else None
     return cands[k] if k is not None else None
 
 

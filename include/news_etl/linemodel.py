@@ -137,12 +137,19 @@ class Ranker:
     #: The score a pick needs to overrule what a page's markup says (the date ranker on an HTML page's
     #: visible lines); None: it never does.
     override_threshold: float | None = None
+    #: The score a pick needs where the rules found nothing for it to replace (the headline ranker on a page
+    #: whose header rules found no title): a line the ranker is unsure of beats no answer more often than a line
+    #: it is unsure of beats the rules' answer. None: the threshold.
+    unopposed_threshold: float | None = None
 
     @classmethod
     def from_json(cls, data: dict) -> Ranker:
-        override = data.get("override_threshold")
+        override, unopposed = data.get("override_threshold"), data.get("unopposed_threshold")
         return cls(
-            Trees.from_json(data["model"]), float(data["threshold"]), None if override is None else float(override)
+            Trees.from_json(data["model"]),
+            float(data["threshold"]),
+            None if override is None else float(override),
+            None if unopposed is None else float(unopposed),
         )
 
     def best(self, X: np.ndarray, min_score: float | None = None) -> int | None:

@@ -16,7 +16,17 @@ from datetime import UTC, date, datetime, tzinfo
 from functools import lru_cache
 from urllib.parse import urlparse
 
-from news_etl.bylines import BYLINE, ROLE_WORDS, author_note, credit_names, email_domains, is_agency, parse_byline
+from news_etl.bylines import (
+    BARE_BYLINE,
+    BYLINE,
+    MAX_BYLINE_CHARS,
+    ROLE_WORDS,
+    author_note,
+    credit_names,
+    email_domains,
+    is_agency,
+    parse_byline,
+)
 from news_etl.datelines import strip_wire_tag
 from news_etl.dates import (
     DATE_EVIDENCE,
@@ -213,14 +223,16 @@ def extract_header(
     # can push the article's header far down the text).
     rest = [i for i in nonblank if i not in set(head + tail)]
     for i in dict.fromkeys(head + tail + rest):
-        line = lines[i].strip()
+        line, bare = lines[i].strip(), i
+        if BARE_BYLINE.match(line) and (named := next((k for k in nonblank if k > i), None)) is not None:
+            line, i = f"{line} {lines[named].strip()}", named  # "By" / "Kim Key": the names' line is the byline
         if i in h.marks or count_words(line) > 15 or not BYLINE.match(line) or (i in tail and credit_names(line)):
             continue  # a wire credit at the end ("Reporting by A in London; Editing by B"): _find_credits reads it
         if i in rest and h.authors:
             break
         names = parse_byline(line)
         if names:
-            h.marks[i] = "meta:byline"
+            h.marks[i] = h.marks[bare] = "meta:byline"
             # AP prints its name on the line under the reporters' ("By LISA MASCARO" / "Associated Press"): part
             # of the byline, as in "By Lisa Mascaro, Associated Press", and no first paragraph to read a dateline in.
             below = next((k for k in nonblank if k > i), None)
@@ -238,6 +250,8 @@ def extract_header(
     if hint_authors:
         cleaned = [n for a in hint_authors for n in parse_byline(a)]
         h.authors = list(dict.fromkeys(cleaned)) or h.authors
+        for long in (a for a in hint_authors if len(a) > MAX_BYLINE_CHARS):  # parse_byline reads none of it
+            h.warnings.append(f"authors: {long[:60]!r}... ({len(long):,} characters) is no name; dropped")
     return h
 
 
