@@ -179,11 +179,8 @@ def build_article(
         cleaned = clean(record.text, rules, preassigned=marks, model=model)  # a brief: a few lines, cleaned again
         line = lines[given_back].strip()[:60]  # a note, bounded like the others
         cleaned.notes.append(f"title: {line!r} is a brief's prose, not a headline: kept in the body")
-    if (
-        title_model is not None
-        and record.title is None
-        and ranked_title(lines, header, cleaned, title_model) is not None
-    ):
+    replaced = ranked_title(lines, header, cleaned, title_model) if title_model and record.title is None else None
+    if replaced is not None:
         # The rules' title was a standfirst or a teaser: the cleaner judges it as any other line of the page.
         marks = {**(extra_marks or {}), **header.marks}
         cleaned = clean(record.text, rules, preassigned=marks, model=model)
