@@ -111,7 +111,7 @@ def names_in(line: str) -> list[str]:
     word = re.match(r"[A-Z][a-z]+", rest)
     cut = at if word and (word.group(0).lower() in common_words() or ROLE_WORDS.search(rest)) else None
     names = (parse_byline(first[:cut]) if cut else []) or parse_byline(first)
-    if not names and glued:
+    if not names and glued and cut is None:  # with a cut, the part before the glue was read already
         names = parse_byline(first[: glued.start()])
     return [n for n in names if not _DOMAIN.search(n)]  # "by Bob Yirka, Phys.org": the site is no author
 

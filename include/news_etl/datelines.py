@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from news_etl.bylines import is_agency
 from news_etl.dates import MONTHS
-from news_etl.text import common_words, count_words
+from news_etl.text import common_words, count_words, line_above
 
 #: A word of a place's name: a capital, then letters and . ' - ("SÃO PAULO", "N'DJAMENA", "St.").
 _WORD = r"(?![a-zß-ÿ])[^\W\d_](?:[^\W\d_]|[.'’\-])+"
@@ -193,16 +193,11 @@ def opening_dateline(
     found = parse_dateline(paragraphs[0]) if paragraphs else None
     if found is not None or start is None:
         return found, None
-    at = _above(lines, start)
+    at = line_above(lines, start)
     if at is None or (place := place_alone(lines[at])) is None:
         return None, None
-    before = _above(lines, at)
+    before = line_above(lines, at)
     return (Dateline(place=place), at) if before is None or before in header_lines else (None, None)
-
-
-def _above(lines: list[str], i: int) -> int | None:
-    """The index of the nearest non-empty line above line ``i``."""
-    return next((j for j in range(i - 1, -1, -1) if lines[j].strip()), None)
 
 
 def find_dateline(first_paragraph: str | None) -> str | None:

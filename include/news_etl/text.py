@@ -40,6 +40,16 @@ def count_words(text: str) -> int:
     return len(WORD.findall(text))
 
 
+def line_above(lines: list[str], i: int) -> int | None:
+    """The index of the nearest non-empty line above line ``i``, if any."""
+    return next((j for j in range(i - 1, -1, -1) if lines[j].strip()), None)
+
+
+def line_below(lines: list[str], i: int) -> int | None:
+    """The index of the nearest non-empty line below line ``i``, if any."""
+    return next((j for j in range(i + 1, len(lines)) if lines[j].strip()), None)
+
+
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     """Function words of the languages the rules know (``rules/stopwords.yaml``), case-folded."""

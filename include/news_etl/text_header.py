@@ -22,7 +22,7 @@ from news_etl.date_lines import DateCandidate
 from news_etl.headlines import body_start, pick_title, trail_headline
 from news_etl.linemodel import Ranker
 from news_etl.ruleset import RuleSet
-from news_etl.text import count_words
+from news_etl.text import count_words, line_above, line_below
 
 
 def title_above_body(lines: list[str], header: metadata.Header, cleaned: Cleaned, rules: RuleSet) -> None:
@@ -163,9 +163,9 @@ def lede_taken_for_title(lines: list[str], header: metadata.Header, cleaned: Cle
 
 def _above_byline(lines: list[str], found: int, marks: dict[int, str]) -> bool:
     """Whether line ``found`` sits right above a byline with no headline-shaped line right above it."""
-    below = next((i for i in range(found + 1, len(lines)) if lines[i].strip()), -1)
-    above = next((i for i in range(found - 1, -1, -1) if lines[i].strip()), None)
-    return marks.get(below) == "meta:byline" and (above is None or not metadata.is_headline(lines[above]))
+    below, above = line_below(lines, found), line_above(lines, found)
+    byline_below = below is not None and marks.get(below) == "meta:byline"
+    return byline_below and (above is None or not metadata.is_headline(lines[above]))
 
 
 def _set_title(lines: list[str], found: int, header: metadata.Header, cleaned: Cleaned) -> None:
