@@ -334,6 +334,29 @@ def test_the_readers_day_of_a_page_whose_markup_and_ranker_disagree() -> None:
     assert readers_day(date(2022, 10, 24), date(2023, 12, 14), True, {date(2023, 12, 14)}, relative=True) == "markup"
 
 
+def test_a_date_without_its_year_never_replaces_the_markups() -> None:
+    from datetime import date
+
+    from news_etl.date_lines import in_year, readers_day
+
+    markup, teaser = date(2023, 12, 22), date(2025, 12, 21)  # "Dec 21" read in December 2026: a year guessed
+    # Moved to the markup's year, it is one day off; still no page's date, even where the markup's day is not shown.
+    assert in_year(teaser, 2023, yearless=True) == date(2023, 12, 21)
+    assert in_year(teaser, 2023, yearless=False) == teaser
+    assert in_year(date(2024, 2, 29), 2023, yearless=True) == date(2024, 2, 29)  # no 29 February in 2023
+    assert readers_day(markup, date(2023, 12, 9), False, {date(2023, 12, 9)}, yearless=True) == "markup"
+    assert readers_day(markup, date(2023, 12, 9), False, {date(2023, 12, 9)}) == "page"
+    # One day off is a shift only where the markup's instant is that day somewhere: 12:06 UTC on the 22nd is the
+    # 22nd from UTC-12 to UTC+11, and the 23rd only east of UTC+12; 03:30 UTC is the 21st west of UTC-4.
+    noon, night = datetime(2023, 12, 22, 12, 6, tzinfo=UTC), datetime(2023, 12, 22, 3, 30, tzinfo=UTC)
+    assert readers_day(markup, date(2023, 12, 21), False, {date(2023, 12, 21)}, markup_at=noon) == "page"
+    assert readers_day(markup, date(2023, 12, 21), False, {date(2023, 12, 21)}, markup_at=night) == "shift"
+    assert readers_day(markup, date(2023, 12, 23), False, {date(2023, 12, 23)}, markup_at=noon) == "shift"
+    assert (
+        readers_day(markup, date(2023, 12, 21), False, {date(2023, 12, 21)}, yearless=True, markup_at=noon) == "markup"
+    )
+
+
 def test_relative_dates_count_back_from_when_the_file_was_saved(tmp_path: Path) -> None:
     # A scraper saved the page two days before the run read it: "3 hours ago" was three hours before the save.
     page = tmp_path / "page.txt"

@@ -222,6 +222,14 @@ def test_a_by_alone_is_no_candidate_and_marks_the_line_under_it() -> None:
     assert X[0, starts_by] == 1.0 and X[1, starts_by] == 0.0
 
 
+def test_a_byline_candidate_under_a_by_alone_takes_the_names_joined_below_it() -> None:
+    lines = ["Harbour bridge reopens after two years", "By", "Maria Lopez", "and", "Anna Berg", "Most read"]
+    lines.append("The harbour bridge reopened on Monday after two years of repairs that cost more than planned.")
+    assert (2, ["Maria Lopez", "Anna Berg"]) in byline_candidates(lines, 6)
+    # Without the "By" above, the line is read alone.
+    assert (1, ["Maria Lopez"]) in byline_candidates([ln for ln in lines if ln != "By"], 5)
+
+
 def test_the_byline_ranker_finds_a_name_glued_to_its_role() -> None:
     page = PAGE.replace("By Maria Lopez", "Maria LopezStaff Writer")
     record = Record(record_index=0, source_format="txt", text=page)
@@ -405,12 +413,12 @@ def test_a_tag_naming_the_headlines_subject_is_no_byline() -> None:
 
 
 def test_the_headline_above_the_body_is_looked_for_above_its_first_sentence() -> None:
-    from news_etl.metadata import title_above_body
+    from news_etl.text_header import headline_above
 
     story = "Four siblings were killed on Sunday when a driver crossed the centre line, police said on Monday."
     lines = ["Viral News", "Siblings Killed In Crash -- Allegedly By Drunk Driver With Four Previous Convictions!"]
     lines.append(story)
     start = body_start(lines, lines, or_first=False)
-    assert start == 2 and title_above_body(lines, {}, start, lambda line: False) == 1
+    assert start == 2 and headline_above(lines, {}, start, lambda line: False) == 1
     assert body_start(lines[:2], lines[:2], or_first=False) is None  # no sentence: no start, no headline
-    assert title_above_body(lines, {}, None, lambda line: False) is None
+    assert headline_above(lines, {}, None, lambda line: False) is None

@@ -47,6 +47,32 @@ def test_feature_matrix_shape_and_signals() -> None:
     assert np.isfinite(X).all()
 
 
+def test_list_items_and_the_blocks_a_rule_opens() -> None:
+    lines = [
+        PROSE,
+        "Winners of the award",
+        "- 2023: Victor Rivas",
+        "- 2022: Ismail Elfath",
+        "1. Alan Kelly",
+        "Related",
+        "A teaser about another story",
+        PROSE,
+        PROSE,
+        PROSE,
+        "Last line",
+    ]
+    hits = [False] * len(lines)
+    hits[5] = True  # "Related": a rule's label
+    X = line_features(lines, hits)
+    assert _col(X, "bullet").tolist() == [0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0]
+    # A rule hit marks the three lines after it and the three before it, not itself.
+    assert _col(X, "hit_before").tolist() == [0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0]
+    assert _col(X, "hit_after").tolist() == [0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0]
+    # Neighbours of the same shape: list items beside list items (a numbered one is one too), prose beside
+    # prose; the list's label and the first prose line have none.
+    assert _col(X, "same_shape").tolist() == [0, 0, 1, 2, 1, 0, 0, 1, 2, 1, 0]
+
+
 def test_features_of_empty_and_single_line_texts() -> None:
     assert line_features([], []).shape == (0, len(FEATURES))
     assert line_features(["Just one line."], [False]).shape == (1, len(FEATURES))

@@ -112,6 +112,8 @@ def test_naive_times_use_the_default_zone() -> None:
         # An outlet glued after a full name is no author: a brand's run of capitals, or an outlet's words.
         ("By Dana Park NBCSports", ["Dana Park"]),
         ("Tom Reyes Channel News", ["Tom Reyes"]),
+        ("Tom Reyes Channel 4 News", ["Tom Reyes"]),  # a broadcaster's channel number
+        ("By Tom Reyes 4 News", []),  # a number opens no outlet's name
         ("By Ana Ruiz The Morning Journal", ["Ana Ruiz"]),
         ("By Emily Post", ["Emily Post"]),  # a one-word tail is a surname
         ("As told to Nora Vance", ["Nora Vance"]),
@@ -276,6 +278,34 @@ def test_a_by_alone_on_its_line_makes_the_next_line_the_byline() -> None:
     assert h.marks[by] == h.marks[by + 1] == "meta:byline"  # both leave the body
     # Without the "By", a name far from any date names nobody for the rules.
     assert extract_header([ln for ln in lines if ln != "By"], reference=REF).authors == []
+
+
+def test_names_on_lines_of_their_own_under_a_by_alone() -> None:
+    """Each name a link, each link a line: "By" / "Nora Vance" / "and" / "Tom Reyes"."""
+    lines = [*FURNITURE, "Council votes to close the old bridge", "By", "Nora Vance", "and", "Tom Reyes", *BODY]
+    h = extract_header(lines, reference=REF)
+    assert h.authors == ["Nora Vance", "Tom Reyes"]
+    by = lines.index("By")
+    assert all(h.marks[k] == "meta:byline" for k in range(by, by + 4))
+    # Three names, with "," and "&" joining them.
+    three = [*lines[: by + 2], ",", "Tom Reyes", "&", "Ana Ruiz", *BODY]
+    assert extract_header(three, reference=REF).authors == ["Nora Vance", "Tom Reyes", "Ana Ruiz"]
+    # What an "and" joins must be a person's name alone: a footer link is not ("and" / "Privacy Policy").
+    footer = [*lines[: by + 3], "Privacy Policy", *BODY]
+    h = extract_header(footer, reference=REF)
+    assert h.authors == ["Nora Vance"] and by + 3 not in h.marks
+
+
+def test_an_authors_box_at_the_end_names_the_author() -> None:
+    box = ["Rose Minutaglio", "Senior Editor", "Rose is a Senior Editor at ELLE overseeing features."]
+    h = extract_header([*BODY, *box], reference=REF)
+    assert h.authors == ["Rose Minutaglio"] and h.marks[len(BODY)] == "meta:byline"
+    # A biography opening with the name, without a role line.
+    bio = ["Emma Baty", "Emma Baty is the Senior Entertainment Editor at Cosmopolitan, where she writes profiles."]
+    assert extract_header([*BODY, *bio], reference=REF).authors == ["Emma Baty"]
+    # A name with neither under it is a related story's author or a tag, no byline; nor is a role under a menu.
+    assert extract_header([*BODY, "Emma Baty", "More from Cosmopolitan"], reference=REF).authors == []
+    assert extract_header([*BODY, "Contact Us", "Editor"], reference=REF).authors == []
 
 
 def test_a_date_glued_to_a_name_and_role() -> None:

@@ -90,11 +90,19 @@ def _shown_day(
     if k is None:
         return
     picked = cands[k]
-    shown = page.day_of(picked.raw, picked.local)
     days = {page.day_of(c.raw, c.local) for c in cands}
-    zoned = bool(dates.LOCAL_OFFSET.search(header.published_raw))
+    yearless = not dates.YEAR.search(picked.raw)
+    # A date without its year ("Dec 21") took one from when the file was read; the markup knows the page's year.
+    shown = date_lines.in_year(page.day_of(picked.raw, picked.local), header.published_date.year, yearless)
     verdict = date_lines.readers_day(
-        header.published_date, shown, picked.updated_only, days, date_lines.is_relative(picked.raw), zoned
+        header.published_date,
+        shown,
+        picked.updated_only,
+        days,
+        date_lines.is_relative(picked.raw),
+        markup_zoned=bool(dates.LOCAL_OFFSET.search(header.published_raw)),
+        yearless=yearless,
+        markup_at=header.published_at,
     )
     if verdict == "markup":
         return

@@ -27,12 +27,13 @@ from news_etl.bylines import (
     TRAILING_WEEKDAY,
     is_agency,
     parse_byline,
+    split_byline,
 )
 from news_etl.dates import FULL_DATE
 from news_etl.headlines import window
 from news_etl.linemodel import Ranker, read_model_file
 from news_etl.settings import MODELS_DIR
-from news_etl.text import alnum_key, common_words, count_words
+from news_etl.text import alnum_key, common_words, count_words, line_above
 
 MODEL_FILE = MODELS_DIR / "byline_model.json"
 #: Non-empty lines above the body's first sentence paragraph that may be its byline (a page's menus can be
@@ -125,6 +126,16 @@ def _common_share(names: list[str]) -> tuple[float, float]:
     return share, float(any(name and all(t in common for t in name) for name in tokens))
 
 
+def under_bare_by(lines: list[str], i: int) -> tuple[str, list[int]]:
+    """Line ``i`` as a byline's text, and the lines after it that the byline also takes: under a "By" alone, the
+    names the next lines join to it ("By" / "Jane Roe" / "and" / "Tom Poe"); else the line alone."""
+    above = line_above(lines, i)
+    if above is None or not BARE_BYLINE.match(lines[above].strip()):
+        return lines[i], []
+    after = [j for j in range(i + 1, min(len(lines), i + 40)) if lines[j].strip()]
+    return split_byline(lines, i, after)
+
+
 def candidates(
     lines: list[str], start: int, furniture: frozenset[int] = frozenset(), title_line: int | None = None
 ) -> list[tuple[int, list[str]]]:
@@ -138,7 +149,7 @@ def candidates(
     for i in window(lines, start, WINDOW_ABOVE, WINDOW_BELOW):
         if i in furniture or BARE_BYLINE.match(lines[i].strip()):
             continue  # a "By" alone names nobody: the line under it is the candidate, its "By" a feature of it
-        names = names_in(lines[i])
+        names = names_in(under_bare_by(lines, i)[0])
         if not names:
             continue
         if i == title_line:

@@ -173,8 +173,11 @@ _STAFF_WORDS = frozenset({"staff", "desk", "editors", "newsroom"})
 
 
 def _outlet_name(words: list[str]) -> bool:
-    """Capitalised words that read as an outlet's name: an outlet's word last ("Fox News", "The Morning Journal")."""
-    capitalised = all(w[:1].isupper() and w.replace("-", "").isalpha() for w in words)
+    """Capitalised words that read as an outlet's name: an outlet's word last ("Fox News", "The Morning Journal"),
+    a broadcaster's channel number among them ("Channel 4 News", "KTLA 5 News")."""
+    capitalised = words[0][:1].isupper() and all(
+        (w[:1].isupper() and w.replace("-", "").isalpha()) or (w.isdigit() and len(w) <= 3) for w in words
+    )
     last = words[-1].casefold()
     return capitalised and last in outlet_words() and last not in _STAFF_WORDS
 
@@ -222,6 +225,51 @@ def parse_byline(text: str) -> list[str]:
         if name and name not in out:
             out.append(name)
     return out
+
+
+#: A line that only joins two names of a byline a page saved as text put on lines of their own ("By" / "Chris
+#: Hayner" / "and" / "Tom Caswell": each name a link).
+_NAME_JOIN = re.compile(r"^(?:and|&|,)$", re.IGNORECASE)
+#: The most names a byline split over lines is read for.
+_MAX_SPLIT_NAMES = 6
+
+
+def split_byline(lines: list[str], first: int, after: list[int]) -> tuple[str, list[int]]:
+    """The byline whose first name is on ``lines[first]``, with the names the next lines join to it ("and" /
+    "Tom Caswell"), and the indices of the lines it takes after ``first``. ``after``: the non-empty lines after
+    ``first``, in order. A joined line must be a person's name and nothing else (two to four capitalised words,
+    the first no common word)."""
+    text, taken = lines[first].strip(), []
+    for k in range(0, 2 * _MAX_SPLIT_NAMES, 2):
+        if k + 1 >= len(after) or not _NAME_JOIN.match(lines[after[k]].strip()):
+            break
+        name = lines[after[k + 1]].strip()
+        if [_clean_name(name)] != parse_byline(name) or not (_person_like(name) and _given_name(name)):
+            break  # "and" / "Privacy Policy" in a footer: no name
+        text = f"{text} and {name}"
+        taken += after[k : k + 2]
+    return text, taken
+
+
+#: A staff role on a line of its own, under its writer's name ("Senior Entertainment Editor", "ESPN Staff Writer").
+_STAFF_ROLE = re.compile(
+    r"\b(?:correspondent|reporter|editor|writer|contributor|columnist|journalist|producer|photographer)s?\b", re.I
+)
+
+
+def author_box(name: str, below: list[str]) -> bool:
+    """Whether a line that is only ``name`` opens an author's box at the top or the end of an article: under it
+    (``below``: the next two non-empty lines) a staff role on its own line ("Rose Minutaglio" / "Senior Editor") or
+    a biography that opens with the name ("Emma Baty is the Senior Entertainment Editor at Cosmopolitan ...",
+    "Rose is ...")."""
+    # A first name may be a common word here ("Rose", "Will"): the role or the biography under it says it is one.
+    if len(name) > 60 or not _person_like(name) or set(name.casefold().split()) & stopwords():
+        return False  # checked first: a paragraph is no name, and parse_byline takes long over one
+    if parse_byline(name) != [name]:
+        return False
+    role = bool(below) and count_words(below[0]) <= 6 and bool(_STAFF_ROLE.search(below[0]))
+    bio = re.compile(rf"^(?:{re.escape(name)}|{re.escape(name.split()[0])}) (?:is|was|has|covers|writes)\b")
+    return role or any(bio.match(text) for text in below[role:])
 
 
 #: "(Reporting by A and B in Paris; Additional reporting by C; Writing by D; Editing by E)": a Reuters-style

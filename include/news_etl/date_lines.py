@@ -20,7 +20,7 @@ import math
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -353,6 +353,8 @@ def readers_day(
     shown: Collection[date],
     relative: bool = False,
     markup_zoned: bool = False,
+    yearless: bool = False,
+    markup_at: datetime | None = None,
 ) -> Literal["markup", "update", "shift", "page"]:
     """Which day dates an HTML page whose markup says ``markup`` while the ranker is sure of the ``picked`` day
     among the days its dated lines show (``shown``):
@@ -365,17 +367,41 @@ def readers_day(
       evergreen guide showing "Updated Dec 14, 2023" whose markup keeps its 2022 first publication);
     - "shift": the picked day one day off the markup's, the readers' day of a UTC instant (the instant stays);
       not when the markup's time carries its own zone's offset (``markup_zoned``: "09:50:02-05:00" is the site's
-      day already) and the page shows that day: the pick is then a teaser's date of the next day;
-    - "page": the picked date, when the markup's is another's (a template's 2019 date on a 2023 story).
+      day already) and the page shows that day, nor when the markup's instant (``markup_at``) is that day
+      nowhere on Earth (12:06 UTC is the 22nd from UTC-12 to UTC+11): the pick is then a teaser's date;
+    - "page": the picked date, when the markup's is another's (a template's 2019 date on a 2023 story); never a
+      date without its year (``yearless``: "Dec 21" is a teaser's as often as the story's, and its year a guess).
     """
     if picked == markup or relative:
         return "markup"
     markup_shown = markup in shown
     if updated_only:
         return "markup" if markup_shown else "update"
-    if abs((picked - markup).days) <= 1:
+    if abs((picked - markup).days) <= 1 and _somewhere_that_day(markup_at, picked):
         return "markup" if markup_zoned and markup_shown else "shift"
-    return "markup" if markup_shown else "page"
+    return "markup" if markup_shown or yearless else "page"
+
+
+#: The offsets of the world's time zones, from UTC-12 to UTC+14.
+_EARLIEST, _LATEST = timedelta(hours=-12), timedelta(hours=14)
+
+
+def _somewhere_that_day(at: datetime | None, day: date) -> bool:
+    """Whether the instant ``at`` falls on ``day`` in some time zone (True when the instant is unknown)."""
+    if at is None:
+        return True
+    utc = at.astimezone(UTC) if at.tzinfo else at
+    return (utc + _EARLIEST).date() <= day <= (utc + _LATEST).date()
+
+
+def in_year(day: date, year: int, yearless: bool) -> date:
+    """``day`` moved to ``year`` when its text gave no year of its own (29 February stays where it was)."""
+    if not yearless or day.year == year:
+        return day
+    try:
+        return day.replace(year=year)
+    except ValueError:
+        return day
 
 
 @lru_cache(maxsize=4)

@@ -83,6 +83,10 @@ FEATURES = [
     "topic_overlap",
     "topic_overlap_w2",
     "has_content_words",
+    "bullet",
+    "hit_before",
+    "hit_after",
+    "same_shape",
 ]
 
 
@@ -294,7 +298,48 @@ def line_features(lines: list[str], rule_hits: list[bool]) -> np.ndarray:
         ctx[lo : hi + 1, 11] = 1.0
         at = np.arange(n)
         ctx[:, 12] = np.log1p(np.maximum(lo - at, 0) + np.maximum(at - hi, 0))
-    return np.hstack([base, ctx, _topic_features(words, prose, ctx[:, 11])])
+    return np.hstack([base, ctx, _topic_features(words, prose, ctx[:, 11]), _shape_features(lines, base)])
+
+
+#: How a list item starts (trafilatura writes an HTML list's items as "- ..."); a numbered item is ``_NUMBERED``.
+_BULLETS = ("- ", "• ", "* ", "· ", "– ")
+_NUMBERED = re.compile(r"\d{1,2}[.)] ")
+_HIT_REACH = 3  # lines a rule hit's block reaches before and after it
+
+
+def _shape_features(lines: list[str], base: np.ndarray) -> np.ndarray:
+    """Lists and the blocks that furniture opens. A list's items are body when the list is ("- 2022: Ismail
+    Elfath" under a prose paragraph's list) and furniture when it is a menu; lines under a furniture label
+    ("Recommended by Our Editors", "Related") are teasers however they read. Columns: whether the line is a
+    list item; whether a rule fired in the three lines before it / after it; how many of its two neighbours
+    have its shape (the same kind of first character, both prose or both not, about as many words)."""
+    n = len(lines)
+    out = np.zeros((n, 4))
+    heads = [ln[:1] for ln in lines]
+    digit = np.fromiter(map(str.isdigit, heads), dtype=bool, count=n)
+    bullet = np.fromiter(map(str.startswith, lines, repeat(_BULLETS)), dtype=bool, count=n)
+    for i in np.flatnonzero(digit).tolist():  # "1. ...": only lines opening with a digit can be numbered
+        bullet[i] = _NUMBERED.match(lines[i]) is not None
+    out[:, 0] = bullet
+    hits = base[:, FEATURES.index("rule_hit")]
+    padded = np.concatenate([np.zeros(_HIT_REACH), hits, np.zeros(_HIT_REACH)])
+    out[:, 1] = np.max([padded[_HIT_REACH - k : _HIT_REACH - k + n] for k in range(1, _HIT_REACH + 1)], axis=0)
+    out[:, 2] = np.max([padded[_HIT_REACH + k : _HIT_REACH + k + n] for k in range(1, _HIT_REACH + 1)], axis=0)
+    kind = np.select(
+        [
+            bullet,
+            np.fromiter(map(str.isupper, heads), dtype=bool, count=n),
+            np.fromiter(map(str.islower, heads), dtype=bool, count=n),
+            digit,
+        ],
+        [1, 2, 3, 4],
+        default=5,
+    )
+    log_words, prose = base[:, FEATURES.index("log_words")], base[:, FEATURES.index("prose")]
+    alike = (kind[1:] == kind[:-1]) & (prose[1:] == prose[:-1]) & (np.abs(log_words[1:] - log_words[:-1]) < 0.5)
+    out[1:, 3] += alike  # like the line before
+    out[:-1, 3] += alike  # like the line after
+    return out
 
 
 #: The most (line, word) pairs :func:`_topic_features` counts in a table (8 bytes each) rather than by sorting.

@@ -21,11 +21,13 @@ from news_etl.bylines import (
     BYLINE,
     MAX_BYLINE_CHARS,
     ROLE_WORDS,
+    author_box,
     author_note,
     credit_names,
     email_domains,
     is_agency,
     parse_byline,
+    split_byline,
 )
 from news_etl.datelines import strip_wire_tag
 from news_etl.dates import (
@@ -69,31 +71,6 @@ def is_headline(line: str, fewest_words: int = 3) -> bool:
 NOT_TITLE = re.compile(
     r"^(credit|photo|image|picture|video|listen|watch|advertisement|updated|published|share)\b", re.IGNORECASE
 )
-#: How far above the body's first paragraph the headline is looked for (byline, date, image and share lines
-#: sit between them on most pages).
-TITLE_SEARCH_LINES = 12
-
-
-def title_above_body(lines: list[str], marks: dict[int, str], start: int | None, is_furniture) -> int | None:
-    """The line index of the headline of a page whose header gave no title: the nearest headline-shaped
-    line within :data:`TITLE_SEARCH_LINES` lines above ``start``, the body's first sentence paragraph (kept
-    teaser headlines can come before it), skipping byline and date lines, captions and credits, and lines
-    ``is_furniture(line)`` (a rule) removes. None when there is none (or no sentence paragraph)."""
-    if start is None:
-        return None
-    seen = 0
-    for i in range(start - 1, -1, -1):
-        line = lines[i].strip()
-        if not line:
-            continue
-        seen += 1
-        if seen > TITLE_SEARCH_LINES:
-            return None
-        if i in marks or NOT_TITLE.match(line) or not is_headline(line) or line.endswith("…"):
-            continue
-        if count_words(line) >= 4 and not is_furniture(line):
-            return i
-    return None
 
 
 @dataclass
@@ -223,16 +200,17 @@ def extract_header(
     # can push the article's header far down the text).
     rest = [i for i in nonblank if i not in set(head + tail)]
     for i in dict.fromkeys(head + tail + rest):
-        line, bare = lines[i].strip(), i
+        line, bare, joined = lines[i].strip(), i, list[int]()
         if BARE_BYLINE.match(line) and (named := next((k for k in nonblank if k > i), None)) is not None:
-            line, i = f"{line} {lines[named].strip()}", named  # "By" / "Kim Key": the names' line is the byline
+            names_text, joined = split_byline(lines, named, [k for k in nonblank if k > named][:12])
+            line, i = f"{line} {names_text}", named  # "By" / "Kim Key" (/ "and" / "Tom Poe"): the byline is below
         if i in h.marks or count_words(line) > 15 or not BYLINE.match(line) or (i in tail and credit_names(line)):
             continue  # a wire credit at the end ("Reporting by A in London; Editing by B"): _find_credits reads it
         if i in rest and h.authors:
             break
         names = parse_byline(line)
         if names:
-            h.marks[i] = h.marks[bare] = "meta:byline"
+            h.marks.update(dict.fromkeys([i, bare, *joined], "meta:byline"))
             # AP prints its name on the line under the reporters' ("By LISA MASCARO" / "Associated Press"): part
             # of the byline, as in "By Lisa Mascaro, Associated Press", and no first paragraph to read a dateline in.
             below = next((k for k in nonblank if k > i), None)
@@ -244,6 +222,8 @@ def extract_header(
                 h.authors = names
     if not h.authors:
         _find_bare_byline(h, lines, nonblank)
+    if not h.authors:
+        _find_author_box(h, lines, head + tail, nonblank)
     _find_credits(h, lines, nonblank)
     if not hint_title:
         _title_near_header(h, lines, nonblank)
@@ -326,6 +306,14 @@ def _find_bare_byline(h: Header, lines: list[str], nonblank: list[int]) -> None:
             h.authors = names
             if i != anchor:
                 h.marks[i] = "meta:byline"
+            return
+
+
+def _find_author_box(h: Header, lines: list[str], near: list[int], nonblank: list[int]) -> None:
+    """An author's box at the top or the end of the article (:func:`bylines.author_box`) names its author."""
+    for i in near:
+        if i not in h.marks and author_box(lines[i].strip(), [lines[k].strip() for k in nonblank if k > i][:2]):
+            h.authors, h.marks[i] = [lines[i].strip()], "meta:byline"
             return
 
 

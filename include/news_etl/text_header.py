@@ -15,7 +15,7 @@ from datetime import datetime
 import numpy as np
 
 from news_etl import date_lines, metadata
-from news_etl.byline_lines import pick_byline
+from news_etl.byline_lines import pick_byline, under_bare_by
 from news_etl.cleaning import Cleaned, sentence_words
 from news_etl.date_lines import FEATURES as DATE_FEATURES
 from news_etl.date_lines import DateCandidate
@@ -24,11 +24,37 @@ from news_etl.linemodel import Ranker
 from news_etl.ruleset import RuleSet
 from news_etl.text import count_words, line_above, line_below
 
+#: How far above the body's first paragraph the headline is looked for (byline, date, image and share lines
+#: sit between them on most pages).
+TITLE_SEARCH_LINES = 12
+
+
+def headline_above(lines: list[str], marks: dict[int, str], start: int | None, is_furniture) -> int | None:
+    """The line index of the headline of a page whose header gave no title: the nearest headline-shaped
+    line within :data:`TITLE_SEARCH_LINES` lines above ``start``, the body's first sentence paragraph (kept
+    teaser headlines can come before it), skipping byline and date lines, captions and credits, and lines
+    ``is_furniture(line)`` (a rule) removes. None when there is none (or no sentence paragraph)."""
+    if start is None:
+        return None
+    seen = 0
+    for i in range(start - 1, -1, -1):
+        line = lines[i].strip()
+        if not line:
+            continue
+        seen += 1
+        if seen > TITLE_SEARCH_LINES:
+            return None
+        if i in marks or metadata.NOT_TITLE.match(line) or not metadata.is_headline(line) or line.endswith("…"):
+            continue
+        if count_words(line) >= 4 and not is_furniture(line):
+            return i
+    return None
+
 
 def title_above_body(lines: list[str], header: metadata.Header, cleaned: Cleaned, rules: RuleSet) -> None:
     """A page's text with no headline beside its byline or date: take the headline just above the body."""
     start = body_start(lines, cleaned.paragraphs, or_first=False)
-    found = metadata.title_above_body(lines, header.marks, start, lambda ln: rules.match(ln) is not None)
+    found = headline_above(lines, header.marks, start, lambda ln: rules.match(ln) is not None)
     if found is not None:
         _set_title(lines, found, header, cleaned)
 
@@ -72,9 +98,10 @@ def ranked_byline(lines: list[str], header: metadata.Header, cleaned: Cleaned, b
         return  # a brief's sentence ("Indonesian, Indian and Hong Kong stock markets reached record highs.")
     header.authors = names
     header.byline_line = found
-    line = lines[found].strip()
-    if line in cleaned.paragraphs and count_words(line) <= 12:
-        cleaned.take(found, line, "meta:byline")
+    for i in [found, *under_bare_by(lines, found)[1]]:  # with the lines joining more names to it ("and" / "Tom Poe")
+        line = lines[i].strip()
+        if line in cleaned.paragraphs and count_words(line) <= 12:
+            cleaned.take(i, line, "meta:byline")
 
 
 def title_line(lines: list[str], header: metadata.Header) -> int | None:
