@@ -225,7 +225,9 @@ def test_a_by_alone_is_no_candidate_and_marks_the_line_under_it() -> None:
 def test_a_byline_candidate_under_a_by_alone_takes_the_names_joined_below_it() -> None:
     lines = ["Harbour bridge reopens after two years", "By", "Maria Lopez", "and", "Anna Berg", "Most read"]
     lines.append("The harbour bridge reopened on Monday after two years of repairs that cost more than planned.")
-    assert (2, ["Maria Lopez", "Anna Berg"]) in byline_candidates(lines, 6)
+    cands = byline_candidates(lines, 6)
+    assert (2, ["Maria Lopez", "Anna Berg"]) in cands
+    assert 4 not in [i for i, _ in cands]  # "Anna Berg" is the byline's second name, no candidate of its own
     # Without the "By" above, the line is read alone.
     assert (1, ["Maria Lopez"]) in byline_candidates([ln for ln in lines if ln != "By"], 5)
 

@@ -132,8 +132,7 @@ def under_bare_by(lines: list[str], i: int) -> tuple[str, list[int]]:
     above = line_above(lines, i)
     if above is None or not BARE_BYLINE.match(lines[above].strip()):
         return lines[i], []
-    after = [j for j in range(i + 1, min(len(lines), i + 40)) if lines[j].strip()]
-    return split_byline(lines, i, after)
+    return split_byline(lines, i, (j for j in range(i + 1, len(lines)) if lines[j].strip()))
 
 
 def candidates(
@@ -146,10 +145,13 @@ def candidates(
     title = lines[title_line] if title_line is not None else ""
     title_key = alnum_key(title)
     out = []
+    joined: set[int] = set()  # lines that are part of a byline above ("By" / "Jane Roe" / "and" / "Tom Poe")
     for i in window(lines, start, WINDOW_ABOVE, WINDOW_BELOW):
-        if i in furniture or BARE_BYLINE.match(lines[i].strip()):
+        if i in furniture or i in joined or BARE_BYLINE.match(lines[i].strip()):
             continue  # a "By" alone names nobody: the line under it is the candidate, its "By" a feature of it
-        names = names_in(under_bare_by(lines, i)[0])
+        text, more = under_bare_by(lines, i)
+        joined.update(more)
+        names = names_in(text)
         if not names:
             continue
         if i == title_line:

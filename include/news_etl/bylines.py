@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from itertools import islice
 
 import yaml
 
@@ -234,13 +235,14 @@ _NAME_JOIN = re.compile(r"^(?:and|&|,)$", re.IGNORECASE)
 _MAX_SPLIT_NAMES = 6
 
 
-def split_byline(lines: list[str], first: int, after: list[int]) -> tuple[str, list[int]]:
+def split_byline(lines: list[str], first: int, after: Iterable[int]) -> tuple[str, list[int]]:
     """The byline whose first name is on ``lines[first]``, with the names the next lines join to it ("and" /
     "Tom Caswell"), and the indices of the lines it takes after ``first``. ``after``: the non-empty lines after
-    ``first``, in order. A joined line must be a person's name and nothing else (two to four capitalised words,
-    the first no common word)."""
+    ``first``, in order (only the first few are read). A joined line must be a person's name and nothing else (two
+    to four capitalised words, the first no common word)."""
     text, taken = lines[first].strip(), []
-    for k in range(0, 2 * _MAX_SPLIT_NAMES, 2):
+    after = list(islice(after, 2 * _MAX_SPLIT_NAMES))
+    for k in range(0, len(after), 2):
         if k + 1 >= len(after) or not _NAME_JOIN.match(lines[after[k]].strip()):
             break
         name = lines[after[k + 1]].strip()

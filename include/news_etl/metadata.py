@@ -200,9 +200,10 @@ def extract_header(
     # can push the article's header far down the text).
     rest = [i for i in nonblank if i not in set(head + tail)]
     for i in dict.fromkeys(head + tail + rest):
-        line, bare, joined = lines[i].strip(), i, list[int]()
+        line, bare = lines[i].strip(), i
+        joined: list[int] = []  # the lines that join more names to a "By" alone's ("and" / "Tom Poe")
         if BARE_BYLINE.match(line) and (named := next((k for k in nonblank if k > i), None)) is not None:
-            names_text, joined = split_byline(lines, named, [k for k in nonblank if k > named][:12])
+            names_text, joined = split_byline(lines, named, (k for k in nonblank if k > named))
             line, i = f"{line} {names_text}", named  # "By" / "Kim Key" (/ "and" / "Tom Poe"): the byline is below
         if i in h.marks or count_words(line) > 15 or not BYLINE.match(line) or (i in tail and credit_names(line)):
             continue  # a wire credit at the end ("Reporting by A in London; Editing by B"): _find_credits reads it
