@@ -126,23 +126,25 @@ def add_training_args(parser: argparse.ArgumentParser, bench: Path) -> None:
     parser.add_argument("--depth", type=int, default=4)
 
 
+def by_track(docs: list[dict], probs: list[np.ndarray], score: Score, threshold: float) -> dict[str, float]:
+    """Each track's ``score`` of its documents at ``threshold``."""
+    return {
+        track: score(
+            [d for d in docs if d["track"] == track],
+            [p for d, p in zip(docs, probs, strict=True) if d["track"] == track],
+            threshold,
+        )
+        for track in TRACKS
+    }
+
+
 def threshold_report(
     docs: list[dict], probs: list[np.ndarray], score: Score, start: float = 0.05
 ) -> tuple[dict[str, float], dict[float, dict[str, float]]]:
     """Each track's score without the ranker (a threshold above every score), and at each threshold from
     ``start`` to 0.95 in steps of 0.05."""
-
-    def by_track(threshold: float) -> dict[str, float]:
-        return {
-            track: score(
-                [d for d in docs if d["track"] == track],
-                [p for d, p in zip(docs, probs, strict=True) if d["track"] == track],
-                threshold,
-            )
-            for track in TRACKS
-        }
-
-    return by_track(2.0), {round(float(t), 2): by_track(float(t)) for t in np.arange(start, 1.0, 0.05)}
+    report = {round(float(t), 2): by_track(docs, probs, score, float(t)) for t in np.arange(start, 1.0, 0.05)}
+    return by_track(docs, probs, score, 2.0), report
 
 
 def print_report(

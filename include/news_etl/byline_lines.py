@@ -132,7 +132,7 @@ def under_bare_by(lines: list[str], i: int) -> tuple[str, list[int]]:
     above = line_above(lines, i)
     if above is None or not BARE_BYLINE.match(lines[above].strip()):
         return lines[i], []
-    return split_byline(lines, i, (j for j in range(i + 1, len(lines)) if lines[j].strip()))
+    return split_byline(lines, i)
 
 
 def candidates(

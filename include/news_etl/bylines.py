@@ -15,7 +15,7 @@ import yaml
 
 from news_etl.dates import RELATIVE
 from news_etl.settings import RULES_DIR
-from news_etl.text import common_words, count_words, stopwords
+from news_etl.text import common_words, count_words, lines_below, stopwords
 
 BYLINE = re.compile(
     r"^(?:(?:(?:written|words|story|text|reporting|report|article|posted|published|compiled)\s+)?by|as\s+told\s+to)"
@@ -26,9 +26,10 @@ BYLINE = re.compile(
 BARE_BYLINE = re.compile(
     r"^(?:(?:(?:written|words|story|text|reporting|posted|published)\s+)?by|as\s+told\s+to)\s*:?$", re.IGNORECASE
 )
+#: A newsroom's job titles: "Senior Editor", "ESPN Staff Writer" on a line of their own name a writer (author_box).
+_STAFF_ROLES = r"correspondent|reporter|editor|writer|contributor|columnist|journalist|producer|photographer"
 _ROLES = (
-    r"correspondent|reporter|editor|writer|staff|bureau|contributor|columnist|journalist|analyst|"
-    r"producer|chief|senior|deputy|desk|team|newsroom|intern|freelance|photographer|updated|published|"
+    rf"{_STAFF_ROLES}|staff|bureau|analyst|chief|senior|deputy|desk|team|newsroom|intern|freelance|updated|published|"
     r"minutes?|read|hours?|ago|sponsored|link|copied|share|follow|subscribe"
 )
 _MONTH_NAMES = r"january|february|march|april|june|july|august|september|october|november|december"
@@ -165,8 +166,12 @@ def _glued_agency(part: str) -> list[str]:
 def _given_name(head: str) -> bool:
     """A name's words open with no word news prose writes in lower case and hold no function word: "Amanda
     Cappelli", not the menu items "Back To" (All News), "New York" (Daily News) or "Bags In" (The Wild)."""
-    words = [w.casefold() for w in head.split()]
-    return words[0] not in common_words() and not any(w in stopwords() for w in words)
+    return head.split()[0].casefold() not in common_words() and not _holds_function_word(head)
+
+
+def _holds_function_word(text: str) -> bool:
+    """Whether a word of ``text`` is a function word ("Back To", "Bags In", "Contact Us"): no name holds one."""
+    return any(w.casefold() in stopwords() for w in text.split())
 
 
 #: Outlet words that name a newsroom's people, not its title ("Main Staff"): no outlet's name ends with them here.
@@ -235,13 +240,12 @@ _NAME_JOIN = re.compile(r"^(?:and|&|,)$", re.IGNORECASE)
 _MAX_SPLIT_NAMES = 6
 
 
-def split_byline(lines: list[str], first: int, after: Iterable[int]) -> tuple[str, list[int]]:
-    """The byline whose first name is on ``lines[first]``, with the names the next lines join to it ("and" /
-    "Tom Caswell"), and the indices of the lines it takes after ``first``. ``after``: the non-empty lines after
-    ``first``, in order (only the first few are read). A joined line must be a person's name and nothing else (two
-    to four capitalised words, the first no common word)."""
+def split_byline(lines: list[str], first: int) -> tuple[str, list[int]]:
+    """The byline whose first name is on ``lines[first]``, with the names the next non-empty lines join to it
+    ("and" / "Tom Caswell"), and the indices of the lines it takes after ``first``. A joined line must be a
+    person's name and nothing else (two to four capitalised words, the first no common word)."""
     text, taken = lines[first].strip(), []
-    after = list(islice(after, 2 * _MAX_SPLIT_NAMES))
+    after = list(islice(lines_below(lines, first), 2 * _MAX_SPLIT_NAMES))
     for k in range(0, len(after), 2):
         if k + 1 >= len(after) or not _NAME_JOIN.match(lines[after[k]].strip()):
             break
@@ -254,9 +258,7 @@ def split_byline(lines: list[str], first: int, after: Iterable[int]) -> tuple[st
 
 
 #: A staff role on a line of its own, under its writer's name ("Senior Entertainment Editor", "ESPN Staff Writer").
-_STAFF_ROLE = re.compile(
-    r"\b(?:correspondent|reporter|editor|writer|contributor|columnist|journalist|producer|photographer)s?\b", re.I
-)
+_STAFF_ROLE = re.compile(rf"\b(?:{_STAFF_ROLES})s?\b", re.IGNORECASE)
 
 
 def author_box(name: str, below: list[str]) -> bool:
@@ -265,7 +267,7 @@ def author_box(name: str, below: list[str]) -> bool:
     a biography that opens with the name ("Emma Baty is the Senior Entertainment Editor at Cosmopolitan ...",
     "Rose is ...")."""
     # A first name may be a common word here ("Rose", "Will"): the role or the biography under it says it is one.
-    if len(name) > 60 or not _person_like(name) or set(name.casefold().split()) & stopwords():
+    if len(name) > 60 or not _person_like(name) or _holds_function_word(name):
         return False  # checked first: a paragraph is no name, and parse_byline takes long over one
     if parse_byline(name) != [name]:
         return False

@@ -228,6 +228,7 @@ def line_features(lines: list[str], rule_hits: list[bool]) -> np.ndarray:
     for key in keys:
         repeats[key] = repeats.get(key, 0) + 1
     c, words = _counts(lines, keys, stop)
+    hits = np.asarray(rule_hits, dtype=np.float64).reshape(n)
     nw, chars = c[:, 0], c[:, 1]
     safe_nw, safe_chars = np.maximum(nw, 1), np.maximum(chars, 1)
     pos = np.arange(n, dtype=np.float64)
@@ -247,7 +248,7 @@ def line_features(lines: list[str], rule_hits: list[bool]) -> np.ndarray:
             c[:, 11],
             c[:, 12],
             c[:, 13],
-            np.asarray(rule_hits, dtype=np.float64).reshape(n),
+            hits,
             c[:, 14],
             np.log1p(c[:, 15]),
             pos / max(1, n - 1),
@@ -298,7 +299,8 @@ def line_features(lines: list[str], rule_hits: list[bool]) -> np.ndarray:
         ctx[lo : hi + 1, 11] = 1.0
         at = np.arange(n)
         ctx[:, 12] = np.log1p(np.maximum(lo - at, 0) + np.maximum(at - hi, 0))
-    return np.hstack([base, ctx, _topic_features(words, prose, ctx[:, 11]), _shape_features(lines, base)])
+    shape = _shape_features(lines, hits, prose, base[:, 0])
+    return np.hstack([base, ctx, _topic_features(words, prose, ctx[:, 11]), shape])
 
 
 #: How a list item starts (trafilatura writes an HTML list's items as "- ..."); a numbered item is ``_NUMBERED``.
@@ -307,12 +309,13 @@ _NUMBERED = re.compile(r"\d{1,2}[.)] ")
 _HIT_REACH = 3  # lines a rule hit's block reaches before and after it
 
 
-def _shape_features(lines: list[str], base: np.ndarray) -> np.ndarray:
+def _shape_features(lines: list[str], hits: np.ndarray, prose: np.ndarray, log_words: np.ndarray) -> np.ndarray:
     """Lists and the blocks that furniture opens. A list's items are body when the list is ("- 2022: Ismail
     Elfath" under a prose paragraph's list) and furniture when it is a menu; lines under a furniture label
     ("Recommended by Our Editors", "Related") are teasers however they read. Columns: whether the line is a
-    list item; whether a rule fired in the three lines before it / after it; how many of its two neighbours
-    have its shape (the same kind of first character, both prose or both not, about as many words)."""
+    list item; whether a rule fired (``hits``) in the three lines before it / after it; how many of its two
+    neighbours have its shape (the same kind of first character, both ``prose`` or both not, about as many
+    words: ``log_words``)."""
     n = len(lines)
     out = np.zeros((n, 4))
     heads = [ln[:1] for ln in lines]
@@ -321,7 +324,6 @@ def _shape_features(lines: list[str], base: np.ndarray) -> np.ndarray:
     for i in np.flatnonzero(digit).tolist():  # "1. ...": only lines opening with a digit can be numbered
         bullet[i] = _NUMBERED.match(lines[i]) is not None
     out[:, 0] = bullet
-    hits = base[:, FEATURES.index("rule_hit")]
     padded = np.concatenate([np.zeros(_HIT_REACH), hits, np.zeros(_HIT_REACH)])
     out[:, 1] = np.max([padded[_HIT_REACH - k : _HIT_REACH - k + n] for k in range(1, _HIT_REACH + 1)], axis=0)
     out[:, 2] = np.max([padded[_HIT_REACH + k : _HIT_REACH + k + n] for k in range(1, _HIT_REACH + 1)], axis=0)
@@ -335,7 +337,6 @@ def _shape_features(lines: list[str], base: np.ndarray) -> np.ndarray:
         [1, 2, 3, 4],
         default=5,
     )
-    log_words, prose = base[:, FEATURES.index("log_words")], base[:, FEATURES.index("prose")]
     alike = (kind[1:] == kind[:-1]) & (prose[1:] == prose[:-1]) & (np.abs(log_words[1:] - log_words[:-1]) < 0.5)
     out[1:, 3] += alike  # like the line before
     out[:-1, 3] += alike  # like the line after

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from functools import lru_cache
+from itertools import islice
 from urllib.parse import urlparse
 
 from news_etl.bylines import (
@@ -40,7 +41,7 @@ from news_etl.dates import (
     parse_local_datetime,
     timestamp_segments,
 )
-from news_etl.text import alnum_key, count_words, normalise_for_hash
+from news_etl.text import alnum_key, count_words, line_below, lines_below, normalise_for_hash
 
 # --------------------------------------------------------------------------- header lines
 
@@ -202,8 +203,8 @@ def extract_header(
     for i in dict.fromkeys(head + tail + rest):
         line, bare = lines[i].strip(), i
         joined: list[int] = []  # the lines that join more names to a "By" alone's ("and" / "Tom Poe")
-        if BARE_BYLINE.match(line) and (named := next((k for k in nonblank if k > i), None)) is not None:
-            names_text, joined = split_byline(lines, named, (k for k in nonblank if k > named))
+        if BARE_BYLINE.match(line) and (named := line_below(lines, i)) is not None:
+            names_text, joined = split_byline(lines, named)
             line, i = f"{line} {names_text}", named  # "By" / "Kim Key" (/ "and" / "Tom Poe"): the byline is below
         if i in h.marks or count_words(line) > 15 or not BYLINE.match(line) or (i in tail and credit_names(line)):
             continue  # a wire credit at the end ("Reporting by A in London; Editing by B"): _find_credits reads it
@@ -224,7 +225,7 @@ def extract_header(
     if not h.authors:
         _find_bare_byline(h, lines, nonblank)
     if not h.authors:
-        _find_author_box(h, lines, head + tail, nonblank)
+        _find_author_box(h, lines, head + tail)
     _find_credits(h, lines, nonblank)
     if not hint_title:
         _title_near_header(h, lines, nonblank)
@@ -310,10 +311,11 @@ def _find_bare_byline(h: Header, lines: list[str], nonblank: list[int]) -> None:
             return
 
 
-def _find_author_box(h: Header, lines: list[str], near: list[int], nonblank: list[int]) -> None:
+def _find_author_box(h: Header, lines: list[str], near: list[int]) -> None:
     """An author's box at the top or the end of the article (:func:`bylines.author_box`) names its author."""
     for i in near:
-        if i not in h.marks and author_box(lines[i].strip(), [lines[k].strip() for k in nonblank if k > i][:2]):
+        below = [lines[k].strip() for k in islice(lines_below(lines, i), 2)]
+        if i not in h.marks and author_box(lines[i].strip(), below):
             h.authors, h.marks[i] = [lines[i].strip()], "meta:byline"
             return
 

@@ -9,6 +9,7 @@ import json
 import re
 import unicodedata
 from collections import Counter, deque
+from collections.abc import Iterator
 from functools import lru_cache
 
 import yaml
@@ -45,9 +46,14 @@ def line_above(lines: list[str], i: int) -> int | None:
     return next((j for j in range(i - 1, -1, -1) if lines[j].strip()), None)
 
 
+def lines_below(lines: list[str], i: int) -> Iterator[int]:
+    """The indices of the non-empty lines below line ``i``, nearest first (lazily: read only as far as needed)."""
+    return (j for j in range(i + 1, len(lines)) if lines[j].strip())
+
+
 def line_below(lines: list[str], i: int) -> int | None:
     """The index of the nearest non-empty line below line ``i``, if any."""
-    return next((j for j in range(i + 1, len(lines)) if lines[j].strip()), None)
+    return next(lines_below(lines, i), None)
 
 
 @lru_cache(maxsize=1)
