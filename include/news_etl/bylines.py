@@ -250,8 +250,9 @@ def split_byline(lines: list[str], first: int) -> tuple[str, list[int]]:
         if k + 1 >= len(after) or not _NAME_JOIN.match(lines[after[k]].strip()):
             break
         name = lines[after[k + 1]].strip()
-        if [_clean_name(name)] != parse_byline(name) or not (_person_like(name) and _given_name(name)):
-            break  # "and" / "Privacy Policy" in a footer: no name
+        # The shape first: cheap, and it turns down a long line before parsing it ("and" / "Privacy Policy": no name).
+        if not (_person_like(name) and _given_name(name)) or [_clean_name(name)] != parse_byline(name):
+            break
         text = f"{text} and {name}"
         taken += after[k : k + 2]
     return text, taken
