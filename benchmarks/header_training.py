@@ -147,6 +147,18 @@ def threshold_report(
     return by_track(docs, probs, score, 2.0), report
 
 
+def steady_threshold(report: dict[float, dict[str, float]], n_docs: int) -> float:
+    """The middle of the thresholds whose summed score is within one document (``1 / n_docs``, the step one page
+    moves a track's score) of the best: where the curve is a plateau a document or two apart, its best point is
+    chance, and moves when the inputs change a little; its middle does not. Of two middles, the higher: a pick
+    the ranker is unsure of replaces nothing."""
+    total = {t: sum(r.values()) for t, r in report.items()}
+    top = max(total.values())
+    slack = 1e-4 * len(next(iter(report.values())))  # each track's score is rounded to four places
+    near = sorted(t for t, v in total.items() if v >= top - 1.0 / n_docs - slack)
+    return near[len(near) // 2]
+
+
 def print_report(
     rules_only: dict[str, float], report: dict[float, dict[str, float]], best: float, baseline: str
 ) -> None:

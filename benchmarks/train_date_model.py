@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -26,13 +27,14 @@ from header_training import (
     pages,
     print_report,
     save_ranker,
+    steady_threshold,
     threshold_report,
 )
 
 from news_etl.byline_lines import default_byline_model
 from news_etl.date_lines import FEATURES, MODEL_FILE, pick
 from news_etl.headlines import default_title_model
-from news_etl.text_header import byline_line, date_inputs, title_line
+from news_etl.text_header import date_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,7 +47,8 @@ def load_docs(bench: Path) -> list[dict]:
         if not page.truth.get("date"):
             continue
         header = page.built.header
-        cands, X = date_inputs(page.lines, header, page.built.cleaned, AT, "UTC")
+        inputs = date_inputs(page.lines, header, page.built.cleaned, AT, "UTC")
+        cands, X = inputs.cands, inputs.X
         days = [header.day_of(c.raw, c.local).isoformat() for c in cands]
         y = np.array([float(d == page.truth["date"]) for d in days])
         relative = X[:, FEATURES.index("relative")] > 0 if len(days) else np.zeros(0, dtype=bool)
@@ -68,8 +71,8 @@ def load_docs(bench: Path) -> list[dict]:
                 "cands": cands,
                 "lines": page.lines,
                 "rules_line": header.date_line,
-                "title_line": title_line(page.lines, header),
-                "byline_line": byline_line(header),
+                "title_line": inputs.title_line,
+                "byline_line": inputs.byline_line,
             }
         )
     return docs
@@ -103,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--override-threshold",
         type=float,
-        default=0.5,
+        # Dev's HTML dates are the same (0.910) from 0.4 to 0.6, with this ranker and the one before; a retraining
+        # moved the date under a byline of a page whose markup was years off from 0.62 to 0.49 (tests/test_date_lines).
+        default=0.4,
         help="the score the ranker's pick among an HTML page's visible lines needs to overrule the day its markup "
         "gives (not chosen here: no HTML page is trained on; make bench-extraction's HTML track measures it)",
     )
@@ -118,13 +123,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     probs = cv_probs(docs, args.trees, args.depth)
     rules_only, report = threshold_report(docs, probs, accuracy)
-    # The curve is flat over most thresholds (a document or two apart): take the threshold whose neighbourhood
-    # (+-0.1) scores best, not a lone peak that one document makes; of equals, the highest, as for headlines: a
-    # pick the ranker is unsure of replaces nothing. (Rounding the neighbourhoods' means to four places had tied
-    # the plateau's edge with its middle and taken the lowest: 0.25, where a teaser's date scored 0.257.)
-    total = {t: sum(r.values()) for t, r in report.items()}
-    smooth = {t: np.mean([v for u, v in total.items() if abs(u - t) <= 0.1 + 1e-9]) for t in total}
-    best = max(report, key=lambda t: (round(float(smooth[t]), 9), round(total[t], 9), t))
+    # The curve is flat over most thresholds, a document or two apart: its peak moved between 0.45 and 0.65 as
+    # inputs changed a little (at 0.65 the shipped ranker passed over the date under a byline for a teaser's).
+    # Take the plateau's middle instead (steady_threshold).
+    best = steady_threshold(report, max(Counter(d["track"] for d in docs).values()))
     print_report(rules_only, report, best, "without the ranker")
     if not args.cv_only:
         cv = {"date_accuracy": report[best], "without_ranker": rules_only}

@@ -232,6 +232,17 @@ def test_a_byline_candidate_under_a_by_alone_takes_the_names_joined_below_it() -
     assert (1, ["Maria Lopez"]) in byline_candidates([ln for ln in lines if ln != "By"], 5)
 
 
+def test_a_photographers_credit_is_no_byline_candidate() -> None:
+    prose = "The harbour bridge reopened on Monday after two years of repairs that cost more than planned."
+    lines = ["Harbour bridge reopens after two years", "Stephanie Arnett/MITTR | Envato", "Lance Yamamoto / SFGATE"]
+    assert byline_candidates([*lines, prose], 3) == []
+    # A byline opens with "By", slash or not; a name alone is a candidate.
+    assert byline_candidates([lines[0], "By Maria Lopez/AP", "Anna Berg", prose], 3) == [
+        (1, ["Maria Lopez", "AP"]),
+        (2, ["Anna Berg"]),
+    ]
+
+
 def test_the_byline_ranker_finds_a_name_glued_to_its_role() -> None:
     page = PAGE.replace("By Maria Lopez", "Maria LopezStaff Writer")
     record = Record(record_index=0, source_format="txt", text=page)
@@ -322,6 +333,29 @@ def test_a_markup_author_that_is_the_publisher_gives_way_to_the_pages_byline() -
     assert authors(html) == ["Maria Lopez"]  # the person the page names
     no_byline = html.replace("<div><span>Maria Lopez</span><span>Transport Correspondent</span></div>", "")
     assert authors(no_byline) == ["The Daily Example"]  # no person on the page: the publisher stays
+
+
+def test_an_outlet_with_an_ampersand_in_the_markup_gives_way_to_the_pages_byline() -> None:
+    """The markup's author is the paper ("The Daily Telegraph & Gazette"), whose "&" joins no second writer, and
+    the page glues the paper's name after the reporter's: the reporter is the author."""
+    from news_etl.reading import parse_bytes
+    from news_etl.settings import Limits
+
+    paragraphs = [line for line in PAGE.splitlines() if line.startswith(("The harbour", "Engineers", "The mayor"))]
+    paper = "The Daily Telegraph &amp; Gazette"
+    ld = (
+        '<script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle",'
+        f'"author":{{"@type":"Organization","name":"{paper}"}},'
+        f'"publisher":{{"@type":"Organization","name":"{paper}"}}}}</script></head>'
+    )
+    html = _HTML.replace("PARAGRAPHS", "".join(f"<p>{p}</p>" for p in paragraphs)).replace("</head>", ld)
+    byline = "<span>Maria Lopez</span> <span>Daily Telegraph &amp; Gazette</span>"
+    html = html.replace("<span>Maria Lopez</span><span>Transport Correspondent</span>", byline)
+    common = {"source_path": "p.html", "file_hash": "h", "run_id": "r", "ingested_at": AT, "rules": load_rules(None)}
+    models = {"model": default_model(), "title_model": default_title_model(), "byline_model": default_byline_model()}
+    records, _ = parse_bytes(html.encode(), "page.html", Limits())
+    assert records[0].authors == ["The Daily Telegraph & Gazette"]
+    assert build_article(records[0], **common, **models).row["authors"] == ["Maria Lopez"]
 
 
 def test_a_breadcrumb_trail_gives_way_to_the_headline_it_ends_with() -> None:

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from news_etl import metadata
-from news_etl.bylines import MAX_BYLINE_CHARS, author_note, parse_byline
+from news_etl.bylines import MAX_BYLINE_CHARS, parse_byline
+from news_etl.credits import author_note
 from news_etl.datelines import find_dateline
 from news_etl.dates import parse_datetime
 from news_etl.metadata import (
@@ -119,6 +120,15 @@ def test_naive_times_use_the_default_zone() -> None:
         ("As told to Nora Vance", ["Nora Vance"]),
         ("Published By : Owen T. Marsh", ["Owen T. Marsh"]),
         ("Save Article", []),  # menu words only
+        ("By Team EBONY | September 21, 2023", ["Team EBONY"]),  # a newsroom's credit, as "Reuters Staff"
+        ("By Team Staff Writer", []),  # a role is no newsroom
+        # An "&" inside an outlet's name joins no second writer.
+        ("Jennifer Toland Worcester Telegram & Gazette", ["Jennifer Toland"]),
+        ("The Worcester Telegram & Gazette", ["The Worcester Telegram & Gazette"]),
+        ("By Jane Doe & John Roe", ["Jane Doe", "John Roe"]),
+        ("By Jane Doe & The Associated Press", ["Jane Doe", "The Associated Press"]),
+        ("By Invitation", []),  # one word news prose writes in lower case: a section
+        ("By Marino", ["Marino"]),
     ],
 )
 def test_parse_byline(line: str, names: list[str]) -> None:
@@ -508,7 +518,6 @@ def test_an_authors_note_at_the_end_gives_the_author_when_no_byline_does() -> No
 
 
 def test_a_company_ranked_among_producers_is_no_authors_note() -> None:
-    from news_etl.bylines import author_note
 
     assert author_note("State-owned Codelco is the biggest producer, followed by BHP's Escondida mine.", []) is None
     assert author_note("Warner Bros is a leading producer of films for children.", []) is None

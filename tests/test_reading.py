@@ -76,6 +76,18 @@ def test_html_file_is_extracted(inbox: Path) -> None:
     assert rec.source_format == "html"
 
 
+def test_a_guessed_author_that_names_no_one_is_dropped() -> None:
+    """trafilatura guesses an author from a page's text when its markup names none; a topic link ("Manga") or a
+    sentence of the author's biography is no author, and the page's visible byline is read instead."""
+    from news_etl.html import _split_authors
+
+    assert _split_authors("Manga") == []
+    assert _split_authors("Saima Sidik Author Saima Sidik is science journalist based; Massachusetts") == []
+    assert _split_authors("Sarah Crespi; Zack Savitsky") == ["Sarah Crespi", "Zack Savitsky"]
+    assert _split_authors("The Citizen") == ["The Citizen"]  # an outlet credited alone
+    assert _split_authors(None) == []
+
+
 @pytest.mark.parametrize("depth", [300, 2000, 50000])
 def test_deeply_nested_html_keeps_all_its_text(inbox: Path, depth: int) -> None:
     # libxml2 stops at 256 nested elements unless told otherwise, and cuts the rest of the page off

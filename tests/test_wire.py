@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from news_etl.bylines import credit_names
+from news_etl.credits import credit_names
 from news_etl.datelines import parse_dateline, place_alone, strip_wire_tag
 from news_etl.reading import Record
 

@@ -85,8 +85,9 @@ def _shown_day(
     override = ranker.override_threshold if ranker is not None else None
     if override is None or ranker is None or header.published_date is None or header.published_raw is None:
         return
-    cands, X = date_inputs(lines, page, cleaned, reference, default_tz)
-    k = ranker.best(X, override)
+    inputs = date_inputs(lines, page, cleaned, reference, default_tz)
+    cands = inputs.cands
+    k = ranker.best(inputs.X, override)
     if k is None:
         return
     picked = cands[k]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
+from news_etl.bylines import names_someone
 from news_etl.pagemeta import PageMeta, read_page_meta
 from news_etl.text import WORD, count_words, shared_share, stopwords
 
@@ -62,10 +63,9 @@ def _headline_share(title: str | None, text: str) -> float:
 
 
 def _split_authors(raw: str | None) -> list[str]:
-    if not raw:
-        return []
-    # trafilatura joins several authors with "; "
-    return [a.strip() for a in raw.split(";") if a.strip()]
+    """trafilatura's authors (joined with "; "), where they name someone: its guess from the page's text can be a
+    topic link or a sentence of the author's biography; without one, the page's visible byline is read."""
+    return [a.strip() for a in (raw or "").split(";") if a.strip() and names_someone(a.strip())]
 
 
 def extract(html: str, url: str | None = None) -> HtmlDoc:

@@ -23,13 +23,12 @@ from news_etl.bylines import (
     MAX_BYLINE_CHARS,
     ROLE_WORDS,
     author_box,
-    author_note,
-    credit_names,
     email_domains,
     is_agency,
     parse_byline,
     split_byline,
 )
+from news_etl.credits import author_note, credit_names
 from news_etl.datelines import strip_wire_tag
 from news_etl.dates import (
     DATE_EVIDENCE,

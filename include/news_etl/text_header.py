@@ -9,7 +9,7 @@ updates both; :func:`news_etl.articles.build_article` calls them in order.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
@@ -116,24 +116,37 @@ def byline_line(header: metadata.Header) -> int | None:
     return min((i for i, why in header.marks.items() if why == "meta:byline"), default=None)
 
 
+@dataclass(frozen=True)
+class DateInputs:
+    """What the date ranker reads of a text: its candidates and their features, and the title's and byline's
+    lines that :func:`date_lines.pick` weighs them against (found once, for both)."""
+
+    cands: list[DateCandidate]
+    X: np.ndarray
+    title_line: int | None
+    byline_line: int | None
+
+
 def date_inputs(
     lines: list[str], header: metadata.Header, cleaned: Cleaned, reference: datetime, default_tz: str
-) -> tuple[list[DateCandidate], np.ndarray]:
-    """The date ranker's candidates and features for a text as the header step and the cleaner leave it (none
-    when the text has no body); the ranker's training reads the same."""
+) -> DateInputs:
+    """The date ranker's inputs for a text as the header step and the cleaner leave it (no candidates when the
+    text has no body); the ranker's training reads the same."""
+    title, byline = title_line(lines, header), byline_line(header)
     start = body_start(lines, cleaned.paragraphs)
     if start is None:
-        return [], np.zeros((0, len(DATE_FEATURES)))
-    return date_lines.date_inputs(
+        return DateInputs([], np.zeros((0, len(DATE_FEATURES))), title, byline)
+    cands, X = date_lines.date_inputs(
         lines,
         start,
         reference,
         default_tz,
-        title_line=title_line(lines, header),
-        byline_line=byline_line(header),
+        title_line=title,
+        byline_line=byline,
         kept=set(cleaned.paragraphs),
         furniture=cleaned.named_furniture(),
     )
+    return DateInputs(cands, X, title, byline)
 
 
 def ranked_date(
@@ -146,15 +159,15 @@ def ranked_date(
 ) -> None:
     """Text without the page's own metadata: the learned ranker picks the line dating the article among the
     page's dated lines. A short line that is only the date leaves the body."""
-    cands, X = date_inputs(lines, header, cleaned, reference, default_tz)
+    inputs = date_inputs(lines, header, cleaned, reference, default_tz)
     picked = date_lines.pick(
-        date_model.trees.proba(X) if len(X) else np.zeros(0),
+        date_model.trees.proba(inputs.X) if len(inputs.X) else np.zeros(0),
         date_model.threshold,
-        cands,
+        inputs.cands,
         lines,
         rules_line=header.date_line,
-        title_line=title_line(lines, header),
-        byline_line=byline_line(header),
+        title_line=inputs.title_line,
+        byline_line=inputs.byline_line,
     )
     if picked is None or picked.line == header.date_line:
         return
