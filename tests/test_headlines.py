@@ -198,6 +198,8 @@ def test_names_in_undoes_the_gluing_of_page_furniture() -> None:
     assert names_in("By Sandhya KambhampatiData and Graphics Journalist") == ["Sandhya Kambhampati"]
     assert names_in("Steven RuppWriterManufacturerPhotographerAlan MuirIllustrator") == ["Steven Rupp"]
     assert names_in("By Jane Doe and John FitzGerald") == ["Jane Doe", "John FitzGerald"]  # "Gerald" is a name
+    assert names_in("Maria LopezDaily Telegraph & Gazette") == ["Maria Lopez"]  # glued to her paper
+    assert names_in("IndieWire") == ["IndieWire"]  # a brand's own capital: no full name before it
     assert names_in("The harbour bridge reopened on Monday after two years of repairs, the city said.") == []
     # The byline's segment wherever it stands; a separator or date after the names ends them.
     assert names_in("at 9:05 am | By Dana Park") == ["Dana Park"]

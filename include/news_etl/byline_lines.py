@@ -26,6 +26,7 @@ from news_etl.bylines import (
     ROLE_WORDS,
     TRAILING_WEEKDAY,
     is_agency,
+    is_outlet,
     parse_byline,
     split_byline,
 )
@@ -107,14 +108,15 @@ def names_in(line: str) -> list[str]:
     if count_words(first) > 12:
         return []
     # A name glued to a word of prose after it ("Ayeesha WalshShowbiz & TV Reporter", "By Sandhya KambhampatiData
-    # and Graphics Journalist") or to its role ("Deborah NetburnStaff Writer") is the part before the glue, whatever
-    # follows would parse as a name too. A name's own capital stays ("FitzGerald"): "Gerald" is no word news prose
-    # writes in lower case, and no role follows it.
+    # and Graphics Journalist"), to its role ("Deborah NetburnStaff Writer") or to its paper ("Maria LopezDaily
+    # Telegraph & Gazette") is the part before the glue, whatever follows would parse as a name too. A name's own
+    # capital stays ("FitzGerald"): "Gerald" is no word news prose writes in lower case, names no role nor paper.
     glued = _GLUED_WORD.search(first)
     at = glued.start() if glued else len(first)
     rest = first[at:]
     word = re.match(r"[A-Z][a-z]+", rest)
-    cut = at if word and (word.group(0).lower() in common_words() or ROLE_WORDS.search(rest)) else None
+    paper = is_outlet(rest) and count_words(first[:at]) >= 2  # a full name before it: "IndieWire" stays whole
+    cut = at if word and (word.group(0).lower() in common_words() or ROLE_WORDS.search(rest) or paper) else None
     names = (parse_byline(first[:cut]) if cut else []) or parse_byline(first)
     if not names and glued and cut is None:  # with a cut, the part before the glue was read already
         names = parse_byline(first[: glued.start()])
