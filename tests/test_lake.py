@@ -149,6 +149,8 @@ def test_a_first_writer_whose_tables_another_created_meanwhile_tries_again(tmp_p
     calls.clear()
     with pytest.raises(duckdb.TransactionException, match="references schema id"):
         lakes.retrying(lake, "publish", create)  # a publish is not the tables' creation: no guess that it raced
+    full = duckdb.TransactionException("Failed to commit DuckLake transaction.\nIO Error: No space left on device")
+    assert not lakes._creation_race(full)  # another reason to fail a commit: no retry
     # For real: three first sessions at once on a new catalog each end with every table there.
     code = (
         "import sys; from pathlib import Path; from news_etl import lake as L; "

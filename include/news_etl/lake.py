@@ -388,7 +388,8 @@ def _creation_race(exc: BaseException) -> bool:
     """Two first writers creating the tables at once: DuckLake fails the later commit with a catalog it cannot load
     in its view ("table with id 29 references schema id 1 that does not exist", 1 in 45 first sessions of three
     started together), not with a conflict. Creating is idempotent: the retry finds the other's tables."""
-    return "failed to commit ducklake transaction" in str(exc).lower()
+    text = str(exc).lower()  # a commit that fails for another reason (a full disk) is no race: it fails at once
+    return "failed to commit ducklake transaction" in text and "failed to load ducklake" in text
 
 
 def _create(con: duckdb.DuckDBPyConnection) -> None:
