@@ -1,6 +1,6 @@
 """Bylines: the names in a byline ("By Lee Bon-young, Washington correspondent" -> Lee Bon-young). Roles, emails
 and dates are dropped; news agencies are kept as authors, an outlet listed beside a person is not
-(:func:`without_outlets`). The credit lines closing a story are :mod:`news_etl.credits`'.
+(:func:`without_outlets`). The credit lines that close a story are read in :mod:`news_etl.credits`.
 """
 
 from __future__ import annotations
