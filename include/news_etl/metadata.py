@@ -214,7 +214,7 @@ def extract_header(
             h.marks.update(dict.fromkeys([i, bare, *joined], "meta:byline"))
             # AP prints its name on the line under the reporters' ("By LISA MASCARO" / "Associated Press"): part
             # of the byline, as in "By Lisa Mascaro, Associated Press", and no first paragraph to read a dateline in.
-            below = next((k for k in nonblank if k > i), None)
+            below = line_below(lines, i)
             agency = lines[below].strip(" .,;:-–—|") if below is not None and below not in h.marks else ""
             if below is not None and agency and is_agency(agency):
                 h.marks[below] = "meta:byline"
