@@ -214,6 +214,19 @@ def test_clean_records_every_removed_line_with_its_rule() -> None:
     assert result.body == f"{PARA}\n\n{PARA} Again."
 
 
+def test_the_list_under_a_boxs_heading_goes_with_it() -> None:
+    """A related-stories box is a heading and a list of links: the whole list goes, however long, up to the first
+    line that is no list item; a list under the story's own paragraph stays."""
+    teasers = [f"- Teaser headline number {k} for another story" for k in range(9)]
+    text = "\n".join([PARA, "- The first point of the story", "More Must-Reads From TIME", *teasers, PARA + " Again."])
+    result = clean(text, RULES)
+    assert result.paragraphs == [PARA, "- The first point of the story", PARA + " Again."]
+    assert [r.rule for r in result.removed] == ["related_heading"] + ["related_heading_list"] * 9
+    # A list after the box's heading and a paragraph is the story's again.
+    result = clean("\n".join([PARA, "Related stories", PARA + " Again.", *teasers[:2]]), RULES)
+    assert result.paragraphs == [PARA, PARA + " Again.", *teasers[:2]]
+
+
 def test_repeated_line_is_removed_once_kept_once() -> None:
     text = f"A caption without a credit line here.\nA caption without a credit line here.\n{PARA}"
     result = clean(text, RULES)

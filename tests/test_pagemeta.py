@@ -93,3 +93,22 @@ def test_a_template_author_naming_only_the_outlet_gives_way_to_the_reporter() ->
     assert meta(outlet_only, publisher) == ["USA TODAY"]  # the template's ", " is gone; nothing better is named
     assert meta(outlet_only, reporter, publisher) == ["Kayla Jimenez"]
     assert meta(reporter, outlet_only, publisher) == ["Kayla Jimenez"]
+
+
+def test_every_declared_summary_is_kept() -> None:
+    """Sites give search engines one description and social cards another; either can be the standfirst shown."""
+    ld = {"@type": "NewsArticle", "headline": "H", "description": "The &quot;JSON-LD&quot; summary."}
+    html = _page(
+        '<meta name="description" content="For search engines.">'
+        '<meta property="og:description" content="The card&#39;s summary, shown under the headline.">'
+        '<meta name="twitter:description" content="For search engines.">'
+        f'<script type="application/ld+json">{json.dumps(ld)}</script>',
+        "<h1>H</h1>",
+    )
+    meta = read_page_meta(html)
+    assert meta.description == "For search engines."
+    assert meta.summaries == [
+        "For search engines.",
+        "The card's summary, shown under the headline.",
+        'The "JSON-LD" summary.',
+    ]

@@ -235,3 +235,56 @@ def test_a_mtime_no_datetime_holds_reads_the_file_without_a_saved_time(
     monkeypatch.setattr(os, "stat", far_future)
     record = read_file(inbox, name, Limits()).records[0]
     assert record.text == TEXT and record.saved_at is None
+
+
+def test_shown_standfirst_is_a_declared_summary_the_page_shows() -> None:
+    from news_etl.html import shown_standfirst
+
+    page = "Menu\nCouncil closes the old bridge\nRepairs will take two years, engineers say.\nThe council voted ..."
+    title = "Council closes the old bridge"
+    search_only = "Springfield news: the council, the bridge and what it means for you."
+    shown = "Repairs will take two years, engineers say"  # as declared: no full stop, another case
+    assert shown_standfirst([search_only, shown.upper()], page, title) == "Repairs will take two years, engineers say."
+    assert shown_standfirst([search_only], page, title) is None  # declared, never shown
+    assert shown_standfirst([title], page, title) is None  # the headline is no standfirst
+    assert shown_standfirst(["Menu"], page, title) is None  # one word is a label
+    assert shown_standfirst([], page, title) is None
+
+
+def _standfirst_page(dek: str, body_lead: str = "") -> str:
+    """A page whose standfirst sits in the header, outside the <article> the markup's main text comes from."""
+    paragraphs = "".join(
+        f"<p>{body_lead if i == 0 and body_lead else ''}Paragraph {i} of the story tells the council's plans for the "
+        "old bridge in enough words to be a paragraph.</p>"
+        for i in range(6)
+    )
+    return (
+        "<html><head><title>Council closes the old bridge</title>"
+        '<meta name="description" content="Springfield news today.">'
+        f'<meta property="og:description" content="{dek}"></head><body><nav>Home | World</nav>'
+        f'<header><h1>Council closes the old bridge</h1><p class="dek">{dek}</p></header>'
+        f"<article>{paragraphs}</article><footer>© 2023 Example News</footer></body></html>"
+    )
+
+
+def test_the_shown_standfirst_opens_the_body(inbox: Path) -> None:
+    from datetime import UTC, datetime
+
+    from .conftest import article_step
+
+    at = datetime(2024, 1, 1, tzinfo=UTC)
+    dek = "Repairs will take two years and cost the town far more than planned."
+    rec = read_file(inbox, _write(inbox, "dek.html", _standfirst_page(dek).encode()), Limits()).records[0]
+    assert rec.standfirst == dek and dek not in rec.text  # the markup's main text starts below it
+    row = article_step(rec, at, line_model=True).row
+    assert row["body"].startswith(dek + "\n\nParagraph 0 of the story")
+    assert row["description"] == "Springfield news today."  # the page's own description, as declared
+    # Already in the body (a lede repeated as the summary): not twice.
+    lead = "Repairs will take two years and cost the town far more than planned. "
+    rec = read_file(inbox, _write(inbox, "lede.html", _standfirst_page(dek, lead).encode()), Limits()).records[0]
+    assert article_step(rec, at, line_model=True).row["body"].count("Repairs will take two years") == 1
+    # A line a rule names is furniture, whatever the markup calls it.
+    pitch = "Sign up for our newsletter to get the latest news delivered to your inbox."
+    rec = read_file(inbox, _write(inbox, "pitch.html", _standfirst_page(pitch).encode()), Limits()).records[0]
+    assert rec.standfirst == pitch
+    assert "newsletter" not in article_step(rec, at, line_model=True).row["body"]

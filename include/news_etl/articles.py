@@ -15,7 +15,7 @@ from news_etl.linemodel import LineModel, Ranker
 from news_etl.reading import Record
 from news_etl.ruleset import RuleSet
 from news_etl.settings import Limits
-from news_etl.text import alnum_key, count_words
+from news_etl.text import alnum_key, count_words, shared_share
 from news_etl.text_header import (
     date_inputs,
     lede_taken_for_title,
@@ -213,6 +213,10 @@ def build_article(
     )
     if place_line is not None and (line := lines[place_line].strip()) in cleaned.paragraphs:
         cleaned.take(place_line, line, "meta:dateline")
+    if (first := record.standfirst) and rules.match(first) is None and shared_share(first, cleaned.body) < 0.5:
+        # The standfirst under an HTML page's headline opens its body, as readers read it; the markup's main text
+        # usually starts below it. A line a rule names is furniture, whatever the markup calls it.
+        cleaned.paragraphs.insert(0, first)
     body = cleaned.body
     if dateline and dateline.date and header.published_at is None:
         local = dates.parse_local_datetime(dateline.date, reference, default_tz)

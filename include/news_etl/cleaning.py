@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from news_etl.line_features import FEATURES, line_features
+from news_etl.line_features import FEATURES, is_list_item, line_features
 from news_etl.linemodel import decode
 from news_etl.ruleset import RuleSet
 from news_etl.text import WORD, count_words
@@ -131,11 +131,20 @@ def rule_reasons(lines: list[str], rules: RuleSet, preassigned: dict[int, str] |
     # Every line is screened, preassigned or not: the preassigned ones are a text's few title, byline and date
     # lines, not worth a second list of the others.
     matched = rules.match_lines(lines)
+    under: str | None = None  # the reason for the items of the list a box's heading opens, while it runs
     for i, line in enumerate(lines):
         reason = preassigned.get(i)
+        rule = matched[i]
         if reason is None:
-            rule = matched[i]
             reason = rule.name if rule else None
+            if reason is None and under is not None and is_list_item(line):
+                # A box's links under its heading ("More Must-Reads From TIME", then "- Taylor Swift Is ..."): the
+                # model weighs a heading's reach of three lines, and a long list ran past it.
+                reason = under
+        if rule is not None and rule.heads_list:
+            under = f"{rule.name}_list"
+        elif reason != under:
+            under = None
         if reason is None:
             key = line.casefold()
             # The key is the line casefolded with its whitespace runs made one space. Splitting and joining

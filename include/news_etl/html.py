@@ -14,7 +14,7 @@ from typing import Any
 
 from news_etl.bylines import names_someone
 from news_etl.pagemeta import PageMeta, read_page_meta
-from news_etl.text import WORD, count_words, shared_share, stopwords
+from news_etl.text import WORD, alnum_key, count_words, shared_share, stopwords
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,7 @@ class HtmlDoc(PageMeta):
     text: str = ""
     url: str | None = None
     page_text: str | None = None  # every visible line of the page (see extract)
+    standfirst: str | None = None  # the summary the page declares and shows (shown_standfirst)
 
 
 #: Below this share of its word 4-grams found in the article of the page's visible lines, the main text the
@@ -51,6 +52,35 @@ def markup_text_missed(body: str, page_body: str, title: str | None = None) -> b
     if page_words <= 1.5 * count_words(body):
         return markup_share == 0.0 and page_share >= 0.5
     return page_share >= markup_share / 2
+
+
+#: Words a standfirst needs: a shorter line is a label ("Opinion") whatever the markup says.
+STANDFIRST_MIN_WORDS = 3
+
+
+def shown_standfirst(summaries: list[str], page_text: str, title: str | None) -> str | None:
+    """The page's standfirst (the line under the headline that sums the story up): the first of the summaries
+    its markup declares (:attr:`PageMeta.summaries`) that is also a whole line of its visible text (``page_text``,
+    one block per line), of :data:`STANDFIRST_MIN_WORDS` words or more, and not the headline.
+
+    The markup's main text starts below the standfirst on most sites. A summary readers never see (a search
+    snippet) is no part of the article; one the page shows is, and readers and newsbench's labels read it as the
+    first paragraph (:func:`news_etl.articles.build_article` puts it there when the body misses it)."""
+    keys = {
+        alnum_key(s): len(s)
+        for s in summaries
+        if count_words(s) >= STANDFIRST_MIN_WORDS and alnum_key(s) != alnum_key(title)
+    }
+    keys.pop("", None)
+    if not keys:
+        return None
+    # Only lines about as long as a summary are keyed: keying every line of a big page costs more.
+    shortest, longest = min(keys.values()) // 2, 2 * max(keys.values())
+    found: dict[str, str] = {}
+    for line in page_text.split("\n"):
+        if shortest <= len(line) <= longest and (key := alnum_key(line)) in keys:
+            found.setdefault(key, line.strip())
+    return next((found[key] for key in keys if key in found), None)
 
 
 def _headline_share(title: str | None, text: str) -> float:
@@ -105,9 +135,12 @@ def extract(html: str, url: str | None = None) -> HtmlDoc:
             publisher=page.publisher or doc.sitename or doc.hostname or None,
             url=doc.url or url,
             locale=page.locale,
+            description=page.description,
+            section=page.section,
             # The page's visible lines, read as a page saved as text where the markup falls short
             # (articles.build_article): a byline outside the main text, the date readers see.
-            page_text=_visible_lines(html, root),
+            page_text=(page_text := _visible_lines(html, root)),
+            standfirst=shown_standfirst(page.summaries, page_text, page.title or doc.title),
         )
     # No main content found: keep every visible line rather than losing the page.
     return HtmlDoc(
@@ -119,6 +152,8 @@ def extract(html: str, url: str | None = None) -> HtmlDoc:
         authors=page.authors,
         publisher=page.publisher,
         locale=page.locale,
+        description=page.description,
+        section=page.section,
     )
 
 

@@ -309,6 +309,11 @@ _NUMBERED = re.compile(r"\d{1,2}[.)] ")
 _HIT_REACH = 3  # lines a rule hit's block reaches before and after it
 
 
+def is_list_item(line: str) -> bool:
+    """Whether a (stripped) line is a list item: "- ...", "• ...", "1. ..." (as :func:`_shape_features` reads)."""
+    return line.startswith(_BULLETS) or (line[:1].isdigit() and _NUMBERED.match(line) is not None)
+
+
 def _shape_features(lines: list[str], hits: np.ndarray, prose: np.ndarray, log_words: np.ndarray) -> np.ndarray:
     """Lists and the blocks that furniture opens. A list's items are body when the list is ("- 2022: Ismail
     Elfath" under a prose paragraph's list) and furniture when it is a menu; lines under a furniture label

@@ -77,6 +77,9 @@ class PageMeta:
     description: str | None = None
     section: str | None = None
     locale: str | None = None  # the language tag the page declares (<html lang>, og:locale): "en-US"
+    #: Every summary the page declares (meta description, og: and twitter: descriptions, JSON-LD's): sites give
+    #: search engines one and social cards another, and either can be the standfirst the page shows.
+    summaries: list[str] = field(default_factory=list)
 
 
 def _similar(a: str, b: str) -> float:
@@ -205,7 +208,10 @@ def read_page_meta(html: str) -> PageMeta:
     if not meta.authors:
         meta.authors = [a for a in _meta(root, _AUTHOR_META) if not a.startswith("http")][:1]
     meta.publisher = meta.publisher or next(iter(_meta(root, [("property", "og:site_name")])), None)
-    meta.description = next(iter(_meta(root, [("name", "description"), ("property", "og:description")])), None)
+    declared = _meta(root, [("name", "description"), ("property", "og:description"), ("name", "twitter:description")])
+    meta.description = next(iter(declared), None)
+    linked = [" ".join(unescape(o["description"]).split()) for o in articles if isinstance(o.get("description"), str)]
+    meta.summaries = list(dict.fromkeys(s for s in [*declared, *linked] if s))
     meta.locale = (root.get("lang") or "").strip() or next(iter(_meta(root, [("property", "og:locale")])), None)
     for o in articles:
         section = o.get("articleSection")

@@ -63,6 +63,7 @@ class Record:
     section: str | None = None
     locale: str | None = None  # the page's language tag ("en-US"), for the reader's day of a UTC timestamp
     page_text: str | None = None  # an HTML page's visible lines (html.extract), for its byline and shown date
+    standfirst: str | None = None  # the summary an HTML page declares and shows (html.shown_standfirst)
     # When the file was written (its mtime): the moment a scraper saw "3 hours ago" on the page, closer to it
     # than the run that reads the file (dates.date_reference).
     saved_at: datetime | None = None
@@ -178,7 +179,16 @@ def _html_record(
         section=doc.section,
         locale=doc.locale,
         page_text=normalise_text(page_text, limits.max_line_chars) if page_text else None,
+        standfirst=_standfirst(doc.standfirst, limits) if page_text else None,
     )
+
+
+def _standfirst(line: str | None, limits: Limits) -> str | None:
+    """A page's standfirst (html.shown_standfirst), normalised as its text is; one longer than a field may be is
+    left out rather than cut, as it joins the body whole."""
+    if not line or len(line) > limits.max_field_chars:
+        return None
+    return normalise_text(line, limits.max_line_chars).strip() or None
 
 
 def _str_or_none(value: object, field_name: str, repairs: list[str]) -> str | None:

@@ -32,6 +32,8 @@ class Rule:
     words: frozenset[str] = frozenset()
     max_words: int | None = None
     check: bool = False
+    #: The rule names a box's heading ("Related stories"): the list right under the line is the box's links.
+    heads_list: bool = False
 
     def matches(self, line: str, n_words: int) -> bool:
         if self.max_words is not None and n_words > self.max_words:
@@ -170,6 +172,7 @@ def _compile_rule(raw: dict, origin: str) -> Rule:
         words=words,
         max_words=int(max_words) if max_words is not None else None,
         check=bool(raw.get("check", False)),
+        heads_list=bool(raw.get("heads_list", False)),
     )
 
 
