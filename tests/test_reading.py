@@ -260,7 +260,7 @@ def _standfirst_page(dek: str, body_lead: str = "") -> str:
     )
     return (
         "<html><head><title>Council closes the old bridge</title>"
-        '<meta name="description" content="Springfield news today.">'
+        '<meta name="description" content="Springfield news today."><meta property="article:section" content="Local">'
         f'<meta property="og:description" content="{dek}"></head><body><nav>Home | World</nav>'
         f'<header><h1>Council closes the old bridge</h1><p class="dek">{dek}</p></header>'
         f"<article>{paragraphs}</article><footer>© 2023 Example News</footer></body></html>"
@@ -276,6 +276,7 @@ def test_the_shown_standfirst_opens_the_body(inbox: Path) -> None:
     dek = "Repairs will take two years and cost the town far more than planned."
     rec = read_file(inbox, _write(inbox, "dek.html", _standfirst_page(dek).encode()), Limits()).records[0]
     assert rec.standfirst == dek and dek not in rec.text  # the markup's main text starts below it
+    assert rec.section == "Local"  # what the page declares reaches the record
     row = article_step(rec, at, line_model=True).row
     assert row["body"].startswith(dek + "\n\nParagraph 0 of the story")
     assert row["description"] == "Springfield news today."  # the page's own description, as declared
