@@ -89,6 +89,13 @@ PARA = "The minister said on Tuesday that the talks would continue next week in 
         ("Want the best stories delivered straight to your inbox? Join us.", "newsletter_pitch"),
         ("Get the week's best reviews and deals direct to your inbox.", "newsletter_pitch"),
         ("Welcome to The Morning Brief. Sign up here to get it in your inbox every Friday.", "newsletter_pitch"),
+        ("The biggest stories of the day delivered to your inbox.", "newsletter_pitch"),
+        ("Daily religion news, straight to your inbox. Subscribe today.", "newsletter_pitch"),
+        (
+            "Join the experts who read Example Tech for the inside track on PC news — and have for over 25 years. "
+            "We'll send breaking news and in-depth reviews of CPUs and GPUs, straight to your inbox.",
+            "newsletter_pitch",
+        ),
         ("© 2026 Example Media Group. All rights reserved.", "copyright_line"),
         ("Copyright 2026 Example News Ltd", "copyright_line"),
         ("By submitting your email you agree to our Terms of Use and Privacy Policy.", "consent_notice"),
@@ -173,6 +180,8 @@ def test_a_line_longer_than_any_paragraph_meets_the_rules_it_fits() -> None:
         "The council met on Monday. It agreed to sign up to the scheme, which sends alerts by email.",
         "Share the news with your neighbours, the mayor urged residents.",
         "Getting mail to your inbox is harder than ever, marketers say, as spam filters improve.",
+        "Phishing emails sent to your inbox often copy a bank's logo, the police warned on Tuesday.",
+        "Offers delivered to your inbox this week may be scams, the regulator said on Friday.",
         "The firm said the rights to the film were sold for $10m.",
         "By clicking through the archive, researchers found letters from 1890.",
         "The images were shared widely on Facebook and Twitter over the weekend.",
