@@ -249,6 +249,12 @@ def test_shown_standfirst_is_a_declared_summary_the_page_shows() -> None:
     assert shown_standfirst([title], page, title) is None  # the headline is no standfirst
     assert shown_standfirst(["Menu"], page, title) is None  # one word is a label
     assert shown_standfirst([], page, title) is None
+    # A site's tagline, declared on every page and shown in its footer, below the whole article: no standfirst.
+    tagline = "Springfield Daily: news, sport and weather for the Springfield area."
+    footer = f"{page}\nThe mayor said the works start in May.\nContact us\n{tagline}"
+    main = "The council voted ...\nThe mayor said the works start in May."
+    assert shown_standfirst([tagline], footer, title, main) is None
+    assert shown_standfirst([shown], footer, title, main) == "Repairs will take two years, engineers say."
 
 
 def _standfirst_page(dek: str, body_lead: str = "") -> str:

@@ -58,14 +58,17 @@ def markup_text_missed(body: str, page_body: str, title: str | None = None) -> b
 STANDFIRST_MIN_WORDS = 3
 
 
-def shown_standfirst(summaries: list[str], page_text: str, title: str | None) -> str | None:
+def shown_standfirst(summaries: list[str], page_text: str, title: str | None, main_text: str = "") -> str | None:
     """The page's standfirst (the line under the headline that sums the story up): the first of the summaries
     its markup declares (:attr:`PageMeta.summaries`) that is also a whole line of its visible text (``page_text``,
-    one block per line), of :data:`STANDFIRST_MIN_WORDS` words or more, and not the headline.
+    one block per line), of :data:`STANDFIRST_MIN_WORDS` words or more, and not the headline; shown above the
+    last line of the markup's main text (``main_text``) the page shows, if it shows any.
 
     The markup's main text starts below the standfirst on most sites. A summary readers never see (a search
     snippet) is no part of the article; one the page shows is, and readers and newsbench's labels read it as the
-    first paragraph (:func:`news_etl.articles.build_article` puts it there when the body misses it)."""
+    first paragraph (:func:`news_etl.articles.build_article` puts it there when the body misses it). A summary
+    shown below the article is no standfirst: a site whose every page declares its own tagline shows it in the
+    footer."""
     keys = {
         alnum_key(s): len(s)
         for s in summaries
@@ -76,11 +79,19 @@ def shown_standfirst(summaries: list[str], page_text: str, title: str | None) ->
         return None
     # Only lines about as long as a summary are keyed: keying every line of a big page costs more.
     shortest, longest = min(keys.values()) // 2, 2 * max(keys.values())
-    found: dict[str, str] = {}
-    for line in page_text.split("\n"):
+    found: dict[str, tuple[int, str]] = {}
+    shown = page_text.split("\n")
+    for at, line in enumerate(shown):
         if shortest <= len(line) <= longest and (key := alnum_key(line)) in keys:
-            found.setdefault(key, line.strip())
-    return next((found[key] for key in keys if key in found), None)
+            found.setdefault(key, (at, line.strip()))
+    first = next((found[key] for key in keys if key in found), None)
+    if first is None:
+        return None
+    main = {line.strip() for line in main_text.split("\n") if line.strip()}
+    where = [at for at, line in enumerate(shown) if line.strip() in main]
+    if where and first[0] > max(where):
+        return None
+    return first[1]
 
 
 def _headline_share(title: str | None, text: str) -> float:
@@ -140,7 +151,7 @@ def extract(html: str, url: str | None = None) -> HtmlDoc:
             # The page's visible lines, read as a page saved as text where the markup falls short
             # (articles.build_article): a byline outside the main text, the date readers see.
             page_text=(page_text := _visible_lines(html, root)),
-            standfirst=shown_standfirst(page.summaries, page_text, page.title or doc.title),
+            standfirst=shown_standfirst(page.summaries, page_text, page.title or doc.title, doc.text),
         )
     # No main content found: keep every visible line rather than losing the page.
     return HtmlDoc(
