@@ -79,17 +79,16 @@ def shown_standfirst(summaries: list[str], page_text: str, title: str | None, ma
         return None
     # Only lines about as long as a summary are keyed: keying every line of a big page costs more.
     shortest, longest = min(keys.values()) // 2, 2 * max(keys.values())
+    main = {line.strip() for line in main_text.split("\n") if line.strip()}
     found: dict[str, tuple[int, str]] = {}
-    shown = page_text.split("\n")
-    for at, line in enumerate(shown):
+    last_main = None  # the last line of the page that is a line of the main text
+    for at, line in enumerate(page_text.split("\n")):
+        if line.strip() in main:
+            last_main = at
         if shortest <= len(line) <= longest and (key := alnum_key(line)) in keys:
             found.setdefault(key, (at, line.strip()))
     first = next((found[key] for key in keys if key in found), None)
-    if first is None:
-        return None
-    main = {line.strip() for line in main_text.split("\n") if line.strip()}
-    where = [at for at, line in enumerate(shown) if line.strip() in main]
-    if where and first[0] > max(where):
+    if first is None or (last_main is not None and first[0] > last_main):
         return None
     return first[1]
 
