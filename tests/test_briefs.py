@@ -237,3 +237,29 @@ def test_a_long_page_the_model_would_empty_keeps_its_likeliest_prose_block() -> 
     model.scores = {"paragraph 5 with": 0.9, "harbour": 0.3, "legal": 0.1}  # one prose line kept: no rescue
     kept = clean(text, rules, model=model)
     assert kept.paragraphs == [article[5]] and not any("every prose paragraph" in n for n in kept.notes)
+
+
+def test_the_articles_own_paragraphs_between_kept_prose_stay() -> None:
+    """A model that never saw a site can score a run of an article's paragraphs under its threshold while it
+    keeps the paragraphs around them (a feature story's five paragraphs at 0.06-0.25). A long paragraph that ends
+    like a sentence, inside the article's span, in a run of removed lines with kept prose on both sides, stays;
+    a short line in the run (a teaser), a social post's text and a long pitch after the article's last kept
+    paragraph stay removed."""
+    sentence = "the family talked about the holidays at the kitchen table, and the children listened closely."
+
+    def para(tag: str) -> str:
+        return f"In the {tag} part of the story {sentence} It went on like that for a while, {sentence}"
+
+    kept, dropped = [para(f"kept {i}") for i in range(3)], [para(f"dropped {i}") for i in range(3)]
+    pitch = f"Our pitch for readers says {sentence} Become a member today and {sentence}"
+    post = f"Seems big: {sentence} The #holidays story goes on, @ExampleNews reports, and {sentence}"
+    lines = ["Home", "News", kept[0], kept[1], *dropped, "Read: A short teaser link", post, kept[2], "Sign in", pitch]
+    rules = load_rules(None)
+    model = _Scores({"kept": 0.9, "dropped": 0.1, "pitch": 0.1, "Seems big": 0.1})
+    model.lines = lines
+    result = clean("\n".join(lines), rules, model=model)
+    assert result.paragraphs == [kept[0], kept[1], *dropped, kept[2]]  # not the embedded post either
+    assert any("3 paragraph(s) of prose inside the article" in n for n in result.notes)
+    # With no kept prose after the run, nothing is rescued: the model's call stands.
+    model.scores = {"kept 0": 0.9, "kept 1": 0.9, "dropped": 0.1, "kept 2": 0.1, "pitch": 0.1}
+    assert clean("\n".join(lines), rules, model=model).paragraphs == [kept[0], kept[1]]

@@ -250,6 +250,29 @@ def test_the_list_under_a_boxs_heading_goes_with_it() -> None:
     assert result.paragraphs == [PARA, PARA + " Again.", *teasers[:2]]
 
 
+def test_a_source_lists_citations_go_with_its_heading() -> None:
+    """A fact check's "Our Sources" and a history's "Footnotes" are the story's apparatus, not its text: the
+    citations under the heading go, with a source or two between them that gives no date, up to the last
+    citation; the paragraph after the list stays."""
+    sources = [
+        "Interview with Jane Roe, professor of public policy, Dec. 13, 2023",
+        "The Lancet, Measles epidemic in Samoa and other Pacific islands, March 2020",
+        "Jane Roe's Instagram account",
+        "CDC, Vaccination Coverage Among Children in Kindergarten, accessed Dec. 15, 2023",
+        "[1] Mission Commentary, Dec. 25, 1968, p. 543.",
+    ]
+    text = "\n".join([PARA, "Our Sources", *sources, "Read About Our Process", "Browse the archive", PARA + " Again."])
+    result = clean(text, RULES)
+    assert result.paragraphs == [PARA, "Read About Our Process", "Browse the archive", PARA + " Again."]
+    assert [r.rule for r in result.removed] == ["source_list"] + ["source_list_list"] * 5
+    # Without its heading a line that ends in a date is the story's.
+    dated = "The court ruled on the case, Dec. 13, 2023"
+    assert clean("\n".join([PARA, dated]), RULES).paragraphs == [PARA, dated]
+    # Under the heading, three lines in a row that are no citations end the list before them.
+    text = "\n".join(["Footnotes", sources[0], "One", "Two", "Three", sources[1]])
+    assert clean(text, RULES).paragraphs == ["One", "Two", "Three", sources[1]]
+
+
 def test_repeated_line_is_removed_once_kept_once() -> None:
     text = f"A caption without a credit line here.\nA caption without a credit line here.\n{PARA}"
     result = clean(text, RULES)

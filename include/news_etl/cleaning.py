@@ -8,11 +8,11 @@ Section headings stay in the body and are reported separately so they can be tol
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-import numpy as np
-
-from news_etl.line_features import FEATURES, is_list_item, line_features
+from news_etl.body_guards import SENTENCE_END, best_prose_block, keep_inner_prose, prose_guard
+from news_etl.line_features import is_list_item, line_features
 from news_etl.linemodel import decode
 from news_etl.ruleset import RuleSet
 from news_etl.text import WORD, count_words
@@ -123,6 +123,27 @@ def _hard_wrapped(blocks: list[list[str]]) -> bool:
     return len(lines) >= 3 and wrapped / len(lines) > 0.6
 
 
+#: A citation in a source list: a footnote's "[1] ..." or "^ ...", or an entry ending in its date ("The Lancet,
+#: Measles epidemic in Samoa, March 2020", "CDC, Vaccination Coverage, accessed Dec. 15, 2023", "..., 1968.").
+_CITATION = re.compile(
+    r"^(?:\[\d{1,3}\]|\^)\s"
+    r"|[,.?!]\s*(?:(?:accessed|updated|retrieved|archived|published)(?: as of| on)?\s+)?"
+    r"(?:(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+)?(?:\d{1,2},?\s+)?"
+    r"|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+)"
+    r"(?:1[89]|20)\d{2}\.?$",
+    re.IGNORECASE,
+)
+
+
+#: How many lines in a row that are no citations a source list may hold between two citations.
+CITATION_GAP = 2
+
+
+def is_citation(line: str) -> bool:
+    """Whether a (stripped) line reads as an entry of a source list or footnotes (see ``_CITATION``)."""
+    return _CITATION.search(line) is not None
+
+
 def rule_reasons(lines: list[str], rules: RuleSet, preassigned: dict[int, str] | None = None) -> list[str | None]:
     """The rule-based verdict per (stripped, non-empty) line: a reason to remove it, or None."""
     preassigned = preassigned or {}
@@ -132,6 +153,7 @@ def rule_reasons(lines: list[str], rules: RuleSet, preassigned: dict[int, str] |
     # lines, not worth a second list of the others.
     matched = rules.match_lines(lines)
     under: str | None = None  # the reason for the items of the list a box's heading opens, while it runs
+    source_heads: list[tuple[int, str]] = []  # a source list's heading ("Our Sources") and its citations' reason
     for i, line in enumerate(lines):
         reason = preassigned.get(i)
         rule = matched[i]
@@ -145,6 +167,8 @@ def rule_reasons(lines: list[str], rules: RuleSet, preassigned: dict[int, str] |
             under = f"{rule.name}_list"
         elif reason != under:
             under = None
+        if rule is not None and rule.heads_citations:
+            source_heads.append((i, f"{rule.name}_list"))
         if reason is None:
             key = line.casefold()
             # The key is the line casefolded with its whitespace runs made one space. Splitting and joining
@@ -156,7 +180,25 @@ def rule_reasons(lines: list[str], rules: RuleSet, preassigned: dict[int, str] |
                 reason = REPEATED_LINE
             seen.add(key)
         reasons.append(reason)
+    for i, reason in source_heads:
+        _take_citations(lines, reasons, i, reason)
     return reasons
+
+
+def _take_citations(lines: list[str], reasons: list[str | None], head: int, reason: str) -> None:
+    """Give ``reason`` to the citations under a source list's heading at ``head``, and to the few lines between
+    two of them (sources without a date: "Robert F. Kennedy Jr.'s Instagram account", "..., various years"): the
+    list ends at its last citation before more than ``CITATION_GAP`` lines in a row that are none. A line a rule
+    already named stays named."""
+    last = head
+    for j in range(head + 1, len(lines)):
+        if j - last > CITATION_GAP + 1:
+            break
+        if is_citation(lines[j]):
+            last = j
+    for j in range(head + 1, last + 1):
+        if reasons[j] is None:
+            reasons[j] = reason
 
 
 def clean(text: str, rules: RuleSet, preassigned: dict[int, str] | None = None, model=None) -> Cleaned:
@@ -180,6 +222,12 @@ def clean(text: str, rules: RuleSet, preassigned: dict[int, str] | None = None, 
         p_body = model.predict_proba(features)
         probs = [round(float(p), 4) for p in p_body]
         keep = decode(p_body, model.threshold, model.switch_cost)
+        inner = keep_inner_prose(lines, reasons, keep, features)
+        if inner:
+            notes.append(
+                f"body: kept {inner} paragraph(s) of prose inside the article, between kept prose, that the line "
+                "model would have removed"
+            )
         # A section heading between two kept paragraphs belongs to the body, whatever the model thinks.
         for k in range(1, len(lines) - 1):
             if (
@@ -192,13 +240,13 @@ def clean(text: str, rules: RuleSet, preassigned: dict[int, str] | None = None, 
                 and is_heading(lines[k], lines[k + 1])
             ):
                 keep[k] = True
-        guarded = _prose_guard(lines, reasons, keep, brief)
+        guarded = prose_guard(keep, brief)
         if guarded:
             notes.append(
                 f"body: kept {guarded} prose paragraph(s) of a short text that the line model would have "
                 "removed (prose guard)"
             )
-        rescued = _best_prose_block(lines, (features[:, _PROSE] > 0) & (features[:, _RULE_HIT] == 0), keep, p_body)
+        rescued = best_prose_block(lines, features, keep, p_body)
         if rescued:
             notes.append(
                 f"body: the line model would have removed every prose paragraph; kept the likeliest prose block "
@@ -239,46 +287,6 @@ def _brief_prose(lines: list[str], reasons: list[str | None], brief_max_words: i
     return prose
 
 
-def _prose_guard(lines: list[str], reasons: list[str | None], keep, brief: list[int]) -> int:
-    """In a brief (``brief``: its prose lines, :func:`_brief_prose`), keep every prose line the model would
-    drop; returns how many it kept.
-
-    The model learned from whole pages, where a lone sentence between furniture is usually a teaser; in a
-    wire flash or a brief that sentence is the article, and losing it silently is the worst failure a cleaner
-    can have. Long pages are not touched (their prose is well over the limit), so teasers there still go."""
-    dropped = [k for k in brief if not keep[k]]
-    for k in dropped:
-        keep[k] = True
-    return len(dropped)
-
-
-#: The line features' columns saying a line reads like prose (12+ words, sentence-shaped, function words), and
-#: that a rule (or the header's metadata) removed it.
-_PROSE, _RULE_HIT = FEATURES.index("prose"), FEATURES.index("rule_hit")
-
-
-def _best_prose_block(lines: list[str], prose: np.ndarray, keep: np.ndarray, p_body: np.ndarray) -> int:
-    """When the model would keep no prose line of a text that has some (``prose``: the lines no rule removed that
-    the line features call prose), keep its likeliest prose block instead; returns how many lines it kept.
-
-    A block is a run of prose lines with at most two other lines between two of them; the likeliest has the
-    most words weighted by the model's body probability. A longer text than a brief can be emptied too: a model
-    that never saw a site scored a podcast page's five paragraphs 0.03-0.36 and kept nothing, and an empty body
-    is quarantined. The block's lines between its prose lines stay removed."""
-    if not prose.any() or (prose & keep).any():
-        return 0
-    blocks: list[list[int]] = []
-    for k in np.flatnonzero(prose).tolist():
-        if blocks and k - blocks[-1][-1] <= 3:
-            blocks[-1].append(k)
-        else:
-            blocks.append([k])
-    best = max(blocks, key=lambda block: sum(float(p_body[k]) * count_words(lines[k]) for k in block))
-    for k in best:
-        keep[k] = True
-    return len(best)
-
-
 #: rule name for short lines that many different files of one source share (a site's footer, share bar)
 BATCH_REPEAT = "batch_repeat"
 
@@ -287,16 +295,13 @@ def _is_prose(line: str) -> bool:
     return count_words(line) >= 12 and line.rstrip().endswith(_CLAUSE_ENDS)
 
 
-_SENTENCE_END = (".", "!", "?", "…", '"', "”", "’", "'", ")")  # ")": an aside ("(after extra time ...)")
-
-
 def sentence_words(line: str) -> int:
     """The words of ``line`` if it is a sentence of a brief, else 0: 6+ words ending like a sentence, or 12+
     words most of which start lower-case (a lede that lost its full stop; title-case menus and headlines do
     not qualify). Counted as a reader counts them, by spaces: "$17.1m (£8.8m)" is two words, not four, so a
     brief of 150 words is one for the guard too."""
     words = WORD.findall(line)
-    if len(words) >= 6 and line.rstrip().endswith(_SENTENCE_END):
+    if len(words) >= 6 and line.rstrip().endswith(SENTENCE_END):
         return len(line.split())
     if len(words) >= 12 and sum(w[0].islower() for w in words) >= 0.5 * len(words):
         return len(line.split())

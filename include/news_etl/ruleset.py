@@ -34,6 +34,8 @@ class Rule:
     check: bool = False
     #: The rule names a box's heading ("Related stories"): the list right under the line is the box's links.
     heads_list: bool = False
+    #: The rule names a source list's heading ("Our Sources", "Footnotes"): the citations right under it go too.
+    heads_citations: bool = False
 
     def matches(self, line: str, n_words: int) -> bool:
         if self.max_words is not None and n_words > self.max_words:
@@ -173,6 +175,7 @@ def _compile_rule(raw: dict, origin: str) -> Rule:
         max_words=int(max_words) if max_words is not None else None,
         check=bool(raw.get("check", False)),
         heads_list=bool(raw.get("heads_list", False)),
+        heads_citations=bool(raw.get("heads_citations", False)),
     )
 
 
