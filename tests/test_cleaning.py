@@ -273,6 +273,16 @@ def test_a_source_lists_citations_go_with_its_heading() -> None:
     assert clean(text, RULES).paragraphs == ["One", "Two", "Three", sources[1]]
 
 
+def test_a_source_list_that_lost_its_heading_is_five_citations_in_a_row() -> None:
+    """An HTML page's "Our Sources" can sit outside the main text: five citations in a row are a source list
+    without it; four are not (no run of three is in a labelled body or the BBC corpus)."""
+    sources = [f"Example Journal, Study number {k} of the measles outbreak, March {k + 1}, 2020" for k in range(5)]
+    result = clean("\n".join([PARA, *sources, PARA + " Again."]), RULES)
+    assert result.paragraphs == [PARA, PARA + " Again."]
+    assert [r.rule for r in result.removed] == ["source_list_list"] * 5
+    assert clean("\n\n".join([PARA, *sources[:4]]), RULES).paragraphs == [PARA, *sources[:4]]
+
+
 def test_repeated_line_is_removed_once_kept_once() -> None:
     text = f"A caption without a credit line here.\nA caption without a credit line here.\n{PARA}"
     result = clean(text, RULES)
