@@ -69,7 +69,7 @@ _INNER_MIN_WORDS, _INNER_CONTEXT_WORDS, _INNER_REACH = 25, 15, 3
 _SOCIAL = re.compile(r"(?<![\w.])[@#][A-Za-z_]\w")
 
 
-def keep_inner_prose(lines: list[str], reasons: list[str | None], keep: np.ndarray, features: np.ndarray) -> int:
+def keep_inner_prose(lines: list[str], keep: np.ndarray, features: np.ndarray) -> int:
     """Keep the long prose paragraphs the model would remove from inside an article; returns how many it kept.
 
     A model that never saw a site can score a run of an article's own paragraphs under its threshold (0.06-0.25
@@ -78,7 +78,7 @@ def keep_inner_prose(lines: list[str], reasons: list[str | None], keep: np.ndarr
     a sentence, inside the span of the text's biggest run of prose, in a run of removed lines with kept prose on
     both sides, is the article's. Lines a rule removed, shorter lines (headings, captions, links) and a social
     post's text (an @handle or a #hashtag) stay removed; so do teasers and pitches outside the article's span."""
-    unruled = np.array([r is None for r in reasons])
+    unruled = features[:, _RULE_HIT] == 0  # no rule (nor the header's metadata) removed the line
     words = np.rint(np.expm1(features[:, _LOG_WORDS]))  # the line's text.WORD tokens, as count_words counts
     candidates = np.flatnonzero(~keep & unruled & (features[:, _MAIN_SPAN] > 0) & (words >= _INNER_MIN_WORDS))
     if not candidates.size:

@@ -245,7 +245,7 @@ def clean(text: str, rules: RuleSet, preassigned: dict[int, str] | None = None, 
         p_body = model.predict_proba(features)
         probs = [round(float(p), 4) for p in p_body]
         keep = decode(p_body, model.threshold, model.switch_cost)
-        inner = keep_inner_prose(lines, reasons, keep, features)
+        inner = keep_inner_prose(lines, keep, features)
         if inner:
             notes.append(
                 f"body: kept {inner} paragraph(s) of prose inside the article, between kept prose, that the line "
